@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every reason a packet is dropped, with its counter name. A drop is always counted under one
+ * of these, per PMD, and shown by `brintctl pmd stats`. Add reasons here, never reuse one. */
+#pragma once
+
+#define BRINT_DROP_REASONS(X) \
+	X(NO_XCONNECT, "no_xconnect", "received on a port with no cross-connect or pipeline") \
+	X(TX_FULL, "tx_full", "output queue full") \
+	X(TX_PORT_DOWN, "tx_port_down", "output port has no link (no guest on vhost-user)") \
+	X(TX_NO_QUEUE, "tx_no_queue", "output vhost-user port has no enabled queue") \
+	X(MALFORMED, "malformed", "packet too short or headers inconsistent")
+
+enum brint_drop_reason {
+#define X(id, name, help) BRINT_DROP_##id,
+	BRINT_DROP_REASONS(X)
+#undef X
+	BRINT_DROP__MAX
+};
+
+extern const char *const brint_drop_names[BRINT_DROP__MAX];
+extern const char *const brint_drop_help[BRINT_DROP__MAX];

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* PMD worker threads: each polls its rx queues, hands bursts to the datapath (dp/), buffers
+ * output per port and flushes once per rx burst, and reports an RCU quiescent state once per
+ * loop, with its tx buffers empty. */
+#pragma once
+
+#include "port.h"
+
+#include <brint/drop_reasons.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PMD_BURST 32
+
+struct pmd_rxq {
+	struct port *port;
+	uint16_t qid;
+};
+
+/* What one PMD polls. Immutable once published; replaced whole by the control thread. */
+struct pmd_sched {
+	unsigned n_rxq;
+	struct pmd_rxq rxq[];
+};
+
+struct pmd_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[PMD_BURST];
+};
+
+/* Counters written only by their PMD (plain stores, 64-bit aligned: torn reads impossible on
+ * x86-64); read by the control thread. Clearing keeps a baseline on the control side. */
+struct pmd_counters {
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t busy_cycles;   /* iterations that moved packets */
+	uint64_t idle_cycles;   /* iterations that found nothing */
+	uint64_t iterations;
+	uint64_t busy_iterations;
+	uint64_t max_busy_cycles; /* longest busy iteration (loop gap) */
+	uint64_t drops[BRINT_DROP__MAX];
+	uint64_t port_rx[BRINT_MAX_PORTS];
+	uint64_t port_tx[BRINT_MAX_PORTS];
+	uint64_t port_drop[BRINT_MAX_PORTS];
+};
+
+struct pmd {
+	unsigned idx;   /* 0..n_pmds-1, also the RCU thread id */
+	unsigned lcore;
+	struct pmd_sched *sched; /* RCU-published */
+	volatile bool stop;
+	bool running;
+	uint16_t n_dirty;
+	uint16_t dirty[BRINT_MAX_PORTS];
+	struct pmd_txbuf txbuf[BRINT_MAX_PORTS];
+	struct pmd_counters c __rte_cache_aligned;
+} __rte_cache_aligned;
+
+extern struct pmd *pmds[BRINT_MAX_PMDS];
+extern unsigned n_pmds;
+extern struct rte_rcu_qsbr *brint_rcu;
+
+int pmd_init(const unsigned *cores, unsigned n, char *err, size_t errlen);
+int pmd_start(void);
+void pmd_stop_all(void);
+void pmd_fini(void);
+
+/* Control thread: re-place every port's rx queues over the PMDs and publish the new schedules.
+ * `without` (may be NULL) is left out (a port being removed). Waits for a grace period before
+ * freeing the old schedules. */
+int pmd_reschedule(const struct port *without);
+/* Control thread: wait until every PMD has passed a quiescent state. */
+void pmd_rcu_sync(void);
+
+/* Datapath output: buffer pkt for port `out` (flushed at the end of the burst). */
+void pmd_tx_flush_port(struct pmd *pmd, uint16_t out);
+static inline void pmd_output(struct pmd *pmd, uint16_t out, struct rte_mbuf *m)
+{
+	struct pmd_txbuf *b = &pmd->txbuf[out];
+	if (b->n == 0)
+		pmd->dirty[pmd->n_dirty++] = out;
+	b->pkts[b->n++] = m;
+	if (b->n == PMD_BURST)
+		pmd_tx_flush_port(pmd, out);
+}
+
+static inline void pmd_drop(struct pmd *pmd, enum brint_drop_reason r, uint16_t in_port,
+			    struct rte_mbuf *m)
+{
+	pmd->c.drops[r]++;
+	pmd->c.port_drop[in_port]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void pmd_drop_bulk(struct pmd *pmd, enum brint_drop_reason r, uint16_t in_port,
+				 struct rte_mbuf **m, uint16_t n)
+{
+	pmd->c.drops[r] += n;
+	pmd->c.port_drop[in_port] += n;
+	rte_pktmbuf_free_bulk(m, n);
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brintctl pmd stats [--clear] | pmd rxq | pmd rxq-pin */
+#include "ctl.h"
+#include "pmd.h"
+
+#include <rte_cycles.h>
+
+#include <string.h>
+
+/* `--clear` keeps a baseline here; PMDs never have their counters written by another thread. */
+static struct pmd_counters baseline[BRINT_MAX_PMDS];
+
+static void snapshot(const struct pmd *p, struct pmd_counters *out)
+{
+	/* 64-bit aligned loads: each counter is read whole */
+	const volatile uint64_t *src = (const volatile uint64_t *)&p->c;
+	uint64_t *dst = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = src[i];
+}
+
+static void diff(struct pmd_counters *c, const struct pmd_counters *base)
+{
+	uint64_t *d = (uint64_t *)c;
+	const uint64_t *b = (const uint64_t *)base;
+	uint64_t max = c->max_busy_cycles;
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		d[i] -= b[i];
+	/* a maximum is not a sum: after a clear it restarts from what the PMD saw since */
+	c->max_busy_cycles = max >= base->max_busy_cycles ? max : 0;
+}
+
+static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
+{
+	json_t *drops = json_object(), *pp = json_array();
+	double hz = (double)rte_get_tsc_hz();
+	uint64_t total = c->busy_cycles + c->idle_cycles, dropped = 0;
+	json_t *o;
+
+	for (unsigned r = 0; r < BRINT_DROP__MAX; r++) {
+		json_object_set_new(drops, brint_drop_names[r], json_integer((json_int_t)c->drops[r]));
+		dropped += c->drops[r];
+	}
+	for (unsigned k = 0; k < BRINT_MAX_PORTS; k++) {
+		if (ports[k] == NULL || (!c->port_rx[k] && !c->port_tx[k] && !c->port_drop[k]))
+			continue;
+		json_array_append_new(pp, json_pack("{s:s, s:I, s:I, s:I}", "port",
+						    ports[k]->cfg.name, "rx",
+						    (json_int_t)c->port_rx[k], "tx",
+						    (json_int_t)c->port_tx[k], "drop",
+						    (json_int_t)c->port_drop[k]));
+	}
+	o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:o, s:o}", "pmd", i,
+		      "core", pmds[i]->lcore, "rx_packets", (json_int_t)c->rx_pkts, "tx_packets",
+		      (json_int_t)c->tx_pkts, "dropped", (json_int_t)dropped, "busy_cycles",
+		      (json_int_t)c->busy_cycles, "idle_cycles", (json_int_t)c->idle_cycles,
+		      "iterations", (json_int_t)c->iterations, "busy_pct",
+		      total ? 100.0 * (double)c->busy_cycles / (double)total : 0.0,
+		      "cycles_per_packet",
+		      c->rx_pkts ? (double)c->busy_cycles / (double)c->rx_pkts : 0.0,
+		      "max_loop_gap_us", hz > 0 ? 1e6 * (double)c->max_busy_cycles / hz : 0.0,
+		      "drops", drops, "ports", pp);
+	return o;
+}
+
+static void cmd_pmd_stats(const json_t *args, struct ctl_reply *r)
+{
+	bool clear = false;
+	json_t *a;
+
+	if (ctl_arg_bool(args, "clear", false, &clear, r) < 0)
+		return;
+	a = json_array();
+	for (unsigned i = 0; i < n_pmds; i++) {
+		struct pmd_counters now;
+		snapshot(pmds[i], &now);
+		if (clear) {
+			baseline[i] = now;
+			continue;
+		}
+		diff(&now, &baseline[i]);
+		json_array_append_new(a, pmd_json(i, &now));
+	}
+	if (clear) {
+		json_decref(a);
+		ctl_reply_ok(r, json_string("pmd counters cleared"));
+		return;
+	}
+	ctl_reply_ok(r, a);
+}
+
+static void cmd_pmd_rxq(const json_t *args, struct ctl_reply *r)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; i < n_pmds; i++) {
+		const struct pmd_sched *s = pmds[i]->sched;
+		for (unsigned k = 0; k < s->n_rxq; k++) {
+			const struct port *p = s->rxq[k].port;
+			int pin = p->cfg.rxq_pin[s->rxq[k].qid];
+			json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:i, s:s}", "pmd", i,
+							   "core", pmds[i]->lcore, "port",
+							   p->cfg.name, "queue", s->rxq[k].qid,
+							   "placement",
+							   pin >= 0 ? "pinned" : "round-robin"));
+		}
+	}
+	ctl_reply_ok(r, a);
+}
+
+static void cmd_pmd_rxq_pin(const json_t *args, struct ctl_reply *r)
+{
+	const char *name;
+	long long q, core;
+	struct port *p;
+	bool ok = false;
+
+	if (ctl_arg_str(args, "port", true, &name, r) < 0 ||
+	    ctl_arg_int(args, "queue", true, 0, BRINT_MAX_QUEUES - 1, &q, r) < 0 ||
+	    ctl_arg_int(args, "core", true, -1, 1023, &core, r) < 0)
+		return;
+	if ((p = port_by_name(name)) == NULL) {
+		ctl_reply_err(r, "no port named '%s'", name);
+		return;
+	}
+	if (q >= p->n_rxq) {
+		ctl_reply_err(r, "port %s has %u rx queues", name, p->n_rxq);
+		return;
+	}
+	for (unsigned i = 0; i < n_pmds; i++)
+		ok = ok || (long long)pmds[i]->lcore == core;
+	if (!ok && core != -1) {
+		ctl_reply_err(r, "core %lld runs no PMD", core);
+		return;
+	}
+	p->cfg.rxq_pin[q] = (int)core;
+	if (pmd_reschedule(NULL) < 0) {
+		ctl_reply_err(r, "cannot re-place rx queues: %s", strerror(errno));
+		return;
+	}
+	ctl_reply_ok(r, NULL);
+}
+
+CTL_COMMAND(pmd_stats, "pmd stats", "[--clear]",
+	    "per-PMD packets, drops by reason, busy/idle cycles, cycles per packet", cmd_pmd_stats)
+CTL_COMMAND(pmd_rxq, "pmd rxq", "", "which PMD polls which rx queue", cmd_pmd_rxq)
+CTL_COMMAND(pmd_rxq_pin, "pmd rxq-pin", "PORT QUEUE CORE",
+	    "pin an rx queue to the PMD on CORE (-1: round robin)", cmd_pmd_rxq_pin)
