@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #define MAX_VIDS 1024
+#define VHOST_TX_RETRIES 8
 
 /* virtqueue numbering of a virtio-net device: 2q is the guest's rx (we enqueue), 2q+1 its tx */
 enum { GUEST_RXQ = 0, GUEST_TXQ = 1 };
@@ -232,6 +233,14 @@ static uint16_t vhost_tx(struct port *p, uint16_t q, struct rte_mbuf **pkts, uin
 		vq = (uint16_t)__builtin_ctz(rxqs);
 	}
 	sent = rte_vhost_enqueue_burst(vid, vq, pkts, n);
+	/* a guest that is a little behind gets a few more chances while it makes progress
+	 * (as OVS's vhost tx-retries): a full ring is often a ring being drained right now */
+	for (unsigned retry = 0; sent < n && retry < VHOST_TX_RETRIES; retry++) {
+		uint16_t more = rte_vhost_enqueue_burst(vid, vq, pkts + sent, n - sent);
+		if (more == 0)
+			break;
+		sent += more;
+	}
 	rte_pktmbuf_free_bulk(pkts, sent); /* enqueue copies; the mbufs are ours to free */
 	return sent;
 }

@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared helpers for brint's integration tests and benchmark (bash; source this file).
+#
+# Every DPDK process started here gets a unique --file-prefix, is recorded by PID and stopped by
+# PID in the EXIT trap, which also removes /var/run/dpdk/<prefix>, its hugepage files, the
+# network namespaces and the temporary directory. Tests that need the cores take a lock so two
+# DPDK tests never run at once on this 2-core machine.
+
+set -uo pipefail
+
+BRINT_TOP=${BRINT_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BRINT_BUILD=${BRINT_BUILD:-$BRINT_TOP/build}
+BRINTD=${BRINTD:-$BRINT_BUILD/pmd/brintd}
+BRINTCTL=${BRINTCTL:-$BRINT_BUILD/ctl/brintctl}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+SKIP=77 # meson's "skipped"
+
+T=""                 # this test's private directory
+declare -a PIDS=()   # processes to stop, in reverse order
+declare -a PREFIXES=()
+declare -a NETNS=()
+declare -a LINKS=()
+_n=0
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+fail() {
+	log "FAIL: $*"
+	dump_state
+	exit 1
+}
+
+# Outside CI a test may skip where root or hugepages cannot be had; under CI that is a failure.
+skip() {
+	if [ "${CI:-}" = true ]; then
+		log "FAIL (skip not allowed under CI): $*"
+		exit 1
+	fi
+	log "SKIP: $*"
+	exit $SKIP
+}
+
+require_env() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -x "$BRINTD" ] || skip "brintd not built at $BRINTD"
+	command -v "$TESTPMD" >/dev/null || skip "dpdk-testpmd not installed (package dpdk-dev)"
+	local free
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ "${free:-0}" -lt 600 ]; then
+		if [ "${CI:-}" = true ] || [ "${BRINT_SETUP_HUGEPAGES:-}" = 1 ]; then
+			"$BRINT_TOP/scripts/hugepages.sh" 1024 >&2 || true
+			free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+		fi
+		[ "${free:-0}" -ge 600 ] || skip "needs 600 free 2 MB hugepages (scripts/hugepages.sh)"
+	fi
+}
+
+# One DPDK test at a time on this machine (the lock is released when the shell exits).
+take_lock() {
+	exec 9>/tmp/brint-dpdk.lock
+	if ! flock -w "${1:-900}" 9; then
+		fail "could not take /tmp/brint-dpdk.lock"
+	fi
+}
+
+setup() {
+	require_env
+	take_lock
+	T=$(mktemp -d /tmp/brint-test.XXXXXX)
+	chmod 755 "$T"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# Sets PREFIX to a fresh --file-prefix and records it for cleanup (no subshell: $(...) would
+# lose the record).
+PREFIX=""
+new_prefix() {
+	_n=$((_n + 1))
+	PREFIX="brint-t$$-$_n"
+	PREFIXES+=("$PREFIX")
+}
+
+stop_pid() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	log "pid $pid ignored SIGTERM for 5 s, killing it"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+cleanup() {
+	local rc=$? i
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		stop_pid "${PIDS[$i]}"
+	done
+	for p in "${PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$p"
+		rm -f /dev/hugepages/"$p"map_* /dev/hugepages/"$p"-* 2>/dev/null
+	done
+	for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
+	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	if [ $rc -ne 0 ] && [ -n "$T" ]; then
+		log "logs kept in $T"
+	elif [ -n "$T" ] && [ -z "${BRINT_KEEP:-}" ]; then
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+
+# Wait until "$@" succeeds, polling every 0.1 s, for at most $WAIT seconds (default 10).
+wait_for() {
+	local deadline=$((SECONDS + ${WAIT:-10}))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+ctl() { "$BRINTCTL" --socket "$T/brint.sock" "$@"; }
+
+# Write a brintd config: brintd_config FILE [PORTS_JSON [XCONNECTS_JSON [EXTRA_KEYS]]]
+# brintd's PMD runs on core 1, its control thread on core 0.
+brintd_config() {
+	local f=$1 ports=${2:-[]} xcs=${3:-[]} extra=${4:-}
+	local prefix
+	new_prefix
+	prefix=$PREFIX
+	cat >"$f" <<JSON
+{
+  "eal": ["-l", "0,1", "--main-lcore", "0", "--file-prefix", "$prefix", "-m", "512", "--no-pci"],
+  "pmd_cores": [1],
+  "control_socket": "$T/brint.sock",
+  "log_level": "info",
+  "ports": $ports,
+  "xconnects": $xcs${extra:+,
+  $extra}
+}
+JSON
+}
+
+BRINTD_PID=""
+# start_brintd CONFIG: start it and wait until its control socket answers.
+start_brintd() {
+	"$BRINTD" --config "$1" >>"$T/brintd.log" 2>&1 &
+	BRINTD_PID=$!
+	PIDS+=("$BRINTD_PID")
+	WAIT=20 wait_for ctl version || fail "brintd did not answer on $T/brint.sock"
+}
+
+stop_brintd() {
+	[ -n "$BRINTD_PID" ] || return 0
+	stop_pid "$BRINTD_PID"
+	BRINTD_PID=""
+}
+
+# A pod: dpdk-testpmd driven through a FIFO on its stdin, output in $T/NAME.log.
+# start_pod NAME CORES MAIN_LCORE "VDEV_ARGS..." "TESTPMD_ARGS..."
+declare -A POD_PID POD_FD
+start_pod() {
+	local name=$1 cores=$2 main=$3 vdevs=$4 args=$5 prefix fd
+	new_prefix
+	prefix=$PREFIX
+	rm -f "$T/$name.in"
+	mkfifo "$T/$name.in"
+	# shellcheck disable=SC2086
+	stdbuf -oL "$TESTPMD" -l "$cores" --main-lcore "$main" --file-prefix "$prefix" -m 256 \
+		--single-file-segments --no-pci $vdevs -- -i $args \
+		<"$T/$name.in" >"$T/$name.log" 2>&1 &
+	POD_PID[$name]=$!
+	PIDS+=("${POD_PID[$name]}")
+	exec {fd}>"$T/$name.in"
+	POD_FD[$name]=$fd
+	[ "${POD_NOWAIT:-}" = 1 ] || wait_pod "$name"
+}
+
+# A pod whose virtio_user is in server mode waits for brintd before it gives a prompt.
+wait_pod() {
+	WAIT=${WAIT:-30} wait_for grep -q 'testpmd>' "$T/$1.log" ||
+		fail "pod $1 did not start (see $T/$1.log)"
+}
+
+pod_cmd() {
+	local name=$1
+	shift
+	echo "$*" >&"${POD_FD[$name]}"
+}
+
+stop_pod() {
+	local name=$1
+	[ -n "${POD_PID[$name]:-}" ] || return 0
+	pod_cmd "$name" quit 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		kill -0 "${POD_PID[$name]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	stop_pid "${POD_PID[$name]}"
+	eval "exec ${POD_FD[$name]}>&-"
+	unset "POD_PID[$name]" "POD_FD[$name]"
+}
+
+# pod_port_counter NAME PORT rx|tx: the port's packet counter, read with "show port stats".
+pod_port_counter() {
+	local name=$1 port=$2 dir=$3 before after
+	before=$(wc -l <"$T/$name.log")
+	pod_cmd "$name" "show port stats $port"
+	WAIT=5 wait_for bash -c "tail -n +$((before + 1)) '$T/$name.log' | grep -q 'Tx-bps'" ||
+		fail "pod $name: no stats answer"
+	after=$(tail -n +$((before + 1)) "$T/$name.log")
+	if [ "$dir" = rx ]; then
+		echo "$after" | awk '/RX-packets:/ {print $2; exit}'
+	else
+		echo "$after" | awk '/TX-packets:/ {print $2; exit}'
+	fi
+}
+
+# brintd's view: pmd stats as JSON, a field summed over PMDs.
+pmd_sum() {
+	ctl --json pmd stats | python3 -c "import json,sys; print(sum(p['$1'] for p in json.load(sys.stdin)))"
+}
+port_link() {
+	ctl --json port list | python3 -c "import json,sys; print({p['name']: p['link'] for p in json.load(sys.stdin)}.get('$1', 'absent'))"
+}
+
+dump_state() {
+	[ -n "$T" ] || return 0
+	if [ -n "$BRINTD_PID" ] && kill -0 "$BRINTD_PID" 2>/dev/null; then
+		log "--- brintctl port list"; ctl port list >&2 || true
+		log "--- brintctl pmd stats"; ctl pmd stats >&2 || true
+	fi
+	log "--- tail of brintd.log"; tail -n 30 "$T/brintd.log" >&2 2>/dev/null || true
+}
+
+pass() { log "PASS: $*"; }
