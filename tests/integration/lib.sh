@@ -43,8 +43,22 @@ require_env() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	[ -x "$BRINTD" ] || skip "brintd not built at $BRINTD"
 	command -v "$TESTPMD" >/dev/null || skip "dpdk-testpmd not installed (package dpdk-dev)"
+}
+
+# After the lock: hugepages are only ours to count once no other DPDK test runs.
+require_hugepages() {
 	local free
 	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ "${free:-0}" -lt 600 ]; then
+		# files left by a crashed run of ours (prefix brint-t<pid>-) whose process is gone
+		local f pid
+		for f in /dev/hugepages/brint-t*; do
+			[ -e "$f" ] || continue
+			pid=${f#/dev/hugepages/brint-t}; pid=${pid%%-*}
+			kill -0 "$pid" 2>/dev/null || rm -f "$f"
+		done
+		free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	fi
 	if [ "${free:-0}" -lt 600 ]; then
 		if [ "${CI:-}" = true ] || [ "${BRINT_SETUP_HUGEPAGES:-}" = 1 ]; then
 			"$BRINT_TOP/scripts/hugepages.sh" 1024 >&2 || true
@@ -65,6 +79,7 @@ take_lock() {
 setup() {
 	require_env
 	take_lock
+	require_hugepages
 	T=$(mktemp -d /tmp/brint-test.XXXXXX)
 	chmod 755 "$T"
 	trap cleanup EXIT
