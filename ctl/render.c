@@ -47,6 +47,20 @@ static bool is_table(const json_t *v)
 	return json_object_size(json_array_get(v, 0)) > 0;
 }
 
+/* Rows that hold objects or tables read better as blocks than as one wide table line. */
+static bool has_deep_rows(const json_t *rows)
+{
+	size_t i;
+	const json_t *row, *v;
+	const char *key;
+
+	json_array_foreach ((json_t *)rows, i, row)
+		json_object_foreach ((json_t *)row, key, v)
+			if ((json_is_object(v) && json_object_size(v) > 0) || is_table(v))
+				return true;
+	return false;
+}
+
 static void put_cell(FILE *f, const char *s, size_t width, bool last)
 {
 	fputs(s, f);
@@ -150,6 +164,12 @@ void render_result(FILE *f, const json_t *result)
 			fputc('\n', f);
 	} else if (json_is_object(result)) {
 		render_object(f, result, 0);
+	} else if (is_table(result) && has_deep_rows(result)) {
+		json_array_foreach (result, i, e) {
+			if (i)
+				fputc('\n', f);
+			render_object(f, e, 0);
+		}
 	} else if (is_table(result)) {
 		render_table(f, result, 0);
 	} else if (json_is_array(result)) {

@@ -43,12 +43,29 @@ static void test_table(void **state)
 
 static void test_table_odd_cells(void **state)
 {
-	/* null and missing keys show "-", nested values compact JSON, a header can be the widest */
-	renders("[{\"a\": null, \"bbbbbbbbbb\": {\"x\": 1}, \"c\": true},"
+	/* null and missing keys show "-", nested plain arrays compact JSON, a header can be the
+	 * widest */
+	renders("[{\"a\": null, \"bbbbbbbbbb\": [3], \"c\": true},"
 		" {\"bbbbbbbbbb\": [1, 2], \"c\": \"tab\\there\"}]",
 		"a  bbbbbbbbbb  c\n"
-		"-  {\"x\":1}     true\n"
+		"-  [3]         true\n"
 		"-  [1,2]       \"tab\\there\"\n");
+}
+
+static void test_deep_rows_as_blocks(void **state)
+{
+	/* rows holding objects or tables (pmd stats) render as blocks, one per row */
+	renders("[{\"pmd\": 0, \"drops\": {\"tx_full\": 2}, \"ports\": [{\"port\": \"a\", \"rx\": 1}]},"
+		" {\"pmd\": 1, \"drops\": {}}]",
+		"pmd: 0\n"
+		"drops:\n"
+		"  tx_full: 2\n"
+		"ports:\n"
+		"  port  rx\n"
+		"  a     1\n"
+		"\n"
+		"pmd: 1\n"
+		"drops: {}\n");
 }
 
 static void test_table_utf8_width(void **state)
@@ -131,6 +148,7 @@ int main(void)
 	    cmocka_unit_test(test_table_utf8_width),
 	    cmocka_unit_test(test_object),
 	    cmocka_unit_test(test_table_nested_in_object),
+	    cmocka_unit_test(test_deep_rows_as_blocks),
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_plain_arrays),
 	};
