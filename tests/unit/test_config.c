@@ -193,6 +193,22 @@ static void test_port_cfg_from_cli_strings(void **state)
 	json_decref(o);
 }
 
+static void test_examples_parse(void **state)
+{
+	/* the shipped examples stay valid */
+	const char *files[] = {"xconnect.json", "node.json"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct brint_config cfg;
+		char path[512], err[512] = "";
+		snprintf(path, sizeof(path), "%s/config/examples/%s", BRINT_SOURCE_DIR, files[i]);
+		if (brint_config_load_file(path, &cfg, err, sizeof(err)) != 0)
+			fail_msg("%s: %s", path, err);
+		assert_true(cfg.n_ports > 0);
+		brint_config_free(&cfg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_port_cfg_from_cli_strings),
+		cmocka_unit_test(test_examples_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
