@@ -24,6 +24,9 @@ struct glue {
 	/* the writer: one transaction in flight at a time */
 	bool txn_in_flight;
 	bool awaiting_update; /* a committed txn whose update has not been seen yet */
+	uint64_t txn_sent_seqno; /* replica seqno when the txn in flight was sent */
+	struct ovs_uuid pending_inserts[8]; /* rows our last txn inserted, not yet replicated */
+	unsigned n_pending_inserts;
 	struct ev_timer *round_timer, *retry_timer, *settle_timer, *stale_timer;
 	unsigned retry_ms;
 	bool ever_synced;

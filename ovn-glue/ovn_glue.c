@@ -74,6 +74,34 @@ static bool txn_changed_rows(const json_t *results)
 	return false;
 }
 
+/* Remember the rows the txn inserted ({"uuid": ["uuid", "..."]} results). */
+static void note_inserts(const json_t *results)
+{
+	size_t i;
+	json_t *r;
+	glue.n_pending_inserts = 0;
+	json_array_foreach(results, i, r) {
+		json_t *u = json_array_get(json_object_get(r, "uuid"), 1);
+		if (json_is_string(u) && glue.n_pending_inserts < ARRAY_SIZE(glue.pending_inserts) &&
+		    ovs_uuid_from_string(json_string_value(u),
+					 &glue.pending_inserts[glue.n_pending_inserts]))
+			glue.n_pending_inserts++;
+	}
+}
+
+static bool inserts_replicated(void)
+{
+	for (unsigned k = 0; k < glue.n_pending_inserts; k++) {
+		bool found = false;
+		for (unsigned i = 0; i < sb_replica_n_tables(glue.replica) && !found; i++)
+			found = sb_table_find(sb_replica_table(glue.replica, i),
+					      &glue.pending_inserts[k]) != NULL;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 static void round_done(void *arg, int status, const json_t *results, const char *error)
 {
 	(void)arg;
@@ -82,9 +110,18 @@ static void round_done(void *arg, int status, const json_t *results, const char 
 		return;
 	if (status == 0) {
 		glue.retry_ms = 0;
-		if (txn_changed_rows(results)) {
-			/* wait for the monitor to show the result before deciding anything else */
-			glue.awaiting_update = true;
+		glue.last_txn_error[0] = '\0';
+		note_inserts(results);
+		/* Decide nothing more until the monitor shows the result: the update may come
+		 * before or after this reply. Inserted rows are waited for by uuid; for updates
+		 * (all conditional, so repeating one is harmless) any update since the txn was
+		 * sent is taken as the one. */
+		if (glue.n_pending_inserts)
+			glue.awaiting_update = !inserts_replicated();
+		else
+			glue.awaiting_update = txn_changed_rows(results) &&
+					       sb_replica_seqno(glue.replica) == glue.txn_sent_seqno;
+		if (glue.awaiting_update) {
 			timer_off(&glue.settle_timer);
 			glue.settle_timer = ev_timer_add(glue.loop, SETTLE_MS, 0, settle_cb, NULL);
 		} else {
@@ -139,6 +176,7 @@ static void round_run(void)
 		return;
 	}
 	ovsdb_txn_add(t, ovsdb_op_comment("brint chassis update"));
+	glue.txn_sent_seqno = sb_replica_seqno(glue.replica);
 	if (ovsdb_txn_commit(t, rpc, &glue.stats, round_done, NULL) == 0)
 		glue.txn_in_flight = true;
 }
@@ -214,7 +252,7 @@ static void on_replica_change(struct sb_replica *r, void *arg)
 		glue.nb_cfg_seen = nb_cfg;
 		glue.nb_cfg_seen_seqno = sb_replica_seqno(r);
 	}
-	if (glue.awaiting_update) {
+	if (glue.awaiting_update && (glue.n_pending_inserts == 0 || inserts_replicated())) {
 		glue.awaiting_update = false;
 		timer_off(&glue.settle_timer);
 	}

@@ -102,10 +102,23 @@ static void cmd_port_del(const json_t *args, struct ctl_reply *r)
 static void cmd_port_link(const json_t *args, struct ctl_reply *r)
 {
 	const char *name;
+	const json_t *v = json_object_get(args, "up");
 	bool up;
-	if (ctl_arg_str(args, "name", true, &name, r) < 0 ||
-	    ctl_arg_bool(args, "up", true, &up, r) < 0)
+	if (ctl_arg_str(args, "name", true, &name, r) < 0)
 		return;
+	/* brintctl's generic form passes "--up false" as a string */
+	if (json_is_boolean(v)) {
+		up = json_is_true(v);
+	} else if (json_is_string(v) && (!strcmp(json_string_value(v), "true") ||
+					 !strcmp(json_string_value(v), "up"))) {
+		up = true;
+	} else if (json_is_string(v) && (!strcmp(json_string_value(v), "false") ||
+					 !strcmp(json_string_value(v), "down"))) {
+		up = false;
+	} else {
+		ctl_reply_err(r, "args.up: must be true or false");
+		return;
+	}
 	ovn_glue_port_link(name, up);
 	ctl_reply_ok(r, NULL);
 }
