@@ -1,25 +1,70 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The daemon's control-plane modules and its own commands (log level, version). */
+/* The daemon's control-plane modules (the OVN southbound side) and its own commands. */
 #include "ctl.h"
 #include "daemon.h"
+#include "hooks.h"
+#include "ovn_glue.h"
+#include "port.h"
 
 #include <brint/log.h>
 
 #include <stdio.h>
 
+static void on_port_added(const struct port *p)
+{
+	if (p->cfg.iface_id[0])
+		ovn_glue_port_added(p->cfg.name, p->cfg.iface_id);
+}
+
+static void on_port_removed(const struct port *p)
+{
+	if (p->cfg.iface_id[0])
+		ovn_glue_port_removed(p->cfg.name);
+}
+
+static void on_port_link(const struct port *p, bool up)
+{
+	if (p->cfg.iface_id[0])
+		ovn_glue_port_link(p->cfg.name, up);
+}
+
+static const struct port_listener ovn_listener = {
+	.added = on_port_added,
+	.removed = on_port_removed,
+	.link = on_port_link,
+};
+
+static bool ovn_started;
+
+int daemon_config_check(const struct brint_config *cfg, char *err, size_t errlen)
+{
+	return cfg->ovn ? ovn_glue_config_check(cfg->ovn, err, errlen) : 0;
+}
+
 int daemon_modules_start(struct ev_loop *loop, const struct brint_config *cfg, char *err,
 			 size_t errlen)
 {
-	if (cfg->ovn) {
-		snprintf(err, errlen, "ovn: the OVN southbound client is not built into this brintd "
-				      "yet; remove the \"ovn\" object");
-		return -1;
+	/* ports added before (from the file) were reported already: the glue remembers them */
+	if (cfg->ovn == NULL) {
+		LOG_INFO("main", "no \"ovn\" object: running without the OVN southbound");
+		return 0;
 	}
+	if (ovn_glue_start(loop, cfg->ovn, err, errlen) < 0)
+		return -1;
+	ovn_started = true;
 	return 0;
 }
 
 void daemon_modules_stop(void)
 {
+	if (ovn_started)
+		ovn_glue_stop();
+	ovn_started = false;
+}
+
+void daemon_hooks_install(void)
+{
+	hooks_set_port_listener(&ovn_listener);
 }
 
 static void cmd_log_level(const json_t *args, struct ctl_reply *r)

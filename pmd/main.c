@@ -127,6 +127,11 @@ int main(int argc, char **argv)
 			return 64;
 		}
 	}
+	if (daemon_config_check(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "brintd: %s: %s\n", config_path, err);
+		brint_config_free(&cfg);
+		return 1;
+	}
 	if (check) {
 		printf("%s: OK (%u ports, %u PMD cores)\n", config_path, cfg.n_ports, cfg.n_pmd_cores);
 		brint_config_free(&cfg);
@@ -176,6 +181,7 @@ int main(int argc, char **argv)
 	}
 	if (pmd_start() < 0)
 		goto out_ctl;
+	daemon_hooks_install();
 	if (add_config_ports(&cfg) < 0)
 		goto out_pmd;
 	if (daemon_modules_start(loop, &cfg, err, sizeof(err)) < 0) {

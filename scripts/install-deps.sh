@@ -6,7 +6,7 @@ pkgs=(
 	build-essential meson ninja-build pkg-config python3
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libnuma-dev libcmocka-dev libssl-dev libpcap-dev
 	ovn-central ovn-host openvswitch-common
-	iproute2 iputils-ping netcat-openbsd tcpdump procps util-linux
+	iproute2 iputils-ping netcat-openbsd tcpdump procps util-linux jq
 	clang libclang-rt-14-dev
 )
 missing=()

@@ -252,3 +252,66 @@ dump_state() {
 }
 
 pass() { log "PASS: $*"; }
+
+# --- a private OVN (NB and SB ovsdb-server, ovn-northd) in $T/ovn, stopped by PID at exit ---
+require_ovn() {
+	local p
+	for p in ovsdb-server ovsdb-tool ovn-northd ovn-nbctl ovn-sbctl; do
+		command -v "$p" >/dev/null || skip "$p not installed (package ovn-central)"
+	done
+}
+
+_pidfile_pid() { # _pidfile_pid FILE: wait for a daemon's pidfile, record its PID
+	local i
+	for i in $(seq 100); do
+		if [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; then
+			PIDS+=("$(cat "$1")")
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "no pid in $1"
+}
+
+start_ovn() {
+	require_ovn
+	local d=$T/ovn
+	mkdir -p "$d"
+	export OVN_RUNDIR=$d OVN_DBDIR=$d OVN_LOGDIR=$d OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d
+	ovsdb-tool create "$d/nb.db" /usr/share/ovn/ovn-nb.ovsschema || fail "create NB"
+	ovsdb-tool create-cluster "$d/sb.db" /usr/share/ovn/ovn-sb.ovsschema "unix:$d/sb-raft.sock" ||
+		fail "create SB"
+	local db
+	for db in nb sb; do
+		ovsdb-server --detach --no-chdir --pidfile="$d/$db.pid" --log-file="$d/$db.log" \
+			--remote="punix:$d/$db.sock" --unixctl="$d/$db.ctl" "$d/$db.db" ||
+			fail "start $db ovsdb-server"
+		_pidfile_pid "$d/$db.pid"
+	done
+	ovn-northd --detach --no-chdir --pidfile="$d/northd.pid" --log-file="$d/northd.log" \
+		--ovnnb-db="unix:$d/nb.sock" --ovnsb-db="unix:$d/sb.sock" --unixctl="$d/northd.ctl" ||
+		fail "start ovn-northd"
+	_pidfile_pid "$d/northd.pid"
+	OVN_SB=unix:$d/sb.sock
+	OVN_NB=unix:$d/nb.sock
+}
+nbctl() { timeout 30 ovn-nbctl --db="$OVN_NB" "$@"; }
+sbctl() { timeout 30 ovn-sbctl --db="$OVN_SB" "$@"; }
+
+# kube-ovn's default VPC: router ovn-cluster; switches ovn-default (10.16.0.0/16) and join
+# (100.64.0.0/16), each attached to the router.
+kube_ovn_default_vpc() {
+	nbctl lr-add ovn-cluster || fail "lr-add ovn-cluster"
+	local sw
+	for sw in "ovn-default 10.16.0.0/16 10.16.0.1 00:00:00:a1:00:01" \
+		"join 100.64.0.0/16 100.64.0.1 00:00:00:a1:00:02"; do
+		set -- $sw
+		nbctl ls-add "$1" -- set logical_switch "$1" other_config:subnet="$2" ||
+			fail "ls-add $1"
+		nbctl lrp-add ovn-cluster "ovn-cluster-$1" "$4" "$3/${2#*/}" || fail "lrp-add $1"
+		nbctl lsp-add "$1" "$1-ovn-cluster" -- lsp-set-type "$1-ovn-cluster" router \
+			-- lsp-set-addresses "$1-ovn-cluster" router \
+			-- lsp-set-options "$1-ovn-cluster" router-port="ovn-cluster-$1" ||
+			fail "router port on $1"
+	done
+}

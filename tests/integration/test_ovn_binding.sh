@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# brintd against a real OVN (ovsdb-server + ovn-northd): it registers its chassis with a geneve
+# encap, claims the Port_Binding of every port that has an iface-id (from the file and added at
+# run time), reports nb_cfg so `ovn-nbctl --wait=hv sync` returns, and releases a removed port.
+. "$(dirname "$0")/lib.sh"
+setup
+start_ovn
+kube_ovn_default_vpc
+nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" ||
+	fail "lsp-add pod1"
+nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" ||
+	fail "lsp-add pod2"
+
+brintd_config "$T/brint.json" "[
+  {\"name\": \"p1\", \"type\": \"vhost-user\", \"path\": \"$T/p1.sock\", \"iface_id\": \"pod1\"}]" \
+	'[]' "\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
+   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
+start_brintd "$T/brint.json"
+
+WAIT=20 wait_for bash -c "ovn-sbctl --db=$OVN_SB show | grep -q 'Chassis brint-node1'" ||
+	fail "chassis brint-node1 not in the SB: $(sbctl show)"
+sbctl show | grep -A3 'Chassis brint-node1' | grep -q 'geneve' || fail "no geneve encap: $(sbctl show)"
+sbctl show | grep -A4 'Chassis brint-node1' | grep -q '127.0.0.2' || fail "encap ip missing"
+pass "chassis registered with a geneve encap"
+
+WAIT=20 wait_for test "$(nbctl lsp-get-up pod1)" = up || fail "pod1 never came up"
+[ "$(sbctl get port_binding pod1 chassis | tr -d '"')" != "[]" ] || fail "pod1 has no chassis"
+[ "$(nbctl lsp-get-up pod2)" != up ] || fail "pod2 is up though no local port claims it"
+pass "the port from the configuration file claimed its logical port"
+
+WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
+	fail "ovn-nbctl --wait=hv sync did not return"
+pass "ovn-nbctl --wait=hv sync returns"
+
+ctl port add p2 --type vhost-user --path "$T/p2.sock" --iface-id pod2 >/dev/null ||
+	fail "port add p2"
+WAIT=20 wait_for test "$(nbctl lsp-get-up pod2)" = up || fail "pod2 never came up"
+ctl binding list | grep -q pod2 || fail "binding list lacks pod2: $(ctl binding list)"
+pass "a port added at run time claimed its logical port"
+
+ctl port del p2 >/dev/null || fail "port del p2"
+WAIT=20 wait_for test "$(nbctl lsp-get-up pod2)" = down || fail "pod2 still up after port del"
+WAIT=20 wait_for test "$(sbctl get port_binding pod2 chassis)" = "[]" ||
+	fail "pod2 still bound: $(sbctl get port_binding pod2 chassis)"
+pass "a removed port released its logical port"
+
+ctl sb status >/dev/null || fail "sb status"
+pass "brintctl sb status answers"
