@@ -72,6 +72,9 @@ void pmd_fini(void);
  * `without` (may be NULL) is left out (a port being removed). Waits for a grace period before
  * freeing the old schedules. */
 int pmd_reschedule(const struct port *without);
+/* Control thread, before a new port takes id: its per-port counters start from zero (the stats
+ * baseline absorbs what an earlier port with the same id left in the PMDs' counters). */
+void pmd_counters_forget_port(uint16_t id);
 /* Control thread: wait until every PMD has passed a quiescent state. */
 void pmd_rcu_sync(void);
 

@@ -30,6 +30,17 @@ static void diff(struct pmd_counters *c, const struct pmd_counters *base)
 	c->max_busy_cycles = max >= base->max_busy_cycles ? max : 0;
 }
 
+void pmd_counters_forget_port(uint16_t id)
+{
+	/* no PMD writes these any more: the old port's removal waited for a grace period */
+	for (unsigned i = 0; i < n_pmds; i++) {
+		const volatile struct pmd_counters *c = &pmds[i]->c;
+		baseline[i].port_rx[id] = c->port_rx[id];
+		baseline[i].port_tx[id] = c->port_tx[id];
+		baseline[i].port_drop[id] = c->port_drop[id];
+	}
+}
+
 static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
 {
 	json_t *drops = json_object(), *pp = json_array();

@@ -100,6 +100,7 @@ int port_add(const struct brint_port_cfg *cfg, char *err, size_t errlen)
 		return errno_set(ENOMEM);
 	}
 	p->id = (uint16_t)id;
+	pmd_counters_forget_port(p->id);
 	p->cfg = *cfg;
 	p->ops = ops_for(cfg->type);
 	p->vid = -1;
