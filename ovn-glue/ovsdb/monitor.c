@@ -70,7 +70,8 @@ static void reset(struct ovsdb_mon *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	LOG_RL(BRINT_LOG_WARN, MOD, "%s: %s", m->db, why);
+	/* logged (rate-limited) by the session, with the remote */
+	LOG_DEBUG(MOD, "%s: %s", m->db, why);
 	ovsdb_session_reset(m->session, why);
 }
 
@@ -80,6 +81,8 @@ static const char *err_text(json_t *error, char *buf, size_t n)
 	const char *d = json_string_value(json_object_get(error, "details"));
 	if (e == NULL && json_is_string(error))
 		e = json_string_value(error);
+	if (d && *d == '\0')
+		d = NULL;
 	snprintf(buf, n, "%s%s%s", e ? e : "error", d ? ": " : "", d ? d : "");
 	return buf;
 }
@@ -266,6 +269,7 @@ void ovsdb_mon_connected(struct ovsdb_mon *m, struct jsonrpc *rpc)
 
 	m->rpc = rpc;
 	m->conn_gen++;
+	m->no_cond_since = false; /* another server (of a cluster) may know it */
 	m->connected_ms = brint_now_ms();
 	m->state = OVSDB_M_SERVER_CHECK;
 	c = ctx_new(m);

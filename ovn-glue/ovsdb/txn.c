@@ -66,7 +66,7 @@ static void txn_reply(void *arg, json_t *result, json_t *error)
 		free(c);
 		return;
 	}
-	if (!json_is_array(result) || json_array_size(result) < c->n_ops) {
+	if (!json_is_array(result)) {
 		c->st->txn_errors++;
 		if (c->cb)
 			c->cb(c->arg, -1, NULL, "malformed transact reply");
@@ -92,6 +92,13 @@ static void txn_reply(void *arg, json_t *result, json_t *error)
 			free(c);
 			return;
 		}
+	}
+	if (json_array_size(result) < c->n_ops) {
+		c->st->txn_errors++;
+		if (c->cb)
+			c->cb(c->arg, -1, NULL, "transact reply with fewer results than operations");
+		free(c);
+		return;
 	}
 	if (c->cb)
 		c->cb(c->arg, 0, result, NULL);

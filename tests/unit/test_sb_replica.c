@@ -175,8 +175,8 @@ static void test_schema_checks(void **state)
 		"[]",
 		"{\"name\":\"T\"}",
 		"{\"name\":\"T\",\"tables\":{\"A\":{\"columns\":{\"c\":{\"type\":\"bogus\"}}}}}",
-		"{\"name\":\"T\",\"tables\":{\"A\":{\"columns\":{\"c\":{\"type\":{\"key\":"
-		"\"string\",\"min\":2}}}}}}",
+		("{\"name\":\"T\",\"tables\":{\"A\":{\"columns\":{\"c\":{\"type\":{\"key\":"
+		 "\"string\",\"min\":2}}}}}}"),
 		"{\"name\":\"T\",\"tables\":{\"A\":{}}}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
