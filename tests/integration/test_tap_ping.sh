@@ -31,9 +31,10 @@ import json, sys
 print(sum(p['$2'] for pmd in json.load(sys.stdin) for p in pmd['ports'] if p['port'] == '$1'))"
 }
 
+link_is() { [ "$(port_link "$1")" = "$2" ]; } # for wait_for, which would expand a "$(...)" once
 # brintd reads the tap links (net_tap's SIOCGIFFLAGS by name) while they are in its namespace
-WAIT=5 wait_for test "$(port_link tap-a)" = up || fail "tap-a: link $(port_link tap-a) before the move, expected up"
-WAIT=5 wait_for test "$(port_link tap-b)" = up || fail "tap-b: link $(port_link tap-b) before the move, expected up"
+WAIT=5 wait_for link_is tap-a up || fail "tap-a: link $(port_link tap-a) before the move, expected up"
+WAIT=5 wait_for link_is tap-b up || fail "tap-b: link $(port_link tap-b) before the move, expected up"
 
 ip link set "$IFA" netns "$NS1" || fail "cannot move $IFA into $NS1"
 ip link set "$IFB" netns "$NS2" || fail "cannot move $IFB into $NS2"
