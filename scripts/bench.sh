@@ -107,8 +107,8 @@ run_brintd() {
 		'[{"from": "pod-a", "to": "pod-b"}]'
 	start_brintd "$T/brint.json"
 	wait_pod gen
-	WAIT=20 wait_for test "$(port_link pod-a)" = up || fail "pod-a link never came up"
-	WAIT=20 wait_for test "$(port_link pod-b)" = up || fail "pod-b link never came up"
+	WAIT=20 wait_for "[ \"\$(port_link pod-a)\" = up ]" || fail "pod-a link never came up"
+	WAIT=20 wait_for "[ \"\$(port_link pod-b)\" = up ]" || fail "pod-b link never came up"
 	measure brintd_hook
 	stop_brintd
 	stop_pod gen

@@ -27,8 +27,8 @@ start_pod pods 0,1 1 "--vdev net_pcap0,rx_pcap=$T/traffic.pcap,infinite_rx=1 \
 	--vdev net_virtio_user1,path=$T/pod-a.sock,queue_size=1024 \
 	--vdev net_virtio_user2,path=$T/pod-b.sock,queue_size=1024 --vdev net_null0,no-rx=1" \
 	"--port-topology=paired --no-flush-rx --forward-mode=io"
-WAIT=20 wait_for test "$(port_link pod-a)" = up || fail "pod-a never attached"
-WAIT=20 wait_for test "$(port_link pod-b)" = up || fail "pod-b never attached"
+WAIT=20 wait_for "[ \"\$(port_link pod-a)\" = up ]" || fail "pod-a never attached"
+WAIT=20 wait_for "[ \"\$(port_link pod-b)\" = up ]" || fail "pod-b never attached"
 echo "--- brintctl port list"
 ctl port list
 echo "--- brintctl xconnect list"

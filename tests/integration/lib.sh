@@ -128,8 +128,13 @@ cleanup() {
 }
 
 # Wait until "$@" succeeds, polling every 0.1 s, for at most $WAIT seconds (default 10).
+# A single argument is a shell condition evaluated afresh each time:
+#   wait_for '[ "$(port_link pod-a)" = up ]'   (single quotes: re-evaluated on every poll)
 wait_for() {
 	local deadline=$((SECONDS + ${WAIT:-10}))
+	if [ $# = 1 ]; then
+		set -- eval "$1"
+	fi
 	until "$@" >/dev/null 2>&1; do
 		[ $SECONDS -lt $deadline ] || return 1
 		sleep 0.1

@@ -23,7 +23,7 @@ sbctl show | grep -A3 'Chassis brint-node1' | grep -q 'geneve' || fail "no genev
 sbctl show | grep -A4 'Chassis brint-node1' | grep -q '127.0.0.2' || fail "encap ip missing"
 pass "chassis registered with a geneve encap"
 
-WAIT=20 wait_for test "$(nbctl lsp-get-up pod1)" = up || fail "pod1 never came up"
+WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up pod1)\" = up ]" || fail "pod1 never came up"
 [ "$(sbctl get port_binding pod1 chassis | tr -d '"')" != "[]" ] || fail "pod1 has no chassis"
 [ "$(nbctl lsp-get-up pod2)" != up ] || fail "pod2 is up though no local port claims it"
 pass "the port from the configuration file claimed its logical port"
@@ -34,13 +34,13 @@ pass "ovn-nbctl --wait=hv sync returns"
 
 ctl port add p2 --type vhost-user --path "$T/p2.sock" --iface-id pod2 >/dev/null ||
 	fail "port add p2"
-WAIT=20 wait_for test "$(nbctl lsp-get-up pod2)" = up || fail "pod2 never came up"
+WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up pod2)\" = up ]" || fail "pod2 never came up"
 ctl binding list | grep -q pod2 || fail "binding list lacks pod2: $(ctl binding list)"
 pass "a port added at run time claimed its logical port"
 
 ctl port del p2 >/dev/null || fail "port del p2"
-WAIT=20 wait_for test "$(nbctl lsp-get-up pod2)" = down || fail "pod2 still up after port del"
-WAIT=20 wait_for test "$(sbctl get port_binding pod2 chassis)" = "[]" ||
+WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up pod2)\" = down ]" || fail "pod2 still up after port del"
+WAIT=20 wait_for "[ \"\$(sbctl get port_binding pod2 chassis)\" = \"[]\" ]" ||
 	fail "pod2 still bound: $(sbctl get port_binding pod2 chassis)"
 pass "a removed port released its logical port"
 
