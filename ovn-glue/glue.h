@@ -32,7 +32,6 @@ struct glue {
 	bool ever_synced;
 	bool stale_grace_over; /* release_stale_after_ms elapsed since the first sync */
 	bool stale_check_due;  /* look for stale bindings in the next round */
-	bool trim_due;         /* malloc_trim() after a full load */
 
 	/* nb_cfg (ovn-nbctl --wait=hv) */
 	int64_t nb_cfg_seen;       /* SB_Global.nb_cfg last replicated */

@@ -6,7 +6,6 @@
 #include <brint/log.h>
 #include <brint/util.h>
 
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,10 +146,6 @@ static void round_run(void)
 	struct ovsdb_txn *t;
 	const struct sb_row *ch, *encap;
 
-	if (glue.trim_due) {
-		glue.trim_due = false;
-		malloc_trim(0);
-	}
 	if (!glue.started || !ovsdb_mon_synced(glue.mon)) {
 		if (glue.started)
 			binding_refresh_states(&glue);
@@ -219,6 +214,7 @@ static void stale_cb(struct ev_timer *t, void *arg)
 static void on_synced(void *arg, bool resumed)
 {
 	(void)arg;
+	(void)resumed;
 	if (!glue.ever_synced) {
 		glue.ever_synced = true;
 		if (glue.cfg.release_stale_after_ms)
@@ -230,9 +226,6 @@ static void on_synced(void *arg, bool resumed)
 	glue.awaiting_update = false;
 	timer_off(&glue.settle_timer);
 	glue_schedule_round();
-	/* the JSON of a full load is freed by now (the reply is decref'd after this returns,
-	 * so trim a bit later, from the round) */
-	glue.trim_due = !resumed;
 }
 
 static void on_lost(void *arg)
@@ -281,8 +274,6 @@ static void s_disconnected(void *arg)
 	(void)arg;
 	ovsdb_mon_disconnected(glue.mon);
 	glue.txn_in_flight = false;
-	/* a large replica load may have left lots of freed heap: give it back */
-	malloc_trim(0);
 }
 
 static void s_message(void *arg, const char *method, json_t *params, json_t *id)

@@ -30,7 +30,10 @@ static int hmap_grow(struct hmap *m)
 				struct hnode *next = n->next;
 				size_t j = n->hash & (nb - 1);
 				n->next = b[j];
+				if (b[j])
+					b[j]->pprev = &n->next;
 				b[j] = n;
+				n->pprev = &b[j];
 				n = next;
 			}
 		}
@@ -51,23 +54,27 @@ int hmap_insert(struct hmap *m, struct hnode *node, uint32_t hash)
 				abort(); /* not even 16 pointers: nothing sensible is left to do */
 		}
 	}
+	struct hnode **slot = &m->buckets[hash & m->mask];
 	node->hash = hash;
-	node->next = m->buckets[hash & m->mask];
-	m->buckets[hash & m->mask] = node;
+	node->next = *slot;
+	if (*slot)
+		(*slot)->pprev = &node->next;
+	*slot = node;
+	node->pprev = slot;
 	m->n++;
 	return rc;
 }
 
 void hmap_remove(struct hmap *m, struct hnode *node)
 {
-	struct hnode **pp = &m->buckets[node->hash & m->mask];
-	while (*pp && *pp != node)
-		pp = &(*pp)->next;
-	if (*pp) {
-		*pp = node->next;
-		m->n--;
-	}
+	if (node->pprev == NULL)
+		return; /* not in a map */
+	*node->pprev = node->next;
+	if (node->next)
+		node->next->pprev = node->pprev;
 	node->next = NULL;
+	node->pprev = NULL;
+	m->n--;
 }
 
 struct hnode *hmap_first(const struct hmap *m)

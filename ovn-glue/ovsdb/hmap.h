@@ -9,6 +9,8 @@
 
 struct hnode {
 	struct hnode *next;
+	struct hnode **pprev; /* the pointer that points to this node: O(1) removal even in
+			       * long chains (an index with many rows per key) */
 	uint32_t hash;
 };
 

@@ -3,6 +3,7 @@
 
 #include "ovsdb/framer.h"
 #include "ovsdb/hmap.h"
+#include "ovsdb/jalloc.h"
 
 #include <brint/log.h>
 #include <brint/util.h>
@@ -233,8 +234,11 @@ static void handle_msg(struct jsonrpc *j, const char *buf, size_t len)
 	json_error_t e;
 	json_t *m, *method, *id, *params;
 
+	jalloc_begin();
 	m = json_loadb(buf, len, 0, &e);
+	jalloc_end();
 	if (m == NULL) {
+		jalloc_release();
 		j->st->json_errors++;
 		jsonrpc_fail(j, EPROTO, "malformed JSON in a %zu-byte message at offset %d: %s",
 			     len, e.position, e.text);
@@ -277,6 +281,7 @@ static void handle_msg(struct jsonrpc *j, const char *buf, size_t len)
 		protocol_error(j, "neither \"method\" nor \"id\"");
 	}
 	json_decref(m);
+	jalloc_release();
 }
 
 static void process(struct jsonrpc *j)
@@ -422,6 +427,9 @@ struct jsonrpc *jsonrpc_open(struct ev_loop *loop, struct ostream *s,
 	j->st = stats;
 	j->last_rx_ms = brint_now_ms();
 	json_framer_init(&j->fr, o->max_msg);
+	/* address space for the trees of messages up to max_msg (jansson needs about 7 times
+	 * the text); beyond it, or if the reservation fails, blocks come from malloc */
+	jalloc_init(o->max_msg > (1ull << 30) ? (8ull << 30) : o->max_msg * 8 + (64u << 20));
 	hmap_init(&j->pending);
 	if (s) {
 		if (ev_fd_add(loop, ostream_fd(s), ostream_events(s, false), on_fd, j) < 0) {

@@ -198,11 +198,12 @@ static void row_delete(struct sb_row *row)
 
 static void table_drop_rows(struct sb_table *t, bool track)
 {
-	struct hnode *n;
+	struct hnode *n, *next;
 	if (t->ts == NULL)
 		return;
-	while ((n = hmap_first(&t->rows)) != NULL) {
+	for (n = hmap_first(&t->rows); n; n = next) {
 		struct sb_row *row = container_of(n, struct sb_row, node);
+		next = hmap_next(&t->rows, n); /* removal never resizes the bucket array */
 		if (track) {
 			row_delete(row);
 		} else {
