@@ -63,6 +63,17 @@ static int setup_queues(struct port *p, char *err, size_t errlen)
 		LOG_WARN("port", "port %s: device offers %u rx queues, using %u of %u asked",
 			 p->cfg.name, info.max_rx_queues, nrx, p->cfg.queues);
 	rc = rte_eth_dev_configure(p->eth_port, nrx, ntx, &conf);
+	if (rc < 0 && nrx != ntx) {
+		/* some PMDs (net_tap) want as many rx as tx queues: poll the extra rx queues */
+		uint16_t n = RTE_MAX(nrx, ntx);
+		if (n <= info.max_rx_queues && n <= info.max_tx_queues &&
+		    rte_eth_dev_configure(p->eth_port, n, n, &conf) == 0) {
+			LOG_INFO("port", "port %s: device needs equal rx and tx queues: %u of each",
+				 p->cfg.name, n);
+			nrx = ntx = n;
+			rc = 0;
+		}
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->eth_port, &rxd, &txd);
 	for (uint16_t q = 0; rc == 0 && q < nrx; q++)
