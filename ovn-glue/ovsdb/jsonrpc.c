@@ -41,6 +41,7 @@ struct jsonrpc {
 	struct ovsdb_stats *st;
 	struct ev_timer *probe_timer, *err_timer, *kick_timer;
 	uint64_t last_rx_ms, echo_sent_ms;
+	uint64_t msg_start_ms; /* when the first bytes of the message being read arrived */
 	bool echo_sent;
 	bool fd_watched;
 	bool failed;
@@ -331,9 +332,12 @@ static void do_read(struct jsonrpc *j)
 				     json_framer_pending(&j->fr));
 			return;
 		}
+		bool fresh = json_framer_pending(&j->fr) == 0;
 		n = ostream_recv(j->s, buf, avail < READ_CHUNK ? avail : READ_CHUNK);
 		if (n == -EAGAIN)
 			return;
+		if (fresh)
+			j->msg_start_ms = brint_now_ms();
 		if (n == 0) {
 			size_t part = json_framer_pending(&j->fr);
 			if (part) {
@@ -470,4 +474,9 @@ void jsonrpc_close(struct jsonrpc *j)
 	free(j->out);
 	ostream_close(j->s);
 	free(j);
+}
+
+uint64_t jsonrpc_msg_start_ms(const struct jsonrpc *j)
+{
+	return j->msg_start_ms;
 }

@@ -53,6 +53,9 @@ void jsonrpc_fail(struct jsonrpc *j, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool jsonrpc_failed(const struct jsonrpc *j);
 size_t jsonrpc_n_pending(const struct jsonrpc *j);
+/* During a callback: when the first bytes of the message being handled arrived (monotonic
+ * ms; approximate when several messages came in one read). */
+uint64_t jsonrpc_msg_start_ms(const struct jsonrpc *j);
 
 /* Feed raw bytes as if received (unit tests and fuzzing use this with a NULL stream). */
 void jsonrpc_receive_bytes(struct jsonrpc *j, const void *data, size_t n);

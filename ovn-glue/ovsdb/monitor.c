@@ -30,6 +30,10 @@ struct ovsdb_mon {
 	char model[24];
 	char schema_version[32];
 	uint64_t connected_ms, sync_ms;
+	uint64_t request_ms;          /* when the monitor request was sent */
+	uint64_t request_to_reply_ms; /* until its reply was received and parsed */
+	uint64_t apply_ms;            /* applying the reply to the replica */
+	uint64_t reply_first_byte_ms; /* from the request to the reply's first bytes */
 	bool last_resumed;
 };
 
@@ -121,7 +125,12 @@ static void monitor_reply(void *arg, json_t *result, json_t *error)
 		full = !found;
 		updates = json_array_get(result, 2);
 	}
-	if (m->ops.apply(m->arg, updates, full, err, sizeof(err)) < 0) {
+	uint64_t t0 = brint_now_ms();
+	int rc = m->ops.apply(m->arg, updates, full, err, sizeof(err));
+	m->apply_ms = brint_now_ms() - t0;
+	m->request_to_reply_ms = t0 - m->request_ms;
+	m->reply_first_byte_ms = jsonrpc_msg_start_ms(m->rpc) - m->request_ms;
+	if (rc < 0) {
 		m->st->update_errors++;
 		m->last_txn[0] = '\0'; /* next time: everything */
 		reset(m, "monitor reply not applied: %s", err);
@@ -167,6 +176,7 @@ static void send_monitor(struct ovsdb_mon *m)
 		snprintf(m->method, sizeof(m->method), "monitor_cond");
 	}
 	m->state = OVSDB_M_MONITORING;
+	m->request_ms = brint_now_ms();
 	LOG_DEBUG(MOD, "%s: %s from %s", m->db, m->method,
 		  m->use_cond_since && m->last_txn[0] ? m->last_txn : "scratch");
 	if (jsonrpc_request(m->rpc, m->method, params, monitor_reply, c) < 0)
@@ -442,4 +452,19 @@ uint64_t ovsdb_mon_sync_ms(const struct ovsdb_mon *m)
 bool ovsdb_mon_last_resumed(const struct ovsdb_mon *m)
 {
 	return m->last_resumed;
+}
+
+uint64_t ovsdb_mon_reply_ms(const struct ovsdb_mon *m)
+{
+	return m->request_to_reply_ms;
+}
+
+uint64_t ovsdb_mon_apply_ms(const struct ovsdb_mon *m)
+{
+	return m->apply_ms;
+}
+
+uint64_t ovsdb_mon_first_byte_ms(const struct ovsdb_mon *m)
+{
+	return m->reply_first_byte_ms;
 }

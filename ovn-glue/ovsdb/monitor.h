@@ -61,3 +61,8 @@ const char *ovsdb_mon_schema_version(const struct ovsdb_mon *m);
 /* ms from connection to the replica being current, for the last sync (0 if none). */
 uint64_t ovsdb_mon_sync_ms(const struct ovsdb_mon *m);
 bool ovsdb_mon_last_resumed(const struct ovsdb_mon *m);
+/* Of the last sync: from sending the monitor request to having its reply parsed (the
+ * server composing and sending it, and brint reading and parsing it), and applying it. */
+uint64_t ovsdb_mon_reply_ms(const struct ovsdb_mon *m);
+uint64_t ovsdb_mon_apply_ms(const struct ovsdb_mon *m);
+uint64_t ovsdb_mon_first_byte_ms(const struct ovsdb_mon *m); /* request to first reply bytes */

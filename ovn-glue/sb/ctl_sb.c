@@ -67,6 +67,12 @@ static void cmd_sb_status(const json_t *args, struct ctl_reply *r)
 			ovsdb_session_last_error(glue.session), "last_sync_resumed",
 			ovsdb_mon_last_resumed(glue.mon), "sync_ms",
 			(json_int_t)ovsdb_mon_sync_ms(glue.mon));
+	json_object_set_new(res, "sync_reply_ms",
+			    json_integer((json_int_t)ovsdb_mon_reply_ms(glue.mon)));
+	json_object_set_new(res, "sync_first_byte_ms",
+			    json_integer((json_int_t)ovsdb_mon_first_byte_ms(glue.mon)));
+	json_object_set_new(res, "sync_apply_ms",
+			    json_integer((json_int_t)ovsdb_mon_apply_ms(glue.mon)));
 	if (ovsdb_session_state(glue.session) == OVSDB_S_CONNECTED)
 		json_object_set_new(res, "connected_for_ms",
 				    json_integer((json_int_t)(now - ovsdb_session_connected_ms(

@@ -83,10 +83,15 @@ static void sync_check(struct ev_timer *t, void *arg)
 	size_t rows = 0;
 	for (unsigned i = 0; i < sb_replica_n_tables(r); i++)
 		rows += sb_table_n_rows(sb_replica_table(r, i));
-	printf("{\"sync_ms\": %lld, \"start_to_sync_ms\": %llu, \"rows\": %zu, "
+	printf("{\"sync_ms\": %lld, \"sync_first_byte_ms\": %lld, \"sync_reply_ms\": %lld, "
+	       "\"sync_apply_ms\": %lld, "
+	       "\"start_to_sync_ms\": %llu, \"rows\": %zu, "
 	       "\"lflows\": %zu, \"port_bindings\": %zu, \"rx_bytes\": %lld, "
 	       "\"max_msg_bytes\": %lld, \"rss_kb\": %ld, \"hwm_kb\": %ld}\n",
 	       json_integer_value(json_object_get(st, "sync_ms")),
+	       json_integer_value(json_object_get(st, "sync_first_byte_ms")),
+	       json_integer_value(json_object_get(st, "sync_reply_ms")),
+	       json_integer_value(json_object_get(st, "sync_apply_ms")),
 	       (unsigned long long)(synced_at - start_ms), rows,
 	       sb_table_n_rows(sb_replica_table_by_name(r, "Logical_Flow")),
 	       sb_table_n_rows(sb_replica_table_by_name(r, "Port_Binding")),
