@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, unit tests, unit tests again under
-# ASan/UBSan, then the integration tests (root, hugepages, real DPDK ports and real OVN).
+# ASan/UBSan, libFuzzer targets for a bounded time, then the integration tests (root,
+# hugepages, real DPDK ports and real OVN).
 # Ends with one line "N passed, N failed". Usage: scripts/test.sh [--unit-only]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +38,14 @@ step asan-build ninja -C build-asan
 step unit-asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --suite unit --print-errorlogs
+# libFuzzer targets (clang): the packet parser, the OVSDB stream reader, the SB update
+# application, each for FUZZ_SECONDS (default 30)
+if [ ! -f build-fuzz/build.ninja ]; then
+	CC=clang meson setup build-fuzz -Dfuzz=true -Ddatapath=disabled >/dev/null
+fi
+step fuzz-build ninja -C build-fuzz
+step fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" meson test -C build-fuzz --suite fuzz \
+	--print-errorlogs
 if [ $unit_only = 0 ]; then
 	# meson suites other than unit (the OVN southbound tests: real ovsdb-server and northd)
 	if [ -n "$(meson test -C build --list --no-suite unit 2>/dev/null | grep ' / ')" ]; then
