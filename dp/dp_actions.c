@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Building, validating and printing flat action lists; header rewrites with incremental
+ * checksum updates (RFC 1624). */
+#include "dp_actions.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int put(struct dpa_buf *b, const void *rec, uint32_t n)
+{
+	if (b->len + n > b->cap)
+		return -1;
+	memcpy(b->data + b->len, rec, n);
+	b->len += n;
+	return 0;
+}
+
+int dpa_put_output(struct dpa_buf *b, uint16_t port)
+{
+	return dpa_put_simple(b, DPA_OUTPUT, port, 0);
+}
+
+int dpa_put_eth(struct dpa_buf *b, enum dpa_type t, const uint8_t mac[6])
+{
+	struct dpa_eth a = {.h = {.type = (uint8_t)t, .len8 = 2}};
+	memcpy(a.mac, mac, 6);
+	return put(b, &a, sizeof(a));
+}
+
+int dpa_put_simple(struct dpa_buf *b, enum dpa_type t, uint16_t u16, uint32_t u32)
+{
+	struct dpa_hdr h = {.type = (uint8_t)t, .len8 = 1, .u16 = u16, .u32 = u32};
+	return put(b, &h, sizeof(h));
+}
+
+static unsigned expected_len8(uint8_t type)
+{
+	return type == DPA_SET_ETH_SRC || type == DPA_SET_ETH_DST ? 2 : 1;
+}
+
+const struct dpa_hdr *dpa_next(const void *acts, uint32_t len, const struct dpa_hdr *a)
+{
+	const uint8_t *base = acts, *next = (const uint8_t *)a + (size_t)a->len8 * 8;
+	return next < base + len ? (const struct dpa_hdr *)(const void *)next : NULL;
+}
+
+bool dpa_valid(const void *acts, uint32_t len)
+{
+	const uint8_t *p = acts;
+	uint32_t off = 0;
+	if (len % 8)
+		return false;
+	while (off < len) {
+		const struct dpa_hdr *h = (const void *)(p + off);
+		if (h->type == 0 || h->type >= DPA__MAX || h->len8 != expected_len8(h->type) ||
+		    (uint32_t)h->len8 * 8 > len - off)
+			return false;
+		off += (uint32_t)h->len8 * 8;
+	}
+	return true;
+}
+
+int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	if (len == 0)
+		return snprintf(out, outlen, "drop");
+	for (const struct dpa_hdr *a = acts; a; a = dpa_next(acts, len, a)) {
+		const uint8_t *m = ((const struct dpa_eth *)(const void *)a)->mac;
+		const uint8_t *ip = (const uint8_t *)&a->u32;
+		const char *sep = n ? "," : "";
+		int w;
+		switch (a->type) {
+		case DPA_OUTPUT: w = snprintf(out + n, outlen - n, "%soutput:%u", sep, a->u16); break;
+		case DPA_SET_ETH_SRC:
+		case DPA_SET_ETH_DST:
+			w = snprintf(out + n, outlen - n, "%sset(eth.%s=%02x:%02x:%02x:%02x:%02x:%02x)",
+				     sep, a->type == DPA_SET_ETH_SRC ? "src" : "dst", m[0], m[1],
+				     m[2], m[3], m[4], m[5]);
+			break;
+		case DPA_DEC_TTL: w = snprintf(out + n, outlen - n, "%sdec_ttl", sep); break;
+		case DPA_SET_IP4_SRC:
+		case DPA_SET_IP4_DST:
+			w = snprintf(out + n, outlen - n, "%sset(ip4.%s=%u.%u.%u.%u)", sep,
+				     a->type == DPA_SET_IP4_SRC ? "src" : "dst", ip[0], ip[1], ip[2],
+				     ip[3]);
+			break;
+		case DPA_PUSH_VLAN:
+			w = snprintf(out + n, outlen - n, "%spush_vlan(vid=%u,pcp=%u)", sep,
+				     a->u16 & 0xfff, a->u16 >> 13);
+			break;
+		case DPA_POP_VLAN: w = snprintf(out + n, outlen - n, "%spop_vlan", sep); break;
+		case DPA_DROP: w = snprintf(out + n, outlen - n, "%sdrop(%u)", sep, a->u16); break;
+		default: w = snprintf(out + n, outlen - n, "%s?%u", sep, a->type); break;
+		}
+		if (w < 0 || (size_t)w >= outlen - n)
+			return -1;
+		n += (size_t)w;
+	}
+	return (int)n;
+}
+
+bool dpa_set_eth(uint8_t *frame, size_t len, bool dst, const uint8_t mac[6])
+{
+	if (len < 14)
+		return false;
+	memcpy(frame + (dst ? 0 : 6), mac, 6);
+	return true;
+}
+
+/* RFC 1624: HC' = ~(~HC + ~m + m') over 16-bit words */
+static uint16_t csum_update16(uint16_t csum, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~csum + (uint16_t)~old + new;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+bool dpa_dec_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay)
+{
+	uint8_t *ip;
+	if (lay->l3_ofs == 0 || (size_t)lay->l3_ofs + 20 > len)
+		return false;
+	ip = frame + lay->l3_ofs;
+	if ((ip[0] >> 4) == 4) {
+		uint16_t old = rd16(ip + 8);
+		if (ip[8] <= 1)
+			return false;
+		ip[8]--;
+		wr16(ip + 10, csum_update16(rd16(ip + 10), old, rd16(ip + 8)));
+		return true;
+	}
+	if ((ip[0] >> 4) == 6 && (size_t)lay->l3_ofs + 40 <= len) {
+		if (ip[7] <= 1)
+			return false;
+		ip[7]--;
+		return true;
+	}
+	return false;
+}
+
+bool dpa_set_ip4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
+		 uint32_t addr)
+{
+	uint8_t *ip, *field, *l4;
+	uint8_t na[4];
+	if (lay->l3_ofs == 0 || (size_t)lay->l3_ofs + 20 > len)
+		return false;
+	ip = frame + lay->l3_ofs;
+	if ((ip[0] >> 4) != 4)
+		return false;
+	field = ip + (dst ? 16 : 12);
+	memcpy(na, &addr, 4);
+	/* the L4 checksum covers the pseudo-header: update it too (UDP: only if in use) */
+	l4 = lay->l4_ofs ? frame + lay->l4_ofs : NULL;
+	for (int w = 0; w < 2; w++) {
+		uint16_t o = rd16(field + 2 * w), n = rd16(na + 2 * w);
+		wr16(ip + 10, csum_update16(rd16(ip + 10), o, n));
+		if (l4 && ip[9] == 6 && (size_t)lay->l4_ofs + 18 <= len)
+			wr16(l4 + 16, csum_update16(rd16(l4 + 16), o, n));
+		else if (l4 && ip[9] == 17 && (size_t)lay->l4_ofs + 8 <= len && rd16(l4 + 6))
+			wr16(l4 + 6, csum_update16(rd16(l4 + 6), o, n) ?: 0xffff);
+	}
+	memcpy(field, na, 4);
+	return true;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Flat datapath actions: what a megaflow does to a packet, already resolved (no tables, no
+ * registers): rewrites, TTL, VLAN, outputs, drops. A list is a sequence of 8-byte-aligned
+ * records; the slow path writes it once per megaflow, PMDs run it per packet.
+ *
+ * The rewrite helpers work on a frame in a byte buffer (plain C, unit-tested); dp/execute.c
+ * applies a list to an mbuf and hands the copies to the PMD's tx buffers. */
+#pragma once
+
+#include "flow_key.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum dpa_type {
+	DPA_OUTPUT = 1,   /* u16 port */
+	DPA_SET_ETH_SRC,  /* 6 bytes */
+	DPA_SET_ETH_DST,  /* 6 bytes */
+	DPA_DEC_TTL,      /* IPv4 TTL (checksum updated) or IPv6 hop limit; drops at 0 */
+	DPA_SET_IP4_SRC,  /* u32 network order; IPv4 and TCP/UDP checksums updated */
+	DPA_SET_IP4_DST,  /* u32 network order; IPv4 and TCP/UDP checksums updated */
+	DPA_PUSH_VLAN,    /* u16 TCI (host order) */
+	DPA_POP_VLAN,
+	DPA_DROP,         /* u16 drop reason (enum brint_drop_reason) */
+	DPA__MAX,
+};
+
+struct dpa_hdr {
+	uint8_t type;
+	uint8_t len8; /* record length in 8-byte units, header included */
+	uint16_t u16;
+	uint32_t u32;
+};
+
+struct dpa_eth {
+	struct dpa_hdr h;
+	uint8_t mac[6];
+	uint8_t pad[2];
+};
+
+_Static_assert(sizeof(struct dpa_hdr) == 8, "action header is one word");
+_Static_assert(sizeof(struct dpa_eth) == 16, "eth action is two words");
+
+/* Building a list in a caller's buffer; each returns -1 when the buffer is full. */
+struct dpa_buf {
+	uint8_t *data;
+	uint32_t len;
+	uint32_t cap;
+};
+int dpa_put_output(struct dpa_buf *b, uint16_t port);
+int dpa_put_eth(struct dpa_buf *b, enum dpa_type t, const uint8_t mac[6]);
+int dpa_put_simple(struct dpa_buf *b, enum dpa_type t, uint16_t u16, uint32_t u32);
+
+/* Walk a list: for (const struct dpa_hdr *a = acts; a; a = dpa_next(acts, len, a)) */
+const struct dpa_hdr *dpa_next(const void *acts, uint32_t len, const struct dpa_hdr *a);
+/* A list is well formed: every record known, lengths sane, within len. */
+bool dpa_valid(const void *acts, uint32_t len);
+/* Text for dumps and traces ("set(eth.dst=00:00:00:00:00:02),dec_ttl,output:3"). */
+int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen);
+
+/* Rewrites on a frame (lay from flow_parse). Return false if the frame cannot take it (no IP
+ * header for a TTL, TTL exhausted, ...). */
+bool dpa_set_eth(uint8_t *frame, size_t len, bool dst, const uint8_t mac[6]);
+bool dpa_dec_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay);
+bool dpa_set_ip4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
+		 uint32_t addr);
