@@ -140,6 +140,7 @@ struct lflow_arg {
 
 /* Flags of NEXT. */
 #define LFLOW_NEXT_F_FOLLOWING 0x01 /* the stage after this one in the same pipeline */
+#define LFLOW_NEXT_F_OTHER_PIPELINE 0x02 /* u.next.pipeline is not the flow's own */
 /* ct_lb flags. */
 enum lflow_ct_lb_flag { LFLOW_CT_LB_NONE, LFLOW_CT_LB_SKIP_SNAT, LFLOW_CT_LB_FORCE_SNAT };
 enum lflow_log_verdict { LFLOW_LOG_ALLOW, LFLOW_LOG_DROP, LFLOW_LOG_REJECT };

@@ -114,6 +114,10 @@ bool act_parse_service(struct act_ctx *c);
 bool act_ct_result(struct act_ctx *c, const struct lflow_fref *dst);
 bool act_lookup_result(struct act_ctx *c, const struct lflow_fref *dst);
 bool act_service_result(struct act_ctx *c, const struct lflow_fref *dst);
+/* `dst = NAME()` actions that take no parameters and set a 1-bit flag (the current token
+ * is NAME, followed by `(`). */
+void act_parse_result(struct act_ctx *c, const struct lflow_fref *dst, enum lflow_op op,
+		      const char *prereq);
 /* `dst = constant`, `dst = src`, `dst <-> src` (act_parse_basic.c). */
 void act_parse_assignment(struct act_ctx *c, const struct lflow_fref *dst, bool exchange);
 void act_parse_load(struct act_ctx *c, const struct lflow_fref *dst);

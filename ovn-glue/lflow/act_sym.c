@@ -106,7 +106,7 @@ bool act_field_parse(struct act_ctx *c, struct lflow_fref *f)
 static unsigned scope_of(enum lf_write wr)
 {
 	switch (wr) {
-	case LF_WR_YES: return ACT_WR_DEFAULT | ACT_WR_CT_COMMIT;
+	case LF_WR_YES: return ACT_WR_DEFAULT; /* not inside ct_commit { } (as OVN) */
 	case LF_WR_CT_COMMIT: return ACT_WR_CT_COMMIT;
 	case LF_WR_NO:
 	default: return 0;

@@ -321,9 +321,13 @@ int sb_replica_set_schema(struct sb_replica *r, const struct ovs_schema *s, bool
 		}
 	}
 	ovs_schema_free(r->schema);
+	bool had_schema = r->schema != NULL;
 	r->schema = copy;
 	r->generation++;
 	*rebuilt = true;
+	/* a consumer must not keep rows of the old generation: tell it now */
+	if (had_schema && r->listener)
+		r->listener(r, r->listener_arg);
 	return 0;
 }
 

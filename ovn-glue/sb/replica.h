@@ -106,7 +106,8 @@ int sb_replica_apply(struct sb_replica *r, const json_t *updates, bool full, cha
 /* Forget every row (tracked as deletions when tracking is on). */
 void sb_replica_clear(struct sb_replica *r);
 
-/* Called after each successful sb_replica_apply() / sb_replica_clear(). */
+/* Called after each successful sb_replica_apply() / sb_replica_clear(), and when a schema
+ * change rebuilt (emptied) the replica. */
 void sb_replica_set_listener(struct sb_replica *r, sb_replica_cb fn, void *arg);
 /* Called at the end of each sb_replica_ack(). */
 void sb_replica_set_ack_hook(struct sb_replica *r, sb_replica_cb fn, void *arg);

@@ -209,9 +209,11 @@ static void test_same_schema_keeps_rows_new_schema_rebuilds(void **state)
 	       "\"new_col\":{\"type\":\"string\"}}},"
 	       "\"Datapath_Binding\":{\"columns\":{\"tunnel_key\":{\"type\":\"integer\"}}}}}");
 	s = ovs_schema_from_json(sj, err, sizeof(err));
+	int changes = f->changes;
 	assert_int_equal(sb_replica_set_schema(f->r, s, &rebuilt, err, sizeof(err)), 0);
 	assert_true(rebuilt);
 	assert_int_equal(sb_replica_generation(f->r), gen + 1);
+	assert_int_equal(f->changes, changes + 1); /* the consumer is told at once */
 	assert_int_equal(sb_table_n_rows(sb_replica_table(f->r, PB)), 0);
 	assert_true(sb_table_col(sb_replica_table(f->r, PB), "new_col") >= 0);
 	/* the Datapath_Binding index is on an existing column, so it is still usable */

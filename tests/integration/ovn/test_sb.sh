@@ -72,6 +72,7 @@ wait_until 20 "pod2.default up" lsp_up pod2.default
 log "a port bound to another chassis is not fought"
 sbctl chassis-add other-chassis geneve 192.168.50.99 || fail "chassis-add"
 add_pod pod3.default 10.16.0.4 00:00:00:16:00:04
+nbctl --wait=sb sync || fail "waiting for northd" # its Port_Binding must exist to be bound
 sbctl lsp-bind pod3.default other-chassis || fail "lsp-bind"
 ctl probe port add --name vhu-pod3 --iface-id pod3.default >/dev/null || fail "probe port add"
 wait_until 10 "pod3 seen as other-chassis" is_state pod3.default other-chassis
@@ -87,8 +88,10 @@ wait_until 20 "pod3 claimed once free" sh -c "[ \"\$(timeout 10 ovn-sbctl \
 wait_until 20 "pod3.default up" lsp_up pod3.default
 
 log "requested-chassis elsewhere"
-add_pod pod4.default 10.16.0.5 00:00:00:16:00:05
-nbctl lsp-set-options pod4.default requested-chassis=other-chassis || fail "requested-chassis"
+nbctl lsp-add ovn-default pod4.default \
+	-- lsp-set-addresses pod4.default "00:00:00:16:00:05 10.16.0.5" \
+	-- lsp-set-options pod4.default requested-chassis=other-chassis || fail "requested-chassis"
+nbctl --wait=sb sync || fail "waiting for northd"
 ctl probe port add --name vhu-pod4 --iface-id pod4.default >/dev/null || fail "probe port add"
 wait_until 10 "pod4 requested elsewhere" is_state pod4.default requested-elsewhere
 [ -z "$(pb_chassis pod4.default)" ] || fail "pod4 claimed despite requested-chassis"
