@@ -150,7 +150,7 @@ enum lflow_log_severity {
 };
 enum lflow_event { LFLOW_EVENT_EMPTY_LB_BACKENDS };
 
-/* One instruction: 48 bytes. Which members mean something depends on op (see the comments
+/* One instruction: 40 bytes. Which members mean something depends on op (see the comments
  * in the union and on each op in act_print.c, which prints every one of them). */
 struct lflow_insn {
 	uint8_t op;             /* enum lflow_op */
