@@ -35,6 +35,7 @@ static int publish(struct xc_table *t)
 {
 	struct xc_table *old = xc_cur;
 	__atomic_store_n(&xc_cur, t, __ATOMIC_RELEASE);
+	dp_tables_changed();
 	pmd_rcu_sync();
 	rte_free(old);
 	return 0;
@@ -95,15 +96,9 @@ uint16_t xconnect_get(uint16_t from)
 	return from < BRINT_MAX_PORTS ? xc_cur->out[from] : PORT_NONE;
 }
 
-void dp_input(struct pmd *pmd, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+/* PMD: the port a cross-connect sends `in` to, or PORT_NONE. */
+uint16_t xconnect_lookup(uint16_t in)
 {
 	const struct xc_table *t = __atomic_load_n(&xc_cur, __ATOMIC_ACQUIRE);
-	uint16_t out = t->out[in];
-
-	if (unlikely(out == PORT_NONE)) {
-		pmd_drop_bulk(pmd, BRINT_DROP_NO_XCONNECT, in, pkts, n);
-		return;
-	}
-	for (uint16_t i = 0; i < n; i++)
-		pmd_output(pmd, out, pkts[i]);
+	return t->out[in];
 }

@@ -57,6 +57,10 @@ int pmd_init(const unsigned *cores, unsigned n, char *err, size_t errlen)
 			snprintf(err, errlen, "pmd %u: out of memory", cores[i]);
 			return -1;
 		}
+		if (dp_pmd_init(p) < 0) {
+			snprintf(err, errlen, "pmd %u: cannot allocate its flow cache", cores[i]);
+			return -1;
+		}
 		rte_rcu_qsbr_thread_register(brint_rcu, i);
 		pmds[i] = p;
 	}
@@ -129,8 +133,10 @@ static int pmd_main(void *arg)
 		} else {
 			pmd->c.idle_cycles += cycles;
 		}
-		/* tx buffers are empty here: a port withdrawn before this point is no longer
-		 * referenced by this PMD once the control thread sees this report. */
+		dp_pmd_housekeeping(pmd);
+		/* tx buffers are empty and the flow cache follows the current tables here: a port
+		 * withdrawn before this point is no longer referenced by this PMD once the control
+		 * thread sees this report. */
 		rte_rcu_qsbr_quiescent(brint_rcu, pmd->idx);
 	}
 	rte_rcu_qsbr_thread_offline(brint_rcu, pmd->idx);
@@ -170,6 +176,7 @@ void pmd_rcu_sync(void)
 void pmd_fini(void)
 {
 	for (unsigned i = 0; i < n_pmds; i++) {
+		dp_pmd_fini(pmds[i]);
 		rte_free(pmds[i]->sched);
 		rte_free(pmds[i]);
 		pmds[i] = NULL;

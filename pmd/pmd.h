@@ -8,6 +8,8 @@
 
 #include <brint/drop_reasons.h>
 
+#include "flow_key.h"
+
 #include <rte_rcu_qsbr.h>
 
 #include <stdbool.h>
@@ -42,6 +44,9 @@ struct pmd_counters {
 	uint64_t busy_iterations;
 	uint64_t max_busy_cycles; /* longest busy iteration (loop gap) */
 	uint64_t drops[BRINT_DROP__MAX];
+	uint64_t malformed[FLOW_ERR__MAX]; /* why frames were dropped as malformed */
+	uint64_t upcalls;                  /* slow-path runs (cache misses) */
+	uint64_t upcall_cycles;
 	uint64_t port_rx[BRINT_MAX_PORTS];
 	uint64_t port_tx[BRINT_MAX_PORTS];
 	uint64_t port_drop[BRINT_MAX_PORTS];
@@ -57,7 +62,24 @@ struct pmd {
 	uint16_t dirty[BRINT_MAX_PORTS];
 	struct pmd_txbuf txbuf[BRINT_MAX_PORTS];
 	struct pmd_counters c __rte_cache_aligned;
+
+	/* the flow cache: owned by this PMD alone (dp/flow_cache.h) */
+	struct fc_cache *cache;
+	uint64_t cache_gen; /* the dp_table_gen the cache was built against */
+	/* `brintctl flows dump`: the control thread posts a request, the PMD fills it */
+	struct pmd_dump_req *volatile dump_req;
 } __rte_cache_aligned;
+
+struct pmd_dump_req {
+	json_t *flows;     /* the PMD appends one object per flow */
+	unsigned max;
+	volatile bool done;
+};
+
+/* Bumped (control thread) whenever what cached flows were derived from changes: every PMD
+ * flushes its cache before its next burst. */
+extern uint64_t dp_table_gen;
+void dp_tables_changed(void);
 
 extern struct pmd *pmds[BRINT_MAX_PMDS];
 extern unsigned n_pmds;

@@ -61,6 +61,9 @@ static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
 						    (json_int_t)c->port_tx[k], "drop",
 						    (json_int_t)c->port_drop[k]));
 	}
+	json_t *mal = json_object();
+	for (unsigned e = 1; e < FLOW_ERR__MAX; e++)
+		json_object_set_new(mal, flow_parse_err_names[e], json_integer((json_int_t)c->malformed[e]));
 	o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:o, s:o}", "pmd", i,
 		      "core", pmds[i]->lcore, "rx_packets", (json_int_t)c->rx_pkts, "tx_packets",
 		      (json_int_t)c->tx_pkts, "dropped", (json_int_t)dropped, "busy_cycles",
@@ -71,6 +74,10 @@ static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
 		      c->rx_pkts ? (double)c->busy_cycles / (double)c->rx_pkts : 0.0,
 		      "max_loop_gap_us", hz > 0 ? 1e6 * (double)c->max_busy_cycles / hz : 0.0,
 		      "drops", drops, "ports", pp);
+	json_object_set_new(o, "malformed", mal);
+	json_object_set_new(o, "upcalls", json_integer((json_int_t)c->upcalls));
+	json_object_set_new(o, "upcall_cycles_avg",
+			    json_real(c->upcalls ? (double)c->upcall_cycles / (double)c->upcalls : 0.0));
 	return o;
 }
 

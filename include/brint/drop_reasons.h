@@ -5,6 +5,10 @@
 
 #define BRINT_DROP_REASONS(X) \
 	X(NO_XCONNECT, "no_xconnect", "received on a port with no cross-connect or pipeline") \
+	X(NO_PIPELINE, "no_pipeline", "no logical pipeline handles the input port yet") \
+	X(REWRITE_FAILED, "rewrite_failed", "a flow's rewrite did not fit the frame (e.g. TTL 1)") \
+	X(NO_MBUF, "no_mbuf", "no mbuf to copy a packet sent to several ports") \
+	X(UPCALL_FAILED, "upcall_failed", "the slow path could not build or install a flow") \
 	X(TX_FULL, "tx_full", "output queue full") \
 	X(TX_PORT_DOWN, "tx_port_down", "output port has no link (no guest on vhost-user)") \
 	X(TX_NO_QUEUE, "tx_no_queue", "output vhost-user port has no enabled queue") \

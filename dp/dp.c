@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The datapath's per-burst path: cross-connect, or parse -> flow cache -> (miss: slow path,
+ * install) -> execute the flat actions. */
+#include "dp.h"
+#include "dp_actions.h"
+#include "dp_key.h"
+#include "flow_cache.h"
+#include "upcall.h"
+
+#include <brint/log.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DP_EMC_ENTRIES 8192
+#define DP_MAX_FLOWS 65536
+#define DP_MAX_ACTIONS 512 /* bytes of flat actions one upcall may produce */
+
+uint64_t dp_table_gen = 1;
+
+void dp_tables_changed(void)
+{
+	__atomic_add_fetch(&dp_table_gen, 1, __ATOMIC_RELEASE);
+}
+
+int dp_pmd_init(struct pmd *pmd)
+{
+	pmd->cache = fc_create(DP_EMC_ENTRIES, DP_MAX_FLOWS);
+	pmd->cache_gen = __atomic_load_n(&dp_table_gen, __ATOMIC_ACQUIRE);
+	return pmd->cache ? 0 : -1;
+}
+
+void dp_pmd_fini(struct pmd *pmd)
+{
+	fc_destroy(pmd->cache);
+	pmd->cache = NULL;
+}
+
+struct dump_ctx {
+	struct pmd_dump_req *req;
+	double hz;
+	uint64_t now;
+};
+
+static bool dump_flow(const struct fc_flow *f, void *arg)
+{
+	struct dump_ctx *d = arg;
+	char acts[512];
+	json_t *o;
+
+	if (json_array_size(d->req->flows) >= d->req->max)
+		return false;
+	if (dpa_format(f->actions, f->actions_len, acts, sizeof(acts)) < 0)
+		snprintf(acts, sizeof(acts), "(%u bytes)", f->actions_len);
+	o = json_pack("{s:i, s:I, s:I, s:f, s:s}", "in_port", (int)f->key.in_port, "packets",
+		      (json_int_t)f->packets, "bytes", (json_int_t)f->bytes, "age_s",
+		      d->hz > 0 ? (double)(d->now - f->created) / d->hz : 0.0, "actions", acts);
+	if (o)
+		json_array_append_new(d->req->flows, o);
+	return true;
+}
+
+void dp_pmd_housekeeping(struct pmd *pmd)
+{
+	uint64_t gen = __atomic_load_n(&dp_table_gen, __ATOMIC_ACQUIRE);
+	struct pmd_dump_req *req;
+
+	if (unlikely(gen != pmd->cache_gen)) {
+		fc_flush(pmd->cache);
+		pmd->cache_gen = gen;
+	}
+	req = pmd->dump_req;
+	if (unlikely(req != NULL)) {
+		struct dump_ctx d = {.req = req, .hz = (double)rte_get_tsc_hz(), .now = rte_rdtsc()};
+		fc_foreach(pmd->cache, dump_flow, &d);
+		pmd->dump_req = NULL;
+		__atomic_store_n(&req->done, true, __ATOMIC_RELEASE);
+	}
+}
+
+/* Apply a flow's actions to m; the packet goes to every output (copies for all but the last). */
+static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const struct fc_flow *f,
+		    struct flow_layout *lay)
+{
+	const void *acts = f->actions;
+	uint32_t len = f->actions_len;
+	uint16_t out = PORT_NONE;
+
+	for (const struct dpa_hdr *a = len ? acts : NULL; a; a = dpa_next(acts, len, a)) {
+		uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+		size_t dlen = rte_pktmbuf_data_len(m);
+		bool ok = true;
+
+		switch (a->type) {
+		case DPA_OUTPUT:
+			if (out != PORT_NONE) {
+				struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+				if (c == NULL)
+					pmd_drop(pmd, BRINT_DROP_NO_MBUF, in, NULL);
+				else
+					pmd_output(pmd, out, c);
+			}
+			out = a->u16;
+			break;
+		case DPA_SET_ETH_SRC:
+		case DPA_SET_ETH_DST:
+			ok = dpa_set_eth(data, dlen, a->type == DPA_SET_ETH_DST,
+					 ((const struct dpa_eth *)(const void *)a)->mac);
+			break;
+		case DPA_DEC_TTL: ok = dpa_dec_ttl(data, dlen, lay); break;
+		case DPA_SET_IP4_SRC:
+		case DPA_SET_IP4_DST:
+			ok = dpa_set_ip4(data, dlen, lay, a->type == DPA_SET_IP4_DST, a->u32);
+			break;
+		case DPA_DROP:
+			pmd_drop(pmd, (enum brint_drop_reason)a->u16, in, m);
+			return;
+		default: /* VLAN push/pop arrive with the underlay */
+			ok = false;
+			break;
+		}
+		if (unlikely(!ok)) {
+			pmd_drop(pmd, BRINT_DROP_REWRITE_FAILED, in, m);
+			return;
+		}
+	}
+	if (out == PORT_NONE)
+		pmd_drop(pmd, BRINT_DROP_NO_PIPELINE, in, m);
+	else
+		pmd_output(pmd, out, m);
+}
+
+static const struct fc_flow *upcall(struct pmd *pmd, const struct dp_key *k, uint32_t hash)
+{
+	uint8_t abuf[DP_MAX_ACTIONS] __rte_aligned(8);
+	struct dp_upcall u = {.key = k, .acts = {.data = abuf, .cap = sizeof(abuf)}};
+	uint64_t t0 = rte_rdtsc();
+	const struct fc_flow *f = NULL;
+
+	if (dp_upcall(pmd, &u) == 0 && dpa_valid(abuf, u.acts.len))
+		f = fc_insert(pmd->cache, k, hash, &u.mask, abuf, u.acts.len, t0);
+	pmd->c.upcalls++;
+	pmd->c.upcall_cycles += rte_rdtsc() - t0;
+	return f;
+}
+
+static void input_cached(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
+{
+	struct dp_key k;
+	struct flow_layout lay;
+	struct fc_flow *f;
+	enum flow_parse_err e;
+	uint32_t hash;
+
+	memset(&k, 0, offsetof(struct dp_key, f));
+	e = flow_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &k.f, &lay);
+	if (unlikely(e != FLOW_OK)) {
+		pmd->c.malformed[e]++;
+		pmd_drop(pmd, BRINT_DROP_MALFORMED, in, m);
+		return;
+	}
+	k.in_port = in;
+	hash = fc_hash(&k);
+	f = fc_lookup(pmd->cache, &k, hash);
+	if (unlikely(f == NULL)) {
+		f = (struct fc_flow *)upcall(pmd, &k, hash);
+		if (f == NULL) {
+			pmd_drop(pmd, BRINT_DROP_UPCALL_FAILED, in, m);
+			return;
+		}
+	}
+	f->packets++;
+	f->bytes += rte_pktmbuf_pkt_len(m);
+	execute(pmd, in, m, f, &lay);
+}
+
+void dp_input(struct pmd *pmd, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t out = xconnect_lookup(in);
+
+	if (out != PORT_NONE) {
+		for (uint16_t i = 0; i < n; i++)
+			pmd_output(pmd, out, pkts[i]);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		input_cached(pmd, in, pkts[i]);
+}
