@@ -5,6 +5,7 @@
 #include "dp_actions.h"
 #include "dp_key.h"
 #include "flow_cache.h"
+#include "mbuf_ops.h"
 #include "upcall.h"
 
 #include <brint/log.h>
@@ -116,10 +117,16 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		case DPA_SET_IP4_DST:
 			ok = dpa_set_ip4(data, dlen, lay, a->type == DPA_SET_IP4_DST, a->u32);
 			break;
+		case DPA_PUSH_VLAN:
+			ok = dp_push_vlan(m, a->u16, lay);
+			break;
+		case DPA_POP_VLAN:
+			ok = dp_pop_vlan(m, lay);
+			break;
 		case DPA_DROP:
 			pmd_drop(pmd, (enum brint_drop_reason)a->u16, in, m);
 			return;
-		default: /* VLAN push/pop arrive with the underlay */
+		default:
 			ok = false;
 			break;
 		}
