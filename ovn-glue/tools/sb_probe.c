@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 static struct ev_loop *loop;
+static json_t *ovn_cfg;
 static bool exit_on_sync;
 static uint64_t start_ms;
 
@@ -149,6 +150,22 @@ static void cmd_port_link(const json_t *args, struct ctl_reply *r)
 	ctl_reply_ok(r, NULL);
 }
 
+/* what a daemon does on a configuration reload: stop, start again */
+static void cmd_ovn_restart(const json_t *args, struct ctl_reply *r)
+{
+	char err[512];
+	(void)args;
+	ovn_glue_stop();
+	if (ovn_glue_start(loop, ovn_cfg, err, sizeof(err)) < 0) {
+		ctl_reply_err(r, "%s", err);
+		return;
+	}
+	ctl_reply_ok(r, NULL);
+}
+
+CTL_COMMAND(probe_ovn_restart, "probe ovn restart", "",
+	    "(brint-sb-probe) ovn_glue_stop() then ovn_glue_start() with the same config",
+	    cmd_ovn_restart)
 CTL_COMMAND(probe_port_add, "probe port add", "--name PORT --iface-id ID",
 	    "(brint-sb-probe) act as if local port PORT with iface-id ID appeared", cmd_port_add)
 CTL_COMMAND(probe_port_del, "probe port del", "--name PORT",
@@ -224,6 +241,7 @@ int main(int argc, char **argv)
 	ovn = json_object_get(cfg, "ovn");
 	if (ovn == NULL)
 		ovn = cfg;
+	ovn_cfg = ovn;
 
 	loop = ev_loop_new();
 	if (loop == NULL)

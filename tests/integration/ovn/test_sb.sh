@@ -131,6 +131,16 @@ wait_until 30 "pod5.default up after the resume" lsp_up pod5.default
 timeout 30 ovn-nbctl --db="unix:$T/nb.sock" --timeout=20 --wait=hv sync ||
 	fail "--wait=hv sync after the SB restart"
 
+log "in-process restart (ovn_glue_stop + ovn_glue_start, as on a config reload)"
+ctl probe ovn restart >/dev/null || fail "probe ovn restart"
+wait_until 20 "synced after the restart" status_is .monitor synced
+[ "$(sbctl --bare --columns=_uuid list Chassis "$CH")" = "$CH_UUID" ] ||
+	fail "chassis row not reused after the restart"
+[ "$(ctl binding list | jq '.bindings | length')" = 6 ] || fail "local ports forgotten"
+wait_until 20 "pod1 bound after the restart" is_state pod1.default bound
+lsp_up pod1.default || fail "pod1 down after the restart"
+[ "$(pb_chassis pod1.default)" = "$CH" ] || fail "pod1 released by the restart"
+
 log "clean stop keeps the bindings; restart reuses the chassis"
 stop_probe
 sleep 0.5
