@@ -196,9 +196,11 @@ static bool add_addr_set(struct pctx *c, struct cset *cs, const char *name)
 			lf_token_destroy(&t2);
 		}
 		if (!ok) {
-			lf_lexer_error(c->lx, "Address set `%s' member `%s' is not a constant%s%s.",
-				       name, m[i], t.type == LF_T_ERROR ? ": " : "",
-				       t.type == LF_T_ERROR ? t.s : "");
+			if (t.type == LF_T_ERROR)
+				lf_lexer_error(c->lx, "Address set `%s' member `%s': %s", name, m[i], t.s);
+			else
+				lf_lexer_error(c->lx, "Address set `%s' member `%s' is not a constant.",
+					       name, m[i]);
 			lf_token_destroy(&t);
 			return false;
 		}
@@ -311,7 +313,7 @@ bool lf_parse_field(struct lf_lexer *lx, struct lf_field_ref *f)
 	if (!lf_lexer_match(lx, LF_T_LSQUARE))
 		return true;
 	if (s->type == LF_SYM_STRING) {
-		lf_lexer_error(lx, "Cannot select subfield of string field %s.", s->name);
+		error_at(lx, pos, "Cannot select subfield of string field %s.", s->name);
 		return false;
 	}
 	int lo, hi;
@@ -331,7 +333,7 @@ bool lf_parse_field(struct lf_lexer *lx, struct lf_field_ref *f)
 		return false;
 	}
 	if ((unsigned)hi >= s->width) {
-		lf_lexer_error(lx, "Cannot select bits %d to %d of %u-bit field %s.", lo, hi,
+		error_at(lx, pos, "Cannot select bits %d to %d of %u-bit field %s.", lo, hi,
 			       s->width, s->name);
 		return false;
 	}
@@ -578,6 +580,7 @@ static struct lf_expr *parse_const_primary(struct pctx *c)
 	}
 	if (!relop_from_tok(lx->tok.type, &r2))
 		return make_cmp(c, &f, relop_turn(r1), &c1);
+	size_t r2_pos = lx->tok.pos;
 	lf_lexer_get(lx);
 	if (!parse_constant_set(c, &c2)) {
 		cset_free(&c1);
@@ -587,8 +590,8 @@ static struct lf_expr *parse_const_primary(struct pctx *c)
 	bool up = (r1 == LF_R_LT || r1 == LF_R_LE) && (r2 == LF_R_LT || r2 == LF_R_LE);
 	bool down = (r1 == LF_R_GT || r1 == LF_R_GE) && (r2 == LF_R_GT || r2 == LF_R_GE);
 	if (!up && !down) {
-		lf_lexer_error(lx, "Range expressions must have the form `x < field < y' or "
-			       "`x > field > y'.");
+		error_at(lx, r2_pos, "Range expressions must have the form `x < field < y' or "
+			 "`x > field > y'.");
 		cset_free(&c1);
 		cset_free(&c2);
 		return NULL;
