@@ -76,7 +76,14 @@ struct act_ctx {
 	struct act_prereqs prereqs;
 	int depth;
 	unsigned scope;             /* ACT_WR_* */
+	/* where the last fields parsed start, so errors about them point at them */
+	struct lflow_fref recent[2];
+	size_t recent_pos[2];
+	unsigned n_recent;
 };
+/* Records an error at byte offset pos. */
+void act_error_at(struct act_ctx *c, size_t pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Symbols (lflow/symtab.h) by id: the id is the symbol's index in lf_symtab_at(). */
 const struct lf_symbol *act_sym(uint16_t id);

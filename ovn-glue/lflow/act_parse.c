@@ -10,10 +10,11 @@
 void act_parse_nested(struct act_ctx *c, enum lflow_op op, const char *prereq, unsigned scope)
 {
 	struct lf_lexer *lx = c->lx;
+	size_t brace = lx->tok.pos;
 	if (!lf_lexer_force_match(lx, LF_T_LCURLY))
 		return;
 	if (c->depth + 1 >= LFLOW_ACT_MAX_DEPTH) {
-		lf_lexer_error(lx, "maximum depth of nested actions reached");
+		act_error_at(c, brace, "maximum depth of nested actions reached");
 		return;
 	}
 	struct act_block inner = {0};
@@ -22,6 +23,7 @@ void act_parse_nested(struct act_ctx *c, enum lflow_op op, const char *prereq, u
 	memset(&ic.prereqs, 0, sizeof ic.prereqs);
 	ic.depth = c->depth + 1;
 	ic.scope = scope;
+	ic.n_recent = 0;
 	act_parse_actions(&ic, LF_T_RCURLY);
 	if (prereq) {
 		/* what the generated packet needs is the action's business, not the match's */

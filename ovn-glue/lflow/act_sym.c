@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fields in actions: symbol ids, field references with bit ranges, their type and width
  * checks (with OVN's messages), and small shared parsing helpers. */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,32 @@ unsigned act_field_sym_width(const struct lflow_fref *f)
 	return s ? sym_width(s) : 0;
 }
 
+void act_error_at(struct act_ctx *c, size_t pos, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lf_lexer_verror_at(c->lx, pos, fmt, ap);
+	va_end(ap);
+}
+
+/* Where field f starts in the input, if it is one of the last fields parsed; else the
+ * current token. */
+static size_t field_pos(const struct act_ctx *c, const struct lflow_fref *f)
+{
+	for (unsigned i = 0; i < 2 && i < c->n_recent; i++) {
+		unsigned k = (c->n_recent - 1 - i) % 2;
+		if (!memcmp(&c->recent[k], f, sizeof *f))
+			return c->recent_pos[k];
+	}
+	return c->lx->tok.pos;
+}
+
 bool act_field_parse(struct act_ctx *c, struct lflow_fref *f)
 {
 	struct lf_lexer *lx = c->lx;
 	if (lf_lexer_failed(lx))
 		return false;
+	size_t start = lx->tok.pos;
 	if (lx->tok.type != LF_T_ID) {
 		lf_lexer_syntax_error(lx, "expecting field name");
 		return false;
@@ -88,18 +110,21 @@ bool act_field_parse(struct act_ctx *c, struct lflow_fref *f)
 		if (!lf_lexer_force_match(lx, LF_T_RSQUARE))
 			return false;
 		if (lo > hi) {
-			lf_lexer_error(lx, "Invalid bit range %d to %d.", lo, hi);
+			act_error_at(c, start, "Invalid bit range %d to %d.", lo, hi);
 			return false;
 		}
 		if ((unsigned)hi >= w) {
-			lf_lexer_error(lx, "Cannot select bits %d to %d of %u-bit field %s.", lo, hi,
-				       w, s->name);
+			act_error_at(c, start, "Cannot select bits %d to %d of %u-bit field %s.", lo,
+				     hi, w, s->name);
 			return false;
 		}
 		f->ofs = (uint8_t)lo;
 		f->n_bits = (uint8_t)(hi - lo + 1);
 	}
 	act_prereqs_add(&c->prereqs, s->prereqs);
+	c->recent[c->n_recent % 2] = *f;
+	c->recent_pos[c->n_recent % 2] = start;
+	c->n_recent++;
 	return true;
 }
 
@@ -116,25 +141,26 @@ static unsigned scope_of(enum lf_write wr)
 bool act_check_field(struct act_ctx *c, const struct lflow_fref *f, unsigned n_bits, bool rw)
 {
 	const struct lf_symbol *s = act_sym(f->sym);
+	size_t pos = field_pos(c, f);
 	if (!s) {
-		lf_lexer_error(c->lx, "Unknown symbol id %u.", f->sym);
+		act_error_at(c, pos, "Unknown symbol id %u.", f->sym);
 		return false;
 	}
 	if (n_bits != f->n_bits) {
 		if (n_bits && f->n_bits)
-			lf_lexer_error(c->lx, "Cannot use %u-bit field %s[%u..%u] where %u-bit "
+			act_error_at(c, pos, "Cannot use %u-bit field %s[%u..%u] where %u-bit "
 				       "field is required.", f->n_bits, s->name, f->ofs,
 				       f->ofs + f->n_bits - 1u, n_bits);
 		else if (n_bits)
-			lf_lexer_error(c->lx, "Cannot use string field %s where numeric field is "
+			act_error_at(c, pos, "Cannot use string field %s where numeric field is "
 				       "required.", s->name);
 		else
-			lf_lexer_error(c->lx, "Cannot use numeric field %s where string field is "
+			act_error_at(c, pos, "Cannot use numeric field %s where string field is "
 				       "required.", s->name);
 		return false;
 	}
 	if (rw && !(scope_of(s->wr) & c->scope)) {
-		lf_lexer_error(c->lx, "Field %s is not modifiable.", s->name);
+		act_error_at(c, pos, "Field %s is not modifiable.", s->name);
 		return false;
 	}
 	return true;
