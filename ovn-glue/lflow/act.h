@@ -91,7 +91,9 @@
 	X(CHK_ECMP_NH, "chk_ecmp_nh") \
 	X(COMMIT_LB_AFF, "commit_lb_aff") \
 	X(CHK_LB_AFF, "chk_lb_aff") \
-	X(SAMPLE, "sample")
+	X(SAMPLE, "sample") \
+	X(DROP, "drop")                 /* `...; drop;`: northd writes it after other actions
+					 * (LB VIPs without backends); OVN's parser refuses it */
 
 enum lflow_op {
 #define LFLOW_OP_ENUM(e, s) LFLOW_OP_##e,

@@ -202,6 +202,8 @@ static bool parse_action(struct act_ctx *c)
 	enum lf_tok la = lf_lexer_lookahead(lx);
 	if (la == LF_T_EQUALS || la == LF_T_EXCHANGE || la == LF_T_LSQUARE)
 		parse_set_action(c);
+	else if (la == LF_T_SEMICOLON && lf_lexer_match_id(lx, "drop"))
+		act_block_add(c->b, c->blk, LFLOW_OP_DROP);
 	else if (!act_parse_basic(c) && !act_parse_pktgen(c) && !act_parse_ct(c) &&
 		 !act_parse_lookup(c) && !act_parse_service(c))
 		lf_lexer_syntax_error(lx, "expecting action");
@@ -238,6 +240,13 @@ void act_parse_actions(struct act_ctx *c, enum lf_tok sentinel)
 		}
 		if (!parse_action(c))
 			return;
+		/* a drop after other actions ends the list */
+		if (c->blk->n && c->blk->v[c->blk->n - 1].op == LFLOW_OP_DROP &&
+		    lx->tok.type != sentinel) {
+			lf_lexer_syntax_error(lx, sentinel == LF_T_END ? "expecting end of input"
+								       : "expecting `}'");
+			return;
+		}
 	}
 }
 

@@ -331,7 +331,7 @@ static void print_insn(struct act_buf *b, const struct lflow_prog *p, const stru
 		return;
 	case LFLOW_OP_OUTPUT: case LFLOW_OP_DEC_TTL: case LFLOW_OP_CT_NEXT: case LFLOW_OP_CT_CLEAR:
 	case LFLOW_OP_CT_COMMIT_NAT: case LFLOW_OP_CT_SNAT_TO_VIP: case LFLOW_OP_IGMP:
-	case LFLOW_OP_DHCP6_REPLY:
+	case LFLOW_OP_DHCP6_REPLY: case LFLOW_OP_DROP:
 		act_buf_printf(b, "%s;", name);
 		return;
 	case LFLOW_OP_N:

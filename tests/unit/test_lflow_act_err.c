@@ -63,7 +63,9 @@ static void test_syntax(void **state)
 		{ "next", "Syntax error at end of input expecting `;'.", 4 },
 		{ "output next;", "Syntax error at `next' expecting `;'.", 7 },
 		{ "drop; next;", "Syntax error at `next' expecting end of input.", 6 },
-		{ "next; drop;", "Syntax error at `drop' expecting action.", 6 },
+		{ "next; drop; next;", "Syntax error at `next' expecting end of input.", 12 },
+		{ "clone { drop; next; };", "Syntax error at `next' expecting `}'.", 14 },
+		{ "clone { next; drop; output; };", "Syntax error at `output' expecting `}'.", 20 },
 		{ "next(24);", "\"next\" action cannot advance beyond table 23.", 8 },
 		{ "next();", "Syntax error at `)' expecting \"pipeline\" or \"table\".", 5 },
 		{ "next(pipeline=sideways);",
@@ -76,15 +78,15 @@ static void test_syntax(void **state)
 		{ "outport = \"abc;", NULL, -1 },
 		{ "^tmpl = 1;", "Unexpanded template.", 0 },
 	};
-	check_bad(b, 16);
+	check_bad(b, 18);
 	/* a truncated string: the lexer's message, at the string */
 	char *err = NULL;
 	size_t pos = 0;
-	assert_null(lflow_act_parse(b[16].in, &pp, &err, &pos));
+	assert_null(lflow_act_parse(b[18].in, &pp, &err, &pos));
 	assert_non_null(err);
 	assert_int_equal(pos, 10);
 	free(err);
-	check_bad(&b[17], 1);
+	check_bad(&b[19], 1);
 }
 
 static void test_fields(void **state)
