@@ -83,7 +83,8 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 	}
 }
 
-/* Apply a flow's actions to m; the packet goes to every output (copies for all but the last). */
+/* Apply a flow's actions to m in order; an output sends the packet as it is at that point (a
+ * copy, unless it is the last action). A list that does not end in an output drops. */
 static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const struct fc_flow *f,
 		    struct flow_layout *lay)
 {
@@ -98,14 +99,16 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 
 		switch (a->type) {
 		case DPA_OUTPUT:
-			if (out != PORT_NONE) {
+			if (dpa_next(acts, len, a) == NULL) {
+				out = a->u16; /* the last action: the packet itself goes */
+			} else {
+				/* more actions follow: this port gets the packet as it is now */
 				struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 				if (c == NULL)
 					pmd_drop(pmd, BRINT_DROP_NO_MBUF, in, NULL);
 				else
-					pmd_output(pmd, out, c);
+					pmd_output(pmd, a->u16, c);
 			}
-			out = a->u16;
 			break;
 		case DPA_SET_ETH_SRC:
 		case DPA_SET_ETH_DST:
