@@ -94,6 +94,29 @@ for lb in svc-kubernetes svc-dns svc-nodeport; do
 done
 nbctl ls-lb-add join svc-kubernetes || fail "ls-lb-add join"
 
+# IPv6 on the pod subnet's router port with router advertisements, an IPv6 service, DNS,
+# QoS, a localport, a port with unknown addresses and logged ACLs
+nbctl lrp-del ovn-cluster-ovn-default -- lrp-add ovn-cluster ovn-cluster-ovn-default \
+	00:00:00:a1:00:01 10.16.0.1/16 fd00:10:16::1/64 || fail "dual-stack lrp"
+nbctl set logical_router_port ovn-cluster-ovn-default ipv6_ra_configs:address_mode=dhcpv6_stateful \
+	ipv6_ra_configs:send_periodic=true ipv6_ra_configs:max_interval=30 || fail "ra"
+nbctl lb-add svc-v6 "[fd00:10:96::1]:443" "[fd00:10:16::4]:8443" tcp || fail "lb v6"
+nbctl ls-lb-add ovn-default svc-v6 || fail "ls-lb-add v6"
+dns=$(nbctl create DNS records='"svc.cluster.local"="10.96.0.10"') || fail "dns"
+nbctl add logical_switch ovn-default dns_records "$dns" || fail "dns add"
+nbctl qos-add ovn-default from-lport 100 'inport == "pod2" && ip4' dscp=10 || fail "qos dscp"
+nbctl qos-add ovn-default to-lport 100 'outport == "pod2" && ip4' rate=1000 burst=100 || fail "qos rate"
+nbctl lsp-add ovn-default mdport -- lsp-set-type mdport localport \
+	-- lsp-set-addresses mdport "00:00:00:00:10:fe 10.16.0.254" || fail "localport"
+nbctl lsp-add ovn-default vm1 -- lsp-set-addresses vm1 "00:00:00:00:10:05 10.16.0.5" unknown ||
+	fail "unknown"
+nbctl --log --severity=warning --name=drop_web --type=port-group acl-add pg_web \
+	to-lport 900 'outport == @pg_web && ip6 && icmp6' drop || fail "logged acl"
+nbctl --label=1234 --type=port-group acl-add pg_db from-lport 1800 \
+	'inport == @pg_db && ip6.dst == $pg_web_ip6' allow-related || fail "labelled acl"
+nbctl --apply-after-lb --type=switch acl-add ovn-default from-lport 1300 \
+	'ip4 && ip4.dst == 10.96.0.0/12 && !ct.rel' allow || fail "after-lb acl"
+
 # DHCP options on pod1 (v4) and pod3 (v6)
 d4=$(nbctl create DHCP_Options cidr=10.16.0.0/16 \
 	options='"lease_time"="3600" "router"="10.16.0.1" "server_id"="10.16.0.1" "server_mac"="00:00:00:a1:00:01" "dns_server"="{10.96.0.10}"') ||

@@ -552,6 +552,57 @@ static void test_wrong_widths(void **state)
 	RUN(g);
 }
 
+/* Mutations of realistic matches (each byte replaced, deleted, or the text cut there):
+ * whatever the result, no crash, no leak (ASan), and errors carry a position inside the
+ * text. */
+static void test_mutations(void **state)
+{
+	(void)state;
+	static const char *seeds[] = {
+		"reg0[7] == 1 && (outport == @pg_web && ip4.src == $as_clients && tcp.dst == {80, 443})",
+		"ct.new && !ct.rel && ip4 && ip4.dst == 10.96.0.10 && udp && udp.dst == 53 && "
+		"is_chassis_resident(\"cr-x\")",
+		"inport == \"p\" && ip6.dst == {fe80::200:ff:fea1:3, ff02::1:ffa1:3} && nd_ns && "
+		"nd.target == fe80::200:ff:fea1:3",
+		"eth.src == 00:00:00:00:10:00/ff:ff:ff:ff:ff:00 && !(tcp.dst < 1024) && "
+		"xxreg0[96..127] == 0x5 /* c */",
+	};
+	static const char subst[] = "(){}[]!&|=<>\"$@.:/,x0 9\\\x01";
+	size_t ok = 0, bad = 0;
+	for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+		size_t n = strlen(seeds[k]);
+		char *buf = malloc(n + 1);
+		for (size_t i = 0; i < n; i++) {
+			for (size_t j = 0; j < sizeof subst; j++) {
+				memcpy(buf, seeds[k], n + 1);
+				if (j == sizeof subst - 1)
+					memmove(buf + i, buf + i + 1, n - i); /* delete */
+				else
+					buf[i] = subst[j];
+				for (int cut = 0; cut < 2; cut++) {
+					if (cut)
+						buf[i] = '\0';
+					struct lf_match m;
+					char *err = NULL;
+					size_t pos = 0;
+					if (lf_match_compile(buf, &ctx, NULL, &m, &err, &pos) == 0) {
+						ok++;
+						lf_match_free(&m);
+					} else {
+						bad++;
+						assert_non_null(err);
+						assert_true(pos <= strlen(buf));
+						free(err);
+					}
+				}
+			}
+		}
+		free(buf);
+	}
+	assert_true(ok > 100);
+	assert_true(bad > 1000);
+}
+
 int main(void)
 {
 	n_big = 20000;
@@ -578,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_huge_sets),
 		cmocka_unit_test(test_wrong_widths),
+		cmocka_unit_test(test_mutations),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	for (size_t i = 0; i < n_big; i++) {
