@@ -366,10 +366,131 @@ static struct nf leaf_cmp(struct nctx *c, const struct lf_expr *e)
 
 static struct nf normalize(struct nctx *c, const struct lf_expr *e);
 
+static int term_cmp(const void *pa, const void *pb)
+{
+	const struct lf_term *a = pa, *b = pb;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->mf != b->mf)
+		return a->mf < b->mf ? -1 : 1;
+	if (a->type == LF_TERM_FIELD) {
+		if (a->value != b->value)
+			return a->value < b->value ? -1 : 1;
+		return a->mask == b->mask ? 0 : a->mask < b->mask ? -1 : 1;
+	}
+	int k = strcmp(a->name, b->name);
+	return k ? k : (int)a->neg - (int)b->neg;
+}
+
+static void conj_sort(struct lf_conj *c)
+{
+	if (c->n > 1)
+		qsort(c->terms, c->n, sizeof *c->terms, term_cmp);
+}
+
+static int conj_cmp(const struct lf_conj *a, const struct lf_conj *b)
+{
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	for (size_t i = 0; i < a->n; i++) {
+		int k = term_cmp(&a->terms[i], &b->terms[i]);
+		if (k)
+			return k;
+	}
+	return 0;
+}
+
+static int rule_cmp(const struct lf_rule *a, const struct lf_rule *b)
+{
+	int k = conj_cmp(&a->terms, &b->terms);
+	if (k)
+		return k;
+	if (a->n_dims != b->n_dims)
+		return a->n_dims < b->n_dims ? -1 : 1;
+	for (size_t d = 0; d < a->n_dims; d++) {
+		if (a->dims[d].n != b->dims[d].n)
+			return a->dims[d].n < b->dims[d].n ? -1 : 1;
+		for (size_t i = 0; i < a->dims[d].n; i++) {
+			k = conj_cmp(&a->dims[d].alts[i], &b->dims[d].alts[i]);
+			if (k)
+				return k;
+		}
+	}
+	return 0;
+}
+
+/* Removing duplicates while keeping the first occurrences in order: sort indexes. */
+struct dd {
+	const void *base;
+	size_t sz;
+	int (*cmp)(const void *, const void *);
+};
+static __thread const struct dd *dd_cur;
+
+static int dd_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const char *base = dd_cur->base;
+	int k = dd_cur->cmp(base + a * dd_cur->sz, base + b * dd_cur->sz);
+	return k ? k : (a < b ? -1 : a > b);
+}
+
+/* Returns a malloc'ed array of n flags: 1 for an element equal to an earlier one. */
+static unsigned char *find_dups(const void *base, size_t n, size_t sz,
+				int (*cmp)(const void *, const void *))
+{
+	size_t *idx = malloc(n * sizeof *idx);
+	unsigned char *dup = calloc(n, 1);
+	if (!idx || !dup)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	struct dd d = { base, sz, cmp };
+	dd_cur = &d;
+	qsort(idx, n, sizeof *idx, dd_cmp);
+	dd_cur = NULL;
+	for (size_t i = 1; i < n; i++)
+		if (!cmp((const char *)base + idx[i - 1] * sz, (const char *)base + idx[i] * sz))
+			dup[idx[i]] = 1;
+	free(idx);
+	return dup;
+}
+
+static int conj_cmp_v(const void *a, const void *b)
+{
+	return conj_cmp(a, b);
+}
+
+static int rule_cmp_v(const void *a, const void *b)
+{
+	return rule_cmp(a, b);
+}
+
+/* Sort the alternatives' terms and drop repeated alternatives. */
+static void dim_dedupe(struct lf_dim *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		conj_sort(&d->alts[i]);
+	if (d->n < 2)
+		return;
+	unsigned char *dup = find_dups(d->alts, d->n, sizeof *d->alts, conj_cmp_v);
+	size_t k = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		if (dup[i])
+			conj_free(&d->alts[i]);
+		else
+			d->alts[k++] = d->alts[i];
+	}
+	d->n = k;
+	free(dup);
+}
+
 /* Finalise one rule into out: fold dimensions decided by the rule's terms, then expand
  * a single dimension, or several whose product is small. Consumes r. */
 static void finalize(struct nctx *c, struct lf_rule r, struct nf *out)
 {
+	for (size_t d = 0; d < r.n_dims; d++)
+		dim_dedupe(&r.dims[d]);
 	bool changed = true;
 	while (changed) {
 		changed = false;
@@ -556,28 +677,6 @@ static struct nf normalize(struct nctx *c, const struct lf_expr *e)
 	return f;
 }
 
-static int term_cmp(const void *pa, const void *pb)
-{
-	const struct lf_term *a = pa, *b = pb;
-	if (a->type != b->type)
-		return a->type < b->type ? -1 : 1;
-	if (a->mf != b->mf)
-		return a->mf < b->mf ? -1 : 1;
-	if (a->type == LF_TERM_FIELD) {
-		if (a->value != b->value)
-			return a->value < b->value ? -1 : 1;
-		return a->mask == b->mask ? 0 : a->mask < b->mask ? -1 : 1;
-	}
-	int k = strcmp(a->name, b->name);
-	return k ? k : (int)a->neg - (int)b->neg;
-}
-
-static void conj_sort(struct lf_conj *c)
-{
-	if (c->n > 1)
-		qsort(c->terms, c->n, sizeof *c->terms, term_cmp);
-}
-
 int lf_match_normalize(const struct lf_expr *e, const struct lf_norm_opts *opts,
 		       struct lf_match *out, char **err)
 {
@@ -593,11 +692,24 @@ int lf_match_normalize(const struct lf_expr *e, const struct lf_norm_opts *opts,
 			abort();
 		return -1;
 	}
+	for (size_t i = 0; i < f.n; i++)
+		conj_sort(&f.r[i].terms);
+	if (f.n > 1) { /* drop repeated rules (keeping the first of each) */
+		unsigned char *dup = find_dups(f.r, f.n, sizeof *f.r, rule_cmp_v);
+		size_t k = 0;
+		for (size_t i = 0; i < f.n; i++) {
+			if (dup[i])
+				rule_free(&f.r[i]);
+			else
+				f.r[k++] = f.r[i];
+		}
+		f.n = k;
+		free(dup);
+	}
 	out->n = f.n;
 	out->rules = f.r;
 	for (size_t i = 0; i < f.n; i++) {
 		struct lf_rule *r = &f.r[i];
-		conj_sort(&r->terms);
 		out->n_terms += r->terms.n;
 		for (size_t d = 0; d < r->n_dims; d++)
 			for (size_t a = 0; a < r->dims[d].n; a++) {
