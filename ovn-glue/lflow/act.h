@@ -164,7 +164,9 @@ struct lflow_insn {
 	uint32_t sub;           /* nested block [sub, sub + n_sub); n_sub == 0: empty (drop) */
 	uint32_t n_sub;
 	union {
-		struct { uint8_t pipeline; uint8_t pad; uint16_t table; } next;
+		/* next: stage is the name of the target table (string; LFLOW_STR_NONE unless the
+		 * parse params can name tables), so the engine links by name, not number */
+		struct { uint8_t pipeline; uint8_t pad; uint16_t table; uint32_t stage; } next;
 		/* ct_dnat, ct_snat, *_in_czone: family 0 (no address), 4 or 6; the address is
 		 * args[0] when family != 0; port range lo..hi (hi 0: single port, lo 0: none) */
 		struct { uint8_t family; uint8_t has_range; uint16_t port_lo, port_hi; } nat;
@@ -212,6 +214,11 @@ struct lflow_act_params {
 	enum lflow_pipeline pipeline;
 	int cur_table;
 	int n_tables;
+	/* Optional: the stage name (external_ids:stage-name) of a table of a pipeline, or NULL
+	 * if there is none. When set, every next names its target stage, and a next to a
+	 * table without a stage is an error. */
+	const char *(*stage_name)(const void *aux, enum lflow_pipeline p, int table);
+	const void *aux;
 };
 
 /* Maximum nesting of nested action blocks (as OVN). */

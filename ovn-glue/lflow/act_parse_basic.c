@@ -50,7 +50,19 @@ static void parse_next(struct act_ctx *c)
 			       n_tables > 0 ? n_tables - 1 : UINT16_MAX);
 		return;
 	}
+	uint32_t stage = LFLOW_STR_NONE;
+	if (c->pp && c->pp->stage_name) {
+		const char *name = c->pp->stage_name(c->pp->aux, pipeline, table);
+		if (!name) {
+			lf_lexer_error(lx, "\"next\" action names table %d of the %s pipeline, which "
+				       "has no stage.", table,
+				       pipeline == LFLOW_P_EGRESS ? "egress" : "ingress");
+			return;
+		}
+		stage = act_str_add(c->b, name);
+	}
 	struct lflow_insn *in = act_block_add(c->b, c->blk, LFLOW_OP_NEXT);
+	in->u.next.stage = stage;
 	in->u.next.pipeline = (uint8_t)pipeline;
 	in->u.next.table = (uint16_t)table;
 	if (pipeline != own)

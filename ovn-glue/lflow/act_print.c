@@ -291,13 +291,15 @@ static void print_insn(struct act_buf *b, const struct lflow_prog *p, const stru
 		act_buf_put(b, ");");
 		return;
 	case LFLOW_OP_FWD_GROUP:
+		if (!in->n_args && !in->u.fwd_group.liveness) {
+			act_buf_put(b, "fwd_group;");
+			return;
+		}
 		act_buf_put(b, "fwd_group(");
 		if (in->u.fwd_group.liveness)
 			act_buf_put(b, "liveness=\"true\", ");
-		if (in->n_args) {
-			act_buf_put(b, "childports=");
-			print_fields(b, p, in);
-		}
+		act_buf_put(b, "childports=");
+		print_fields(b, p, in);
 		act_buf_put(b, ");");
 		return;
 	case LFLOW_OP_BFD_MSG:

@@ -479,6 +479,51 @@ static void test_repr_next_and_ops(void **state)
 	lflow_prog_free(p);
 }
 
+static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
+{
+	static const char *const in[] = { "ls_in_check_port_sec", "ls_in_apply_port_sec",
+					  "ls_in_lookup_fdb" };
+	static const char *const out[] = { "ls_out_pre_lb", "ls_out_pre_acl" };
+	assert_string_equal((const char *)aux, "switch");
+	if (p == LFLOW_P_INGRESS)
+		return table >= 0 && table < 3 ? in[table] : NULL;
+	return table >= 0 && table < 2 ? out[table] : NULL;
+}
+
+/* With a stage resolver, every next names its target stage. */
+static void test_next_stage_names(void **state)
+{
+	(void)state;
+	struct lflow_act_params sp = {
+		.pipeline = LFLOW_P_INGRESS, .cur_table = 1, .n_tables = 3,
+		.stage_name = stage_of, .aux = "switch",
+	};
+	char *err = NULL;
+	size_t pos;
+	struct lflow_prog *p = lflow_act_parse("next; clone { next(pipeline=egress, table=1); "
+					       "}; next(0);", &sp, &err, &pos);
+	assert_non_null(p);
+	const struct lflow_insn *top = &p->insns[p->top];
+	assert_string_equal(lflow_prog_str(p, top[0].u.next.stage), "ls_in_lookup_fdb");
+	const struct lflow_insn *inner = &p->insns[top[1].sub];
+	assert_string_equal(lflow_prog_str(p, inner->u.next.stage), "ls_out_pre_acl");
+	assert_string_equal(lflow_prog_str(p, top[2].u.next.stage), "ls_in_check_port_sec");
+	char *s = lflow_prog_format(p);
+	assert_string_equal(s, "next; clone { next(pipeline=egress, table=1); }; next(0);");
+	free(s);
+	lflow_prog_free(p);
+
+	assert_null(lflow_act_parse("output; next(pipeline=egress, table=2);", &sp, &err, &pos));
+	assert_string_equal(err, "\"next\" action names table 2 of the egress pipeline, which "
+			    "has no stage.");
+	assert_int_equal(pos, 38);
+	free(err);
+	/* without a resolver there is no name */
+	p = parse_ok("next;");
+	assert_null(lflow_prog_str(p, p->insns[p->top].u.next.stage));
+	lflow_prog_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_repr_operands),
 		cmocka_unit_test(test_repr_dhcp_options),
 		cmocka_unit_test(test_repr_next_and_ops),
+		cmocka_unit_test(test_next_stage_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,43 @@ static int n_tables_of(json_t *flows, const char *stage, const char *pipeline)
 	return max + 1;
 }
 
+/* Stage names by (switch/router, pipeline, table), from the corpus itself. */
+#define MAX_TABLES 64
+struct stages {
+	const char *name[2][2][MAX_TABLES]; /* [router][egress][table] */
+};
+
+struct stage_aux {
+	const struct stages *st;
+	int router;
+};
+
+static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
+{
+	const struct stage_aux *a = aux;
+	if (table < 0 || table >= MAX_TABLES)
+		return NULL;
+	return a->st->name[a->router][p == LFLOW_P_EGRESS][table];
+}
+
+static void collect_stages(json_t *flows, struct stages *st)
+{
+	size_t i;
+	json_t *f;
+	memset(st, 0, sizeof *st);
+	json_array_foreach(flows, i, f) {
+		const char *stage = json_string_value(json_object_get(f, "stage"));
+		const char *pl = json_string_value(json_object_get(f, "pipeline"));
+		int t = (int)json_integer_value(json_object_get(f, "table"));
+		assert_non_null(stage);
+		assert_true(t >= 0 && t < MAX_TABLES);
+		const char **slot = &st->name[!strncmp(stage, "lr_", 3)][!strcmp(pl, "egress")][t];
+		if (*slot)
+			assert_string_equal(*slot, stage); /* one stage per table */
+		*slot = stage;
+	}
+}
+
 static void test_corpus_all_actions(void **state)
 {
 	(void)state;
@@ -59,7 +96,9 @@ static void test_corpus_all_actions(void **state)
 	assert_true(json_is_array(flows));
 	assert_true(json_array_size(flows) > 100);
 
-	size_t i, n_ok = 0, n_fail = 0, n_insns = 0;
+	struct stages st;
+	collect_stages(flows, &st);
+	size_t i, n_ok = 0, n_fail = 0, n_insns = 0, n_next = 0;
 	unsigned ops_seen[LFLOW_OP_N] = {0};
 	json_t *f;
 	json_array_foreach(flows, i, f) {
@@ -71,10 +110,12 @@ static void test_corpus_all_actions(void **state)
 		assert_non_null(stage);
 		assert_non_null(pipeline);
 		bool egress = !strcmp(pipeline, "egress");
+		struct stage_aux aux = { &st, !strncmp(stage, "lr_", 3) };
 		struct lflow_act_params pp = {
 			.pipeline = egress ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
 			.cur_table = (int)json_integer_value(json_object_get(f, "table")),
 			.n_tables = n_tables_of(flows, stage, pipeline),
+			.stage_name = stage_of, .aux = &aux,
 		};
 		char *err = NULL;
 		size_t pos = 0;
@@ -90,8 +131,20 @@ static void test_corpus_all_actions(void **state)
 		}
 		n_ok++;
 		n_insns += p->n_insns;
-		for (uint32_t k = 0; k < p->n_insns; k++)
-			ops_seen[p->insns[k].op]++;
+		for (uint32_t k = 0; k < p->n_insns; k++) {
+			const struct lflow_insn *in = &p->insns[k];
+			ops_seen[in->op]++;
+			if (in->op != LFLOW_OP_NEXT)
+				continue;
+			/* every next names its stage; `next;` the stage after this one */
+			const char *to = lflow_prog_str(p, in->u.next.stage);
+			assert_non_null(to);
+			assert_string_equal(to, stage_of(&aux, (enum lflow_pipeline)in->u.next.pipeline,
+							 in->u.next.table));
+			if (in->flags & LFLOW_NEXT_F_FOLLOWING)
+				assert_string_equal(to, stage_of(&aux, pp.pipeline, pp.cur_table + 1));
+			n_next++;
+		}
 		/* canonical text round trip */
 		char *s = lflow_prog_format(p);
 		struct lflow_prog *q = lflow_act_parse(s, &pp, &err, &pos);
@@ -116,7 +169,9 @@ static void test_corpus_all_actions(void **state)
 	for (int op = 0; op < LFLOW_OP_N; op++)
 		distinct += ops_seen[op] != 0;
 	print_message("corpus: %zu flows compiled, %zu failed, %zu instructions, %u distinct "
-		      "actions\n", n_ok, n_fail, n_insns, distinct);
+		      "actions, %zu next with their stage named\n", n_ok, n_fail, n_insns, distinct,
+		      n_next);
+	assert_true(n_next > 100);
 	assert_int_equal(n_fail, 0);
 	/* the topology exercises conntrack, LB, NAT, DHCP, ND, ARP and port security */
 	static const enum lflow_op must[] = {

@@ -388,6 +388,141 @@ static void test_prefixes_and_corruption(void **state)
 	assert_true(n_err > 0 && n_ok > 0);
 }
 
+/* Random programs from action templates with random fields and constants, some with a
+ * token dropped or swapped: never a crash, errors inside the text, and whatever parses
+ * prints to text that parses back to the same text. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+#define PICK(a) (a)[rnd((unsigned)(sizeof(a) / sizeof((a)[0])))]
+
+static const char *const t_fields[] = {
+	"reg0", "reg1", "reg9[16..31]", "reg0[0]", "reg2[5]", "xxreg1", "xxreg0[0..31]", "eth.src",
+	"eth.dst", "ip4.src", "ip4.dst", "ip6.dst", "inport", "outport", "ct_mark", "ct_label",
+	"ct_label.blocked", "ct_mark.blocked", "nd.target", "arp.sha", "arp.spa", "flags.loopback",
+	"tcp.dst", "ct_state", "icmp4.frag_mtu", "pkt.mark", "xreg0[0..47]", "reg8[0..15]",
+};
+static const char *const t_values[] = {
+	"0", "1", "80", "65535", "0x1f", "0xffffffff", "10.0.0.1", "10.0.0.0/8", "fe80::1",
+	"aef0::/64", "00:11:22:33:44:55", "\"s\"", "\"\"", "4294967296", "0/0x3", "1/1",
+	"18446744073709551615",
+};
+static const char *const t_actions[] = {
+	"F = V;", "F = F;", "F <-> F;", "next;", "next(N);", "next(pipeline=egress, table=N);",
+	"output;", "ip.ttl--;", "clone { A };", "arp { A };", "icmp6_error { A };",
+	"reject { A };", "ct_commit { ct_mark.blocked = 1; A };", "ct_commit { F = V; };",
+	"ct_commit(ct_mark=V, ct_label=V);", "ct_dnat(I);", "ct_snat(I, N-N);", "ct_snat(I,N);",
+	"ct_lb_mark(backends=I:N,I; hash_fields=\"ip_src\"; skip_snat);", "ct_lb(backends=I);",
+	"F = select(N, N=N);", "F = lookup_arp(F, F, F);", "F = lookup_nd_ip(F, F);",
+	"get_arp(F, F);", "put_nd(F, F, F);", "F = get_fdb(F);", "put_fdb(F, F);",
+	"F = put_dhcp_opts(offerip = I, router = I, dns_server = {I, I}, domain_name = \"x\");",
+	"F = put_dhcpv6_opts(ia_addr = fe80::2, server_id = V);",
+	"F = put_nd_ra_opts(addr_mode = \"slaac\", slla = V, prefix = V, mtu = N);",
+	"log(name=\"n\", verdict=drop, severity=info, meter=\"m\");", "log(verdict=allow);",
+	"set_meter(N, N);", "set_queue(N);", "F = check_pkt_larger(N);", "push(F); pop(F);",
+	"sample(probability=N, obs_point=$cookie);", "fwd_group(liveness=true, childports=\"a\");",
+	"commit_lb_aff(vip = \"10.0.0.1:80\", backend = \"10.0.0.2:N\", proto = udp, timeout = N);",
+	"commit_ecmp_nh(ipv6 = false, proto = tcp);", "F = chk_lb_hairpin();", "F = dns_lookup();",
+	"trigger_event(event = \"empty_lb_backends\", vip = \"1.1.1.1:80\", protocol = \"tcp\");",
+	"bind_vport(\"p\", F);", "handle_svc_check(F);", "ct_clear;", "ct_next;", "igmp;", "drop;",
+};
+static const char *const t_ips[] = { "10.0.0.1", "192.168.1.2", "fd0f::2", "[fd0f::3]", "0.0.0.0" };
+static const char *const t_nums[] = { "0", "1", "2", "5", "11", "23", "80", "1000", "65535",
+				      "70000" };
+
+static void expand(char *buf, size_t cap, size_t *len, const char *t, int depth)
+{
+	for (; *t && *len < cap - 80; t++) {
+		const char *sub = NULL;
+		char one[2] = { *t, '\0' };
+		switch (*t) {
+		case 'F': sub = PICK(t_fields); break;
+		case 'V': sub = PICK(t_values); break;
+		case 'I': sub = PICK(t_ips); break;
+		case 'N': sub = PICK(t_nums); break;
+		case 'A':
+			if (depth < 3) {
+				int n = (int)rnd(3);
+				for (int i = 0; i < n; i++) {
+					expand(buf, cap, len, PICK(t_actions), depth + 1);
+					if (*len < cap - 1)
+						buf[(*len)++] = ' ';
+				}
+			}
+			continue;
+		default: sub = one; break;
+		}
+		size_t l = strlen(sub);
+		if (*len + l < cap - 1) {
+			memcpy(buf + *len, sub, l);
+			*len += l;
+		}
+	}
+	buf[*len] = '\0';
+}
+
+static void test_random_programs(void **state)
+{
+	(void)state;
+	char buf[4096];
+	size_t n_ok = 0, n = 100000;
+	const char *seed = getenv("BRINT_TEST_SEED"); /* to explore: BRINT_TEST_SEED=N */
+	if (seed && strtoull(seed, NULL, 0))
+		rng_state = strtoull(seed, NULL, 0);
+	for (size_t iter = 0; iter < n; iter++) {
+		size_t len = 0;
+		int n_act = 1 + (int)rnd(4);
+		for (int i = 0; i < n_act; i++) {
+			expand(buf, sizeof buf, &len, PICK(t_actions), 0);
+			if (len < sizeof buf - 1)
+				buf[len++] = ' ';
+			buf[len] = '\0';
+		}
+		/* a third of them damaged: one byte removed or changed */
+		if (rnd(3) == 0 && len > 1) {
+			size_t at = rnd((unsigned)len);
+			if (rnd(2))
+				memmove(buf + at, buf + at + 1, len - at);
+			else
+				buf[at] = "{}();,=\"-:[]x0 "[rnd(15)];
+			len = strlen(buf);
+		}
+		char *err = NULL;
+		size_t pos = 0;
+		struct lflow_prog *p = lflow_act_parse(buf, &pp, &err, &pos);
+		if (!p) {
+			assert_non_null(err);
+			assert_true(pos <= len);
+			free(err);
+			continue;
+		}
+		n_ok++;
+		char *s = lflow_prog_format(p);
+		struct lflow_prog *q = lflow_act_parse(s, &pp, &err, &pos);
+		if (!q)
+			print_error("\"%s\" printed as \"%s\", which fails: %s\n", buf, s, err);
+		assert_non_null(q);
+		char *s2 = lflow_prog_format(q);
+		if (strcmp(s, s2))
+			print_error("\"%s\": \"%s\" then \"%s\"\n", buf, s, s2);
+		assert_string_equal(s, s2);
+		assert_int_equal(p->n_insns, q->n_insns);
+		assert_int_equal(p->n_args, q->n_args);
+		free(s2);
+		free(s);
+		lflow_prog_free(q);
+		lflow_prog_free(p);
+	}
+	print_message("random programs: %zu of %zu parsed\n", n_ok, n);
+	assert_true(n_ok > n / 50);
+}
+
 /* The semantic checks of the service actions. */
 static void test_services(void **state)
 {
@@ -453,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_huge),
 		cmocka_unit_test(test_prefixes_and_corruption),
 		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_random_programs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
