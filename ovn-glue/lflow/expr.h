@@ -65,7 +65,9 @@ struct lf_expr {
  * by the caller, valid until the call returns), or -1 if there is no such set. Address
  * set members are written like match constants ("10.0.0.1", "10.0.0.0/8", "fe80::1",
  * "00:00:00:00:00:01"); port group members are logical port names. Either may be NULL
- * (then every `$'/`@' reference is an error). */
+ * (then every `$'/`@' reference is an error). They are called once per reference, so a
+ * caller can record which sets a flow depends on (for incremental recompilation).
+ * Template variables (`^name') are expanded before parsing: see lf_template_expand(). */
 struct lf_expr_ctx {
 	int (*addr_set)(void *arg, const char *name, const char *const **members, size_t *n);
 	int (*port_group)(void *arg, const char *name, const char *const **members, size_t *n);

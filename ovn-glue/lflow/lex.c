@@ -788,3 +788,57 @@ char *lf_token_format(const struct lf_token *t, char *buf, size_t n)
 	}
 	return buf;
 }
+
+char *lf_template_expand(const char *text, lf_template_lookup_fn lookup, void *arg,
+			 char **err, size_t *err_pos)
+{
+	size_t cap = strlen(text) + 64, n = 0, done = 0;
+	char *out = malloc(cap);
+	if (!out)
+		abort();
+	const char *p = text;
+	for (;;) {
+		struct lf_token t;
+		p = lf_token_parse(&t, text, p);
+		if (t.type == LF_T_END || t.type == LF_T_ERROR) {
+			lf_token_destroy(&t);
+			break;
+		}
+		if (t.type != LF_T_TEMPLATE) {
+			lf_token_destroy(&t);
+			continue;
+		}
+		const char *v = NULL;
+		if (lookup(arg, t.s, &v) < 0 || !v) {
+			if (err && asprintf(err, "No template variable named `%s'.", t.s) < 0)
+				abort();
+			if (err_pos)
+				*err_pos = t.pos;
+			lf_token_destroy(&t);
+			free(out);
+			return NULL;
+		}
+		/* copy the text before the variable, then its value */
+		size_t before = t.pos - done, vl = strlen(v);
+		while (n + before + vl + 1 > cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			if (!out)
+				abort();
+		}
+		memcpy(out + n, text + done, before);
+		n += before;
+		memcpy(out + n, v, vl);
+		n += vl;
+		done = t.pos + t.len;
+		lf_token_destroy(&t);
+	}
+	size_t rest = strlen(text + done);
+	if (n + rest + 1 > cap) {
+		out = realloc(out, n + rest + 1);
+		if (!out)
+			abort();
+	}
+	memcpy(out + n, text + done, rest + 1);
+	return out;
+}

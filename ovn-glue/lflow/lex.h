@@ -119,6 +119,15 @@ char *lf_lexer_steal_error(struct lf_lexer *lx);
 const char *lf_token_parse(struct lf_token *tok, const char *base, const char *p);
 void lf_token_destroy(struct lf_token *tok);
 
+/* Chassis template variables (OVN 23.03 Chassis_Template_Var): replace every `^name' token
+ * of text by the value lookup() gives for name, before the text is parsed (as
+ * ovn-controller does). Everything else is copied unchanged, comments included; lexical
+ * errors are left for the parser to report. Returns the new text (caller frees), or NULL
+ * with *err (caller frees) and *err_pos set when lookup() returns < 0 for a name. */
+typedef int (*lf_template_lookup_fn)(void *arg, const char *name, const char **value);
+char *lf_template_expand(const char *text, lf_template_lookup_fn lookup, void *arg,
+			 char **err, size_t *err_pos);
+
 /* Printing. Each writes into buf (always NUL-terminated, truncated if needed) and returns
  * buf. lf_tok_name gives the spelling of bare tokens ("==") or a description ("an integer"). */
 const char *lf_tok_name(enum lf_tok t);

@@ -330,6 +330,36 @@ static void test_conjunctions(void **state)
 		"eth.type=0x800, ip.proto=6, ip4.src=10.16.0.3, l4.src=8080, reg15=\"p\"");
 }
 
+/* The tree after parsing: negation pushed to the leaves, prerequisites added positively. */
+static void test_tree(void **state)
+{
+	(void)state;
+	static const struct golden g[] = {
+		{ "tcp.dst == 80",
+		  "(tcp.dst == 80 && ip.proto == 6 && (eth.type == 0x800 || eth.type == 0x86dd))" },
+		{ "!(ip4.src == 10.0.0.0/8 && reg0[3])",
+		  "((ip4.src != 10.0.0.0/8 && eth.type == 0x800) || reg0[3] == 0x0)" },
+		{ "!(1 < reg1 < 5)", "(reg1 <= 1 || reg1 >= 5)" },
+		{ "!is_chassis_resident(\"p\") && inport != \"a\"",
+		  "(!is_chassis_resident(\"p\") && inport != \"a\")" },
+		{ "outport == @pg_web", "(outport == \"pod1\" || outport == \"pod2\")" },
+		{ "!ip4", "eth.type != 0x800" },
+		{ "!!ip4", "eth.type == 0x800" },
+		{ "!0", "1" },
+	};
+	for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
+		char *err = NULL;
+		struct lf_expr *e = lf_expr_parse_string(g[i].in, &ctx, &err, NULL);
+		if (!e)
+			fail_msg("%s: %s", g[i].in, err);
+		char *t = lf_expr_to_string(e);
+		if (strcmp(t, g[i].out))
+			fail_msg("`%s'\n  want %s\n  got  %s", g[i].in, g[i].out, t);
+		free(t);
+		lf_expr_free(e);
+	}
+}
+
 /* ---- the symbol table ---- */
 
 static void test_symtab(void **state)
@@ -624,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_predicates),
 		cmocka_unit_test(test_subfields),
 		cmocka_unit_test(test_conjunctions),
+		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_symtab),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deep_nesting),

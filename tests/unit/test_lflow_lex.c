@@ -267,6 +267,45 @@ static void test_hostile_bytes(void **state)
 	}
 }
 
+static int tv_lookup(void *arg, const char *name, const char **value)
+{
+	(void)arg;
+	if (!strcmp(name, "vip"))
+		*value = "10.96.0.1";
+	else if (!strcmp(name, "port"))
+		*value = "8080";
+	else if (!strcmp(name, "ports"))
+		*value = "{80, 443}";
+	else
+		return -1;
+	return 0;
+}
+
+static void test_templates(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	size_t pos = 0;
+	char *s = lf_template_expand("ip4.dst == ^vip && tcp.dst == ^port /* ^x */ && x == \"^y\"",
+				     tv_lookup, NULL, &err, &pos);
+	assert_string_equal(s, "ip4.dst == 10.96.0.1 && tcp.dst == 8080 /* ^x */ && x == \"^y\"");
+	free(s);
+	s = lf_template_expand("tcp.dst == ^ports", tv_lookup, NULL, &err, &pos);
+	assert_string_equal(s, "tcp.dst == {80, 443}");
+	free(s);
+	s = lf_template_expand("no templates here", tv_lookup, NULL, &err, &pos);
+	assert_string_equal(s, "no templates here");
+	free(s);
+	/* lexical errors are left for the parser */
+	s = lf_template_expand("^vip \"open", tv_lookup, NULL, &err, &pos);
+	assert_string_equal(s, "10.96.0.1 \"open");
+	free(s);
+	assert_null(lf_template_expand("a == ^vip || b == ^nope", tv_lookup, NULL, &err, &pos));
+	assert_string_equal(err, "No template variable named `nope'.");
+	assert_int_equal(pos, 18);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_parser_helpers),
 		cmocka_unit_test(test_format_helpers),
 		cmocka_unit_test(test_hostile_bytes),
+		cmocka_unit_test(test_templates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
