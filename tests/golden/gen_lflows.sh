@@ -117,6 +117,47 @@ nbctl --label=1234 --type=port-group acl-add pg_db from-lport 1800 \
 nbctl --apply-after-lb --type=switch acl-add ovn-default from-lport 1300 \
 	'ip4 && ip4.dst == 10.96.0.0/12 && !ct.rel' allow || fail "after-lb acl"
 
+# more of what northd can generate: a nested container port (VLAN tag), a virtual port, an
+# external port with an HA chassis group, a localnet port with a VLAN, a centralised
+# gateway router with ECMP routes, a stateless NAT and NAT limited by an address set,
+# load balancers with affinity, hairpin SNAT and skip_snat, a reject ACL, multicast relay
+nbctl lsp-add ovn-default pod4 -- lsp-set-addresses pod4 "00:00:00:00:10:06 10.16.0.6" || fail "pod4"
+nbctl lsp-add ovn-default pod4-c1 pod4 42 -- lsp-set-addresses pod4-c1 "00:00:00:00:10:07 10.16.0.7" \
+	-- lsp-set-port-security pod4-c1 "00:00:00:00:10:07 10.16.0.7" || fail "container port"
+nbctl lsp-add ovn-default vip1 -- lsp-set-type vip1 virtual \
+	-- lsp-set-options vip1 virtual-ip=10.16.0.100 virtual-parents=pod1,pod2 || fail "virtual"
+nbctl ha-chassis-group-add hag1 -- ha-chassis-group-add-chassis hag1 chassis-1 10 || fail "hag"
+nbctl lsp-add ovn-default ext1 -- lsp-set-type ext1 external \
+	-- lsp-set-addresses ext1 "00:00:00:00:10:08 10.16.0.8" || fail "external port"
+nbctl set logical_switch_port ext1 ha_chassis_group="$(nbctl --bare --columns=_uuid find ha_chassis_group name=hag1)" ||
+	fail "ext1 hag"
+nbctl lsp-add ovn-default ln-vlan -- lsp-set-type ln-vlan localnet -- lsp-set-addresses ln-vlan unknown \
+	-- lsp-set-options ln-vlan network_name=physnet2 -- set logical_switch_port ln-vlan tag_request=100 ||
+	fail "vlan localnet"
+nbctl lr-add gw1 -- set logical_router gw1 options:chassis=chassis-1 \
+	options:lb_force_snat_ip=router_ip options:mcast_relay=true || fail "gw1"
+nbctl lrp-add gw1 gw1-join 00:00:00:a2:00:01 100.64.0.254/16 || fail "gw1 lrp"
+nbctl lsp-add join join-gw1 -- lsp-set-type join-gw1 router -- lsp-set-addresses join-gw1 router \
+	-- lsp-set-options join-gw1 router-port=gw1-join || fail "join-gw1"
+nbctl --ecmp lr-route-add gw1 10.16.0.0/16 100.64.0.1 || fail "ecmp1"
+nbctl --ecmp lr-route-add gw1 10.16.0.0/16 100.64.0.2 || fail "ecmp2"
+nbctl --stateless lr-nat-add gw1 dnat_and_snat 100.64.10.1 10.16.0.5 || fail "stateless nat"
+nbctl lr-nat-add gw1 snat 100.64.10.2 10.16.0.0/24 || fail "snat gw1"
+nbctl set nat "$(nbctl --bare --columns=_uuid find nat external_ip=100.64.10.2)" \
+	allowed_ext_ips="$(nbctl --bare --columns=_uuid find address_set name=as_clients)" ||
+	fail "allowed_ext_ips"
+nbctl lb-add svc-aff 10.96.0.20:80 10.16.0.2:80,10.16.0.3:80 tcp || fail "lb aff"
+nbctl set load_balancer svc-aff options:affinity_timeout=60 options:hairpin_snat_ip=169.254.0.1 ||
+	fail "lb aff opts"
+nbctl lb-add svc-skip 10.96.0.30:8080 10.16.0.4:8080 tcp || fail "lb skip"
+nbctl set load_balancer svc-skip options:skip_snat=true || fail "skip_snat"
+for lb in svc-aff svc-skip; do
+	nbctl ls-lb-add ovn-default "$lb" && nbctl lr-lb-add gw1 "$lb" || fail "lb attach $lb"
+done
+nbctl --type=port-group acl-add pg_db to-lport 1700 'outport == @pg_db && udp' reject || fail "reject"
+nbctl lr-policy-add ovn-cluster 28000 "ip4.src == \$as_clients && ip4.dst != 10.16.0.0/16" \
+	reroute 100.64.0.2,100.64.0.254 || fail "ecmp policy"
+
 # DHCP options on pod1 (v4) and pod3 (v6)
 d4=$(nbctl create DHCP_Options cidr=10.16.0.0/16 \
 	options='"lease_time"="3600" "router"="10.16.0.1" "server_id"="10.16.0.1" "server_mac"="00:00:00:a1:00:01" "dns_server"="{10.96.0.10}"') ||
