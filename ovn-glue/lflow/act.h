@@ -152,8 +152,34 @@ enum lflow_log_severity {
 };
 enum lflow_event { LFLOW_EVENT_EMPTY_LB_BACKENDS };
 
-/* One instruction: 40 bytes. Which members mean something depends on op (see the comments
- * in the union and on each op in act_print.c, which prints every one of them). */
+/* One instruction: 40 bytes. What each op uses (args are the operands [arg, arg + n_args);
+ * "dst" is a 1-bit flag field for the `dst = f()` checks and lookups):
+ *   NEXT               u.next (flags LFLOW_NEXT_F_*)
+ *   LOAD               dst; args[0] CONST (numeric dst) or STR (port name for inport/outport)
+ *   MOVE, EXCHANGE     dst, src (same width, both numeric or both strings)
+ *   PUSH, POP          dst
+ *   CT_COMMIT          nested block (ct_mark/ct_label writes), n_sub 0 for `ct_commit;`
+ *   CT_COMMIT_V1       u.ct_commit_v1; label value/mask in args[0] if has_label
+ *   CT_DNAT.._IN_CZONE u.nat; args[0] CONST address if family
+ *   CT_LB, CT_LB_MARK  args BACKEND (address, key = port); u.ct_lb
+ *   SELECT             dst (>= 16 bits); args MEMBER (key = id, n = weight)
+ *   clone, arp, icmp*, tcp_reset, sctp_abort, nd_na*, nd_ns, reject: nested block
+ *   GET_ARP/GET_ND     args FIELD port, FIELD ip
+ *   PUT_ARP/PUT_ND     args FIELD port, FIELD ip, FIELD mac
+ *   LOOKUP_ARP/_ND     dst; args FIELD port, ip, mac    LOOKUP_*_IP: dst; port, ip
+ *   PUT_FDB            args FIELD port, FIELD mac       LOOKUP_FDB: dst; port, mac
+ *   GET_FDB            dst (32 bits or a string field); args FIELD mac
+ *   PUT_DHCPV4/V6_OPTS, PUT_ND_RA_OPTS, TRIGGER_EVENT: dst (not for events); args OPT
+ *                      each followed by its n values (CONST or STR)
+ *   DNS_LOOKUP, CHK_LB_HAIRPIN(_REPLY), CHECK_IN/OUT_PORT_SEC, CHK_ECMP_NH(_MAC),
+ *   CHK_LB_AFF         dst
+ *   CHECK_PKT_LARGER   dst; u.check_pkt_larger
+ *   HANDLE_SVC_CHECK   args FIELD port               BIND_VPORT: u.bind_vport; dst = parent
+ *   FWD_GROUP          u.fwd_group; args STR child ports
+ *   COMMIT_LB_AFF      u.lb_aff; args[0] vip, args[1] backend (BACKEND: address, key port)
+ *   LOG, SET_QUEUE, SET_METER, COMMIT_ECMP_NH, SAMPLE: their union member
+ *   OUTPUT, DEC_TTL, CT_NEXT, CT_CLEAR, CT_COMMIT_NAT, CT_SNAT_TO_VIP, IGMP, DHCP6_REPLY,
+ *   BFD_MSG, DROP      nothing */
 struct lflow_insn {
 	uint8_t op;             /* enum lflow_op */
 	uint8_t flags;
@@ -182,7 +208,7 @@ struct lflow_insn {
 		struct { uint32_t vport; } bind_vport;     /* string; parent: dst */
 		struct { uint8_t liveness; } fwd_group;    /* child ports: STR operands */
 		struct { uint8_t ipv6; uint8_t proto; } commit_ecmp_nh;
-		/* commit_lb_aff: vip args[0], backend args[1] (IPv4-mapped or IPv6, key port) */
+		/* commit_lb_aff: vip args[0], backend args[1] (IPv4 or IPv6, key port) */
 		struct { uint16_t timeout; uint8_t proto; uint8_t ipv6; } lb_aff;
 		struct {
 			uint32_t collector_set, obs_point;
