@@ -3,6 +3,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "hooks.h"
+#include "lflow/lflow_glue.h"
 #include "ovn_glue.h"
 #include "port.h"
 
@@ -52,13 +53,19 @@ int daemon_modules_start(struct ev_loop *loop, const struct brint_config *cfg, c
 	if (ovn_glue_start(loop, cfg->ovn, err, errlen) < 0)
 		return -1;
 	ovn_started = true;
+	if (lflow_glue_start() < 0) {
+		snprintf(err, errlen, "lflow: cannot start the logical-flow compiler (out of memory)");
+		return -1;
+	}
 	return 0;
 }
 
 void daemon_modules_stop(void)
 {
-	if (ovn_started)
+	if (ovn_started) {
+		lflow_glue_stop();
 		ovn_glue_stop();
+	}
 	ovn_started = false;
 }
 

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The compiler driver (see compile.h). */
+#include "lflow/compile.h"
+
+#include "ovsdb/hmap.h"
+#include "sb/sb_tables.h"
+
+#include <brint/log.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct flow_node {
+	struct hnode node; /* by uuid */
+	struct lfc_flow f;
+	struct ovs_uuid dp;  /* logical_datapath, or zero */
+	struct ovs_uuid dpg; /* logical_dp_group, or zero */
+};
+
+struct stage_list {
+	struct hnode node;
+	int64_t dp_key;
+	bool egress;
+	const char *stage; /* the first flow's string */
+	unsigned n, cap;
+	const struct lfc_flow **flows;
+};
+
+struct lfc {
+	struct hmap flows;  /* flow_node by uuid */
+	struct hmap stages; /* stage_list by (dp_key, egress, stage) */
+	struct ltopo *topo;
+	uint64_t replica_gen;
+	bool have_replica_gen;
+	struct lfc_stats stats;
+};
+
+struct lfc *lfc_new(void)
+{
+	struct lfc *c = calloc(1, sizeof(*c));
+	if (c) {
+		hmap_init(&c->flows);
+		hmap_init(&c->stages);
+	}
+	return c;
+}
+
+static void flow_clear(struct lfc_flow *f)
+{
+	free(f->stage);
+	free(f->match_text);
+	free(f->actions_text);
+	free(f->skip_reason);
+	lf_match_free(&f->match);
+	lflow_prog_free(f->prog);
+	memset(f, 0, sizeof(*f));
+}
+
+static void clear_stages(struct lfc *c)
+{
+	struct hnode *x = hmap_first(&c->stages);
+	while (x) {
+		struct hnode *next = hmap_next(&c->stages, x);
+		struct stage_list *s = container_of(x, struct stage_list, node);
+		hmap_remove(&c->stages, x);
+		free(s->flows);
+		free(s);
+		x = next;
+	}
+}
+
+static void remove_flow(struct lfc *c, struct flow_node *n)
+{
+	hmap_remove(&c->flows, &n->node);
+	flow_clear(&n->f);
+	free(n);
+}
+
+static void clear_flows(struct lfc *c)
+{
+	struct hnode *x = hmap_first(&c->flows);
+	while (x) {
+		struct hnode *next = hmap_next(&c->flows, x);
+		remove_flow(c, container_of(x, struct flow_node, node));
+		x = next;
+	}
+}
+
+void lfc_free(struct lfc *c)
+{
+	if (c == NULL)
+		return;
+	clear_stages(c);
+	clear_flows(c);
+	hmap_destroy(&c->stages);
+	hmap_destroy(&c->flows);
+	ltopo_free(c->topo);
+	free(c);
+}
+
+static struct flow_node *find_flow(const struct lfc *c, const struct ovs_uuid *u)
+{
+	for (struct hnode *x = hmap_first_with_hash(&c->flows, ovs_uuid_hash(u)); x;
+	     x = hmap_next_with_hash(x)) {
+		struct flow_node *n = container_of(x, struct flow_node, node);
+		if (ovs_uuid_equal(&n->f.uuid, u))
+			return n;
+	}
+	return NULL;
+}
+
+static int lookup_set(const struct lt_set *s, const char *const **members, size_t *n)
+{
+	if (s == NULL)
+		return -1;
+	*members = (const char *const *)s->items;
+	*n = s->n;
+	return 0;
+}
+
+static int ctx_addr_set(void *arg, const char *name, const char *const **m, size_t *n)
+{
+	return lookup_set(ltopo_address_set(arg, name), m, n);
+}
+
+static int ctx_port_group(void *arg, const char *name, const char *const **m, size_t *n)
+{
+	return lookup_set(ltopo_port_group(arg, name), m, n);
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static void skip(struct lfc_flow *f, const char *what, const char *err, size_t pos)
+{
+	char buf[512];
+	char u[OVS_UUID_LEN + 1];
+	snprintf(buf, sizeof(buf), "%s: %s (at byte %zu)", what, err ? err : "error", pos);
+	f->skip_reason = strdup(buf);
+	ovs_uuid_to_string(&f->uuid, u);
+	LOG_RL(BRINT_LOG_WARN, "lflow", "flow %s (%s, priority %d) skipped: %s", u,
+	       f->stage ? f->stage : "?", f->priority, buf);
+}
+
+/* Compile one Logical_Flow row into n (whose previous contents are gone). */
+static void compile_row(struct lfc *c, struct flow_node *n, const struct sb_row *row)
+{
+	struct lfc_flow *f = &n->f;
+	const char *pipe = ovs_datum_str(sb_row_col(row, "pipeline"));
+	const char *stage = ovs_datum_map_get(sb_row_col(row, "external_ids"), "stage-name");
+	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
+	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
+	struct lflow_act_params pp;
+	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, c->topo};
+	char *err = NULL, *text;
+	size_t pos = 0;
+
+	f->uuid = row->uuid;
+	f->egress = pipe && strcmp(pipe, "egress") == 0;
+	f->stage = stage ? strdup(stage) : NULL;
+	f->table = (int)ovs_datum_int(sb_row_col(row, "table_id"), -1);
+	f->priority = (int)ovs_datum_int(sb_row_col(row, "priority"), 0);
+	f->match_text = dup_or_empty(ovs_datum_str(sb_row_col(row, "match")));
+	f->actions_text = dup_or_empty(ovs_datum_str(sb_row_col(row, "actions")));
+	memset(&n->dp, 0, sizeof(n->dp));
+	memset(&n->dpg, 0, sizeof(n->dpg));
+	if (dp)
+		n->dp = *dp;
+	if (dpg)
+		n->dpg = *dpg;
+
+	if (stage == NULL) {
+		skip(f, "stage", "no external_ids:stage-name", 0);
+		return;
+	}
+	pp = (struct lflow_act_params){.pipeline = f->egress ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+				       .cur_table = f->table};
+	f->prog = lflow_act_parse(f->actions_text, &pp, &err, &pos);
+	if (f->prog == NULL) {
+		skip(f, "actions", err, pos);
+		free(err);
+		return;
+	}
+	if (f->prog->prereqs && f->prog->prereqs[0]) {
+		size_t len = strlen(f->match_text) + strlen(f->prog->prereqs) + 16;
+		text = malloc(len);
+		if (text)
+			snprintf(text, len, "(%s) && (%s)", f->match_text, f->prog->prereqs);
+	} else {
+		text = strdup(f->match_text);
+	}
+	if (text == NULL || lf_match_compile(text, &ctx, NULL, &f->match, &err, &pos) < 0) {
+		skip(f, "match", text ? err : "out of memory", pos);
+		free(err);
+		lflow_prog_free(f->prog);
+		f->prog = NULL;
+	}
+	free(text);
+}
+
+static uint32_t stage_hash(int64_t dp_key, bool egress, const char *stage)
+{
+	return hash_string(stage, (uint32_t)dp_key * 2 + egress);
+}
+
+static struct stage_list *stage_get(struct lfc *c, int64_t dp_key, bool egress,
+				    const char *stage, bool create)
+{
+	uint32_t h = stage_hash(dp_key, egress, stage);
+	struct stage_list *s;
+	for (struct hnode *x = hmap_first_with_hash(&c->stages, h); x; x = hmap_next_with_hash(x)) {
+		s = container_of(x, struct stage_list, node);
+		if (s->dp_key == dp_key && s->egress == egress && strcmp(s->stage, stage) == 0)
+			return s;
+	}
+	if (!create || (s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->dp_key = dp_key;
+	s->egress = egress;
+	s->stage = stage;
+	hmap_insert(&c->stages, &s->node, h);
+	return s;
+}
+
+static void stage_add(struct lfc *c, int64_t dp_key, const struct lfc_flow *f)
+{
+	struct stage_list *s = stage_get(c, dp_key, f->egress, f->stage, true);
+	if (s == NULL)
+		return;
+	if (s->n == s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 8;
+		const struct lfc_flow **nf = realloc(s->flows, cap * sizeof(*nf));
+		if (nf == NULL)
+			return;
+		s->flows = nf;
+		s->cap = cap;
+	}
+	s->flows[s->n++] = f;
+}
+
+static int by_priority(const void *a, const void *b)
+{
+	const struct lfc_flow *x = *(const struct lfc_flow *const *)a;
+	const struct lfc_flow *y = *(const struct lfc_flow *const *)b;
+	if (x->priority != y->priority)
+		return y->priority - x->priority;
+	return memcmp(&x->uuid, &y->uuid, sizeof(x->uuid)); /* stable across rebuilds */
+}
+
+static void rebuild_stages(struct lfc *c)
+{
+	clear_stages(c);
+	c->stats.flows = c->stats.compiled = c->stats.skipped = c->stats.rules = 0;
+	for (struct hnode *x = hmap_first(&c->flows); x; x = hmap_next(&c->flows, x)) {
+		struct flow_node *n = container_of(x, struct flow_node, node);
+		const struct lfc_flow *f = &n->f;
+		c->stats.flows++;
+		if (f->skip_reason) {
+			c->stats.skipped++;
+		} else {
+			c->stats.compiled++;
+			c->stats.rules += (unsigned)f->match.n;
+		}
+		if (f->stage == NULL)
+			continue;
+		if (!ovs_uuid_is_zero(&n->dp)) {
+			const struct lt_datapath *d = ltopo_dp_by_uuid(c->topo, &n->dp);
+			if (d)
+				stage_add(c, d->key, f);
+		} else if (!ovs_uuid_is_zero(&n->dpg)) {
+			unsigned k;
+			const struct lt_datapath *const *dps = ltopo_dp_group(c->topo, &n->dpg, &k);
+			for (unsigned i = 0; dps && i < k; i++)
+				stage_add(c, dps[i]->key, f);
+		}
+	}
+	for (struct hnode *x = hmap_first(&c->stages); x; x = hmap_next(&c->stages, x)) {
+		struct stage_list *s = container_of(x, struct stage_list, node);
+		qsort(s->flows, s->n, sizeof(*s->flows), by_priority);
+	}
+}
+
+static bool table_touched(const struct sb_replica *r, unsigned id)
+{
+	const struct sb_table *t = sb_replica_table(r, id);
+	return t && sb_table_tracked_first(t) != NULL;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
+{
+	const struct sb_table *lf = sb_replica_table(r, SB_LOGICAL_FLOW);
+	struct ltopo *topo = ltopo_build(r);
+	double t0 = now_ms();
+	unsigned done = 0;
+
+	if (topo == NULL) {
+		LOG_RL(BRINT_LOG_ERR, "lflow", "out of memory building the logical topology");
+		return;
+	}
+	ltopo_free(c->topo);
+	c->topo = topo;
+	/* what matches are resolved against: sets, groups, datapaths (port names stay symbolic) */
+	if (!c->have_replica_gen || c->replica_gen != sb_replica_generation(r) ||
+	    table_touched(r, SB_ADDRESS_SET) || table_touched(r, SB_PORT_GROUP) ||
+	    table_touched(r, SB_LOGICAL_DP_GROUP) || table_touched(r, SB_DATAPATH_BINDING))
+		full = true;
+	c->replica_gen = sb_replica_generation(r);
+	c->have_replica_gen = true;
+
+	clear_stages(c); /* its lists point at flows about to change */
+	if (full) {
+		clear_flows(c);
+		for (const struct sb_row *row = sb_table_first(lf); row; row = sb_table_next(row)) {
+			struct flow_node *n = calloc(1, sizeof(*n));
+			if (n == NULL)
+				break;
+			compile_row(c, n, row);
+			hmap_insert(&c->flows, &n->node, ovs_uuid_hash(&n->f.uuid));
+			done++;
+		}
+		c->stats.full_compiles++;
+	} else {
+		for (const struct sb_row *row = sb_table_tracked_first(lf); row;
+		     row = sb_row_tracked_next(row)) {
+			struct flow_node *n = find_flow(c, &row->uuid);
+			if (sb_row_change(row) == SB_DELETED) {
+				if (n)
+					remove_flow(c, n);
+				continue;
+			}
+			if (n) {
+				flow_clear(&n->f);
+			} else {
+				n = calloc(1, sizeof(*n));
+				if (n == NULL)
+					continue;
+				hmap_insert(&c->flows, &n->node, ovs_uuid_hash(&row->uuid));
+			}
+			compile_row(c, n, row);
+			done++;
+		}
+		c->stats.incremental_compiles++;
+	}
+	rebuild_stages(c);
+	c->stats.generation++;
+	c->stats.last_recompiled = done;
+	c->stats.last_ms = now_ms() - t0;
+	LOG_INFO("lflow", "generation %llu: %u flows compiled (%s), %u skipped in all, %.1f ms",
+		 (unsigned long long)c->stats.generation, done, full ? "full" : "incremental",
+		 c->stats.skipped, c->stats.last_ms);
+}
+
+const struct lfc_stats *lfc_get_stats(const struct lfc *c)
+{
+	return &c->stats;
+}
+
+const struct ltopo *lfc_topology(const struct lfc *c)
+{
+	return c->topo;
+}
+
+const struct lfc_flow *const *lfc_stage_flows(const struct lfc *c, int64_t dp_key, bool egress,
+					       const char *stage, unsigned *n)
+{
+	struct stage_list *s = stage_get((struct lfc *)c, dp_key, egress, stage, false);
+	*n = s ? s->n : 0;
+	return s ? s->flows : NULL;
+}
+
+json_t *lfc_stats_json(const struct lfc *c)
+{
+	json_t *o = json_pack("{s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "generation",
+			      (json_int_t)c->stats.generation, "flows", c->stats.flows, "compiled",
+			      c->stats.compiled, "skipped", c->stats.skipped, "rules",
+			      c->stats.rules, "full_compiles", c->stats.full_compiles,
+			      "incremental_compiles", c->stats.incremental_compiles,
+			      "last_recompiled", c->stats.last_recompiled, "last_ms",
+			      c->stats.last_ms);
+	json_t *stages = json_array(), *skipped = json_array();
+
+	for (struct hnode *x = hmap_first(&c->stages); x; x = hmap_next(&c->stages, x)) {
+		const struct stage_list *s = container_of(x, struct stage_list, node);
+		const struct lt_datapath *d = c->topo ? ltopo_dp_by_key(c->topo, s->dp_key) : NULL;
+		unsigned nskip = 0;
+		for (unsigned i = 0; i < s->n; i++)
+			nskip += s->flows[i]->skip_reason != NULL;
+		json_array_append_new(stages,
+				      json_pack("{s:s, s:s, s:s, s:i, s:i}", "datapath",
+						d ? d->name : "?", "pipeline",
+						s->egress ? "egress" : "ingress", "stage", s->stage,
+						"flows", s->n, "skipped", nskip));
+	}
+	for (struct hnode *x = hmap_first(&c->flows); x; x = hmap_next(&c->flows, x)) {
+		const struct lfc_flow *f = &container_of(x, struct flow_node, node)->f;
+		char u[OVS_UUID_LEN + 1];
+		if (f->skip_reason == NULL)
+			continue;
+		ovs_uuid_to_string(&f->uuid, u);
+		json_array_append_new(skipped,
+				      json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "uuid", u, "stage",
+						f->stage ? f->stage : "", "priority", f->priority,
+						"match", f->match_text, "actions", f->actions_text,
+						"reason", f->skip_reason));
+	}
+	json_object_set_new(o, "stages", stages);
+	json_object_set_new(o, "skipped_flows", skipped);
+	return o;
+}
+
+static json_t *flow_json(const struct lfc_flow *f)
+{
+	json_t *o = json_pack("{s:s, s:i, s:s, s:s}", "stage", f->stage, "priority", f->priority,
+			      "match", f->match_text, "actions", f->actions_text);
+	if (f->skip_reason) {
+		json_object_set_new(o, "skipped", json_string(f->skip_reason));
+	} else {
+		char *m = lf_match_to_string(&f->match), *p = lflow_prog_format(f->prog);
+		json_object_set_new(o, "rules", json_string(m ? m : "?"));
+		json_object_set_new(o, "program", json_string(p ? p : "?"));
+		free(m);
+		free(p);
+	}
+	return o;
+}
+
+json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stage)
+{
+	const struct lt_datapath *d = c->topo ? ltopo_dp_by_name(c->topo, dp_name) : NULL;
+	json_t *a;
+
+	if (d == NULL)
+		return NULL;
+	a = json_array();
+	for (int eg = 0; eg < 2; eg++) {
+		/* stages in table order, as northd numbered them (the names identify them) */
+		for (int table = 0; table < 256; table++) {
+			const char *name = ltopo_stage_name(c->topo, eg, d->kind, table);
+			unsigned n;
+			const struct lfc_flow *const *fl;
+			if (name == NULL || (stage && strcmp(stage, name) != 0))
+				continue;
+			fl = lfc_stage_flows(c, d->key, eg, name, &n);
+			for (unsigned i = 0; i < n; i++)
+				json_array_append_new(a, flow_json(fl[i]));
+		}
+	}
+	return a;
+}

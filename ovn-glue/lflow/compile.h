@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The logical-flow compiler's driver: every Logical_Flow of the SB replica compiled into
+ * per-(datapath, pipeline, stage) lists of rules (normalised match + compiled actions), in
+ * priority order, identified by stage-name. Logical_DP_Group flows are compiled once and
+ * listed under each of their datapaths. A flow that cannot be compiled is skipped, counted and
+ * kept with its reason for `brintctl lflow stats`; it never stops the others.
+ *
+ * Incremental: after a replica change only the Logical_Flow rows that changed are recompiled;
+ * a change to what matches depend on (address sets, port groups, ports, datapaths, datapath
+ * groups) recompiles everything. Each compile produces a new generation number.
+ * Control thread only. */
+#pragma once
+
+#include "lflow/act.h"
+#include "lflow/expr.h"
+#include "lflow/ltopo.h"
+#include "sb/replica.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lfc_flow {
+	struct ovs_uuid uuid;
+	bool egress;
+	char *stage;          /* external_ids:stage-name */
+	int table;            /* table_id as northd numbered it (informational) */
+	int priority;
+	char *match_text;
+	char *actions_text;
+	struct lf_match match;
+	struct lflow_prog *prog;
+	char *skip_reason;    /* non-NULL: not compiled (match and prog unusable) */
+};
+
+struct lfc_stats {
+	uint64_t generation;
+	unsigned flows;       /* Logical_Flow rows */
+	unsigned compiled;
+	unsigned skipped;
+	unsigned rules;       /* normalised rules over all compiled flows */
+	unsigned full_compiles, incremental_compiles;
+	unsigned last_recompiled; /* flows compiled by the last pass */
+	double last_ms;
+};
+
+struct lfc;
+
+struct lfc *lfc_new(void);
+void lfc_free(struct lfc *c);
+
+/* Bring the compiled flows up to date with r (which must have change tracking on; the caller
+ * acks the replica afterwards). full forces a recompile of everything. */
+void lfc_update(struct lfc *c, const struct sb_replica *r, bool full);
+
+const struct lfc_stats *lfc_get_stats(const struct lfc *c);
+const struct ltopo *lfc_topology(const struct lfc *c);
+
+/* The flows of one datapath (tunnel key), pipeline and stage, highest priority first (skipped
+ * flows included, with their reason). *n set; NULL if none. */
+const struct lfc_flow *const *lfc_stage_flows(const struct lfc *c, int64_t dp_key, bool egress,
+					       const char *stage, unsigned *n);
+
+/* For the operator view. */
+json_t *lfc_stats_json(const struct lfc *c);                 /* per datapath/stage counts, skips */
+json_t *lfc_show_json(const struct lfc *c, const char *dp, const char *stage); /* NULL: no dp */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brintctl lflow stats | lflow show DATAPATH [STAGE] */
+#include "ctl.h"
+#include "lflow/lflow_glue.h"
+
+static void cmd_lflow_stats(const json_t *args, struct ctl_reply *r)
+{
+	const struct lfc *c = lflow_glue_compiler();
+	if (c == NULL) {
+		ctl_reply_err(r, "no logical flows: brintd runs without the OVN southbound");
+		return;
+	}
+	ctl_reply_ok(r, lfc_stats_json(c));
+}
+
+static void cmd_lflow_show(const json_t *args, struct ctl_reply *r)
+{
+	const struct lfc *c = lflow_glue_compiler();
+	const char *dp, *stage = NULL;
+	json_t *res;
+
+	if (ctl_arg_str(args, "datapath", true, &dp, r) < 0 ||
+	    ctl_arg_str(args, "stage", false, &stage, r) < 0)
+		return;
+	if (c == NULL) {
+		ctl_reply_err(r, "no logical flows: brintd runs without the OVN southbound");
+		return;
+	}
+	res = lfc_show_json(c, dp, stage);
+	if (res == NULL) {
+		ctl_reply_err(r, "no datapath named '%s'", dp);
+		return;
+	}
+	ctl_reply_ok(r, res);
+}
+
+CTL_COMMAND(lflow_stats, "lflow stats", "",
+	    "compiled logical flows per datapath and stage; skipped flows and why", cmd_lflow_stats)
+CTL_COMMAND(lflow_show, "lflow show", "DATAPATH [STAGE]",
+	    "a datapath's flows by stage: match, normalised rules, compiled program", cmd_lflow_show)
