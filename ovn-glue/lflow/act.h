@@ -235,7 +235,8 @@ static inline const char *lflow_prog_str(const struct lflow_prog *p, uint32_t of
 }
 
 /* Where the flow sits: `next;` means table cur_table + 1 of `pipeline`. n_tables (0 = not
- * checked) bounds the tables `next(N)` may name. */
+ * checked) bounds the tables `next(N)` and `next(pipeline=P, table=N)` may name, in either
+ * pipeline (one bound for both, as OVN); stage_name, when set, checks each target exactly. */
 struct lflow_act_params {
 	enum lflow_pipeline pipeline;
 	int cur_table;
