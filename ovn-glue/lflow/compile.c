@@ -17,6 +17,13 @@ struct flow_node {
 	struct lfc_flow f;
 	struct ovs_uuid dp;  /* logical_datapath, or zero */
 	struct ovs_uuid dpg; /* logical_dp_group, or zero */
+	char **refs;         /* "$address_set" and "@port_group" names the match used (or tried) */
+	unsigned n_refs;
+};
+
+struct compile_ctx {
+	const struct ltopo *topo;
+	struct flow_node *n;
 };
 
 struct stage_list {
@@ -71,10 +78,33 @@ static void clear_stages(struct lfc *c)
 	}
 }
 
+static void clear_refs(struct flow_node *n)
+{
+	for (unsigned i = 0; i < n->n_refs; i++)
+		free(n->refs[i]);
+	free(n->refs);
+	n->refs = NULL;
+	n->n_refs = 0;
+}
+
+static void add_ref(struct flow_node *n, char sigil, const char *name)
+{
+	char **r = realloc(n->refs, (n->n_refs + 1) * sizeof(*r));
+	size_t len = strlen(name) + 2;
+	if (r == NULL)
+		return;
+	n->refs = r;
+	if ((r[n->n_refs] = malloc(len)) == NULL)
+		return;
+	snprintf(r[n->n_refs], len, "%c%s", sigil, name);
+	n->n_refs++;
+}
+
 static void remove_flow(struct lfc *c, struct flow_node *n)
 {
 	hmap_remove(&c->flows, &n->node);
 	flow_clear(&n->f);
+	clear_refs(n);
 	free(n);
 }
 
@@ -120,14 +150,20 @@ static int lookup_set(const struct lt_set *s, const char *const **members, size_
 	return 0;
 }
 
+/* Lookups for the match parser; each records the name, so a change to the set (or its
+ * appearance, for a flow skipped because it was missing) recompiles this flow. */
 static int ctx_addr_set(void *arg, const char *name, const char *const **m, size_t *n)
 {
-	return lookup_set(ltopo_address_set(arg, name), m, n);
+	struct compile_ctx *cc = arg;
+	add_ref(cc->n, '$', name);
+	return lookup_set(ltopo_address_set(cc->topo, name), m, n);
 }
 
 static int ctx_port_group(void *arg, const char *name, const char *const **m, size_t *n)
 {
-	return lookup_set(ltopo_port_group(arg, name), m, n);
+	struct compile_ctx *cc = arg;
+	add_ref(cc->n, '@', name);
+	return lookup_set(ltopo_port_group(cc->topo, name), m, n);
 }
 
 static char *dup_or_empty(const char *s)
@@ -155,10 +191,12 @@ static void compile_row(struct lfc *c, struct flow_node *n, const struct sb_row 
 	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
 	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
 	struct lflow_act_params pp;
-	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, c->topo};
+	struct compile_ctx cc = {c->topo, n};
+	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, &cc};
 	char *err = NULL, *text;
 	size_t pos = 0;
 
+	clear_refs(n);
 	f->uuid = row->uuid;
 	f->egress = pipe && strcmp(pipe, "egress") == 0;
 	f->stage = stage ? strdup(stage) : NULL;
@@ -290,6 +328,61 @@ static bool table_touched(const struct sb_replica *r, unsigned id)
 	return t && sb_table_tracked_first(t) != NULL;
 }
 
+/* Names ("$x", "@y") of the address sets and port groups changed since the last ack. */
+static unsigned changed_sets(const struct sb_replica *r, char ***out)
+{
+	static const struct {
+		unsigned table;
+		char sigil;
+	} src[] = {{SB_ADDRESS_SET, '$'}, {SB_PORT_GROUP, '@'}};
+	unsigned n = 0;
+	*out = NULL;
+	for (unsigned k = 0; k < 2; k++) {
+		const struct sb_table *t = sb_replica_table(r, src[k].table);
+		for (const struct sb_row *row = t ? sb_table_tracked_first(t) : NULL; row;
+		     row = sb_row_tracked_next(row)) {
+			const char *name = ovs_datum_str(sb_row_col(row, "name"));
+			char **o = realloc(*out, (n + 1) * sizeof(*o));
+			size_t len;
+			if (name == NULL || o == NULL)
+				continue;
+			*out = o;
+			len = strlen(name) + 2;
+			if ((o[n] = malloc(len)) == NULL)
+				continue;
+			snprintf(o[n], len, "%c%s", src[k].sigil, name);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Recompile the flows whose match used a changed address set or port group. */
+static unsigned recompile_set_users(struct lfc *c, const struct sb_replica *r,
+				    const struct sb_table *lf)
+{
+	char **names;
+	unsigned n = changed_sets(r, &names), done = 0;
+
+	for (struct hnode *x = n ? hmap_first(&c->flows) : NULL; x; x = hmap_next(&c->flows, x)) {
+		struct flow_node *fn = container_of(x, struct flow_node, node);
+		const struct sb_row *row;
+		bool uses = false;
+		for (unsigned i = 0; i < fn->n_refs && !uses; i++)
+			for (unsigned k = 0; k < n && !uses; k++)
+				uses = strcmp(fn->refs[i], names[k]) == 0;
+		if (!uses || (row = sb_table_find(lf, &fn->f.uuid)) == NULL)
+			continue;
+		flow_clear(&fn->f);
+		compile_row(c, fn, row);
+		done++;
+	}
+	for (unsigned k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+	return done;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -310,9 +403,9 @@ void lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 	}
 	ltopo_free(c->topo);
 	c->topo = topo;
-	/* what matches are resolved against: sets, groups, datapaths (port names stay symbolic) */
+	/* datapaths and their groups decide where flows are listed: recompile all (rare); port
+	 * names stay symbolic in matches, so port changes need nothing here */
 	if (!c->have_replica_gen || c->replica_gen != sb_replica_generation(r) ||
-	    table_touched(r, SB_ADDRESS_SET) || table_touched(r, SB_PORT_GROUP) ||
 	    table_touched(r, SB_LOGICAL_DP_GROUP) || table_touched(r, SB_DATAPATH_BINDING))
 		full = true;
 	c->replica_gen = sb_replica_generation(r);
@@ -350,11 +443,13 @@ void lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 			compile_row(c, n, row);
 			done++;
 		}
+		done += recompile_set_users(c, r, lf);
 		c->stats.incremental_compiles++;
 	}
 	rebuild_stages(c);
 	c->stats.generation++;
 	c->stats.last_recompiled = done;
+	c->stats.total_recompiled += done;
 	c->stats.last_ms = now_ms() - t0;
 	LOG_INFO("lflow", "generation %llu: %u flows compiled (%s), %u skipped in all, %.1f ms",
 		 (unsigned long long)c->stats.generation, done, full ? "full" : "incremental",
@@ -390,6 +485,7 @@ json_t *lfc_stats_json(const struct lfc *c)
 			      c->stats.last_ms);
 	json_t *stages = json_array(), *skipped = json_array();
 
+	json_object_set_new(o, "total_recompiled", json_integer((json_int_t)c->stats.total_recompiled));
 	for (struct hnode *x = hmap_first(&c->stages); x; x = hmap_next(&c->stages, x)) {
 		const struct stage_list *s = container_of(x, struct stage_list, node);
 		const struct lt_datapath *d = c->topo ? ltopo_dp_by_key(c->topo, s->dp_key) : NULL;

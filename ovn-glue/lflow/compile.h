@@ -5,9 +5,11 @@
  * listed under each of their datapaths. A flow that cannot be compiled is skipped, counted and
  * kept with its reason for `brintctl lflow stats`; it never stops the others.
  *
- * Incremental: after a replica change only the Logical_Flow rows that changed are recompiled;
- * a change to what matches depend on (address sets, port groups, ports, datapaths, datapath
- * groups) recompiles everything. Each compile produces a new generation number.
+ * Incremental: after a replica change only the Logical_Flow rows that changed are recompiled,
+ * plus the flows whose match used an address set or port group that changed (each flow
+ * records the names it looked up, found or not). Port names stay symbolic in matches, so port
+ * changes recompile nothing; a change to datapaths or datapath groups recompiles everything.
+ * Each compile produces a new generation number.
  * Control thread only. */
 #pragma once
 
@@ -41,6 +43,7 @@ struct lfc_stats {
 	unsigned rules;       /* normalised rules over all compiled flows */
 	unsigned full_compiles, incremental_compiles;
 	unsigned last_recompiled; /* flows compiled by the last pass */
+	uint64_t total_recompiled; /* flows compiled by all passes */
 	double last_ms;
 };
 

@@ -64,12 +64,27 @@ pass "$(lstat 's["flows"]') logical flows compiled, 0 skipped; lflow show lists 
 
 # a change recompiles only what changed, and --wait=hv waits for it
 gen=$(lstat 's["generation"]')
+tot0=$(lstat 's["total_recompiled"]')
 nbctl --wait=hv acl-add ovn-default to-lport 1001 'ip4.src == 10.16.0.12 && tcp.dst == 22' drop ||
 	fail "acl-add with --wait=hv"
 [ "$(lstat 's["generation"]')" -gt "$gen" ] || fail "no new generation after an ACL was added"
 [ "$(lstat 's["skipped"]')" = 0 ] || fail "the ACL's flows were skipped"
 [ "$(lstat 's["incremental_compiles"]')" -ge 1 ] || fail "no incremental compile: $(ctl lflow stats | head)"
-[ "$(lstat 's["last_recompiled"]')" -lt "$(lstat 's["flows"]')" ] ||
-	fail "the last change recompiled every flow: $(ctl lflow stats | head)"
+[ $(($(lstat 's["total_recompiled"]') - tot0)) -lt "$(lstat 's["flows"]')" ] ||
+	fail "the ACL recompiled every flow: $(ctl lflow stats | head)"
 ctl --json lflow show ovn-default | grep -q 'tcp.dst == 22' || fail "the ACL's flow is not shown"
 pass "an ACL added with --wait=hv is compiled (incrementally) before the wait returns"
+
+# an address set member added: only the flows using that set are recompiled
+nbctl create address_set name=blocked addresses='"10.16.0.50"' >/dev/null || fail "create address_set"
+nbctl --wait=hv acl-add ovn-default from-lport 1002 'ip4.src == $blocked' drop || fail "acl on a set"
+flows=$(lstat 's["flows"]')
+before=$(lstat 's["total_recompiled"]')
+nbctl --wait=hv add address_set blocked addresses '"10.16.0.51"' || fail "add a member"
+n=$(($(lstat 's["total_recompiled"]') - before))
+[ "$n" -ge 1 ] && [ "$n" -lt 10 ] ||
+	fail "adding a set member recompiled $n of $flows flows (expected the few using the set)"
+ctl --json lflow show ovn-default | grep -q '10.16.0.51' ||
+	fail "the new member is not in the compiled rules"
+[ "$(lstat 's["skipped"]')" = 0 ] || fail "flows skipped after the set change"
+pass "an address set member added: $n flow(s) recompiled, the new member compiled in"
