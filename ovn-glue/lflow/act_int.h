@@ -81,6 +81,9 @@ struct act_ctx {
 	size_t recent_pos[2];
 	unsigned n_recent;
 };
+/* Where field f starts in the input, if it is one of the last two fields parsed (else the
+ * current token's position). */
+size_t act_field_pos(const struct act_ctx *c, const struct lflow_fref *f);
 /* Records an error at byte offset pos. */
 void act_error_at(struct act_ctx *c, size_t pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -124,34 +124,34 @@ void act_parse_load(struct act_ctx *c, const struct lflow_fref *dst)
 
 void act_parse_assignment(struct act_ctx *c, const struct lflow_fref *dst, bool exchange)
 {
-	struct lf_lexer *lx = c->lx;
 	struct lflow_fref src;
 	if (!act_field_parse(c, &src))
 		return;
 	const struct lf_symbol *ls = act_sym(dst->sym), *rs = act_sym(src.sym);
 	bool lstr = ls->type == LF_SYM_STRING, rstr = rs->type == LF_SYM_STRING;
+	size_t at = act_field_pos(c, &src);
 	if (lstr != rstr) {
 		if (exchange)
-			lf_lexer_error(lx, "Can't exchange %s field (%s) with %s field (%s).",
+			act_error_at(c, at, "Can't exchange %s field (%s) with %s field (%s).",
 				       lstr ? "string" : "integer", ls->name,
 				       rstr ? "string" : "integer", rs->name);
 		else
-			lf_lexer_error(lx, "Can't assign %s field (%s) to %s field (%s).",
+			act_error_at(c, at, "Can't assign %s field (%s) to %s field (%s).",
 				       rstr ? "string" : "integer", rs->name,
 				       lstr ? "string" : "integer", ls->name);
 		return;
 	}
 	if (dst->n_bits != src.n_bits) {
 		if (exchange)
-			lf_lexer_error(lx, "Can't exchange %u-bit field with %u-bit field.",
+			act_error_at(c, at, "Can't exchange %u-bit field with %u-bit field.",
 				       dst->n_bits, src.n_bits);
 		else
-			lf_lexer_error(lx, "Can't assign %u-bit value to %u-bit destination.",
+			act_error_at(c, at, "Can't assign %u-bit value to %u-bit destination.",
 				       src.n_bits, dst->n_bits);
 		return;
 	}
 	if (lstr && ls->width != rs->width) {
-		lf_lexer_error(lx, "String fields %s and %s are incompatible for %s.", ls->name,
+		act_error_at(c, at, "String fields %s and %s are incompatible for %s.", ls->name,
 			       rs->name, exchange ? "exchange" : "assignment");
 		return;
 	}

@@ -53,7 +53,7 @@ void act_error_at(struct act_ctx *c, size_t pos, const char *fmt, ...)
 
 /* Where field f starts in the input, if it is one of the last fields parsed; else the
  * current token. */
-static size_t field_pos(const struct act_ctx *c, const struct lflow_fref *f)
+size_t act_field_pos(const struct act_ctx *c, const struct lflow_fref *f)
 {
 	for (unsigned i = 0; i < 2 && i < c->n_recent; i++) {
 		unsigned k = (c->n_recent - 1 - i) % 2;
@@ -141,7 +141,7 @@ static unsigned scope_of(enum lf_write wr)
 bool act_check_field(struct act_ctx *c, const struct lflow_fref *f, unsigned n_bits, bool rw)
 {
 	const struct lf_symbol *s = act_sym(f->sym);
-	size_t pos = field_pos(c, f);
+	size_t pos = act_field_pos(c, f);
 	if (!s) {
 		act_error_at(c, pos, "Unknown symbol id %u.", f->sym);
 		return false;

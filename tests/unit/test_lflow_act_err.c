@@ -114,12 +114,12 @@ static void test_widths(void **state)
 {
 	(void)state;
 	static const struct bad b[] = {
-		{ "eth.src = reg0;", "Can't assign 32-bit value to 48-bit destination.", 14 },
-		{ "reg0 = reg1[0..10];", "Can't assign 11-bit value to 32-bit destination.", 18 },
-		{ "reg0 <-> eth.src;", "Can't exchange 32-bit field with 48-bit field.", 16 },
-		{ "inport = reg0;", "Can't assign integer field (reg0) to string field (inport).", 13 },
+		{ "eth.src = reg0;", "Can't assign 32-bit value to 48-bit destination.", 10 },
+		{ "reg0 = reg1[0..10];", "Can't assign 11-bit value to 32-bit destination.", 7 },
+		{ "reg0 <-> eth.src;", "Can't exchange 32-bit field with 48-bit field.", 9 },
+		{ "inport = reg0;", "Can't assign integer field (reg0) to string field (inport).", 9 },
 		{ "inport <-> reg0;", "Can't exchange string field (inport) with integer field "
-		  "(reg0).", 15 },
+		  "(reg0).", 11 },
 		{ "eth.src = 10.0.0.1;", "Can't assign 32-bit IPv4 constant to 48-bit field eth.src.",
 		  10 },
 		{ "reg0 = fe80::1;", "Can't assign 128-bit IPv6 constant to 32-bit field reg0.", 7 },
