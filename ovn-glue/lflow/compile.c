@@ -24,7 +24,27 @@ struct flow_node {
 struct compile_ctx {
 	const struct ltopo *topo;
 	struct flow_node *n;
+	enum lt_dp_kind kind; /* of the flow's datapath(s) */
 };
+
+/* For the action parser: `next` targets are named by stage, never just numbered. */
+static const char *stage_name_cb(const void *aux, enum lflow_pipeline p, int table)
+{
+	const struct compile_ctx *cc = aux;
+	return ltopo_stage_name(cc->topo, p == LFLOW_P_EGRESS, cc->kind, table);
+}
+
+static enum lt_dp_kind row_kind(const struct ltopo *t, const struct ovs_uuid *dp,
+				const struct ovs_uuid *dpg)
+{
+	const struct lt_datapath *d = dp ? ltopo_dp_by_uuid(t, dp) : NULL;
+	if (d == NULL && dpg) {
+		unsigned n;
+		const struct lt_datapath *const *dps = ltopo_dp_group(t, dpg, &n);
+		d = n ? dps[0] : NULL;
+	}
+	return d ? d->kind : LT_DP_UNKNOWN;
+}
 
 struct stage_list {
 	struct hnode node;
@@ -191,7 +211,7 @@ static void compile_row(struct lfc *c, struct flow_node *n, const struct sb_row 
 	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
 	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
 	struct lflow_act_params pp;
-	struct compile_ctx cc = {c->topo, n};
+	struct compile_ctx cc = {c->topo, n, row_kind(c->topo, dp, dpg)};
 	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, &cc};
 	char *err = NULL, *text;
 	size_t pos = 0;
@@ -216,7 +236,9 @@ static void compile_row(struct lfc *c, struct flow_node *n, const struct sb_row 
 		return;
 	}
 	pp = (struct lflow_act_params){.pipeline = f->egress ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-				       .cur_table = f->table};
+				       .cur_table = f->table,
+				       .stage_name = stage_name_cb,
+				       .aux = &cc};
 	f->prog = lflow_act_parse(f->actions_text, &pp, &err, &pos);
 	if (f->prog == NULL) {
 		skip(f, "actions", err, pos);
