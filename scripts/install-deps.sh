@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(
 	build-essential meson ninja-build pkg-config python3
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libnuma-dev libcmocka-dev libssl-dev libpcap-dev
-	ovn-central ovn-host openvswitch-common
+	ovn-central ovn-common openvswitch-common
 	iproute2 iputils-ping netcat-openbsd tcpdump procps util-linux jq
 	clang libclang-rt-14-dev
 )
