@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The table: for each base field, the bytes of the dp_key that hold it, their order (network:
+ * the first byte is the most significant; host: a little-endian host integer), and the bits
+ * of that integer the field is (shift, width). */
+#include "lfield.h"
+
+#include <stddef.h>
+
+struct lfield_loc {
+	uint8_t ofs;    /* byte offset in struct dp_key */
+	uint8_t nbytes; /* 0: not in the key */
+	uint8_t host;   /* host-order integer (else network order bytes) */
+	uint8_t shift;  /* the field is bits [shift, shift + width) of that integer */
+	uint8_t width;
+};
+
+#define K(field) ((uint8_t)offsetof(struct dp_key, field))
+#define NET(field, n, sh, w) {K(field), n, 0, sh, w}
+#define HOST(field, n, w) {K(field), n, 1, 0, w}
+
+static const struct lfield_loc locs[LF_MF_N] = {
+	[LF_MF_CT_STATE] = HOST(ct_state, 4, 32),
+	[LF_MF_ETH_SRC] = NET(f.eth_src, 6, 0, 48),
+	[LF_MF_ETH_DST] = NET(f.eth_dst, 6, 0, 48),
+	[LF_MF_ETH_TYPE] = HOST(f.eth_type, 2, 16),
+	[LF_MF_VLAN_TCI] = HOST(f.vlan_tci, 2, 16),
+	[LF_MF_IP_PROTO] = NET(f.nw_proto, 1, 0, 8),
+	[LF_MF_IP_DSCP] = NET(f.nw_tos, 1, 2, 6),
+	[LF_MF_IP_ECN] = NET(f.nw_tos, 1, 0, 2),
+	[LF_MF_IP_TTL] = NET(f.nw_ttl, 1, 0, 8),
+	[LF_MF_IP_FRAG] = NET(f.nw_frag, 1, 0, 2),
+	[LF_MF_IP4_SRC] = NET(f.ip4_src, 4, 0, 32),
+	[LF_MF_IP4_DST] = NET(f.ip4_dst, 4, 0, 32),
+	[LF_MF_IP6_SRC] = NET(f.ip6_src, 16, 0, 128),
+	[LF_MF_IP6_DST] = NET(f.ip6_dst, 16, 0, 128),
+	[LF_MF_IP6_LABEL] = NET(f.ip6_label, 4, 0, 20),
+	[LF_MF_ARP_OP] = NET(f.arp_op, 2, 0, 16),
+	[LF_MF_ARP_SPA] = NET(f.ip4_src, 4, 0, 32),
+	[LF_MF_ARP_TPA] = NET(f.ip4_dst, 4, 0, 32),
+	[LF_MF_ARP_SHA] = NET(f.arp_sha, 6, 0, 48),
+	[LF_MF_ARP_THA] = NET(f.arp_tha, 6, 0, 48),
+	[LF_MF_ND_TARGET] = NET(f.nd_target, 16, 0, 128),
+	[LF_MF_ND_SLL] = NET(f.arp_sha, 6, 0, 48),
+	[LF_MF_ND_TLL] = NET(f.arp_tha, 6, 0, 48),
+	[LF_MF_L4_SRC] = NET(f.tp_src, 2, 0, 16),
+	[LF_MF_L4_DST] = NET(f.tp_dst, 2, 0, 16),
+	[LF_MF_TCP_FLAGS] = NET(f.tcp_flags, 2, 0, 12),
+	/* ICMP type and code: the parser stores each byte as the second byte of tp_src/tp_dst */
+	[LF_MF_ICMP_TYPE] = NET(f.tp_src, 2, 0, 8),
+	[LF_MF_ICMP_CODE] = NET(f.tp_dst, 2, 0, 8),
+};
+
+bool lfield_in_key(enum lf_mf mf)
+{
+	return (unsigned)mf < LF_MF_N && locs[mf].nbytes != 0;
+}
+
+static lf_u128 raw_get(const uint8_t *b, const struct lfield_loc *l)
+{
+	lf_u128 v = 0;
+	for (unsigned i = 0; i < l->nbytes; i++) {
+		unsigned j = l->host ? l->nbytes - 1 - i : i;
+		v = (v << 8) | b[l->ofs + j];
+	}
+	return v;
+}
+
+static void raw_put(uint8_t *b, const struct lfield_loc *l, lf_u128 v)
+{
+	for (unsigned i = l->nbytes; i-- > 0;) {
+		unsigned j = l->host ? l->nbytes - 1 - i : i;
+		b[l->ofs + j] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+lf_u128 lfield_get(const struct dp_key *k, enum lf_mf mf)
+{
+	if (!lfield_in_key(mf))
+		return 0;
+	const struct lfield_loc *l = &locs[mf];
+	return (raw_get((const uint8_t *)k, l) >> l->shift) & lf_u128_ones(l->width);
+}
+
+void lfield_set(struct dp_key *k, enum lf_mf mf, lf_u128 v, lf_u128 mask)
+{
+	if (!lfield_in_key(mf))
+		return;
+	const struct lfield_loc *l = &locs[mf];
+	lf_u128 m = (mask & lf_u128_ones(l->width)) << l->shift;
+	lf_u128 raw = raw_get((const uint8_t *)k, l);
+	raw = (raw & ~m) | ((v << l->shift) & m);
+	raw_put((uint8_t *)k, l, raw);
+}
+
+void lfield_mask(struct dp_key *m, enum lf_mf mf, lf_u128 bits)
+{
+	if (!lfield_in_key(mf))
+		return;
+	const struct lfield_loc *l = &locs[mf];
+	lf_u128 raw = raw_get((const uint8_t *)m, l);
+	raw |= (bits & lf_u128_ones(l->width)) << l->shift;
+	raw_put((uint8_t *)m, l, raw);
+}
