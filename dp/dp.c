@@ -120,6 +120,9 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		case DPA_SET_IP4_DST:
 			ok = dpa_set_ip4(data, dlen, lay, a->type == DPA_SET_IP4_DST, a->u32);
 			break;
+		case DPA_SET_ARP:
+			ok = dpa_set_arp(data, dlen, lay, (const struct dpa_arp *)(const void *)a);
+			break;
 		case DPA_PUSH_VLAN:
 			ok = dp_push_vlan(m, a->u16, lay);
 			break;

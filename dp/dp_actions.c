@@ -33,9 +33,35 @@ int dpa_put_simple(struct dpa_buf *b, enum dpa_type t, uint16_t u16, uint32_t u3
 	return put(b, &h, sizeof(h));
 }
 
+int dpa_put_arp(struct dpa_buf *b, const struct dpa_arp *a)
+{
+	struct dpa_arp r = *a;
+	r.h.type = DPA_SET_ARP;
+	r.h.len8 = 4;
+	memset(r.pad, 0, sizeof(r.pad));
+	return put(b, &r, sizeof(r));
+}
+
 static unsigned expected_len8(uint8_t type)
 {
+	if (type == DPA_SET_ARP)
+		return 4;
 	return type == DPA_SET_ETH_SRC || type == DPA_SET_ETH_DST ? 2 : 1;
+}
+
+bool dpa_set_arp(uint8_t *frame, size_t len, const struct flow_layout *lay,
+		 const struct dpa_arp *a)
+{
+	size_t o = lay->l3_ofs;
+	if (o == 0 || len < o + 28 || lay->l4_ofs != 0 || lay->l3_len != 28)
+		return false;
+	frame[o + 6] = (uint8_t)(a->h.u16 >> 8);
+	frame[o + 7] = (uint8_t)a->h.u16;
+	memcpy(frame + o + 8, a->sha, 6);
+	memcpy(frame + o + 14, &a->spa, 4);
+	memcpy(frame + o + 18, a->tha, 6);
+	memcpy(frame + o + 24, &a->tpa, 4);
+	return true;
 }
 
 const struct dpa_hdr *dpa_next(const void *acts, uint32_t len, const struct dpa_hdr *a)
@@ -92,6 +118,19 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 			break;
 		case DPA_POP_VLAN: w = snprintf(out + n, outlen - n, "%spop_vlan", sep); break;
 		case DPA_DROP: w = snprintf(out + n, outlen - n, "%sdrop(%u)", sep, a->u16); break;
+		case DPA_SET_ARP: {
+			const struct dpa_arp *r = (const void *)a;
+			const uint8_t *s4 = (const uint8_t *)&r->spa, *t4 = (const uint8_t *)&r->tpa;
+			w = snprintf(out + n, outlen - n,
+				     "%sset(arp.op=%u,arp.sha=%02x:%02x:%02x:%02x:%02x:%02x,"
+				     "arp.spa=%u.%u.%u.%u,arp.tha=%02x:%02x:%02x:%02x:%02x:%02x,"
+				     "arp.tpa=%u.%u.%u.%u)",
+				     sep, a->u16, r->sha[0], r->sha[1], r->sha[2], r->sha[3], r->sha[4],
+				     r->sha[5], s4[0], s4[1], s4[2], s4[3], r->tha[0], r->tha[1],
+				     r->tha[2], r->tha[3], r->tha[4], r->tha[5], t4[0], t4[1], t4[2],
+				     t4[3]);
+			break;
+		}
 		default: w = snprintf(out + n, outlen - n, "%s?%u", sep, a->type); break;
 		}
 		if (w < 0 || (size_t)w >= outlen - n)

@@ -23,6 +23,7 @@ enum dpa_type {
 	DPA_PUSH_VLAN,    /* u16 TCI (host order) */
 	DPA_POP_VLAN,
 	DPA_DROP,         /* u16 drop reason (enum brint_drop_reason) */
+	DPA_SET_ARP,      /* struct dpa_arp: the whole Ethernet/IPv4 ARP body (op, sha, spa, tha, tpa) */
 	DPA__MAX,
 };
 
@@ -39,7 +40,18 @@ struct dpa_eth {
 	uint8_t pad[2];
 };
 
+/* u16: the ARP opcode (host order); addresses as on the wire */
+struct dpa_arp {
+	struct dpa_hdr h;
+	uint8_t sha[6];
+	uint8_t tha[6];
+	uint32_t spa;
+	uint32_t tpa;
+	uint8_t pad[4];
+};
+
 _Static_assert(sizeof(struct dpa_hdr) == 8, "action header is one word");
+_Static_assert(sizeof(struct dpa_arp) == 32, "arp action is four words");
 _Static_assert(sizeof(struct dpa_eth) == 16, "eth action is two words");
 
 /* Building a list in a caller's buffer; each returns -1 when the buffer is full. */
@@ -51,6 +63,7 @@ struct dpa_buf {
 int dpa_put_output(struct dpa_buf *b, uint16_t port);
 int dpa_put_eth(struct dpa_buf *b, enum dpa_type t, const uint8_t mac[6]);
 int dpa_put_simple(struct dpa_buf *b, enum dpa_type t, uint16_t u16, uint32_t u32);
+int dpa_put_arp(struct dpa_buf *b, const struct dpa_arp *a);
 
 /* Walk a list: for (const struct dpa_hdr *a = acts; a; a = dpa_next(acts, len, a)) */
 const struct dpa_hdr *dpa_next(const void *acts, uint32_t len, const struct dpa_hdr *a);
@@ -65,3 +78,6 @@ bool dpa_set_eth(uint8_t *frame, size_t len, bool dst, const uint8_t mac[6]);
 bool dpa_dec_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay);
 bool dpa_set_ip4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
 		 uint32_t addr);
+/* Rewrite the body of an Ethernet/IPv4 ARP frame (false if the frame is not one). */
+bool dpa_set_arp(uint8_t *frame, size_t len, const struct flow_layout *lay,
+		 const struct dpa_arp *a);

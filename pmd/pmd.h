@@ -9,6 +9,7 @@
 #include <brint/drop_reasons.h>
 
 #include "flow_key.h"
+#include "pl_interp.h"
 
 #include <rte_rcu_qsbr.h>
 
@@ -68,6 +69,8 @@ struct pmd {
 	uint64_t cache_gen; /* the dp_table_gen the cache was built against */
 	/* `brintctl flows dump`: the control thread posts a request, the PMD fills it */
 	struct pmd_dump_req *volatile dump_req;
+	/* the pipeline interpreter's counters (dp/pl_interp.h), written by this PMD only */
+	struct pl_counters plc __rte_cache_aligned;
 } __rte_cache_aligned;
 
 struct pmd_dump_req {

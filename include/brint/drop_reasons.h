@@ -12,7 +12,15 @@
 	X(TX_FULL, "tx_full", "output queue full") \
 	X(TX_PORT_DOWN, "tx_port_down", "output port has no link (no guest on vhost-user)") \
 	X(TX_NO_QUEUE, "tx_no_queue", "output vhost-user port has no enabled queue") \
-	X(MALFORMED, "malformed", "packet too short or headers inconsistent")
+	X(MALFORMED, "malformed", "packet too short or headers inconsistent") \
+	X(LFLOW_DROP, "lflow_drop", "the logical pipeline dropped it (drop action, no flow, loopback)") \
+	X(PORT_SECURITY, "port_security", "dropped in a port-security stage of the logical pipeline") \
+	X(UNSUPPORTED_CT, "unsupported_ct", "the pipeline asked for conntrack (not executed yet)") \
+	X(UNSUPPORTED_PKTGEN, "unsupported_pktgen", "the pipeline asked to generate a packet (not yet)") \
+	X(UNSUPPORTED_ACTION, "unsupported_action", "a logical action not executed yet") \
+	X(UNSUPPORTED_REWRITE, "unsupported_rewrite", "a header rewrite with no flat action yet") \
+	X(NO_LOCAL_PORT, "no_local_port", "the logical output port is not on this chassis (no tunnels yet)") \
+	X(PIPELINE_LOOP, "pipeline_loop", "the logical pipeline ran too many stages (a loop)")
 
 enum brint_drop_reason {
 #define X(id, name, help) BRINT_DROP_##id,

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The compiled logical pipeline as the PMDs read it: one immutable generation, built on the
+ * control thread (ovn-glue/lflow/pl_build.c) from the compiler's flows, the logical topology
+ * and the local ports, published through RCU (dp/pipeline_pub.c) and interpreted by the slow
+ * path (dp/pl_interp.c). Nothing here points outside the generation: programs are copies,
+ * names are the generation's own strings. Plain C (no DPDK).
+ *
+ * Per datapath (tunnel key) and pipeline, an array of stages indexed by table number (stage
+ * identity comes from the stage names via ltopo), each a priority-ordered list of flows; a
+ * flow is a list of rules (any one matching makes the flow match) and a compiled program.
+ * Match terms are resolved: port names became tunnel keys in reg14/reg15 terms, and
+ * is_chassis_resident() was evaluated against this chassis (the rule kept or dropped). */
+#pragma once
+
+#include "lflow/act.h"
+#include "lflow/symtab.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PL_PORT_NONE UINT16_MAX
+
+/* (field & mask) == value, or != when neg. */
+struct pl_term {
+	lf_u128 value, mask;
+	uint16_t mf; /* enum lf_mf; registers as LF_MF_REG0 + i */
+	uint8_t neg;
+};
+
+struct pl_range {
+	uint32_t first, n;
+};
+
+/* All terms must hold, and in each dimension one alternative (a range of terms). */
+struct pl_rule {
+	struct pl_range terms;
+	struct pl_range dims; /* into gen->dims; each dim is a range of gen->alts */
+};
+
+struct pl_flow {
+	int priority;
+	struct pl_range rules; /* none: never matches */
+	const struct lflow_prog *prog; /* owned by the generation */
+	uint32_t id;           /* index in gen->flows (for traces and counters) */
+};
+
+struct pl_stage {
+	const char *name;      /* NULL: no stage at this table */
+	struct pl_range flows; /* highest priority first */
+};
+
+struct pl_pipeline {
+	unsigned n_stages;
+	struct pl_stage *stages; /* index = table number */
+};
+
+enum pl_dp_kind { PL_DP_SWITCH, PL_DP_ROUTER, PL_DP_OTHER };
+
+struct pl_datapath {
+	int64_t key;
+	const char *name;
+	enum pl_dp_kind kind;
+	struct pl_pipeline pipe[2]; /* [0] ingress, [1] egress */
+};
+
+/* Port security: one "MAC [IP...]" entry of Port_Binding.port_security. */
+struct pl_psec {
+	uint64_t mac;
+	struct pl_range ip4; /* into gen->psec_ip4: address, mask pairs */
+	struct pl_range ip6; /* into gen->psec_ip6 */
+};
+
+struct pl_prefix4 {
+	uint32_t addr, mask;
+};
+
+struct pl_prefix6 {
+	lf_u128 addr, mask;
+};
+
+enum pl_port_type { PL_PT_VIF, PL_PT_PATCH, PL_PT_OTHER };
+
+struct pl_port {
+	const char *name;
+	int64_t dp, key;
+	enum pl_port_type type;
+	uint16_t local;         /* brint port id, PL_PORT_NONE if not on this chassis */
+	int32_t peer;           /* patch: index of the peer in gen->ports, -1 if none */
+	struct pl_range psec;   /* into gen->psecs; none: no port security */
+};
+
+struct pl_mcgroup {
+	const char *name;
+	int64_t dp, key;
+	struct pl_range members; /* into gen->mc_members: indexes in gen->ports */
+};
+
+struct pl_gen {
+	uint64_t id;               /* the compiler generation it was built from */
+	unsigned n_dps, n_ports, n_mcgroups;
+	struct pl_datapath *dps;
+	struct pl_port *ports;
+	struct pl_mcgroup *mcgroups;
+	/* brint port id -> index in ports, -1 if none (BRINT_MAX_PORTS entries) */
+	int32_t *by_local;
+	unsigned n_local;
+
+	/* pools the structures above index */
+	unsigned n_flows, n_rules, n_terms, n_dims, n_alts;
+	struct pl_flow *flows;
+	struct pl_rule *rules;
+	struct pl_term *terms;
+	struct pl_range *dims;   /* a dim: a range of alts */
+	struct pl_range *alts;   /* an alternative: a range of terms */
+	uint32_t *mc_members;
+	struct pl_psec *psecs;
+	struct pl_prefix4 *psec_ip4;
+	struct pl_prefix6 *psec_ip6;
+	unsigned n_mc_members, n_psecs, n_psec_ip4, n_psec_ip6;
+	char **strings;          /* names owned by the generation */
+	unsigned n_strings;
+};
+
+#define PL_MAX_LOCAL_PORTS 256
+
+void pl_gen_free(struct pl_gen *g);
+
+/* Lookups (linear or indexed; the slow path only). */
+const struct pl_datapath *pl_dp(const struct pl_gen *g, int64_t key);
+const struct pl_port *pl_port_by_key(const struct pl_gen *g, int64_t dp, int64_t key);
+const struct pl_port *pl_port_by_name(const struct pl_gen *g, int64_t dp, const char *name);
+const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, int64_t key);
+const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp,
+					    const char *name);
+const struct pl_port *pl_port_local(const struct pl_gen *g, uint16_t port_id);
+/* The stage of a pipeline with that name, -1 if none. */
+int pl_stage_index(const struct pl_pipeline *p, const char *name);
+
+/* Copy a compiled program into one block of its own (freed with lflow_prog_free). */
+struct lflow_prog *pl_prog_copy(const struct lflow_prog *p);

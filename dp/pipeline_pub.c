@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Publishing pipeline generations; `brintctl engine stats`. */
+#include "ctl.h"
+#include "dp.h"
+#include "pipeline_pub.h"
+#include "pl_interp.h"
+
+#include <brint/log.h>
+
+#include <string.h>
+
+static struct pl_gen *current;
+static uint64_t published;
+
+const struct pl_gen *pl_current(void)
+{
+	return __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+}
+
+void pl_publish(struct pl_gen *g)
+{
+	struct pl_gen *old = current;
+	__atomic_store_n(&current, g, __ATOMIC_RELEASE);
+	dp_tables_changed();
+	if (brint_rcu)
+		pmd_rcu_sync();
+	pl_gen_free(old);
+	published++;
+	if (g)
+		LOG_INFO("engine", "pipeline generation %llu published: %u datapaths, %u flows, "
+			 "%u ports (%u local)", (unsigned long long)g->id, g->n_dps, g->n_flows,
+			 g->n_ports, g->n_local);
+}
+
+static void sum(struct pl_counters *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < n_pmds; i++) {
+		const volatile uint64_t *s = (const volatile uint64_t *)&pmds[i]->plc;
+		uint64_t *d = (uint64_t *)t;
+		for (size_t w = 0; w < sizeof(*t) / sizeof(uint64_t); w++)
+			d[w] += s[w];
+	}
+}
+
+static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
+{
+	const struct pl_gen *g = current;
+	struct pl_counters c;
+	json_t *ops = json_object(), *rw = json_object(), *o;
+
+	sum(&c);
+	for (unsigned i = 0; i < LFLOW_OP_N; i++)
+		if (c.unsupported_op[i])
+			json_object_set_new(ops, lflow_op_name((enum lflow_op)i),
+					    json_integer((json_int_t)c.unsupported_op[i]));
+	for (unsigned i = 0; i < LF_MF_N; i++)
+		if (c.unsupported_rewrite[i])
+			json_object_set_new(rw, lf_mf_name((enum lf_mf)i),
+					    json_integer((json_int_t)c.unsupported_rewrite[i]));
+	o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+		      "generations_published", (json_int_t)published, "pipeline", g != NULL,
+		      "generation", (json_int_t)(g ? g->id : 0), "runs", (json_int_t)c.runs,
+		      "no_binding", (json_int_t)c.no_binding, "stages", (json_int_t)c.stages,
+		      "outputs", (json_int_t)c.outputs, "patch_crossings",
+		      (json_int_t)c.patch_crossings, "remote_outputs", (json_int_t)c.remote_outputs,
+		      "loopback_drops", (json_int_t)c.loopback_drops, "unsupported_actions", ops,
+		      "unsupported_rewrites", rw);
+	if (g)
+		json_object_set_new(o, "tables",
+				    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "datapaths",
+					      (int)g->n_dps, "flows", (int)g->n_flows, "rules",
+					      (int)g->n_rules, "ports", (int)g->n_ports,
+					      "local_ports", (int)g->n_local, "mcgroups",
+					      (int)g->n_mcgroups));
+	ctl_reply_ok(r, o);
+}
+
+CTL_COMMAND(engine_stats, "engine stats", "",
+	    "the published pipeline generation and the interpreter's counters (slow-path runs, "
+	    "outputs, actions not executed yet by name)", cmd_engine_stats)

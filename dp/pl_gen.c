@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The generation's builder, lookups and release. */
+#include "pl_gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct plb {
+	struct pl_gen *g;
+	bool failed;
+	int cur_dp;
+	struct pl_stage *cur_stage;
+	int cur_flow, cur_rule, cur_dim, cur_alt, cur_port, cur_psec, cur_mc;
+	unsigned cap_dps, cap_ports, cap_mcs, cap_flows, cap_rules, cap_terms, cap_dims, cap_alts,
+		cap_members, cap_psecs, cap_ip4, cap_ip6, cap_strings;
+};
+
+/* grow *arr (of elem bytes) so that index n fits */
+static bool grow(struct plb *b, void **arr, unsigned *cap, unsigned n, size_t elem)
+{
+	if (b->failed)
+		return false;
+	if (n < *cap)
+		return true;
+	unsigned nc = *cap ? *cap * 2 : 16;
+	while (nc <= n)
+		nc *= 2;
+	void *p = realloc(*arr, (size_t)nc * elem);
+	if (p == NULL) {
+		b->failed = true;
+		return false;
+	}
+	memset((char *)p + (size_t)*cap * elem, 0, (size_t)(nc - *cap) * elem);
+	*arr = p;
+	*cap = nc;
+	return true;
+}
+#define GROW(b, field, capf, n) grow(b, (void **)&(b)->g->field, &(b)->capf, n, sizeof(*(b)->g->field))
+
+static const char *str(struct plb *b, const char *s)
+{
+	struct pl_gen *g = b->g;
+	if (s == NULL || !GROW(b, strings, cap_strings, g->n_strings))
+		return NULL;
+	char *d = strdup(s);
+	if (d == NULL) {
+		b->failed = true;
+		return NULL;
+	}
+	g->strings[g->n_strings++] = d;
+	return d;
+}
+
+struct plb *plb_new(uint64_t id)
+{
+	struct plb *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	b->g = calloc(1, sizeof(*b->g));
+	if (b->g == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->g->id = id;
+	b->cur_dp = b->cur_flow = b->cur_rule = b->cur_dim = b->cur_alt = -1;
+	b->cur_port = b->cur_psec = b->cur_mc = -1;
+	return b;
+}
+
+int plb_dp(struct plb *b, int64_t key, const char *name, enum pl_dp_kind kind)
+{
+	struct pl_gen *g = b->g;
+	if (!GROW(b, dps, cap_dps, g->n_dps))
+		return -1;
+	struct pl_datapath *d = &g->dps[g->n_dps];
+	d->key = key;
+	d->name = str(b, name ? name : "");
+	d->kind = kind;
+	b->cur_dp = (int)g->n_dps++;
+	b->cur_stage = NULL;
+	b->cur_flow = b->cur_rule = -1;
+	return b->cur_dp;
+}
+
+int plb_stage(struct plb *b, bool egress, unsigned table, const char *name)
+{
+	if (b->failed || b->cur_dp < 0 || table > 255)
+		return b->failed = true, -1;
+	struct pl_pipeline *p = &b->g->dps[b->cur_dp].pipe[egress];
+	if (table >= p->n_stages) {
+		struct pl_stage *s = realloc(p->stages, (table + 1) * sizeof(*s));
+		if (s == NULL)
+			return b->failed = true, -1;
+		memset(s + p->n_stages, 0, (table + 1 - p->n_stages) * sizeof(*s));
+		p->stages = s;
+		p->n_stages = table + 1;
+	}
+	b->cur_stage = &p->stages[table];
+	b->cur_stage->name = str(b, name);
+	b->cur_stage->flows.first = b->g->n_flows;
+	b->cur_stage->flows.n = 0;
+	b->cur_flow = b->cur_rule = -1;
+	return (int)table;
+}
+
+int plb_flow(struct plb *b, int priority, const struct lflow_prog *prog)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_stage == NULL || !GROW(b, flows, cap_flows, g->n_flows))
+		return b->failed = true, -1;
+	struct pl_flow *f = &g->flows[g->n_flows];
+	f->priority = priority;
+	f->id = g->n_flows;
+	f->rules.first = g->n_rules;
+	f->rules.n = 0;
+	f->prog = NULL;
+	if (prog && (f->prog = pl_prog_copy(prog)) == NULL)
+		return b->failed = true, -1;
+	b->cur_stage->flows.n++;
+	b->cur_flow = (int)g->n_flows++;
+	b->cur_rule = -1;
+	return b->cur_flow;
+}
+
+int plb_rule(struct plb *b)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_flow < 0 || !GROW(b, rules, cap_rules, g->n_rules))
+		return b->failed = true, -1;
+	struct pl_rule *r = &g->rules[g->n_rules];
+	r->terms.first = g->n_terms;
+	r->terms.n = 0;
+	r->dims.first = g->n_dims;
+	r->dims.n = 0;
+	g->flows[b->cur_flow].rules.n++;
+	b->cur_rule = (int)g->n_rules++;
+	b->cur_dim = b->cur_alt = -1;
+	return b->cur_rule;
+}
+
+void plb_rule_cancel(struct plb *b)
+{
+	struct pl_gen *g = b->g;
+	if (b->failed || b->cur_rule < 0 || (unsigned)b->cur_rule != g->n_rules - 1)
+		return;
+	struct pl_rule *r = &g->rules[b->cur_rule];
+	g->n_terms = r->terms.first;
+	g->n_dims = r->dims.first;
+	if (r->dims.n)
+		g->n_alts = g->dims[r->dims.first].first;
+	g->n_rules--;
+	g->flows[b->cur_flow].rules.n--;
+	b->cur_rule = b->cur_dim = b->cur_alt = -1;
+}
+
+int plb_term(struct plb *b, enum lf_mf mf, lf_u128 value, lf_u128 mask, bool neg)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_rule < 0 || !GROW(b, terms, cap_terms, g->n_terms))
+		return b->failed = true, -1;
+	if (b->cur_alt >= 0)
+		g->alts[b->cur_alt].n++;
+	else if (b->cur_dim < 0)
+		g->rules[b->cur_rule].terms.n++;
+	else
+		return b->failed = true, -1; /* a dimension's terms go into an alternative */
+	g->terms[g->n_terms++] = (struct pl_term){
+		.value = value & mask, .mask = mask, .mf = (uint16_t)mf, .neg = neg};
+	return 0;
+}
+
+int plb_dim(struct plb *b)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_rule < 0 || !GROW(b, dims, cap_dims, g->n_dims))
+		return b->failed = true, -1;
+	g->dims[g->n_dims] = (struct pl_range){.first = g->n_alts, .n = 0};
+	g->rules[b->cur_rule].dims.n++;
+	b->cur_dim = (int)g->n_dims++;
+	b->cur_alt = -1;
+	return b->cur_dim;
+}
+
+int plb_alt(struct plb *b)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_dim < 0 || !GROW(b, alts, cap_alts, g->n_alts))
+		return b->failed = true, -1;
+	g->alts[g->n_alts] = (struct pl_range){.first = g->n_terms, .n = 0};
+	g->dims[b->cur_dim].n++;
+	b->cur_alt = (int)g->n_alts++;
+	return b->cur_alt;
+}
+
+int plb_port(struct plb *b, const char *name, int64_t dp, int64_t key, enum pl_port_type type,
+	     uint16_t local)
+{
+	struct pl_gen *g = b->g;
+	if (!GROW(b, ports, cap_ports, g->n_ports))
+		return -1;
+	struct pl_port *p = &g->ports[g->n_ports];
+	p->name = str(b, name);
+	p->dp = dp;
+	p->key = key;
+	p->type = type;
+	p->local = local;
+	p->peer = -1;
+	p->psec = (struct pl_range){.first = g->n_psecs, .n = 0};
+	b->cur_port = (int)g->n_ports++;
+	b->cur_psec = -1;
+	return b->cur_port;
+}
+
+void plb_port_peer(struct plb *b, int port, int peer)
+{
+	if (!b->failed && port >= 0 && (unsigned)port < b->g->n_ports && peer >= -1 &&
+	    peer < (int)b->g->n_ports)
+		b->g->ports[port].peer = peer;
+}
+
+int plb_psec(struct plb *b, uint64_t mac)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_port < 0 || !GROW(b, psecs, cap_psecs, g->n_psecs))
+		return b->failed = true, -1;
+	g->psecs[g->n_psecs] = (struct pl_psec){
+		.mac = mac, .ip4 = {g->n_psec_ip4, 0}, .ip6 = {g->n_psec_ip6, 0}};
+	g->ports[b->cur_port].psec.n++;
+	b->cur_psec = (int)g->n_psecs++;
+	return b->cur_psec;
+}
+
+int plb_psec_ip4(struct plb *b, uint32_t addr, uint32_t mask)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_psec < 0 || !GROW(b, psec_ip4, cap_ip4, g->n_psec_ip4))
+		return b->failed = true, -1;
+	g->psec_ip4[g->n_psec_ip4++] = (struct pl_prefix4){addr & mask, mask};
+	g->psecs[b->cur_psec].ip4.n++;
+	return 0;
+}
+
+int plb_psec_ip6(struct plb *b, lf_u128 addr, lf_u128 mask)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_psec < 0 || !GROW(b, psec_ip6, cap_ip6, g->n_psec_ip6))
+		return b->failed = true, -1;
+	g->psec_ip6[g->n_psec_ip6++] = (struct pl_prefix6){addr & mask, mask};
+	g->psecs[b->cur_psec].ip6.n++;
+	return 0;
+}
+
+int plb_mcgroup(struct plb *b, const char *name, int64_t dp, int64_t key)
+{
+	struct pl_gen *g = b->g;
+	if (!GROW(b, mcgroups, cap_mcs, g->n_mcgroups))
+		return -1;
+	g->mcgroups[g->n_mcgroups] = (struct pl_mcgroup){
+		.name = str(b, name), .dp = dp, .key = key, .members = {g->n_mc_members, 0}};
+	b->cur_mc = (int)g->n_mcgroups++;
+	return b->cur_mc;
+}
+
+int plb_mc_member(struct plb *b, int port)
+{
+	struct pl_gen *g = b->g;
+	if (b->cur_mc < 0 || port < 0 || (unsigned)port >= g->n_ports ||
+	    !GROW(b, mc_members, cap_members, g->n_mc_members))
+		return b->failed = true, -1;
+	g->mc_members[g->n_mc_members++] = (uint32_t)port;
+	g->mcgroups[b->cur_mc].members.n++;
+	return 0;
+}
+
+struct pl_gen *plb_finish(struct plb *b)
+{
+	struct pl_gen *g = b->g;
+	if (!b->failed) {
+		g->by_local = malloc(PL_MAX_LOCAL_PORTS * sizeof(*g->by_local));
+		if (g->by_local == NULL)
+			b->failed = true;
+	}
+	if (b->failed) {
+		plb_abort(b);
+		return NULL;
+	}
+	for (unsigned i = 0; i < PL_MAX_LOCAL_PORTS; i++)
+		g->by_local[i] = -1;
+	for (unsigned i = 0; i < g->n_ports; i++) {
+		uint16_t l = g->ports[i].local;
+		if (l < PL_MAX_LOCAL_PORTS && g->by_local[l] < 0) {
+			g->by_local[l] = (int32_t)i;
+			g->n_local++;
+		}
+	}
+	free(b);
+	return g;
+}
+
+void plb_abort(struct plb *b)
+{
+	if (b == NULL)
+		return;
+	pl_gen_free(b->g);
+	free(b);
+}
+
+void pl_gen_free(struct pl_gen *g)
+{
+	if (g == NULL)
+		return;
+	for (unsigned i = 0; i < g->n_dps; i++) {
+		free(g->dps[i].pipe[0].stages);
+		free(g->dps[i].pipe[1].stages);
+	}
+	for (unsigned i = 0; i < g->n_flows; i++)
+		lflow_prog_free((struct lflow_prog *)(uintptr_t)g->flows[i].prog);
+	for (unsigned i = 0; i < g->n_strings; i++)
+		free(g->strings[i]);
+	free(g->strings);
+	free(g->dps);
+	free(g->ports);
+	free(g->mcgroups);
+	free(g->by_local);
+	free(g->flows);
+	free(g->rules);
+	free(g->terms);
+	free(g->dims);
+	free(g->alts);
+	free(g->mc_members);
+	free(g->psecs);
+	free(g->psec_ip4);
+	free(g->psec_ip6);
+	free(g);
+}
+
+const struct pl_datapath *pl_dp(const struct pl_gen *g, int64_t key)
+{
+	for (unsigned i = 0; i < g->n_dps; i++)
+		if (g->dps[i].key == key)
+			return &g->dps[i];
+	return NULL;
+}
+
+const struct pl_port *pl_port_by_key(const struct pl_gen *g, int64_t dp, int64_t key)
+{
+	for (unsigned i = 0; i < g->n_ports; i++)
+		if (g->ports[i].dp == dp && g->ports[i].key == key)
+			return &g->ports[i];
+	return NULL;
+}
+
+const struct pl_port *pl_port_by_name(const struct pl_gen *g, int64_t dp, const char *name)
+{
+	for (unsigned i = 0; i < g->n_ports; i++)
+		if (g->ports[i].dp == dp && strcmp(g->ports[i].name, name) == 0)
+			return &g->ports[i];
+	return NULL;
+}
+
+const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, int64_t key)
+{
+	for (unsigned i = 0; i < g->n_mcgroups; i++)
+		if (g->mcgroups[i].dp == dp && g->mcgroups[i].key == key)
+			return &g->mcgroups[i];
+	return NULL;
+}
+
+const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp,
+					    const char *name)
+{
+	for (unsigned i = 0; i < g->n_mcgroups; i++)
+		if (g->mcgroups[i].dp == dp && strcmp(g->mcgroups[i].name, name) == 0)
+			return &g->mcgroups[i];
+	return NULL;
+}
+
+const struct pl_port *pl_port_local(const struct pl_gen *g, uint16_t port_id)
+{
+	if (port_id >= PL_MAX_LOCAL_PORTS || g->by_local == NULL || g->by_local[port_id] < 0)
+		return NULL;
+	return &g->ports[g->by_local[port_id]];
+}
+
+int pl_stage_index(const struct pl_pipeline *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n_stages; i++)
+		if (p->stages[i].name && strcmp(p->stages[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct lflow_prog *pl_prog_copy(const struct lflow_prog *p)
+{
+	size_t hdr = (sizeof(struct lflow_prog) + 15) & ~(size_t)15;
+	size_t args_sz = (size_t)p->n_args * sizeof(struct lflow_arg);
+	size_t insns_sz = (size_t)p->n_insns * sizeof(struct lflow_insn);
+	size_t pre_sz = p->prereqs ? strlen(p->prereqs) + 1 : 0;
+	char *mem = aligned_alloc(16, (hdr + args_sz + insns_sz + p->strs_len + pre_sz + 15) &
+				  ~(size_t)15);
+	if (mem == NULL)
+		return NULL;
+	struct lflow_prog *c = (struct lflow_prog *)mem;
+	char *q = mem + hdr;
+	*c = *p;
+	if (args_sz)
+		memcpy(q, p->args, args_sz);
+	c->args = (const struct lflow_arg *)q;
+	q += args_sz;
+	if (insns_sz)
+		memcpy(q, p->insns, insns_sz);
+	c->insns = (const struct lflow_insn *)q;
+	q += insns_sz;
+	if (p->strs_len)
+		memcpy(q, p->strs, p->strs_len);
+	c->strs = q;
+	q += p->strs_len;
+	c->prereqs = NULL;
+	if (pre_sz) {
+		memcpy(q, p->prereqs, pre_sz);
+		c->prereqs = q;
+	}
+	return c;
+}
+
+void plb_alt_cancel(struct plb *b)
+{
+	struct pl_gen *g = b->g;
+	if (b->failed || b->cur_alt < 0 || (unsigned)b->cur_alt != g->n_alts - 1)
+		return;
+	g->n_terms = g->alts[b->cur_alt].first;
+	g->n_alts--;
+	g->dims[b->cur_dim].n--;
+	b->cur_alt = -1;
+}
+
+/* the terms of a conjunction; false if it can never hold */
+static bool add_conj(struct plb *b, const struct lf_conj *c, const struct plb_resolve *r)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct lf_term *t = &c->terms[i];
+		switch (t->type) {
+		case LF_TERM_FIELD:
+			if (plb_term(b, t->mf, t->value, t->mask, false) < 0)
+				return false;
+			break;
+		case LF_TERM_STRING: {
+			int64_t key = r->port_key(r->aux, t->name);
+			if (key < 0) {
+				if (!t->neg)
+					return false;
+				break; /* != a port that does not exist: always true */
+			}
+			if (plb_term(b, t->mf, (lf_u128)(uint64_t)key, 0xffffffff, t->neg) < 0)
+				return false;
+			break;
+		}
+		case LF_TERM_CHASSIS:
+			if (r->resident(r->aux, t->name) == t->neg)
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+int plb_match(struct plb *b, const struct lf_match *m, const struct plb_resolve *r)
+{
+	for (size_t i = 0; i < m->n && !b->failed; i++) {
+		const struct lf_rule *rule = &m->rules[i];
+		bool ok;
+		if (plb_rule(b) < 0)
+			return -1;
+		ok = add_conj(b, &rule->terms, r);
+		for (size_t d = 0; ok && d < rule->n_dims; d++) {
+			const struct lf_dim *dim = &rule->dims[d];
+			if (plb_dim(b) < 0)
+				return -1;
+			for (size_t a = 0; a < dim->n; a++) {
+				if (plb_alt(b) < 0)
+					return -1;
+				if (!add_conj(b, &dim->alts[a], r))
+					plb_alt_cancel(b);
+			}
+			ok = b->g->dims[b->g->n_dims - 1].n > 0;
+		}
+		if (!ok)
+			plb_rule_cancel(b);
+	}
+	return b->failed ? -1 : 0;
+}

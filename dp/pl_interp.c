@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The interpreter: see pl_interp.h. One context per run (the key, the mask, the action list,
+ * the header as the actions emitted so far leave it); one state per branch (the packet's
+ * current headers, registers, datapath), copied for clone {} and each multicast member. */
+#include "pl_interp.h"
+#include "lfield.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define PL_MAX_DEPTH 64     /* nested next/output/clone */
+#define PL_MAX_STAGES 4096  /* stage visits in one run */
+
+struct pls {                /* a branch's packet state */
+	struct dp_key pkt;      /* headers as the logical actions left them */
+	uint32_t reg[16];       /* reg0..reg15; flags = reg10, inport = reg14, outport = reg15 */
+	lf_u128 wr[LF_MF_N];    /* bits of key fields written (read from pkt, not the key) */
+	lf_u128 nk[LF_MF_N];    /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
+	const struct pl_datapath *dp;
+};
+
+struct plx {                /* the run */
+	const struct pl_gen *g;
+	const struct dp_key *key;
+	struct dp_key *mask;
+	struct dpa_buf *acts;
+	struct pl_counters *c;
+	struct dp_key committed; /* the packet as the flat actions emitted so far leave it */
+	unsigned n_out, depth, stages;
+	enum brint_drop_reason fail; /* why the first branch that ended without output ended */
+	bool failed, overflow;
+};
+
+enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
+
+/* ---- fields ---- */
+
+static unsigned reg_of_mf(enum lf_mf mf)
+{
+	return (unsigned)(mf - LF_MF_REG0);
+}
+
+static bool is_reg(enum lf_mf mf)
+{
+	return mf >= LF_MF_REG0 && mf <= LF_MF_REG15;
+}
+
+/* bits `bits' of base field mf (not LF_MF_REGS); unmasks the key bits read */
+static lf_u128 rd(struct plx *x, struct pls *s, enum lf_mf mf, lf_u128 bits)
+{
+	if (is_reg(mf))
+		return (lf_u128)s->reg[reg_of_mf(mf)] & bits;
+	if (!lfield_in_key(mf))
+		return s->nk[mf] & bits;
+	lfield_mask(x->mask, mf, bits & ~s->wr[mf]);
+	return lfield_get(&s->pkt, mf) & bits;
+}
+
+static void wr(struct pls *s, enum lf_mf mf, lf_u128 v, lf_u128 bits)
+{
+	if (is_reg(mf)) {
+		uint32_t m = (uint32_t)bits;
+		s->reg[reg_of_mf(mf)] = (s->reg[reg_of_mf(mf)] & ~m) | ((uint32_t)v & m);
+	} else if (!lfield_in_key(mf)) {
+		s->nk[mf] = (s->nk[mf] & ~bits) | (v & bits);
+	} else {
+		lfield_set(&s->pkt, mf, v, bits);
+		s->wr[mf] |= bits;
+	}
+}
+
+static uint32_t ones32(unsigned n)
+{
+	return n >= 32 ? UINT32_MAX : ((uint32_t)1 << n) - 1;
+}
+
+/* the register bank: bit b is bit b % 32 of reg (15 - b / 32) */
+static lf_u128 bank_get(const struct pls *s, unsigned ofs, unsigned width)
+{
+	lf_u128 v = 0;
+	for (unsigned i = 0; i < width;) {
+		unsigned b = ofs + i, w = b / 32, sh = b % 32;
+		unsigned n = 32 - sh < width - i ? 32 - sh : width - i;
+		if (w > 15)
+			break;
+		v |= (lf_u128)((s->reg[15 - w] >> sh) & ones32(n)) << i;
+		i += n;
+	}
+	return v;
+}
+
+static void bank_set(struct pls *s, unsigned ofs, unsigned width, lf_u128 v)
+{
+	for (unsigned i = 0; i < width;) {
+		unsigned b = ofs + i, w = b / 32, sh = b % 32;
+		unsigned n = 32 - sh < width - i ? 32 - sh : width - i;
+		if (w > 15)
+			break;
+		uint32_t m = ones32(n) << sh;
+		s->reg[15 - w] = (s->reg[15 - w] & ~m) | (((uint32_t)(v >> i) << sh) & m);
+		i += n;
+	}
+}
+
+struct loc {
+	enum lf_mf mf;
+	unsigned ofs, width;
+};
+
+static bool fref_loc(const struct lflow_fref *f, struct loc *l)
+{
+	const struct lf_symbol *sym = lf_symtab_at(f->sym);
+	if (sym == NULL || sym->mf == LF_MF_NONE)
+		return false;
+	l->mf = sym->mf;
+	l->ofs = sym->ofs + f->ofs;
+	l->width = f->n_bits ? f->n_bits : sym->width;
+	return l->width > 0 && l->width <= 128;
+}
+
+static lf_u128 loc_get(struct plx *x, struct pls *s, const struct loc *l)
+{
+	if (l->mf == LF_MF_REGS)
+		return bank_get(s, l->ofs, l->width);
+	return rd(x, s, l->mf, lf_u128_ones(l->width) << l->ofs) >> l->ofs;
+}
+
+static void loc_set(struct pls *s, const struct loc *l, lf_u128 v, lf_u128 m)
+{
+	m &= lf_u128_ones(l->width);
+	if (l->mf == LF_MF_REGS) {
+		lf_u128 old = bank_get(s, l->ofs, l->width);
+		bank_set(s, l->ofs, l->width, (old & ~m) | (v & m));
+	} else {
+		wr(s, l->mf, v << l->ofs, m << l->ofs);
+	}
+}
+
+static const struct lf_symbol *sym_loopback;
+
+static bool flag_loopback(const struct pls *s)
+{
+	if (sym_loopback == NULL)
+		sym_loopback = lf_symtab_lookup("flags.loopback");
+	return sym_loopback && bank_get(s, sym_loopback->ofs, 1);
+}
+
+/* ---- the end of a branch ---- */
+
+static int fail(struct plx *x, enum brint_drop_reason r)
+{
+	if (!x->failed) {
+		x->fail = r;
+		x->failed = true;
+	}
+	return STOP;
+}
+
+static int unsupported(struct plx *x, enum lflow_op op)
+{
+	x->c->unsupported_op[op]++;
+	switch (op) {
+	case LFLOW_OP_CT_NEXT: case LFLOW_OP_CT_COMMIT_V1: case LFLOW_OP_CT_COMMIT:
+	case LFLOW_OP_CT_DNAT: case LFLOW_OP_CT_SNAT: case LFLOW_OP_CT_DNAT_IN_CZONE:
+	case LFLOW_OP_CT_SNAT_IN_CZONE: case LFLOW_OP_CT_LB: case LFLOW_OP_CT_LB_MARK:
+	case LFLOW_OP_CT_COMMIT_NAT: case LFLOW_OP_CT_SNAT_TO_VIP: case LFLOW_OP_CHK_LB_HAIRPIN:
+	case LFLOW_OP_CHK_LB_HAIRPIN_REPLY: case LFLOW_OP_COMMIT_LB_AFF: case LFLOW_OP_CHK_LB_AFF:
+	case LFLOW_OP_COMMIT_ECMP_NH: case LFLOW_OP_CHK_ECMP_NH: case LFLOW_OP_CHK_ECMP_NH_MAC:
+		return fail(x, BRINT_DROP_UNSUPPORTED_CT);
+	case LFLOW_OP_ARP: case LFLOW_OP_ICMP4: case LFLOW_OP_ICMP4_ERROR: case LFLOW_OP_ICMP6:
+	case LFLOW_OP_ICMP6_ERROR: case LFLOW_OP_TCP_RESET: case LFLOW_OP_SCTP_ABORT:
+	case LFLOW_OP_ND_NA: case LFLOW_OP_ND_NA_ROUTER: case LFLOW_OP_ND_NS: case LFLOW_OP_REJECT:
+		return fail(x, BRINT_DROP_UNSUPPORTED_PKTGEN);
+	default:
+		return fail(x, BRINT_DROP_UNSUPPORTED_ACTION);
+	}
+}
+
+static void put(struct plx *x, int rc)
+{
+	if (rc < 0)
+		x->overflow = true;
+}
+
+/* Emit the rewrites that make the packet what s says, relative to what the actions emitted
+ * so far made of it. A value taken from the packet's own unwritten bits (e.g. a branch that
+ * restores a header an earlier branch rewrote) is matched exactly in the mask. */
+static bool commit(struct plx *x, struct pls *s)
+{
+	static const enum lf_mf others[] = {
+		LF_MF_ETH_TYPE, LF_MF_VLAN_TCI, LF_MF_IP_PROTO, LF_MF_IP_DSCP, LF_MF_IP_ECN,
+		LF_MF_IP_FRAG, LF_MF_IP6_SRC, LF_MF_IP6_DST, LF_MF_IP6_LABEL, LF_MF_ND_TARGET,
+		LF_MF_L4_SRC, LF_MF_L4_DST, LF_MF_TCP_FLAGS, LF_MF_CT_STATE,
+	};
+	struct dp_key *c = &x->committed;
+	bool arp = s->pkt.f.eth_type == 0x0806;
+
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if (lfield_get(&s->pkt, others[i]) != lfield_get(c, others[i])) {
+			x->c->unsupported_rewrite[others[i]]++;
+			return false;
+		}
+	}
+	if (s->pkt.f.nw_ttl > c->f.nw_ttl) {
+		x->c->unsupported_rewrite[LF_MF_IP_TTL]++;
+		return false;
+	}
+	for (int f = 0; f < 2; f++) {
+		enum lf_mf mf = f ? LF_MF_ETH_DST : LF_MF_ETH_SRC;
+		if (lfield_get(&s->pkt, mf) == lfield_get(c, mf))
+			continue;
+		lfield_mask(x->mask, mf, ~s->wr[mf]);
+		put(x, dpa_put_eth(x->acts, f ? DPA_SET_ETH_DST : DPA_SET_ETH_SRC,
+				   f ? s->pkt.f.eth_dst : s->pkt.f.eth_src));
+	}
+	if (arp) {
+		static const enum lf_mf am[] = {LF_MF_ARP_OP, LF_MF_ARP_SHA, LF_MF_ARP_THA,
+						LF_MF_ARP_SPA, LF_MF_ARP_TPA};
+		bool diff = false;
+		for (size_t i = 0; i < 5; i++)
+			diff |= lfield_get(&s->pkt, am[i]) != lfield_get(c, am[i]);
+		if (diff) {
+			struct dpa_arp a;
+			memset(&a, 0, sizeof(a));
+			for (size_t i = 0; i < 5; i++)
+				lfield_mask(x->mask, am[i], ~s->wr[am[i]]);
+			a.h.u16 = (uint16_t)lfield_get(&s->pkt, LF_MF_ARP_OP);
+			memcpy(a.sha, s->pkt.f.arp_sha, 6);
+			memcpy(a.tha, s->pkt.f.arp_tha, 6);
+			a.spa = s->pkt.f.ip4_src;
+			a.tpa = s->pkt.f.ip4_dst;
+			put(x, dpa_put_arp(x->acts, &a));
+		}
+	} else {
+		for (int f = 0; f < 2; f++) {
+			enum lf_mf mf = f ? LF_MF_IP4_DST : LF_MF_IP4_SRC;
+			if (lfield_get(&s->pkt, mf) == lfield_get(c, mf))
+				continue;
+			lfield_mask(x->mask, mf, ~s->wr[mf]);
+			put(x, dpa_put_simple(x->acts, f ? DPA_SET_IP4_DST : DPA_SET_IP4_SRC, 0,
+					      f ? s->pkt.f.ip4_dst : s->pkt.f.ip4_src));
+		}
+		for (unsigned t = s->pkt.f.nw_ttl; t < c->f.nw_ttl; t++)
+			put(x, dpa_put_simple(x->acts, DPA_DEC_TTL, 0, 0));
+	}
+	c->f = s->pkt.f;
+	return true;
+}
+
+/* ---- pipelines ---- */
+
+static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx);
+static int exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
+		      uint32_t n, bool egress, unsigned stage);
+
+static int enter(struct plx *x)
+{
+	if (++x->depth > PL_MAX_DEPTH || ++x->stages > PL_MAX_STAGES)
+		return fail(x, BRINT_DROP_PIPELINE_LOOP);
+	return GO;
+}
+
+/* the egress `output': the packet leaves on outport */
+static int deliver(struct plx *x, struct pls *s)
+{
+	const struct pl_port *p = pl_port_by_key(x->g, s->dp->key, s->reg[15]);
+	if (p == NULL)
+		return fail(x, BRINT_DROP_LFLOW_DROP);
+	if (p->local != PL_PORT_NONE) {
+		if (!commit(x, s))
+			return fail(x, BRINT_DROP_UNSUPPORTED_REWRITE);
+		put(x, dpa_put_output(x->acts, p->local));
+		x->n_out++;
+		x->c->outputs++;
+		return GO;
+	}
+	if (p->type == PL_PT_PATCH && p->peer >= 0) {
+		const struct pl_port *peer = &x->g->ports[p->peer];
+		const struct pl_datapath *dp = pl_dp(x->g, peer->dp);
+		if (dp == NULL)
+			return fail(x, BRINT_DROP_LFLOW_DROP);
+		struct pls n = *s;
+		memset(n.reg, 0, sizeof(n.reg));
+		n.reg[14] = (uint32_t)peer->key;
+		n.dp = dp;
+		x->c->patch_crossings++;
+		return run_stage(x, &n, false, 0);
+	}
+	x->c->remote_outputs++;
+	return fail(x, BRINT_DROP_NO_LOCAL_PORT);
+}
+
+/* the ingress `output': on to the egress pipeline, once per member of a multicast group */
+static int to_egress(struct plx *x, struct pls *s)
+{
+	const struct pl_mcgroup *mc = pl_mcgroup_by_key(x->g, s->dp->key, s->reg[15]);
+	if (mc == NULL) {
+		if (s->reg[15] == s->reg[14] && !flag_loopback(s)) {
+			x->c->loopback_drops++;
+			return fail(x, BRINT_DROP_LFLOW_DROP);
+		}
+		struct pls e = *s;
+		return run_stage(x, &e, true, 0);
+	}
+	for (uint32_t i = 0; i < mc->members.n; i++) {
+		const struct pl_port *m = &x->g->ports[x->g->mc_members[mc->members.first + i]];
+		if ((uint32_t)m->key == s->reg[14] && !flag_loopback(s))
+			continue;
+		struct pls e = *s;
+		e.reg[15] = (uint32_t)m->key;
+		run_stage(x, &e, true, 0);
+	}
+	return GO;
+}
+
+static bool term_match(struct plx *x, struct pls *s, const struct pl_term *t)
+{
+	bool eq = rd(x, s, (enum lf_mf)t->mf, t->mask) == t->value;
+	return t->neg ? !eq : eq;
+}
+
+static bool terms_match(struct plx *x, struct pls *s, struct pl_range r)
+{
+	for (uint32_t i = 0; i < r.n; i++)
+		if (!term_match(x, s, &x->g->terms[r.first + i]))
+			return false;
+	return true;
+}
+
+static bool rule_match(struct plx *x, struct pls *s, const struct pl_rule *r)
+{
+	if (!terms_match(x, s, r->terms))
+		return false;
+	for (uint32_t d = 0; d < r->dims.n; d++) {
+		struct pl_range dim = x->g->dims[r->dims.first + d];
+		bool any = false;
+		for (uint32_t a = 0; a < dim.n && !any; a++)
+			any = terms_match(x, s, x->g->alts[dim.first + a]);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static bool port_sec_stage(const char *name)
+{
+	return name && strstr(name, "port_sec") != NULL;
+}
+
+static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
+{
+	const struct pl_pipeline *pp = &s->dp->pipe[egress];
+	int rc;
+
+	if (enter(x) == STOP)
+		return STOP;
+	x->c->stages++;
+	if (idx >= pp->n_stages || pp->stages[idx].name == NULL) {
+		rc = fail(x, BRINT_DROP_LFLOW_DROP);
+		goto out;
+	}
+	const struct pl_stage *st = &pp->stages[idx];
+	const struct pl_flow *hit = NULL;
+	for (uint32_t i = 0; i < st->flows.n && hit == NULL; i++) {
+		const struct pl_flow *f = &x->g->flows[st->flows.first + i];
+		for (uint32_t r = 0; r < f->rules.n; r++) {
+			if (rule_match(x, s, &x->g->rules[f->rules.first + r])) {
+				hit = f;
+				break;
+			}
+		}
+	}
+	if (hit == NULL || hit->prog == NULL || hit->prog->n_top == 0) {
+		rc = fail(x, port_sec_stage(st->name) ? BRINT_DROP_PORT_SECURITY
+						      : BRINT_DROP_LFLOW_DROP);
+		goto out;
+	}
+	rc = exec_block(x, s, hit->prog, hit->prog->top, hit->prog->n_top, egress, idx);
+out:
+	x->depth--;
+	return rc;
+}
+
+/* ---- port security (check_in_port_sec / check_out_port_sec): 1 = the check failed ---- */
+
+static bool ip4_in(const struct pl_gen *g, struct pl_range r, uint32_t a)
+{
+	for (uint32_t i = 0; i < r.n; i++)
+		if ((a & g->psec_ip4[r.first + i].mask) == g->psec_ip4[r.first + i].addr)
+			return true;
+	return false;
+}
+
+static bool ip6_in(const struct pl_gen *g, struct pl_range r, lf_u128 a)
+{
+	for (uint32_t i = 0; i < r.n; i++)
+		if ((a & g->psec_ip6[r.first + i].mask) == g->psec_ip6[r.first + i].addr)
+			return true;
+	return false;
+}
+
+#define IP6_PREFIX(hi16, len) \
+	((lf_u128)(hi16) << 112), (~lf_u128_ones(128 - (len)))
+
+static bool in6(lf_u128 a, lf_u128 net, lf_u128 mask)
+{
+	return (a & mask) == net;
+}
+
+static unsigned port_sec(struct plx *x, struct pls *s, bool out)
+{
+	const struct pl_gen *g = x->g;
+	const struct pl_port *p = pl_port_by_key(g, s->dp->key, s->reg[out ? 15 : 14]);
+	if (p == NULL || p->psec.n == 0)
+		return 0;
+	enum lf_mf mac_mf = out ? LF_MF_ETH_DST : LF_MF_ETH_SRC;
+	lf_u128 mac = rd(x, s, mac_mf, lf_u128_ones(48));
+	for (uint32_t i = 0; i < p->psec.n; i++) {
+		const struct pl_psec *e = &g->psecs[p->psec.first + i];
+		bool has_ip = e->ip4.n || e->ip6.n;
+		if (mac != e->mac)
+			continue;
+		if (!has_ip)
+			return 0;
+		uint16_t type = (uint16_t)rd(x, s, LF_MF_ETH_TYPE, 0xffff);
+		if (type == 0x0806) {
+			if (out)
+				return 0;
+			if (rd(x, s, LF_MF_ARP_SHA, lf_u128_ones(48)) != e->mac)
+				continue;
+			if (e->ip4.n == 0 ||
+			    ip4_in(g, e->ip4, (uint32_t)rd(x, s, LF_MF_ARP_SPA, 0xffffffff)))
+				return 0;
+		} else if (type == 0x0800) {
+			uint32_t a = (uint32_t)rd(x, s, out ? LF_MF_IP4_DST : LF_MF_IP4_SRC,
+						  0xffffffff);
+			if (ip4_in(g, e->ip4, a))
+				return 0;
+			if (out && (a == 0xffffffff || (a & 0xf0000000) == 0xe0000000))
+				return 0;
+			/* DHCP discover from 0.0.0.0 */
+			if (!out && a == 0 && rd(x, s, LF_MF_IP4_DST, 0xffffffff) == 0xffffffff &&
+			    rd(x, s, LF_MF_IP_PROTO, 0xff) == 17 &&
+			    rd(x, s, LF_MF_L4_SRC, 0xffff) == 68 && rd(x, s, LF_MF_L4_DST, 0xffff) == 67)
+				return 0;
+		} else if (type == 0x86dd) {
+			lf_u128 a = rd(x, s, out ? LF_MF_IP6_DST : LF_MF_IP6_SRC, ~(lf_u128)0);
+			if (ip6_in(g, e->ip6, a) || in6(a, IP6_PREFIX(0xfe80, 10)))
+				return 0;
+			if (out ? in6(a, IP6_PREFIX(0xff00, 8)) : a == 0)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* ---- actions ---- */
+
+static int64_t port_key_by_name(struct plx *x, const struct pls *s, const char *name)
+{
+	const struct pl_port *p = pl_port_by_name(x->g, s->dp->key, name);
+	if (p)
+		return p->key;
+	const struct pl_mcgroup *m = pl_mcgroup_by_name(x->g, s->dp->key, name);
+	return m ? m->key : 0;
+}
+
+static int do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		   const struct lflow_insn *in, bool egress, unsigned stage)
+{
+	bool eg = egress;
+	int idx;
+	if (in->flags & LFLOW_NEXT_F_OTHER_PIPELINE)
+		eg = in->u.next.pipeline == LFLOW_P_EGRESS;
+	const char *name = lflow_prog_str(p, in->u.next.stage);
+	if (name)
+		idx = pl_stage_index(&s->dp->pipe[eg], name);
+	else if (in->flags & LFLOW_NEXT_F_FOLLOWING)
+		idx = (int)stage + 1;
+	else
+		idx = in->u.next.table;
+	if (idx < 0)
+		return fail(x, BRINT_DROP_LFLOW_DROP);
+	return run_stage(x, s, eg, (unsigned)idx);
+}
+
+static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		     const struct lflow_insn *in, bool egress, unsigned stage)
+{
+	struct loc d, r;
+	const struct lflow_arg *a = in->n_args ? &p->args[in->arg] : NULL;
+
+	switch ((enum lflow_op)in->op) {
+	case LFLOW_OP_NEXT:
+		return do_next(x, s, p, in, egress, stage);
+	case LFLOW_OP_OUTPUT:
+		return egress ? deliver(x, s) : to_egress(x, s);
+	case LFLOW_OP_LOAD:
+		if (!fref_loc(&in->dst, &d) || a == NULL)
+			return unsupported(x, in->op);
+		if (a->kind == LFLOW_ARG_STR) {
+			const char *name = lflow_prog_str(p, a->str);
+			loc_set(s, &d, (lf_u128)(uint64_t)port_key_by_name(x, s, name ? name : ""),
+				~(lf_u128)0);
+		} else {
+			loc_set(s, &d, a->value, a->masked ? a->mask : ~(lf_u128)0);
+		}
+		return GO;
+	case LFLOW_OP_MOVE:
+		if (!fref_loc(&in->dst, &d) || !fref_loc(&in->src, &r))
+			return unsupported(x, in->op);
+		loc_set(s, &d, loc_get(x, s, &r), ~(lf_u128)0);
+		return GO;
+	case LFLOW_OP_EXCHANGE: {
+		if (!fref_loc(&in->dst, &d) || !fref_loc(&in->src, &r))
+			return unsupported(x, in->op);
+		lf_u128 vd = loc_get(x, s, &d), vr = loc_get(x, s, &r);
+		loc_set(s, &d, vr, ~(lf_u128)0);
+		loc_set(s, &r, vd, ~(lf_u128)0);
+		return GO;
+	}
+	case LFLOW_OP_DEC_TTL: {
+		uint16_t type = (uint16_t)rd(x, s, LF_MF_ETH_TYPE, 0xffff);
+		if (type != 0x0800 && type != 0x86dd)
+			return unsupported(x, in->op);
+		lf_u128 ttl = rd(x, s, LF_MF_IP_TTL, 0xff);
+		/* the datapath's dec_ttl drops at 0; the mask covers whether ttl is 0 */
+		if (ttl == 0)
+			return fail(x, BRINT_DROP_LFLOW_DROP);
+		s->pkt.f.nw_ttl--;
+		return GO;
+	}
+	case LFLOW_OP_CLONE: {
+		struct pls c = *s;
+		exec_block(x, &c, p, in->sub, in->n_sub, egress, stage);
+		return GO;
+	}
+	case LFLOW_OP_DROP:
+		return fail(x, port_sec_stage(s->dp->pipe[egress].stages[stage].name)
+				       ? BRINT_DROP_PORT_SECURITY : BRINT_DROP_LFLOW_DROP);
+	case LFLOW_OP_CT_CLEAR:
+		/* no conntrack has run on this pass: its state is cleared */
+		wr(s, LF_MF_CT_STATE, 0, ~(lf_u128)0);
+		s->nk[LF_MF_CT_MARK] = s->nk[LF_MF_CT_LABEL] = 0;
+		return GO;
+	case LFLOW_OP_CHECK_IN_PORT_SEC:
+	case LFLOW_OP_CHECK_OUT_PORT_SEC:
+		if (!fref_loc(&in->dst, &d))
+			return unsupported(x, in->op);
+		loc_set(s, &d, port_sec(x, s, in->op == LFLOW_OP_CHECK_OUT_PORT_SEC), 1);
+		return GO;
+	default:
+		return unsupported(x, in->op);
+	}
+}
+
+static int exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
+		      uint32_t n, bool egress, unsigned stage)
+{
+	if (n == 0)
+		return fail(x, BRINT_DROP_LFLOW_DROP);
+	for (uint32_t i = 0; i < n; i++) {
+		if (first + i >= p->n_insns)
+			return unsupported(x, LFLOW_OP_DROP);
+		if (exec_insn(x, s, p, &p->insns[first + i], egress, stage) == STOP)
+			return STOP;
+	}
+	return GO;
+}
+
+int pl_run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+	   struct dpa_buf *acts, struct pl_counters *c)
+{
+	struct plx x = {.g = g, .key = k, .mask = mask, .acts = acts, .c = c, .committed = *k};
+	const struct pl_port *in;
+
+	memset(mask, 0, sizeof(*mask));
+	mask->in_port = UINT32_MAX;
+	mask->recirc = UINT32_MAX;
+	acts->len = 0;
+	c->runs++;
+	in = k->in_port <= UINT16_MAX ? pl_port_local(g, (uint16_t)k->in_port) : NULL;
+	const struct pl_datapath *dp = in ? pl_dp(g, in->dp) : NULL;
+	if (dp == NULL) {
+		c->no_binding++;
+		return dpa_put_simple(acts, DPA_DROP, BRINT_DROP_NO_PIPELINE, 0);
+	}
+	static struct pls zero; /* the initial state is mostly zeros: copy, do not rebuild */
+	struct pls s = zero;
+	s.pkt = *k;
+	s.dp = dp;
+	s.reg[14] = (uint32_t)in->key;
+	run_stage(&x, &s, false, 0);
+	if (x.overflow)
+		return -1;
+	if (x.n_out == 0) {
+		acts->len = 0;
+		return dpa_put_simple(acts, DPA_DROP, x.failed ? x.fail : BRINT_DROP_LFLOW_DROP, 0);
+	}
+	return 0;
+}

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The pipeline interpreter (dp/pl_interp.c) on a small hand-built generation: one logical
+ * switch with OVN's port-security, ARP-responder, L2-lookup and egress stages (matches and
+ * actions as northd 23.03 writes them, compiled by the real match and action compilers), two
+ * local ports, one remote, a flood group. Checks the flat actions, the drop reasons, the
+ * counters, and that the megaflow mask is sound: every key agreeing with a key under its mask
+ * gets the same actions. */
+#include "dp_actions.h"
+#include "lflow/act.h"
+#include "lflow/expr.h"
+#include "pl_gen.h"
+#include "pl_interp.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define MAC1 0x0a0000000001ULL
+#define MAC2 0x0a0000000002ULL
+#define MAC3 0x0a0000000003ULL
+
+struct stage_def {
+	const char *name;
+	struct { int prio; const char *match, *actions; } flows[6];
+};
+
+static const struct stage_def ingress[] = {
+	{"ls_in_check_port_sec", {{100, "eth.src[40]", "drop;"},
+				  {50, "1", "reg0[15] = check_in_port_sec(); next;"}}},
+	{"ls_in_apply_port_sec", {{50, "reg0[15] == 1", "drop;"}, {0, "1", "next;"}}},
+	{"ls_in_pre_acl", {{110, "ct.est", "ct_next;"}, {0, "1", "next;"}}},
+	{"ls_in_arp_rsp",
+	 {{100, "arp.tpa == 10.16.0.12 && arp.op == 1 && inport == \"pod2\"", "next;"},
+	  {50, "arp.tpa == 10.16.0.12 && arp.op == 1",
+	   "eth.dst = eth.src; eth.src = 0a:00:00:00:00:02; arp.op = 2; arp.tha = arp.sha; "
+	   "arp.sha = 0a:00:00:00:00:02; arp.tpa = arp.spa; arp.spa = 10.16.0.12; "
+	   "outport = inport; flags.loopback = 1; output;"},
+	  {0, "1", "next;"}}},
+	{"ls_in_l2_lkup", {{110, "udp.dst == 7", "tcp_reset { output; };"},
+			   {70, "eth.mcast", "outport = \"_MC_flood\"; output;"},
+			   {50, "eth.dst == 0a:00:00:00:00:01", "outport = \"pod1\"; output;"},
+			   {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
+			   {50, "eth.dst == 0a:00:00:00:00:03", "outport = \"pod3\"; output;"},
+			   {0, "1", "outport = get_fdb(eth.dst); next;"}}},
+	{"ls_in_l2_unknown", {{50, "outport == \"none\"", "drop;"}, {0, "1", "output;"}}},
+};
+
+static const struct stage_def egress[] = {
+	{"ls_out_pre_lb", {{0, "1", "next;"}}},
+	{"ls_out_check_port_sec", {{100, "eth.mcast", "reg0[15] = 0; next;"},
+				   {0, "1", "reg0[15] = check_out_port_sec(); next;"}}},
+	{"ls_out_apply_port_sec", {{50, "reg0[15] == 1", "drop;"}, {0, "1", "output;"}}},
+};
+
+static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
+{
+	(void)aux;
+	if (p == LFLOW_P_INGRESS)
+		return table >= 0 && table < 6 ? ingress[table].name : NULL;
+	return table >= 0 && table < 3 ? egress[table].name : NULL;
+}
+
+static int64_t port_key(void *aux, const char *name)
+{
+	(void)aux;
+	if (strcmp(name, "pod1") == 0)
+		return 1;
+	if (strcmp(name, "pod2") == 0)
+		return 2;
+	if (strcmp(name, "pod3") == 0)
+		return 3;
+	if (strcmp(name, "_MC_flood") == 0)
+		return 32768;
+	return -1;
+}
+
+static bool resident(void *aux, const char *name)
+{
+	(void)aux;
+	return strcmp(name, "pod3") != 0;
+}
+
+static void add_stages(struct plb *b, bool eg, const struct stage_def *defs, unsigned n)
+{
+	struct plb_resolve r = {port_key, resident, NULL};
+	for (unsigned t = 0; t < n; t++) {
+		assert_int_equal(plb_stage(b, eg, t, defs[t].name), (int)t);
+		for (unsigned i = 0; i < 6 && defs[t].flows[i].match; i++) {
+			struct lflow_act_params pp = {
+				.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS, .cur_table = (int)t,
+				.stage_name = stage_of};
+			char *err = NULL;
+			size_t pos;
+			struct lf_match m;
+			struct lflow_prog *p = lflow_act_parse(defs[t].flows[i].actions, &pp, &err,
+							       &pos);
+			if (p == NULL)
+				fail_msg("%s: %s", defs[t].flows[i].actions, err);
+			assert_int_equal(lf_match_compile(defs[t].flows[i].match, NULL, NULL, &m, &err,
+							  &pos), 0);
+			assert_true(plb_flow(b, defs[t].flows[i].prio, p) >= 0);
+			assert_int_equal(plb_match(b, &m, &r), 0);
+			lf_match_free(&m);
+			lflow_prog_free(p);
+		}
+	}
+}
+
+static struct pl_gen *build(void)
+{
+	struct plb *b = plb_new(7);
+	assert_non_null(b);
+	assert_int_equal(plb_dp(b, 5, "ovn-default", PL_DP_SWITCH), 0);
+	add_stages(b, false, ingress, 6);
+	add_stages(b, true, egress, 3);
+	int p1 = plb_port(b, "pod1", 5, 1, PL_PT_VIF, 10);
+	plb_psec(b, MAC1);
+	plb_psec_ip4(b, 0x0a10000b, 0xffffffff);
+	int p2 = plb_port(b, "pod2", 5, 2, PL_PT_VIF, 11);
+	plb_psec(b, MAC2);
+	plb_psec_ip4(b, 0x0a10000c, 0xffffffff);
+	int p3 = plb_port(b, "pod3", 5, 3, PL_PT_VIF, PL_PORT_NONE);
+	plb_mcgroup(b, "_MC_flood", 5, 32768);
+	plb_mc_member(b, p1);
+	plb_mc_member(b, p2);
+	plb_mc_member(b, p3);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+	return g;
+}
+
+/* frames */
+static void mac(uint8_t *d, uint64_t m)
+{
+	for (int i = 0; i < 6; i++)
+		d[i] = (uint8_t)(m >> (40 - 8 * i));
+}
+
+static struct dp_key icmp_key(uint32_t in, uint64_t src, uint64_t dst, uint32_t sip,
+			      uint32_t dip)
+{
+	struct dp_key k;
+	memset(&k, 0, sizeof(k));
+	k.in_port = in;
+	mac(k.f.eth_src, src);
+	mac(k.f.eth_dst, dst);
+	k.f.eth_type = 0x0800;
+	k.f.nw_proto = 1;
+	k.f.nw_ttl = 64;
+	k.f.ip4_src = __builtin_bswap32(sip);
+	k.f.ip4_dst = __builtin_bswap32(dip);
+	k.f.tp_src = __builtin_bswap16(8);
+	return k;
+}
+
+static struct dp_key arp_key(uint32_t in, uint64_t src, uint32_t spa, uint32_t tpa)
+{
+	struct dp_key k;
+	memset(&k, 0, sizeof(k));
+	k.in_port = in;
+	mac(k.f.eth_src, src);
+	mac(k.f.eth_dst, 0xffffffffffffULL);
+	k.f.eth_type = 0x0806;
+	k.f.arp_op = __builtin_bswap16(1);
+	k.f.nw_proto = 1;
+	mac(k.f.arp_sha, src);
+	k.f.ip4_src = __builtin_bswap32(spa);
+	k.f.ip4_dst = __builtin_bswap32(tpa);
+	return k;
+}
+
+struct out {
+	char text[512];
+	struct dp_key mask;
+	uint8_t buf[512];
+	uint32_t len;
+};
+
+static void run(const struct pl_gen *g, const struct dp_key *k, struct pl_counters *c,
+		struct out *o)
+{
+	struct dpa_buf b = {.data = o->buf, .cap = sizeof(o->buf)};
+	assert_int_equal(pl_run(g, k, &o->mask, &b, c), 0);
+	assert_true(dpa_valid(o->buf, b.len));
+	o->len = b.len;
+	assert_true(dpa_format(o->buf, b.len, o->text, sizeof(o->text)) >= 0);
+}
+
+static char *drop_text(enum brint_drop_reason r)
+{
+	static char s[32];
+	snprintf(s, sizeof(s), "drop(%u)", (unsigned)r);
+	return s;
+}
+
+/* keys that agree with k under the mask get the same actions */
+static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k, const struct out *o)
+{
+	struct pl_counters c;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 300; i++) {
+		struct dp_key v = *k;
+		uint8_t *b = (uint8_t *)&v;
+		const uint8_t *m = (const uint8_t *)&o->mask;
+		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			uint8_t r = (uint8_t)(seed >> 56);
+			if (i % 3 == 0)
+				r &= (uint8_t)(seed >> 48); /* fewer bits changed */
+			b[j] = (uint8_t)((b[j] & m[j]) | (r & ~m[j]));
+		}
+		struct out o2;
+		memset(&c, 0, sizeof(c));
+		run(g, &v, &c, &o2);
+		assert_string_equal(o2.text, o->text);
+	}
+}
+
+static void test_unicast(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	struct out o;
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "output:11");
+	assert_int_equal(c.outputs, 1);
+	/* consulted: in_port, eth.src (port security), eth.dst, eth.type, ip4.src and ip4.dst
+	 * (port security both ways); not the TTL, not the ICMP type */
+	assert_int_equal(o.mask.in_port, UINT32_MAX);
+	assert_int_equal(o.mask.f.nw_ttl, 0);
+	assert_int_equal(o.mask.f.tp_src, 0);
+	assert_int_equal(o.mask.f.ip4_src, UINT32_MAX);
+	assert_int_equal(o.mask.f.eth_type, 0xffff);
+	static const uint8_t ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	assert_memory_equal(o.mask.f.eth_dst, ones, 6);
+	check_mask_sound(g, &k, &o);
+
+	k = icmp_key(11, MAC2, MAC1, 0x0a10000c, 0x0a10000b);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "output:10");
+	check_mask_sound(g, &k, &o);
+	pl_gen_free(g);
+}
+
+static void test_arp_responder(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	struct out o;
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = arp_key(10, MAC1, 0x0a10000b, 0x0a10000c);
+	run(g, &k, &c, &o);
+	/* answered to the inport (flags.loopback), MACs and ARP body rewritten */
+	assert_string_equal(o.text,
+			    "set(eth.src=0a:00:00:00:00:02),set(eth.dst=0a:00:00:00:00:01),"
+			    "set(arp.op=2,arp.sha=0a:00:00:00:00:02,arp.spa=10.16.0.12,"
+			    "arp.tha=0a:00:00:00:00:01,arp.tpa=10.16.0.11),output:10");
+	check_mask_sound(g, &k, &o);
+
+	/* the ARP from pod2 for its own address is not answered: flooded (not back to pod2,
+	 * pod3 is not on this chassis) */
+	k = arp_key(11, MAC2, 0x0a10000c, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "output:10");
+	assert_int_equal(c.remote_outputs, 1);
+	check_mask_sound(g, &k, &o);
+
+	/* an ARP for an unknown address floods to the other local port */
+	k = arp_key(10, MAC1, 0x0a10000b, 0x0a100063);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "output:11");
+	check_mask_sound(g, &k, &o);
+	pl_gen_free(g);
+}
+
+static void test_drops(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	struct out o;
+	memset(&c, 0, sizeof(c));
+
+	/* spoofed source MAC, spoofed source IP, spoofed ARP sender */
+	struct dp_key k = icmp_key(10, MAC3, MAC2, 0x0a10000b, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	check_mask_sound(g, &k, &o);
+	k = icmp_key(10, MAC1, MAC2, 0x0a100063, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	check_mask_sound(g, &k, &o);
+	k = arp_key(10, MAC1, 0x0a100063, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	/* egress port security: pod2's MAC with another IP */
+	k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a100063);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	check_mask_sound(g, &k, &o);
+	/* a multicast source MAC: the priority-100 drop */
+	k = icmp_key(10, 0x010000000001ULL, MAC2, 0x0a10000b, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+
+	/* to a port on another chassis */
+	k = icmp_key(10, MAC1, MAC3, 0x0a10000b, 0x0a10000d);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_NO_LOCAL_PORT));
+
+	/* unknown destination: get_fdb is not executed yet */
+	k = icmp_key(10, MAC1, 0x0a00000000ffULL, 0x0a10000b, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_UNSUPPORTED_ACTION));
+	assert_int_equal(c.unsupported_op[LFLOW_OP_GET_FDB], 1);
+	check_mask_sound(g, &k, &o);
+
+	/* conntrack and packet generation: named reasons, counted by action */
+	k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	k.ct_state = 0x22; /* est|trk */
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_UNSUPPORTED_CT));
+	assert_int_equal(c.unsupported_op[LFLOW_OP_CT_NEXT], 1);
+	assert_int_equal(o.mask.ct_state, 0x22); /* ct.est and its prerequisite ct.trk */
+	k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	k.f.nw_proto = 17;
+	k.f.tp_dst = __builtin_bswap16(7);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_UNSUPPORTED_PKTGEN));
+	assert_int_equal(c.unsupported_op[LFLOW_OP_TCP_RESET], 1);
+
+	/* a port bound to nothing */
+	k = icmp_key(12, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_NO_PIPELINE));
+	assert_int_equal(c.no_binding, 1);
+	pl_gen_free(g);
+}
+
+/* the unicast back to the inport is dropped unless flags.loopback */
+static void test_loopback(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	struct out o;
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = icmp_key(10, MAC1, MAC1, 0x0a10000b, 0x0a10000b);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_LFLOW_DROP));
+	assert_int_equal(c.loopback_drops, 1);
+	pl_gen_free(g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unicast),
+		cmocka_unit_test(test_arp_responder),
+		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_loopback),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
