@@ -2,9 +2,11 @@
 /* The daemon's control-plane modules (the OVN southbound side) and its own commands. */
 #include "ctl.h"
 #include "daemon.h"
+#include "engine.h"
 #include "hooks.h"
 #include "lflow/lflow_glue.h"
 #include "ovn_glue.h"
+#include "pipeline_pub.h"
 #include "port.h"
 
 #include <brint/log.h>
@@ -13,14 +15,18 @@
 
 static void on_port_added(const struct port *p)
 {
-	if (p->cfg.iface_id[0])
+	if (p->cfg.iface_id[0]) {
 		ovn_glue_port_added(p->cfg.name, p->cfg.iface_id);
+		engine_rebuild(NULL);
+	}
 }
 
 static void on_port_removed(const struct port *p)
 {
-	if (p->cfg.iface_id[0])
+	if (p->cfg.iface_id[0]) {
 		ovn_glue_port_removed(p->cfg.name);
+		engine_rebuild(p);
+	}
 }
 
 static void on_port_link(const struct port *p, bool up)
@@ -36,6 +42,11 @@ static const struct port_listener ovn_listener = {
 };
 
 static bool ovn_started;
+
+static void on_compiled(void)
+{
+	engine_rebuild(NULL);
+}
 
 int daemon_config_check(const struct brint_config *cfg, char *err, size_t errlen)
 {
@@ -57,12 +68,15 @@ int daemon_modules_start(struct ev_loop *loop, const struct brint_config *cfg, c
 		snprintf(err, errlen, "lflow: cannot start the logical-flow compiler (out of memory)");
 		return -1;
 	}
+	lflow_glue_set_compiled_hook(on_compiled);
 	return 0;
 }
 
 void daemon_modules_stop(void)
 {
 	if (ovn_started) {
+		lflow_glue_set_compiled_hook(NULL);
+		pl_publish(NULL); /* the generation's programs are copies: this only drops it */
 		lflow_glue_stop();
 		ovn_glue_stop();
 	}

@@ -6,6 +6,12 @@
 #include <brint/log.h>
 
 static struct lfc *compiler;
+static void (*compiled_hook)(void);
+
+void lflow_glue_set_compiled_hook(void (*fn)(void))
+{
+	compiled_hook = fn;
+}
 
 static void on_change(struct sb_replica *r, void *arg)
 {
@@ -13,6 +19,8 @@ static void on_change(struct sb_replica *r, void *arg)
 	if (compiler == NULL)
 		return;
 	lfc_update(compiler, r, false);
+	if (compiled_hook)
+		compiled_hook(); /* before the ack: --wait=hv waits for the datapath too */
 	sb_replica_ack(r);
 }
 

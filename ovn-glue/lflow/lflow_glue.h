@@ -10,3 +10,5 @@ int lflow_glue_start(void);
 void lflow_glue_stop(void);
 /* NULL when not started. */
 const struct lfc *lflow_glue_compiler(void);
+/* Called on the control thread after every compile, before the replica is acked. */
+void lflow_glue_set_compiled_hook(void (*fn)(void));

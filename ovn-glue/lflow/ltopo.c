@@ -163,6 +163,7 @@ static void build_ports(struct ltopo *t, const struct sb_table *tb)
 		const struct ovs_uuid *dpu = ovs_datum_uuid(col(r, "datapath"));
 		const struct ovs_uuid *ch = ovs_datum_uuid(col(r, "chassis"));
 		const struct ovs_datum *opts = col(r, "options"), *macs = col(r, "mac");
+		const struct ovs_datum *psec = col(r, "port_security");
 		const char *peer = ovs_datum_map_get(opts, "peer");
 		const char *net = ovs_datum_map_get(opts, "network_name");
 		struct lt_port *p = &t->ports[t->n_ports];
@@ -184,6 +185,11 @@ static void build_ports(struct ltopo *t, const struct sb_table *tb)
 			p->macs = calloc(macs->n, sizeof(char *));
 			for (unsigned i = 0; p->macs && i < macs->n; i++)
 				p->macs[p->n_macs++] = dup(macs->keys[i].string);
+		}
+		if (psec && psec->n) {
+			p->port_security = calloc(psec->n, sizeof(char *));
+			for (unsigned i = 0; p->port_security && i < psec->n; i++)
+				p->port_security[p->n_port_security++] = dup(psec->keys[i].string);
 		}
 		index_name(t, &t->port_by_name, p->name, 2, p);
 		index_key(t, &t->port_by_key, key_hash(p->dp->key, p->key), p);
@@ -470,6 +476,9 @@ void ltopo_free(struct ltopo *t)
 		for (unsigned k = 0; k < p->n_macs; k++)
 			free(p->macs[k]);
 		free(p->macs);
+		for (unsigned k = 0; k < p->n_port_security; k++)
+			free(p->port_security[k]);
+		free(p->port_security);
 		free(p->name);
 		free(p->type);
 		free(p->peer);
@@ -523,4 +532,14 @@ unsigned ltopo_n_datapaths(const struct ltopo *t)
 const struct lt_datapath *ltopo_dp_at(const struct ltopo *t, unsigned i)
 {
 	return i < t->n_dps ? &t->dps[i] : NULL;
+}
+
+unsigned ltopo_n_mcgroups(const struct ltopo *t)
+{
+	return t->n_mcs;
+}
+
+const struct lt_mcgroup *ltopo_mcgroup_at(const struct ltopo *t, unsigned i)
+{
+	return i < t->n_mcs ? &t->mcs[i] : NULL;
 }

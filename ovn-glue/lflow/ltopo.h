@@ -36,6 +36,8 @@ struct lt_port {
 	struct ovs_uuid chassis; /* zero if unbound */
 	unsigned n_macs;
 	char **macs;       /* the "mac" column: "MAC IP..." strings */
+	unsigned n_port_security;
+	char **port_security; /* the "port_security" column: "MAC [IP...]" strings */
 };
 
 struct lt_mcgroup {
@@ -89,3 +91,5 @@ unsigned ltopo_n_ports(const struct ltopo *t);
 const struct lt_port *ltopo_port_at(const struct ltopo *t, unsigned i);
 unsigned ltopo_n_datapaths(const struct ltopo *t);
 const struct lt_datapath *ltopo_dp_at(const struct ltopo *t, unsigned i);
+unsigned ltopo_n_mcgroups(const struct ltopo *t);
+const struct lt_mcgroup *ltopo_mcgroup_at(const struct ltopo *t, unsigned i);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Building the datapath's pipeline generation (dp/pipeline.h) from the compiler's flows, its
+ * logical topology and the ports on this chassis. Control thread only; compiled into brintd
+ * (it needs both the compiler and the datapath's structures). */
+#pragma once
+
+#include "lflow/compile.h"
+#include "pl_gen.h"
+
+/* A local port: brint port id and its iface-id (= the logical port it carries). */
+struct pl_local {
+	uint16_t port_id;
+	const char *iface_id;
+};
+
+/* NULL when out of memory. Datapaths of unknown kind are left out; flows the compiler
+ * skipped are left out (lflow stats lists them). is_chassis_resident(P) holds when P is
+ * carried by a local port. */
+struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsigned n_locals);
