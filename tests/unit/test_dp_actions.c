@@ -146,6 +146,47 @@ static void test_set_eth(void **state)
 	assert_false(dpa_set_eth(f, 10, true, (const uint8_t *)"\x0a\x0b\x0c\x0d\x0e\x0f"));
 }
 
+/* the ARP responder's rewrite: the whole body, re-parsed */
+static void test_set_arp(void **state)
+{
+	(void)state;
+	uint8_t f[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1, 1, 0x08, 0x06,
+			 0, 1, 0x08, 0x00, 6, 4, 0, 1, 0, 0, 0, 0, 1, 1, 10, 16, 0, 11,
+			 0, 0, 0, 0, 0, 0, 10, 16, 0, 12};
+	struct flow_key k;
+	struct flow_layout l;
+	struct dpa_arp a;
+	uint8_t buf[64] __attribute__((aligned(8)));
+	struct dpa_buf b = {.data = buf, .cap = sizeof(buf)};
+	char txt[256];
+
+	assert_int_equal(flow_parse(f, sizeof(f), &k, &l), FLOW_OK);
+	memset(&a, 0, sizeof(a));
+	a.h.u16 = 2;
+	memcpy(a.sha, (uint8_t[6]){0, 0, 0, 0, 1, 2}, 6);
+	memcpy(a.tha, (uint8_t[6]){0, 0, 0, 0, 1, 1}, 6);
+	memcpy(&a.spa, (uint8_t[4]){10, 16, 0, 12}, 4);
+	memcpy(&a.tpa, (uint8_t[4]){10, 16, 0, 11}, 4);
+	assert_int_equal(dpa_put_arp(&b, &a), 0);
+	assert_int_equal(b.len, 32);
+	assert_true(dpa_valid(buf, b.len));
+	assert_true(dpa_format(buf, b.len, txt, sizeof(txt)) > 0);
+	assert_string_equal(txt, "set(arp.op=2,arp.sha=00:00:00:00:01:02,arp.spa=10.16.0.12,"
+				 "arp.tha=00:00:00:00:01:01,arp.tpa=10.16.0.11)");
+	assert_true(dpa_set_arp(f, sizeof(f), &l, &a));
+	assert_int_equal(flow_parse(f, sizeof(f), &k, &l), FLOW_OK);
+	assert_int_equal(k.arp_op, htons(2));
+	assert_memory_equal(k.arp_sha, a.sha, 6);
+	assert_memory_equal(k.arp_tha, a.tha, 6);
+	assert_int_equal(k.ip4_src, a.spa);
+	assert_int_equal(k.ip4_dst, a.tpa);
+	/* not an ARP frame: refused */
+	uint8_t ip[34] = {0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 20, 0, 0,
+			  0, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+	assert_int_equal(flow_parse(ip, sizeof(ip), &k, &l), FLOW_OK);
+	assert_false(dpa_set_arp(ip, sizeof(ip), &l, &a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_dec_ttl),
 		cmocka_unit_test(test_set_ip4_updates_l3_and_l4_sums),
 		cmocka_unit_test(test_set_eth),
+		cmocka_unit_test(test_set_arp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
