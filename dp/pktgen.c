@@ -593,6 +593,56 @@ int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flag
 	return (int)n;
 }
 
+int pktgen_nd_ns(const struct pktgen_in *in, const uint8_t target[16], uint8_t *out,
+		 size_t cap)
+{
+	const struct flow_key *k;
+	struct l2 t;
+	size_t h, n;
+	uint8_t *ip, *ns, lla[16] = {0xfe, 0x80}, snm[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+	uint8_t mac[6] = {0x33, 0x33};
+
+	if (!in_ok(in, out) || !in_l2(in, &t))
+		return -1;
+	k = in->key;
+	if (k->eth_type != ETH_P_IP && k->eth_type != ETH_P_IPV6)
+		return -1;
+	if (!target) {
+		if (k->eth_type != ETH_P_IPV6)
+			return -1;
+		target = k->ip6_dst;
+	}
+	if (!ip6_host(target) || eth_mcast(k->eth_src))
+		return -1;
+	n = l2_len(&t) + IP6_HLEN + 32;
+	if (n > cap)
+		return -1;
+	/* RFC 4291 2.7.1, RFC 2464 7 */
+	memcpy(snm + 13, target + 13, 3);
+	memcpy(mac + 2, snm + 12, 4);
+	/* RFC 4291 2.5.1, appendix A: the modified EUI-64 of the MAC */
+	lla[8] = k->eth_src[0] ^ 0x02;
+	lla[9] = k->eth_src[1];
+	lla[10] = k->eth_src[2];
+	lla[11] = 0xff;
+	lla[12] = 0xfe;
+	memcpy(lla + 13, k->eth_src + 3, 3);
+	h = put_eth(out, mac, k->eth_src, &t, ETH_P_IPV6);
+	ip = out + h;
+	put_ip6(ip, 0, 32, P_ICMPV6, 255, lla, snm);
+	ns = ip + IP6_HLEN;
+	ns[0] = ND_NS;
+	ns[1] = 0;
+	wr16(ns + 2, 0);
+	wr32(ns + 4, 0);
+	memcpy(ns + 8, target, 16);
+	ns[24] = ND_OPT_SLL;
+	ns[25] = 1;
+	memcpy(ns + 26, k->eth_src, 6);
+	wr16(ns + 2, csum(sum(ns, 32, pseudo6(ip + 8, ip + 24, P_ICMPV6, 32))));
+	return (int)n;
+}
+
 /* ---- TCP ---- */
 
 int pktgen_tcp_reset(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, size_t cap)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* New packets made from a received one, for the logical actions that replace the packet being
  * processed by another: OVN's arp { }, icmp4 { } / icmp4_error { }, icmp6 { } / icmp6_error { },
- * nd_na { } / nd_na_router { }, tcp_reset { } / reject { }, and the ARP responder and router
+ * nd_ns { }, nd_na { } / nd_na_router { }, tcp_reset { } / reject { }, and the ARP responder and router
  * ping flows. Pure C over byte buffers (no DPDK), unit-tested and fuzzed on its own.
  *
  * Every builder reads the received frame through a struct pktgen_in (its bytes and what
@@ -150,6 +150,17 @@ enum pktgen_na_flags {
  * fragment. */
 int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flags,
 		 uint8_t *out, size_t cap);
+
+/* OVN's nd_ns { }: the neighbour solicitation that replaces an IP packet (IPv4 or IPv6) to
+ * resolve target, in the router the IPv6 next hop its flow puts in nd.target (xxreg0); NULL is
+ * the packet's ip6.dst. eth.src unchanged, eth.dst 33:33:ff and the target's last 3 bytes,
+ * ip6.src the EUI-64 link-local address of eth.src (what OVN's pinctrl sends; ovn-sb.xml says
+ * "copied from ip6.src"), ip6.dst the target's solicited-node multicast address
+ * (ff02::1:ffXX:XXXX), hop limit 255, a source link-layer address option with eth.src, the
+ * VLAN tag kept. -1 if the input is not IP, target is NULL on IPv4, the target is multicast,
+ * unspecified or ::1, or eth.src is multicast. */
+int pktgen_nd_ns(const struct pktgen_in *in, const uint8_t target[16], uint8_t *out,
+		 size_t cap);
 
 /* ---- TCP ---- */
 

@@ -277,6 +277,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RUN(pktgen_icmp4_error(&in, &e4, out, cap));
 	RUN(pktgen_icmp6_error(&in, &e6, out, cap));
 	RUN(pktgen_nd_na(&in, e4.eth_src, prm[8], out, cap));
+	RUN(pktgen_nd_ns(&in, prm[2] & 16 ? e6.ip6_src : NULL, out, cap));
 	RUN(pktgen_tcp_reset(&in, prm[4], out, cap));
 
 	/* the same frame cut short under the same key and layout: refused or still in bounds */

@@ -1107,6 +1107,88 @@ static void test_nd_na(void **state)
 	}
 }
 
+static void check_ns(const uint8_t *o, int n, size_t l2, const uint8_t target[16])
+{
+	static const uint8_t lla_b[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+					  0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x02, 0x02};
+	uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+	struct flow_key k;
+	struct flow_layout l;
+	memcpy(snm + 13, target + 13, 3);
+	parse_out(o, n, &k, &l);
+	assert_int_equal((size_t)n, l2 + 40 + 32);
+	assert_memory_equal(k.eth_dst, "\x33\x33\xff", 3);
+	assert_memory_equal(k.eth_dst + 3, target + 13, 3);
+	assert_memory_equal(k.eth_src, MAC_B, 6);
+	check_ip6_hdr(o + l2, (size_t)n - l2, 0, 58, 255, lla_b, snm);
+	assert_int_equal(ntohs(k.tp_src), 135);
+	assert_int_equal(ntohs(k.tp_dst), 0);
+	assert_int_equal(rd32(o + l.l4_ofs + 4), 0);
+	assert_memory_equal(k.nd_target, target, 16);
+	assert_memory_equal(k.arp_sha, MAC_B, 6); /* the source link-layer address option */
+	assert_memory_equal(o + l.l4_ofs + 24, "\x01\x01", 2);
+	check_l4_sum6(o + l2, 58);
+}
+
+static void test_nd_ns(void **state)
+{
+	static const uint8_t next_hop[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0,
+					     0, 0, 0, 0, 0, 0xab, 0xcd, 0xef};
+	struct frame f;
+	struct parsed p, q;
+	uint8_t o[256], o2[256];
+	int n, n2;
+	(void)state;
+
+	/* nd_ns { } on a routed IPv6 packet: the target is its destination, or the next hop */
+	eth(&f, ZERO6, MAC_B, 0, 0x86dd);
+	ip6(&f, 17, 8, 63, IP6_A, IP6_B);
+	fill(&f, 8, 0);
+	n = pktgen_nd_ns(parse(&p, &f), NULL, o, sizeof(o));
+	check_ns(o, n, 14, IP6_B);
+	n = pktgen_nd_ns(&p.in, next_hop, o, sizeof(o));
+	check_ns(o, n, 14, next_hop);
+	assert_int_equal(pktgen_nd_ns(&p.in, next_hop, o, (size_t)n), n);
+	assert_int_equal(pktgen_nd_ns(&p.in, next_hop, o, (size_t)n - 1), -1);
+	/* the solicitation is one the NA builder answers */
+	{
+		struct frame g = {.n = (size_t)n, .l3 = 14};
+		memcpy(g.b, o, (size_t)n);
+		n2 = pktgen_nd_na(parse(&q, &g), MAC_R, PKTGEN_NA_ROUTER, o2, sizeof(o2));
+		assert_int_equal(n2, 86);
+		assert_memory_equal(o2, MAC_B, 6);
+		assert_memory_equal(o2 + 14 + 8, next_hop, 16); /* from the target */
+		assert_memory_equal(o2 + 14 + 24, o + 14 + 8, 16); /* to the link-local source */
+		assert_int_equal(o2[54 + 4], 0xc0);
+	}
+	/* on an IPv4 packet (an IPv4 route with an IPv6 next hop), with the VLAN tag */
+	eth(&f, ZERO6, MAC_B, 0x0fff, 0x0800);
+	ip4(&f, 17, 8, 0, IP_A, IP_B, 0);
+	fill(&f, 8, 0);
+	n = pktgen_nd_ns(parse(&p, &f), next_hop, o, sizeof(o));
+	check_ns(o, n, 18, next_hop);
+	assert_int_equal(rd16(o + 14), 0x0fff);
+	/* refused: no target on IPv4, a multicast, unspecified or loopback target, a multicast
+	 * eth.src, ARP */
+	assert_int_equal(pktgen_nd_ns(&p.in, NULL, o, sizeof(o)), -1);
+	assert_int_equal(pktgen_nd_ns(&p.in, IP6_ALLNODES, o, sizeof(o)), -1);
+	assert_int_equal(pktgen_nd_ns(&p.in, IP6_UNSPEC, o, sizeof(o)), -1);
+	{
+		static const uint8_t lo[16] = {[15] = 1};
+		assert_int_equal(pktgen_nd_ns(&p.in, lo, o, sizeof(o)), -1);
+	}
+	eth(&f, ZERO6, MAC_B, 0, 0x86dd);
+	ip6(&f, 17, 8, 63, IP6_A, IP6_SNM_B);
+	fill(&f, 8, 0);
+	assert_int_equal(pktgen_nd_ns(parse(&p, &f), NULL, o, sizeof(o)), -1);
+	eth(&f, ZERO6, MAC_BC, 0, 0x86dd);
+	ip6(&f, 17, 8, 63, IP6_A, IP6_B);
+	fill(&f, 8, 0);
+	assert_int_equal(pktgen_nd_ns(parse(&p, &f), NULL, o, sizeof(o)), -1);
+	arp_frame(&f, 0, 1, MAC_BC);
+	assert_int_equal(pktgen_nd_ns(parse(&p, &f), next_hop, o, sizeof(o)), -1);
+}
+
 /* ---- TCP reset ---- */
 
 /* a segment with seq, ack, flags, opt_words of options (NOPs) and dlen bytes of data */
@@ -1268,6 +1350,7 @@ int main(void)
 		cmocka_unit_test(test_icmp6_error),
 		cmocka_unit_test(test_icmp6_error_refused),
 		cmocka_unit_test(test_nd_na),
+		cmocka_unit_test(test_nd_ns),
 		cmocka_unit_test(test_tcp_reset),
 		cmocka_unit_test(test_max_frame),
 	};
