@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define PL_MAX_DEPTH 64     /* nested next/output/clone */
+#define PL_MAX_DEPTH 64     /* nested pipelines, clones, non-final nexts */
 #define PL_MAX_STAGES 4096  /* stage visits in one run */
 
 struct pls {                /* a branch's packet state */
@@ -252,13 +252,8 @@ static bool commit(struct plx *x, struct pls *s)
 static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx);
 static int exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
 		      uint32_t n, bool egress, unsigned stage);
-
-static int enter(struct plx *x)
-{
-	if (++x->depth > PL_MAX_DEPTH || ++x->stages > PL_MAX_STAGES)
-		return fail(x, BRINT_DROP_PIPELINE_LOOP);
-	return GO;
-}
+static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		     const struct lflow_insn *in, bool egress, unsigned stage);
 
 /* the egress `output': the packet leaves on outport */
 static int deliver(struct plx *x, struct pls *s)
@@ -347,35 +342,64 @@ static bool port_sec_stage(const char *name)
 	return name && strstr(name, "port_sec") != NULL;
 }
 
+static bool next_target(const struct pls *s, const struct lflow_prog *p,
+			const struct lflow_insn *in, bool *egress, unsigned *stage);
+
+/* Run stage idx of a pipeline: its first matching flow's program. A `next' that ends the
+ * program (the common case) continues here, not deeper: only output, clone and actions after
+ * a `next' nest. */
 static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 {
-	const struct pl_pipeline *pp = &s->dp->pipe[egress];
-	int rc;
+	int rc = GO;
 
-	if (enter(x) == STOP)
-		return STOP;
-	x->c->stages++;
-	if (idx >= pp->n_stages || pp->stages[idx].name == NULL) {
-		rc = fail(x, BRINT_DROP_LFLOW_DROP);
+	if (++x->depth > PL_MAX_DEPTH) {
+		rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
 		goto out;
 	}
-	const struct pl_stage *st = &pp->stages[idx];
-	const struct pl_flow *hit = NULL;
-	for (uint32_t i = 0; i < st->flows.n && hit == NULL; i++) {
-		const struct pl_flow *f = &x->g->flows[st->flows.first + i];
-		for (uint32_t r = 0; r < f->rules.n; r++) {
-			if (rule_match(x, s, &x->g->rules[f->rules.first + r])) {
-				hit = f;
-				break;
+	for (;;) {
+		const struct pl_pipeline *pp = &s->dp->pipe[egress];
+		if (++x->stages > PL_MAX_STAGES) {
+			rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+			goto out;
+		}
+		x->c->stages++;
+		if (idx >= pp->n_stages || pp->stages[idx].name == NULL) {
+			rc = fail(x, BRINT_DROP_LFLOW_DROP);
+			goto out;
+		}
+		const struct pl_stage *st = &pp->stages[idx];
+		const struct pl_flow *hit = NULL;
+		for (uint32_t i = 0; i < st->flows.n && hit == NULL; i++) {
+			const struct pl_flow *f = &x->g->flows[st->flows.first + i];
+			for (uint32_t r = 0; r < f->rules.n; r++) {
+				if (rule_match(x, s, &x->g->rules[f->rules.first + r])) {
+					hit = f;
+					break;
+				}
 			}
 		}
+		if (hit == NULL || hit->prog == NULL || hit->prog->n_top == 0 ||
+		    hit->prog->top + hit->prog->n_top > hit->prog->n_insns) {
+			rc = fail(x, port_sec_stage(st->name) ? BRINT_DROP_PORT_SECURITY
+							      : BRINT_DROP_LFLOW_DROP);
+			goto out;
+		}
+		const struct lflow_prog *p = hit->prog;
+		const struct lflow_insn *last = &p->insns[p->top + p->n_top - 1];
+		if (last->op != LFLOW_OP_NEXT) {
+			rc = exec_block(x, s, p, p->top, p->n_top, egress, idx);
+			goto out;
+		}
+		for (uint32_t i = 0; i + 1 < p->n_top; i++)
+			if (exec_insn(x, s, p, &p->insns[p->top + i], egress, idx) == STOP) {
+				rc = STOP;
+				goto out;
+			}
+		if (!next_target(s, p, last, &egress, &idx)) {
+			rc = fail(x, BRINT_DROP_LFLOW_DROP);
+			goto out;
+		}
 	}
-	if (hit == NULL || hit->prog == NULL || hit->prog->n_top == 0) {
-		rc = fail(x, port_sec_stage(st->name) ? BRINT_DROP_PORT_SECURITY
-						      : BRINT_DROP_LFLOW_DROP);
-		goto out;
-	}
-	rc = exec_block(x, s, hit->prog, hit->prog->top, hit->prog->n_top, egress, idx);
 out:
 	x->depth--;
 	return rc;
@@ -467,10 +491,11 @@ static int64_t port_key_by_name(struct plx *x, const struct pls *s, const char *
 	return m ? m->key : 0;
 }
 
-static int do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
-		   const struct lflow_insn *in, bool egress, unsigned stage)
+/* where a `next' goes: the stage it names, else the following one or its table number */
+static bool next_target(const struct pls *s, const struct lflow_prog *p,
+			const struct lflow_insn *in, bool *egress, unsigned *stage)
 {
-	bool eg = egress;
+	bool eg = *egress;
 	int idx;
 	if (in->flags & LFLOW_NEXT_F_OTHER_PIPELINE)
 		eg = in->u.next.pipeline == LFLOW_P_EGRESS;
@@ -478,12 +503,22 @@ static int do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
 	if (name)
 		idx = pl_stage_index(&s->dp->pipe[eg], name);
 	else if (in->flags & LFLOW_NEXT_F_FOLLOWING)
-		idx = (int)stage + 1;
+		idx = (int)*stage + 1;
 	else
 		idx = in->u.next.table;
 	if (idx < 0)
+		return false;
+	*egress = eg;
+	*stage = (unsigned)idx;
+	return true;
+}
+
+static int do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		   const struct lflow_insn *in, bool egress, unsigned stage)
+{
+	if (!next_target(s, p, in, &egress, &stage))
 		return fail(x, BRINT_DROP_LFLOW_DROP);
-	return run_stage(x, s, eg, (unsigned)idx);
+	return run_stage(x, s, egress, stage);
 }
 
 static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,

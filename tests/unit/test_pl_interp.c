@@ -362,6 +362,74 @@ static void test_loopback(void **state)
 	pl_gen_free(g);
 }
 
+/* a long chain of stages ending in `next' does not nest: 200 stages pass, a loop is cut */
+static const char *chain_stage(const void *aux, enum lflow_pipeline p, int table)
+{
+	static char names[200][8];
+	(void)aux;
+	if (p == LFLOW_P_EGRESS)
+		return table == 0 ? "out" : NULL;
+	if (table < 0 || table >= 200)
+		return NULL;
+	snprintf(names[table], sizeof(names[table]), "s%d", table);
+	return names[table];
+}
+
+static struct pl_gen *chain(bool loop)
+{
+	struct plb *b = plb_new(1);
+	struct plb_resolve r = {port_key, resident, NULL};
+	struct lf_match m;
+	char *err = NULL;
+	size_t pos;
+	plb_dp(b, 5, "ls", PL_DP_SWITCH);
+	for (int t = 0; t < 200; t++) {
+		struct lflow_act_params pp = {.pipeline = LFLOW_P_INGRESS, .cur_table = t,
+					      .stage_name = chain_stage};
+		const char *act = t < 199 ? "reg1 = reg1; next;"
+				 : loop ? "next(0);" : "outport = \"pod2\"; output;";
+		struct lflow_prog *p = lflow_act_parse(act, &pp, &err, &pos);
+		assert_non_null(p);
+		plb_stage(b, false, (unsigned)t, chain_stage(NULL, LFLOW_P_INGRESS, t));
+		plb_flow(b, 0, p);
+		assert_int_equal(lf_match_compile("1", NULL, NULL, &m, &err, &pos), 0);
+		plb_match(b, &m, &r);
+		lf_match_free(&m);
+		lflow_prog_free(p);
+	}
+	struct lflow_act_params pe = {.pipeline = LFLOW_P_EGRESS, .stage_name = chain_stage};
+	struct lflow_prog *p = lflow_act_parse("output;", &pe, &err, &pos);
+	plb_stage(b, true, 0, "out");
+	plb_flow(b, 0, p);
+	assert_int_equal(lf_match_compile("1", NULL, NULL, &m, &err, &pos), 0);
+	plb_match(b, &m, &r);
+	lf_match_free(&m);
+	lflow_prog_free(p);
+	plb_port(b, "pod1", 5, 1, PL_PT_VIF, 10);
+	plb_port(b, "pod2", 5, 2, PL_PT_VIF, 11);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+	return g;
+}
+
+static void test_long_chain(void **state)
+{
+	(void)state;
+	struct pl_counters c;
+	struct out o;
+	struct dp_key k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	struct pl_gen *g = chain(false);
+	memset(&c, 0, sizeof(c));
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "output:11");
+	assert_int_equal(c.stages, 201);
+	pl_gen_free(g);
+	g = chain(true);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PIPELINE_LOOP));
+	pl_gen_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_arp_responder),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_long_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

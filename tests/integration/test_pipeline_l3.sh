@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Across the router: kube-ovn's default VPC on a real northd, a pod on ovn-default and one on
+# join as kernel network namespaces on brint tap ports. Each resolves its gateway (the router
+# port's address, answered by OVN's ARP-responder flow on the switch) and pings the other
+# through switch ingress/egress, the patch port, the router pipeline and the other switch, in
+# one slow-path pass: the echo arrives with its TTL decremented and the router's MAC as source.
+. "$(dirname "$0")/lib.sh"
+setup
+start_ovn
+kube_ovn_default_vpc
+declare -A SW=([pod1]=ovn-default [node1]=join)
+declare -A MAC=([pod1]=00:00:00:00:01:01 [node1]=00:00:00:00:64:02)
+declare -A IP=([pod1]=10.16.0.11 [node1]=100.64.0.2)
+declare -A GW=([pod1]=10.16.0.1 [node1]=100.64.0.1)
+for p in pod1 node1; do
+	nbctl lsp-add "${SW[$p]}" "$p" -- lsp-set-addresses "$p" "${MAC[$p]} ${IP[$p]}" \
+		-- lsp-set-port-security "$p" "${MAC[$p]} ${IP[$p]}" || fail "lsp-add $p"
+done
+
+declare -A IF NS
+ports=""
+n=0
+for p in pod1 node1; do
+	n=$((n + 1))
+	IF[$p]=bt$$$n
+	NS[$p]=brint-t$$-$p
+	ports="$ports${ports:+,}{\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\"}"
+	ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
+	NETNS+=("${NS[$p]}")
+	ip -n "${NS[$p]}" link set lo up
+done
+brintd_config "$T/brint.json" "[$ports]" '[]' \
+	"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
+   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
+start_brintd "$T/brint.json"
+for p in pod1 node1; do
+	WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
+done
+WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
+	fail "ovn-nbctl --wait=hv sync did not return"
+
+for p in pod1 node1; do
+	ip link set "${IF[$p]}" netns "${NS[$p]}" || fail "cannot move ${IF[$p]}"
+	ip -n "${NS[$p]}" link set "${IF[$p]}" address "${MAC[$p]}" || fail "set address $p"
+	ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
+	ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
+	ip -n "${NS[$p]}" route add default via "${GW[$p]}" || fail "default route $p"
+done
+
+ctl pmd stats --clear >/dev/null
+ip netns exec "${NS[pod1]}" ping -c 3 -W 2 "${IP[node1]}" >"$T/ping.out" 2>&1 ||
+	fail "ping pod1 -> node1 across ovn-cluster failed: $(tail -n 3 "$T/ping.out"); engine: $(ctl engine stats); flows: $(ctl flows dump)"
+grep -q "ttl=63" "$T/ping.out" || fail "replies not decremented once by the router: $(cat "$T/ping.out")"
+for p in pod1 node1; do
+	neigh=$(ip -n "${NS[$p]}" neigh show "${GW[$p]}")
+	[[ $neigh == *"lladdr 00:00:00:a1:00:0"* ]] || fail "$p resolved its gateway to '$neigh'"
+done
+pass "ping pod1 (ovn-default) -> node1 (join) across the router: 3/3, ttl=63, gateways resolved"
+
+ctl --json flows dump >"$T/flows.json" || fail "flows dump"
+python3 - "$T/flows.json" <<'PY' || fail "flows dump: $(ctl flows dump)"
+import json, sys
+f = [x for pmd in json.load(open(sys.argv[1])) for x in pmd['flows']]
+routed = [x for x in f if 'dec_ttl' in x['actions'] and 'set(eth.src=00:00:00:a1:00:0' in x['actions']]
+assert len(routed) >= 2, f
+assert all('output:' in x['actions'] for x in routed), routed
+PY
+[ "$(ctl --json engine stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["patch_crossings"])')" -ge 2 ] ||
+	fail "engine stats: $(ctl engine stats)"
+pass "the megaflows rewrite both MACs, decrement the TTL and output: $(python3 -c "
+import json; f=[x for p in json.load(open('$T/flows.json')) for x in p['flows']]
+print(next(x['actions'] for x in f if 'dec_ttl' in x['actions']))")"
+log "engine stats: $(ctl engine stats | tr '\n' ' ')"
