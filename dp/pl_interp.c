@@ -500,9 +500,15 @@ static bool next_target(const struct pls *s, const struct lflow_prog *p,
 	if (in->flags & LFLOW_NEXT_F_OTHER_PIPELINE)
 		eg = in->u.next.pipeline == LFLOW_P_EGRESS;
 	const char *name = lflow_prog_str(p, in->u.next.stage);
-	if (name)
-		idx = pl_stage_index(&s->dp->pipe[eg], name);
-	else if (in->flags & LFLOW_NEXT_F_FOLLOWING)
+	const struct pl_pipeline *pp = &s->dp->pipe[eg];
+	if (name) {
+		/* the table number the compiler gave is ltopo's, as the stage array's index:
+		 * check the name there first, search only if it differs */
+		idx = in->u.next.table;
+		if ((unsigned)idx >= pp->n_stages || pp->stages[idx].name == NULL ||
+		    strcmp(pp->stages[idx].name, name) != 0)
+			idx = pl_stage_index(pp, name);
+	} else if (in->flags & LFLOW_NEXT_F_FOLLOWING)
 		idx = (int)*stage + 1;
 	else
 		idx = in->u.next.table;

@@ -71,3 +71,4 @@ pass "the megaflows rewrite both MACs, decrement the TTL and output: $(python3 -
 import json; f=[x for p in json.load(open('$T/flows.json')) for x in p['flows']]
 print(next(x['actions'] for x in f if 'dec_ttl' in x['actions']))")"
 log "engine stats: $(ctl engine stats | tr '\n' ' ')"
+log "slow path: $(ctl --json pmd stats | python3 -c "import json,sys; p=json.load(sys.stdin)[0]; print(p[\"upcalls\"], \"upcalls,\", int(p[\"upcall_cycles_avg\"]), \"cycles each; cycles/packet overall\", int(p[\"cycles_per_packet\"]))")"
