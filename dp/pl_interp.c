@@ -190,8 +190,8 @@ static bool commit(struct plx *x, struct pls *s)
 	static const enum lf_mf others[] = {
 		LF_MF_ETH_TYPE, LF_MF_VLAN_TCI, LF_MF_IP_PROTO, LF_MF_IP_DSCP, LF_MF_IP_ECN,
 		LF_MF_IP_FRAG, LF_MF_IP6_SRC, LF_MF_IP6_DST, LF_MF_IP6_LABEL, LF_MF_ND_TARGET,
-		LF_MF_L4_SRC, LF_MF_L4_DST, LF_MF_TCP_FLAGS, LF_MF_CT_STATE,
-	};
+		LF_MF_L4_SRC, LF_MF_L4_DST, LF_MF_TCP_FLAGS,
+	}; /* ct_state is metadata, not a header: never committed */
 	struct dp_key *c = &x->committed;
 	bool arp = s->pkt.f.eth_type == 0x0806;
 
@@ -274,8 +274,12 @@ static int deliver(struct plx *x, struct pls *s)
 		const struct pl_datapath *dp = pl_dp(x->g, peer->dp);
 		if (dp == NULL)
 			return fail(x, BRINT_DROP_LFLOW_DROP);
+		/* as ovn-controller crosses a patch port: conntrack state cleared, flags,
+		 * outport and every register zeroed, inport = the peer */
 		struct pls n = *s;
 		memset(n.reg, 0, sizeof(n.reg));
+		wr(&n, LF_MF_CT_STATE, 0, ~(lf_u128)0);
+		n.nk[LF_MF_CT_MARK] = n.nk[LF_MF_CT_LABEL] = 0;
 		n.reg[14] = (uint32_t)peer->key;
 		n.dp = dp;
 		x->c->patch_crossings++;

@@ -430,6 +430,104 @@ static void test_long_chain(void **state)
 	pl_gen_free(g);
 }
 
+/* switch A -> patch -> router -> patch -> switch B: registers, flags and outport are reset at
+ * each patch port (the router sees none of switch A's), the TTL and MACs are rewritten once */
+static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
+{
+	(void)aux;
+	(void)p;
+	return table == 0 ? "only" : table == 1 ? "two" : NULL;
+}
+
+static int64_t topo_key(void *aux, const char *name)
+{
+	static const char *const names[] = {"pa", "a-r", "r-a", "r-b", "b-r", "pb"};
+	static const int64_t keys[] = {1, 9, 1, 2, 9, 1};
+	(void)aux;
+	for (int i = 0; i < 6; i++)
+		if (strcmp(name, names[i]) == 0)
+			return keys[i];
+	return -1;
+}
+
+static void flow(struct plb *b, bool eg, unsigned table, int prio, const char *match,
+		 const char *act)
+{
+	struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+				      .cur_table = (int)table, .stage_name = one_stage};
+	struct plb_resolve r = {topo_key, resident, NULL};
+	struct lf_match m;
+	char *err = NULL;
+	size_t pos;
+	struct lflow_prog *p = lflow_act_parse(act, &pp, &err, &pos);
+	if (p == NULL)
+		fail_msg("%s: %s", act, err);
+	assert_int_equal(lf_match_compile(match, NULL, NULL, &m, &err, &pos), 0);
+	assert_true(plb_flow(b, prio, p) >= 0);
+	assert_int_equal(plb_match(b, &m, &r), 0);
+	lf_match_free(&m);
+	lflow_prog_free(p);
+}
+
+static void test_patch_ports(void **state)
+{
+	(void)state;
+	struct plb *b = plb_new(1);
+	plb_dp(b, 1, "A", PL_DP_SWITCH);
+	plb_stage(b, false, 0, "only");
+	flow(b, false, 0, 100, "eth.dst == 0a:00:00:00:00:aa",
+	     "reg3 = 7; flags.loopback = 1; outport = \"a-r\"; output;");
+	plb_stage(b, true, 0, "only");
+	flow(b, true, 0, 0, "1", "output;");
+	plb_dp(b, 2, "R", PL_DP_ROUTER);
+	plb_stage(b, false, 0, "only");
+	flow(b, false, 0, 100, "inport == \"r-a\" && reg3 == 0 && flags.loopback == 0 && "
+	     "reg15 == 0 && ip4.dst == 10.2.0.0/16",
+	     "ip.ttl--; eth.src = 0a:00:00:00:00:bb; eth.dst = 0a:00:00:00:00:02; next;");
+	plb_stage(b, false, 1, "two");
+	flow(b, false, 1, 0, "1", "outport = \"r-b\"; output;");
+	plb_stage(b, true, 0, "only");
+	flow(b, true, 0, 0, "1", "output;");
+	plb_dp(b, 3, "B", PL_DP_SWITCH);
+	plb_stage(b, false, 0, "only");
+	flow(b, false, 0, 100, "inport == \"b-r\" && reg3 == 0",
+	     "outport = \"pb\"; output;");
+	plb_stage(b, true, 0, "only");
+	flow(b, true, 0, 0, "1", "output;");
+	int pa = plb_port(b, "pa", 1, 1, PL_PT_VIF, 10);
+	int ar = plb_port(b, "a-r", 1, 9, PL_PT_PATCH, PL_PORT_NONE);
+	int ra = plb_port(b, "r-a", 2, 1, PL_PT_PATCH, PL_PORT_NONE);
+	int rb = plb_port(b, "r-b", 2, 2, PL_PT_PATCH, PL_PORT_NONE);
+	int br = plb_port(b, "b-r", 3, 9, PL_PT_PATCH, PL_PORT_NONE);
+	int pb = plb_port(b, "pb", 3, 1, PL_PT_VIF, 11);
+	(void)pa;
+	(void)pb;
+	plb_port_peer(b, ar, ra);
+	plb_port_peer(b, ra, ar);
+	plb_port_peer(b, rb, br);
+	plb_port_peer(b, br, rb);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+
+	struct pl_counters c;
+	struct out o;
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = icmp_key(10, MAC1, 0x0a00000000aaULL, 0x0a01000b, 0x0a02000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "set(eth.src=0a:00:00:00:00:bb),set(eth.dst=0a:00:00:00:00:02),"
+				    "dec_ttl,output:11");
+	assert_int_equal(c.patch_crossings, 2);
+	assert_int_equal(o.mask.f.ip4_dst, __builtin_bswap32(0xffff0000)); /* the /16 only */
+	assert_int_equal(o.mask.f.nw_ttl, 0xff); /* dec_ttl looked at it (0 would not pass) */
+	check_mask_sound(g, &k, &o);
+	/* another /16: the router has no route */
+	k = icmp_key(10, MAC1, 0x0a00000000aaULL, 0x0a01000b, 0x0a03000c);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_LFLOW_DROP));
+	check_mask_sound(g, &k, &o);
+	pl_gen_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_long_chain),
+		cmocka_unit_test(test_patch_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
