@@ -12,7 +12,11 @@
 #define ETH_P_8021AD 0x88a8
 #define ETH_P_IPV6 0x86dd
 
-enum { P_ICMP = 1, P_TCP = 6, P_ICMPV6 = 58 };
+enum { P_ICMP = 1, P_TCP = 6, P_ICMPV6 = 58, P_SCTP = 132 };
+enum {
+	SCTP_INIT = 1, SCTP_ABORT = 6, SCTP_SHUTDOWN_ACK = 8, SCTP_ERROR = 9, SCTP_COOKIE_ACK = 11,
+	SCTP_SHUTDOWN_COMPLETE = 14, SCTP_CAUSE_STALE_COOKIE = 3,
+};
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 enum { ND_NS = 135, ND_NA = 136, ND_REDIRECT = 137, ND_OPT_SLL = 1, ND_OPT_TLL = 2 };
 
@@ -705,5 +709,103 @@ int pktgen_tcp_reset(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, size
 	wr16(th + 16, csum(sum(th, TCP_HLEN,
 			       v6 ? pseudo6(ip + 8, ip + 24, P_TCP, TCP_HLEN)
 				  : pseudo4(ip + 12, ip + 16, P_TCP, TCP_HLEN))));
+	return (int)n;
+}
+
+/* ---- SCTP ---- */
+
+/* CRC32c (Castagnoli, reflected polynomial 0x82f63b78), RFC 4960 appendix B; bit by bit: it
+ * only ever covers the 16 bytes of an ABORT, and needs no table to set up */
+static uint32_t crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int b = 0; b < 8; b++)
+			crc = crc & 1 ? crc >> 1 ^ 0x82f63b78u : crc >> 1;
+	}
+	return ~crc;
+}
+
+int pktgen_sctp_abort(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, size_t cap)
+{
+	const struct flow_key *k;
+	struct ip_in v;
+	struct l2 t;
+	size_t h, n, off, nchunks = 0;
+	uint8_t *ip, *sh, first = 0;
+	uint32_t vtag, crc;
+	bool v6, reflect;
+
+	if (!in_ok(in, out) || !in_l2(in, &t))
+		return -1;
+	k = in->key;
+	v6 = k->eth_type == ETH_P_IPV6;
+	if (!(v6 ? in_ip6(in, &v) : in_ip4(in, &v)))
+		return -1;
+	if (k->nw_proto != P_SCTP || k->nw_frag || !v.l4 || v.l4len < 12 + 4)
+		return -1;
+	if (v6 ? !ip6_host(k->ip6_src) || ip6_mcast(k->ip6_dst)
+	       : !ip4_host(k->ip4_src) || ip4_group(k->ip4_dst))
+		return -1;
+	if (eth_mcast(k->eth_src) || eth_mcast(k->eth_dst))
+		return -1;
+	/* the chunks: each at least its 4-byte header, within the packet, padded to 4 */
+	for (off = 12; off < v.l4len; nchunks++) {
+		const uint8_t *c = v.l4 + off;
+		size_t clen;
+		if (v.l4len - off < 4)
+			return -1;
+		clen = rd16(c + 2);
+		if (clen < 4 || clen > v.l4len - off)
+			return -1;
+		if (nchunks == 0)
+			first = c[0];
+		switch (c[0]) {
+		case SCTP_ABORT:
+		case SCTP_SHUTDOWN_ACK:
+		case SCTP_SHUTDOWN_COMPLETE:
+		case SCTP_COOKIE_ACK:
+			return -1;
+		case SCTP_ERROR:
+			if (clen >= 8 && rd16(c + 4) == SCTP_CAUSE_STALE_COOKIE)
+				return -1;
+			break;
+		default:
+			break;
+		}
+		off += (clen + 3) & ~(size_t)3;
+	}
+	vtag = rd32(v.l4 + 4);
+	reflect = vtag != 0;
+	if (!reflect) {
+		/* RFC 4960 8.5.1: tag 0 only on a packet with a lone INIT */
+		if (nchunks != 1 || first != SCTP_INIT || rd16(v.l4 + 12 + 2) < 20)
+			return -1;
+		vtag = rd32(v.l4 + 12 + 4); /* the initiate tag */
+	}
+	n = l2_len(&t) + (v6 ? IP6_HLEN : IP4_HLEN) + 16;
+	if (n > cap)
+		return -1;
+	h = put_eth(out, k->eth_src, k->eth_dst, &t, v6 ? ETH_P_IPV6 : ETH_P_IP);
+	ip = out + h;
+	if (v6)
+		put_ip6(ip, 0, 16, P_SCTP, ttl, k->ip6_dst, k->ip6_src);
+	else
+		put_ip4(ip, TOS_CS6, IP4_HLEN + 16, ttl, P_SCTP, k->ip4_dst, k->ip4_src);
+	sh = ip + (v6 ? IP6_HLEN : IP4_HLEN);
+	memcpy(sh, v.l4 + 2, 2);
+	memcpy(sh + 2, v.l4, 2);
+	wr32(sh + 4, vtag);
+	wr32(sh + 8, 0);
+	sh[12] = SCTP_ABORT;
+	sh[13] = reflect ? 1 : 0; /* T */
+	wr16(sh + 14, 4);
+	crc = crc32c(sh, 16);
+	/* the CRC goes on the wire least significant byte first (RFC 4960 appendix B) */
+	sh[8] = (uint8_t)crc;
+	sh[9] = (uint8_t)(crc >> 8);
+	sh[10] = (uint8_t)(crc >> 16);
+	sh[11] = (uint8_t)(crc >> 24);
 	return (int)n;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* New packets made from a received one, for the logical actions that replace the packet being
  * processed by another: OVN's arp { }, icmp4 { } / icmp4_error { }, icmp6 { } / icmp6_error { },
- * nd_ns { }, nd_na { } / nd_na_router { }, tcp_reset { } / reject { }, and the ARP responder and router
+ * nd_ns { }, nd_na { } / nd_na_router { }, tcp_reset { } / sctp_abort { } / reject { }, and the ARP responder and router
  * ping flows. Pure C over byte buffers (no DPDK), unit-tested and fuzzed on its own.
  *
  * Every builder reads the received frame through a struct pktgen_in (its bytes and what
@@ -172,3 +172,16 @@ int pktgen_nd_ns(const struct pktgen_in *in, const uint8_t target[16], uint8_t *
  * -1 for a segment with RST (never answered), a fragment (its length is unknown), a segment
  * to a broadcast or multicast address (IP or link layer) or from one that is not one host. */
 int pktgen_tcp_reset(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, size_t cap);
+
+/* ---- SCTP ---- */
+
+/* OVN's sctp_abort { } (reject on SCTP): the ABORT answering an out-of-the-blue SCTP packet
+ * (RFC 4960 8.4) over IPv4 or IPv6: addresses and ports exchanged, one ABORT chunk without
+ * causes, CRC32c computed. To an INIT with verification tag 0 (which must be the only chunk):
+ * the INIT's initiate tag, T clear (8.4.3); otherwise the packet's tag, T set (8.4.8).
+ * ttl 0 is PKTGEN_TTL_DEFAULT (OVN's code uses 63). The input's CRC is not checked (OVN does
+ * not either). -1 for a packet with an ABORT, SHUTDOWN COMPLETE, COOKIE ACK or stale-cookie
+ * ERROR chunk (never answered), a SHUTDOWN ACK (answered with SHUTDOWN COMPLETE, not built
+ * here), tag 0 without a lone complete INIT, malformed chunks, a fragment, broadcast or
+ * multicast addresses (8.4.1). */
+int pktgen_sctp_abort(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, size_t cap);

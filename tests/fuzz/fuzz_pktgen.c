@@ -73,7 +73,7 @@ static size_t template(uint8_t *f, unsigned which, bool tagged)
 {
 	size_t n = hdr_eth(f, 0, tagged), l3 = n;
 	uint8_t *ip = f + l3;
-	switch (which % 7) {
+	switch (which % 8) {
 	case 0: /* ARP request */
 		f[n - 2] = 0x08, f[n - 1] = 0x06;
 		memcpy(ip, "\x00\x01\x08\x00\x06\x04\x00\x01\x00\x00\x00\x00\x01\x01\x0a\x10\x00\x0b"
@@ -83,13 +83,13 @@ static size_t template(uint8_t *f, unsigned which, bool tagged)
 	case 2: /* UDP/IPv4 */
 	case 3: /* TCP/IPv4 SYN */
 		f[n - 2] = 0x08, f[n - 1] = 0x00;
-		if (which % 7 == 1) {
+		if (which % 8 == 1) {
 			n += hdr_ip4(ip, 1, 24);
 			memset(f + n, 0x5a, 24);
 			f[n] = 8, f[n + 1] = 0;
 			return n + 24;
 		}
-		if (which % 7 == 2) {
+		if (which % 8 == 2) {
 			n += hdr_ip4(ip, 17, 40);
 			memset(f + n, 0x11, 40);
 			return n + 40;
@@ -111,6 +111,13 @@ static size_t template(uint8_t *f, unsigned which, bool tagged)
 		f[n] = 135;
 		memcpy(f + n + 8, ip + 24, 16);
 		f[n + 24] = 1, f[n + 25] = 1, f[n + 31] = 1;
+		return n + 32;
+	case 6: /* SCTP/IPv4 INIT, tag 0 */
+		f[n - 2] = 0x08, f[n - 1] = 0x00;
+		n += hdr_ip4(ip, 132, 32);
+		memset(f + n, 0, 32);
+		f[n + 1] = 9, f[n + 3] = 80;
+		memcpy(f + n + 12, "\x01\x00\x00\x14\x11\x22\x33\x44", 8);
 		return n + 32;
 	default: /* TCP/IPv6 with ACK and data */
 		f[n - 2] = 0x86, f[n - 1] = 0xdd;
@@ -158,6 +165,20 @@ static void fix_sums(uint8_t *f, size_t len)
 
 /* ---- checks of an output ---- */
 
+/* the CRC32c of an SCTP packet, least significant byte first at offset 8 */
+static bool sctp_crc_ok(const uint8_t *sh, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= i >= 8 && i < 12 ? 0 : sh[i];
+		for (int b = 0; b < 8; b++)
+			crc = crc & 1 ? crc >> 1 ^ 0x82f63b78u : crc >> 1;
+	}
+	crc = ~crc;
+	return n >= 12 && sh[8] == (uint8_t)crc && sh[9] == (uint8_t)(crc >> 8) &&
+	       sh[10] == (uint8_t)(crc >> 16) && sh[11] == (uint8_t)(crc >> 24);
+}
+
 static void check_out(const uint8_t *o, int n, size_t cap, size_t in_len)
 {
 	struct flow_key k;
@@ -180,11 +201,15 @@ static void check_out(const uint8_t *o, int n, size_t cap, size_t in_len)
 		if (k.nw_proto == 6 &&
 		    sum16(ip + 20, tot - 20, sum16(ip + 12, 8, 0) + 6 + (uint32_t)(tot - 20)) != 0xffff)
 			abort();
+		if (k.nw_proto == 132 && !sctp_crc_ok(ip + 20, tot - 20))
+			abort();
 	} else if (k.eth_type == 0x86dd) {
 		size_t plen = rd16(ip + 4);
 		if (l.l3_len != 40 || l.l3_ofs + 40 + plen != (size_t)n)
 			abort();
-		if (sum16(ip + 40, plen, sum16(ip + 8, 32, 0) + (uint32_t)plen + k.nw_proto) != 0xffff)
+		if (k.nw_proto == 132 ? !sctp_crc_ok(ip + 40, plen)
+				      : sum16(ip + 40, plen, sum16(ip + 8, 32, 0) + (uint32_t)plen +
+							     k.nw_proto) != 0xffff)
 			abort();
 	} else if (k.eth_type != 0x0806 || (size_t)n != l.l3_ofs + 28u) {
 		abort();
@@ -279,6 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RUN(pktgen_nd_na(&in, e4.eth_src, prm[8], out, cap));
 	RUN(pktgen_nd_ns(&in, prm[2] & 16 ? e6.ip6_src : NULL, out, cap));
 	RUN(pktgen_tcp_reset(&in, prm[4], out, cap));
+	RUN(pktgen_sctp_abort(&in, prm[4], out, cap));
 
 	/* the same frame cut short under the same key and layout: refused or still in bounds */
 	if (prm[9] && prm[9] < len) {
@@ -294,6 +320,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		RUN(pktgen_icmp6_error(&in, &e6, out, cap));
 		RUN(pktgen_nd_na(&in, e4.eth_src, prm[8], out, cap));
 		RUN(pktgen_tcp_reset(&in, prm[4], out, cap));
+		RUN(pktgen_sctp_abort(&in, prm[4], out, cap));
 	}
 	free(out);
 	free(pkt);

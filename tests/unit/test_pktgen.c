@@ -1315,6 +1315,172 @@ static void test_tcp_reset(void **state)
 	assert_int_equal(pktgen_tcp_reset(parse(&p, &f), 0, o, sizeof(o)), -1);
 }
 
+/* ---- SCTP abort ---- */
+
+/* the test's CRC32c: the non-reflected polynomial 0x1edc6f41 over bit-reversed bytes */
+static uint8_t rev8(uint8_t b)
+{
+	uint8_t r = 0;
+	for (int i = 0; i < 8; i++)
+		r = (uint8_t)(r | ((b >> i) & 1) << (7 - i));
+	return r;
+}
+
+static uint32_t rev32(uint32_t v)
+{
+	uint32_t r = 0;
+	for (int i = 0; i < 32; i++)
+		r |= ((v >> i) & 1) << (31 - i);
+	return r;
+}
+
+static uint32_t crc32c_ref(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= (uint32_t)rev8(p[i]) << 24;
+		for (int b = 0; b < 8; b++)
+			crc = crc & 0x80000000u ? crc << 1 ^ 0x1edc6f41u : crc << 1;
+	}
+	return rev32(~crc);
+}
+
+/* an SCTP packet: vtag, then chunks given as bytes */
+static void sctp_frame(struct frame *f, bool v6, uint32_t vtag, const void *chunks, size_t clen)
+{
+	eth(f, MAC_B, MAC_A, 0, v6 ? 0x86dd : 0x0800);
+	if (v6)
+		ip6(f, 132, 12 + clen, 64, IP6_A, IP6_B);
+	else
+		ip4(f, 132, 12 + clen, 0x4000, IP_A, IP_B, 0);
+	put16(f, 40000);
+	put16(f, 3868);
+	put32(f, vtag);
+	put32(f, 0); /* the input's CRC is not checked */
+	put(f, chunks, clen);
+}
+
+static void check_abort(const uint8_t *o, int n, bool v6, uint32_t vtag, uint8_t flags)
+{
+	struct flow_key k;
+	struct flow_layout l;
+	uint8_t sh[16];
+	parse_out(o, n, &k, &l);
+	assert_int_equal(n, 14 + (v6 ? 40 : 20) + 16);
+	assert_memory_equal(k.eth_dst, MAC_A, 6);
+	assert_memory_equal(k.eth_src, MAC_B, 6);
+	if (v6)
+		check_ip6_hdr(o + 14, (size_t)n - 14, 0, 132, 255, IP6_B, IP6_A);
+	else
+		check_ip4_hdr(o + 14, (size_t)n - 14, 0xc0, 255, 132, IP_B, IP_A);
+	assert_int_equal(ntohs(k.tp_src), 3868);
+	assert_int_equal(ntohs(k.tp_dst), 40000);
+	memcpy(sh, o + l.l4_ofs, 16);
+	assert_int_equal(rd32(sh + 4), vtag);
+	assert_int_equal(sh[12], 6); /* ABORT */
+	assert_int_equal(sh[13], flags);
+	assert_int_equal(rd16(sh + 14), 4);
+	/* the CRC32c, least significant byte first */
+	{
+		uint32_t crc;
+		memset(sh + 8, 0, 4);
+		crc = crc32c_ref(sh, 16);
+		assert_int_equal(o[l.l4_ofs + 8], crc & 0xff);
+		assert_int_equal(o[l.l4_ofs + 9], (crc >> 8) & 0xff);
+		assert_int_equal(o[l.l4_ofs + 10], (crc >> 16) & 0xff);
+		assert_int_equal(o[l.l4_ofs + 11], crc >> 24);
+	}
+}
+
+static void test_sctp_abort(void **state)
+{
+	/* INIT: initiate tag 0x11223344, a_rwnd, streams, initial TSN */
+	static const uint8_t init[20] = {1, 0, 0, 20, 0x11, 0x22, 0x33, 0x44, 0, 1, 0, 0,
+					 0, 10, 0, 10, 0, 0, 0, 1};
+	/* DATA (3 bytes of data, padded) then a HEARTBEAT */
+	static const uint8_t data_hb[24] = {0, 3, 0, 19, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+					    'a', 'b', 'c', 0, 4, 0, 0, 4};
+	struct frame f;
+	struct parsed p;
+	uint8_t o[256], c[32];
+	int n;
+	(void)state;
+
+	assert_int_equal(crc32c_ref((const uint8_t *)"123456789", 9), 0xe3069283);
+	for (int v6 = 0; v6 < 2; v6++) {
+		/* an INIT with tag 0: the initiate tag, T clear */
+		sctp_frame(&f, v6, 0, init, sizeof(init));
+		n = pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o));
+		check_abort(o, n, v6, 0x11223344, 0);
+		assert_int_equal(pktgen_sctp_abort(&p.in, 0, o, (size_t)n), n);
+		assert_int_equal(pktgen_sctp_abort(&p.in, 0, o, (size_t)n - 1), -1);
+		/* anything else: the packet's tag reflected, T set */
+		sctp_frame(&f, v6, 0xcafef00d, data_hb, sizeof(data_hb));
+		n = pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o));
+		check_abort(o, n, v6, 0xcafef00d, 1);
+		/* refused: an ABORT (alone or after DATA), SHUTDOWN COMPLETE, COOKIE ACK, a stale
+		 * cookie ERROR, SHUTDOWN ACK */
+		memcpy(c, data_hb, 20);
+		memcpy(c + 20, "\x06\x00\x00\x04", 4);
+		sctp_frame(&f, v6, 5, c, 24);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		static const uint8_t never[][8] = {
+			{6, 1, 0, 4}, {14, 0, 0, 4}, {11, 0, 0, 4}, {9, 0, 0, 8, 0, 3, 0, 4}, {8, 0, 0, 4},
+		};
+		for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+			sctp_frame(&f, v6, 5, never[i], never[i][3]);
+			assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+			/* while a HEARTBEAT alone is answered */
+			sctp_frame(&f, v6, 5, "\x04\x00\x00\x04", 4);
+			assert_true(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)) > 0);
+		}
+		/* an ERROR with another cause is answered */
+		sctp_frame(&f, v6, 5, "\x09\x00\x00\x08\x00\x01\x00\x04", 8);
+		check_abort(o, pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), v6, 5, 1);
+		/* tag 0 without a lone INIT; a truncated INIT */
+		sctp_frame(&f, v6, 0, data_hb, sizeof(data_hb));
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		memcpy(c, init, 20);
+		memcpy(c + 20, "\x04\x00\x00\x04", 4);
+		sctp_frame(&f, v6, 0, c, 24);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		sctp_frame(&f, v6, 0, "\x01\x00\x00\x08\x11\x22\x33\x44", 8);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		/* malformed chunks: length below 4, past the packet, a stray byte; no chunk */
+		sctp_frame(&f, v6, 5, "\x00\x00\x00\x02", 4);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		sctp_frame(&f, v6, 5, "\x00\x00\x00\x09\x00\x00\x00\x00", 8);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		sctp_frame(&f, v6, 5, "\x04\x00\x00\x04\x04", 5);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		sctp_frame(&f, v6, 5, "", 0);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		/* to a multicast address, a link-layer broadcast, from an unspecified source */
+		sctp_frame(&f, v6, 5, data_hb, sizeof(data_hb));
+		if (v6)
+			memcpy(f.b + 14 + 24, IP6_ALLNODES, 16);
+		else
+			memcpy(f.b + 30, "\xe0\x00\x00\x12", 4);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		sctp_frame(&f, v6, 5, data_hb, sizeof(data_hb));
+		memcpy(f.b, MAC_BC, 6);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+		sctp_frame(&f, v6, 5, data_hb, sizeof(data_hb));
+		memset(f.b + (v6 ? 22 : 26), 0, v6 ? 16 : 4);
+		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+	}
+	/* a fragment; not SCTP */
+	sctp_frame(&f, false, 5, data_hb, sizeof(data_hb));
+	f.b[20] = 0x20;
+	assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+	tcp_frame(&f, false, 0x02, 1, 0, 0, 0);
+	assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
+	/* the TTL given */
+	sctp_frame(&f, true, 5, data_hb, sizeof(data_hb));
+	n = pktgen_sctp_abort(parse(&p, &f), 63, o, sizeof(o));
+	assert_int_equal(o[14 + 7], 63);
+}
+
 /* PKTGEN_MAX_FRAME is enough for every builder on every frame of this file's kinds */
 static void test_max_frame(void **state)
 {
@@ -1352,6 +1518,7 @@ int main(void)
 		cmocka_unit_test(test_nd_na),
 		cmocka_unit_test(test_nd_ns),
 		cmocka_unit_test(test_tcp_reset),
+		cmocka_unit_test(test_sctp_abort),
 		cmocka_unit_test(test_max_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
