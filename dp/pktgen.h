@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* New packets made from a received one, for the logical actions that replace the packet being
  * processed by another: OVN's arp { }, icmp4 { } / icmp4_error { }, icmp6 { } / icmp6_error { },
- * nd_ns { }, nd_na { } / nd_na_router { }, tcp_reset { } / sctp_abort { } / reject { }, and the ARP responder and router
- * ping flows. Pure C over byte buffers (no DPDK), unit-tested and fuzzed on its own.
+ * nd_ns { }, nd_na { } / nd_na_router { }, tcp_reset { }, sctp_abort { } and reject { }, and
+ * the ARP responder and router ping flows. Pure C over byte buffers (no DPDK), unit-tested and
+ * fuzzed on its own.
  *
  * Every builder reads the received frame through a struct pktgen_in (its bytes and what
  * flow_parse said of them, which must have returned FLOW_OK: addresses come from the key,
@@ -16,7 +17,8 @@
  * As OVN does, the new frame carries the input's VLAN tag, if any (same TPID and TCI). IPv4
  * headers are 20 bytes, with DF set and ID 0 (RFC 6864: an atomic datagram); IPv6 headers have
  * no extension headers. Every checksum (IPv4 header, ICMP, ICMPv6 and TCP with their
- * pseudo-headers) is computed in full. Frames are not padded to 60 bytes (the NIC pads).
+ * pseudo-headers, SCTP's CRC32c) is computed in full. Frames are not padded to 60 bytes (the
+ * NIC pads).
  * Multi-byte address arguments are in network byte order, as in struct flow_key. */
 #pragma once
 
@@ -33,12 +35,13 @@ struct pktgen_in {
 	const struct flow_layout *lay;
 };
 
-/* Hop limit of a generated packet when the caller passes 0: OVN's icmp4/icmp6/tcp_reset and its
- * ND and ping-responder flows all set ip.ttl = 255. */
+/* Hop limit of a generated packet when the caller passes 0: what OVN's icmp4/icmp6 actions,
+ * its ping-responder flows and ovn-sb.xml's tcp_reset set (ND requires 255). */
 #define PKTGEN_TTL_DEFAULT 255
 
-/* Room enough for any frame these builders make from an input of len bytes (an echo reply is
- * at most as long as its request; an error adds at most 48 bytes of headers to its quote). */
+/* Room enough for any frame the builders taking a struct pktgen_in make from an input of len
+ * bytes (an echo reply is at most as long as its request; an error adds at most 48 bytes of
+ * headers to its quote). pktgen_arp() needs 46. */
 #define PKTGEN_MAX_FRAME(len) ((size_t)(len) + 64)
 
 /* ---- ARP ---- */
@@ -127,8 +130,8 @@ int pktgen_icmp4_error(const struct pktgen_in *in, const struct pktgen_icmp_err 
  * MTU (packet too big) or 0 in the 32-bit word, then the start of the input's IPv6 packet.
  * -1 (RFC 4443 2.4(e)) about an ICMPv6 error (type < 128) or a redirect, a packet sent to a
  * multicast address or as link-layer broadcast/multicast (except packet too big), from ::, ::1,
- * a multicast address or a multicast MAC; on a bad type/code/MTU or addresses. RFC 4443 has no rule on fragments: a
- * non-first fragment is quoted as it is (Linux does the same). */
+ * a multicast address or a multicast MAC; on a bad type/code/MTU or addresses. RFC 4443 has no
+ * rule on fragments: a non-first fragment is quoted as it is (Linux does the same). */
 int pktgen_icmp6_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e,
 		       uint8_t *out, size_t cap);
 
