@@ -3,7 +3,11 @@
 # measured in the same invocation (interleaved rounds: ceiling, scenario, ceiling, ...).
 #
 # usage: scripts/bench.sh [--rounds N] [--seconds S] [--scenarios LIST]
-#   scenarios: xconnect-1, xconnect-16k (comma separated; default: all)
+#   scenarios (comma separated; default: all):
+#     xconnect-1, xconnect-16k  cross-connect pod A -> pod B (no lookup)
+#     l2-1, l2-16k              pod1 -> pod2 on ovn-default through the compiled OVN pipeline
+#     l3-1, l3-16k              pod1 (ovn-default) -> pod3 (10.17.0.0/16) across ovn-cluster
+#   (-1: one flow; -16k: 16,384 flows varying the UDP source port)
 #
 # Topology (2 cores): one dpdk-testpmd generator on core 0 holds port 0 = net_pcap replaying
 # 64-byte UDP frames (infinite), port 1 = pod A (virtio_user), port 2 = pod B (virtio_user),
@@ -16,7 +20,7 @@
 
 ROUNDS=3
 SECS=5
-SCENARIOS="xconnect-1,xconnect-16k"
+SCENARIOS="xconnect-1,xconnect-16k,l2-1,l2-16k,l3-1,l3-16k"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) ROUNDS=$2; shift 2 ;;
@@ -31,6 +35,34 @@ setup
 
 python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-1.pcap" --flows 1
 python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-16k.pcap" --flows 16384
+# OVN scenarios: pod1 00:00:00:00:01:01 10.16.0.11 sends to pod2 (same switch) or, through the
+# router port 00:00:00:a1:00:01, to pod3 10.17.0.11 on a second subnet
+for n in 1 16384; do
+	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l2-$n.pcap" --flows $n \
+		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:00:01:02 \
+		--src-ip 10.16.0.11 --dst-ip 10.16.0.12
+	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l3-$n.pcap" --flows $n \
+		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
+		--src-ip 10.16.0.11 --dst-ip 10.17.0.11
+done
+OVN_UP=0
+ovn_topology() { # once per invocation: the default VPC, a second subnet, three pods
+	[ $OVN_UP = 1 ] && return 0
+	start_ovn
+	kube_ovn_default_vpc
+	nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
+		nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
+		nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
+			-- lsp-set-addresses subnet2-ovn-cluster router \
+			-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
+		fail "second subnet"
+	nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" \
+		-- lsp-set-port-security pod1 "00:00:00:00:01:01 10.16.0.11" &&
+		nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
+		nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
+		fail "pods"
+	OVN_UP=1
+}
 
 now() { date +%s.%N; }
 
@@ -60,10 +92,17 @@ measure() {
 }
 
 CPP=""
+UPC="" # brintd: average cycles of a slow-path run (the cost of a flow's first packet)
 brintd_hook() {
 	case $1 in
-	begin) ctl pmd stats --clear >/dev/null ;;
-	end) CPP=$(ctl --json pmd stats | python3 -c "import json,sys; print(f\"{json.load(sys.stdin)[0]['cycles_per_packet']:.1f}\")") ;;
+	begin)
+		# the first packets' slow-path runs happened during the warm-up: read them first
+		UPC=$(ctl --json pmd stats | python3 -c "import json,sys; p=json.load(sys.stdin)[0]; print(f\"{p['upcall_cycles_avg']:.0f}\" if p['upcalls'] else 'n/a')")
+		ctl pmd stats --clear >/dev/null
+		;;
+	end)
+		CPP=$(ctl --json pmd stats | python3 -c "import json,sys; print(f\"{json.load(sys.stdin)[0]['cycles_per_packet']:.1f}\")")
+		;;
 	esac
 }
 
@@ -98,17 +137,30 @@ run_ceiling() {
 	stop_pod gen
 }
 
+# run_brintd PCAP [OVN_DST_POD]: without a pod, pod A is cross-connected to pod B; with one,
+# pod A is the logical port pod1 and pod B the given pod, and the OVN pipeline forwards.
 run_brintd() {
-	local pcap=$1
+	local pcap=$1 dst=${2:-}
 	start_generator "$pcap"
-	brintd_config "$T/brint.json" "[
-	  {\"name\": \"pod-a\", \"type\": \"vhost-user\", \"path\": \"$T/a.sock\", \"mode\": \"client\"},
-	  {\"name\": \"pod-b\", \"type\": \"vhost-user\", \"path\": \"$T/b.sock\", \"mode\": \"client\"}]" \
-		'[{"from": "pod-a", "to": "pod-b"}]'
+	if [ -z "$dst" ]; then
+		brintd_config "$T/brint.json" "[
+		  {\"name\": \"pod-a\", \"type\": \"vhost-user\", \"path\": \"$T/a.sock\", \"mode\": \"client\"},
+		  {\"name\": \"pod-b\", \"type\": \"vhost-user\", \"path\": \"$T/b.sock\", \"mode\": \"client\"}]" \
+			'[{"from": "pod-a", "to": "pod-b"}]'
+	else
+		brintd_config "$T/brint.json" "[
+		  {\"name\": \"pod-a\", \"type\": \"vhost-user\", \"path\": \"$T/a.sock\", \"mode\": \"client\", \"iface_id\": \"pod1\"},
+		  {\"name\": \"pod-b\", \"type\": \"vhost-user\", \"path\": \"$T/b.sock\", \"mode\": \"client\", \"iface_id\": \"$dst\"}]" \
+			'[]' "\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-bench\", \"encap_ip\": \"127.0.0.2\"}"
+	fi
 	start_brintd "$T/brint.json"
 	wait_pod gen
 	WAIT=20 wait_for "[ \"\$(port_link pod-a)\" = up ]" || fail "pod-a link never came up"
 	WAIT=20 wait_for "[ \"\$(port_link pod-b)\" = up ]" || fail "pod-b link never came up"
+	if [ -n "$dst" ]; then
+		WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
+			fail "brintd did not catch up with the southbound"
+	fi
 	measure brintd_hook
 	stop_brintd
 	stop_pod gen
@@ -119,27 +171,35 @@ median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] 
 declare -A R
 log "benchmark: $ROUNDS rounds x $SECS s per run, scenarios $SCENARIOS"
 for sc in ${SCENARIOS//,/ }; do
+	dst=""
 	case $sc in
 	xconnect-1) pcap=$T/flows-1.pcap ;;
 	xconnect-16k) pcap=$T/flows-16k.pcap ;;
+	l2-1) pcap=$T/l2-1.pcap dst=pod2 ;;
+	l2-16k) pcap=$T/l2-16384.pcap dst=pod2 ;;
+	l3-1) pcap=$T/l3-1.pcap dst=pod3 ;;
+	l3-16k) pcap=$T/l3-16384.pcap dst=pod3 ;;
 	*) fail "unknown scenario $sc" ;;
 	esac
+	[ -z "$dst" ] || ovn_topology
 	for r in $(seq 1 "$ROUNDS"); do
 		run_ceiling "$pcap"
 		R[$sc.ceil.mpps]+=" $MPPS"; R[$sc.ceil.cpp]+=" $CPP"
 		log "$sc round $r: testpmd-io $MPPS Mpps ($CPP cycles/pkt)"
-		run_brintd "$pcap"
-		R[$sc.brint.mpps]+=" $MPPS"; R[$sc.brint.cpp]+=" $CPP"
-		log "$sc round $r: brintd     $MPPS Mpps ($CPP cycles/pkt)"
+		run_brintd "$pcap" "$dst"
+		R[$sc.brint.mpps]+=" $MPPS"; R[$sc.brint.cpp]+=" $CPP"; R[$sc.brint.upc]+=" $UPC"
+		log "$sc round $r: brintd     $MPPS Mpps ($CPP cycles/pkt, first packet $UPC cycles)"
 	done
 done
 
-printf '\n%-16s %-12s %10s %14s %10s\n' scenario switch Mpps cycles/pkt ratio
+printf '\n%-16s %-12s %10s %14s %10s %14s\n' scenario switch Mpps cycles/pkt ratio first-pkt
 for sc in ${SCENARIOS//,/ }; do
 	cm=$(median ${R[$sc.ceil.mpps]}); cc=$(median ${R[$sc.ceil.cpp]})
 	bm=$(median ${R[$sc.brint.mpps]}); bc=$(median ${R[$sc.brint.cpp]})
+	bu=$(median ${R[$sc.brint.upc]})
 	ratio=$(python3 -c "print(f'{$bm / $cm:.2f}' if $cm > 0 else 'n/a')")
-	printf '%-16s %-12s %10s %14s %10s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00"
-	printf '%-16s %-12s %10s %14s %10s\n' "$sc" "brintd" "$bm" "$bc" "$ratio"
+	printf '%-16s %-12s %10s %14s %10s %14s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00" "-"
+	printf '%-16s %-12s %10s %14s %10s %14s\n' "$sc" "brintd" "$bm" "$bc" "$ratio" "$bu"
 done
+echo "(first-pkt: brintd's average cycles for one slow-path run, the cost a flow's first packet adds)"
 echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; $(date -u +%Y-%m-%dT%H:%MZ))"
