@@ -114,6 +114,9 @@ static int add_psec(struct plb *b, const char *entry)
 			if (len < 0 || len > 32)
 				len = 32;
 			uint32_t m = len ? ~(uint32_t)0 << (32 - len) : 0;
+			/* a prefix with host bits set means that one address (as OVN) */
+			if (ntohl(a4.s_addr) & ~m)
+				m = ~(uint32_t)0;
 			rc = plb_psec_ip4(b, ntohl(a4.s_addr), m);
 		} else if (inet_pton(AF_INET6, tok, &a6) == 1) {
 			lf_u128 v = 0;
@@ -121,7 +124,10 @@ static int add_psec(struct plb *b, const char *entry)
 				len = 128;
 			for (int i = 0; i < 16; i++)
 				v = (v << 8) | a6.s6_addr[i];
-			rc = plb_psec_ip6(b, v, len ? ~lf_u128_ones(128 - (unsigned)len) : 0);
+			lf_u128 m = len ? ~lf_u128_ones(128 - (unsigned)len) : 0;
+			if (v & ~m)
+				m = ~(lf_u128)0;
+			rc = plb_psec_ip6(b, v, m);
 		}
 		if (rc < 0)
 			break;

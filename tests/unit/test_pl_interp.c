@@ -24,6 +24,7 @@
 #define MAC1 0x0a0000000001ULL
 #define MAC2 0x0a0000000002ULL
 #define MAC3 0x0a0000000003ULL
+#define MAC4 0x0a0000000004ULL
 
 struct stage_def {
 	const char *name;
@@ -75,6 +76,8 @@ static int64_t port_key(void *aux, const char *name)
 		return 2;
 	if (strcmp(name, "pod3") == 0)
 		return 3;
+	if (strcmp(name, "pod4") == 0)
+		return 4;
 	if (strcmp(name, "_MC_flood") == 0)
 		return 32768;
 	return -1;
@@ -126,6 +129,8 @@ static struct pl_gen *build(void)
 	plb_psec(b, MAC2);
 	plb_psec_ip4(b, 0x0a10000c, 0xffffffff);
 	int p3 = plb_port(b, "pod3", 5, 3, PL_PT_VIF, PL_PORT_NONE);
+	plb_port(b, "pod4", 5, 4, PL_PT_VIF, 12); /* port security on the MAC only */
+	plb_psec(b, MAC4);
 	plb_mcgroup(b, "_MC_flood", 5, 32768);
 	plb_mc_member(b, p1);
 	plb_mc_member(b, p2);
@@ -340,10 +345,71 @@ static void test_drops(void **state)
 	assert_int_equal(c.unsupported_op[LFLOW_OP_TCP_RESET], 1);
 
 	/* a port bound to nothing */
-	k = icmp_key(12, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	k = icmp_key(13, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
 	run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_NO_PIPELINE));
 	assert_int_equal(c.no_binding, 1);
+	pl_gen_free(g);
+}
+
+static struct dp_key ip6_key(uint32_t in, uint64_t src, uint64_t dst, lf_u128 sip, lf_u128 dip,
+			     uint8_t icmp_type)
+{
+	struct dp_key k;
+	memset(&k, 0, sizeof(k));
+	k.in_port = in;
+	mac(k.f.eth_src, src);
+	mac(k.f.eth_dst, dst);
+	k.f.eth_type = 0x86dd;
+	k.f.nw_proto = 58;
+	k.f.nw_ttl = 255;
+	for (int i = 0; i < 16; i++) {
+		k.f.ip6_src[i] = (uint8_t)(sip >> (120 - 8 * i));
+		k.f.ip6_dst[i] = (uint8_t)(dip >> (120 - 8 * i));
+	}
+	k.f.tp_src = __builtin_bswap16(icmp_type);
+	return k;
+}
+
+/* port security as ovn-controller decides it from Port_Binding.port_security */
+static void test_port_security(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	struct out o;
+	memset(&c, 0, sizeof(c));
+	lf_u128 lla1 = ((lf_u128)0xfe80 << 112) | 0x080000fffe000001ULL; /* of 0a:00:00:00:00:01 */
+	lf_u128 lla2 = ((lf_u128)0xfe80 << 112) | 0x080000fffe000002ULL;
+
+	/* pod1 lists IPv4 only: no IPv6 at all, not even from its link-local address */
+	struct dp_key k = ip6_key(10, MAC1, MAC2, lla1, lla2, 128);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	check_mask_sound(g, &k, &o);
+
+	/* pod4 lists its MAC only: any IPv4 source; pod2 takes it (broadcast destination) */
+	k = icmp_key(12, MAC4, MAC2, 0x01020304, 0xffffffff);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "output:11");
+	check_mask_sound(g, &k, &o);
+	/* but not to an address pod2 does not list */
+	k = icmp_key(12, MAC4, MAC2, 0x01020304, 0x01020305);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	/* and IPv6 from pod4 to pod2 is refused on the way out (pod2 lists no IPv6) */
+	k = ip6_key(12, MAC4, MAC2, lla1, lla2, 128);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	/* pod4's ARP must carry its MAC as sender */
+	k = arp_key(12, MAC4, 0x01020304, 0x0a100063);
+	mac(k.f.arp_sha, MAC1);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
+	k = arp_key(12, MAC4, 0x01020304, 0x0a100063);
+	run(g, &k, &c, &o);
+	assert_string_equal(o.text, "output:10,output:11"); /* flooded to pod1 and pod2 */
+	check_mask_sound(g, &k, &o);
 	pl_gen_free(g);
 }
 
@@ -535,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_arp_responder),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_port_security),
 		cmocka_unit_test(test_long_chain),
 		cmocka_unit_test(test_patch_ports),
 	};
