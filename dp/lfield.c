@@ -5,6 +5,7 @@
 #include "lfield.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct lfield_loc {
 	uint8_t ofs;    /* byte offset in struct dp_key */
@@ -55,6 +56,59 @@ bool lfield_in_key(enum lf_mf mf)
 	return (unsigned)mf < LF_MF_N && locs[mf].nbytes != 0;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* up to 8 bytes at b as an integer: network order (first byte most significant) or host */
+static uint64_t get64(const uint8_t *b, unsigned n, bool host)
+{
+	uint64_t v;
+	uint32_t w;
+	uint16_t h;
+	switch (n) { /* loads of the exact width: no call, no store-forwarding stall */
+	case 1: v = b[0]; break;
+	case 2: memcpy(&h, b, 2); v = h; break;
+	case 4: memcpy(&w, b, 4); v = w; break;
+	case 6: memcpy(&w, b, 4); memcpy(&h, b + 4, 2); v = w | (uint64_t)h << 32; break;
+	case 8: memcpy(&v, b, 8); break;
+	default: v = 0; memcpy(&v, b, n < 8 ? n : 8); break;
+	}
+	return host ? v : __builtin_bswap64(v) >> (64 - 8 * n);
+}
+
+static void put64(uint8_t *b, unsigned n, bool host, uint64_t v)
+{
+	uint32_t w;
+	uint16_t h;
+	if (!host)
+		v = __builtin_bswap64(v << (64 - 8 * n));
+	switch (n) {
+	case 1: b[0] = (uint8_t)v; break;
+	case 2: h = (uint16_t)v; memcpy(b, &h, 2); break;
+	case 4: w = (uint32_t)v; memcpy(b, &w, 4); break;
+	case 6: w = (uint32_t)v; h = (uint16_t)(v >> 32); memcpy(b, &w, 4); memcpy(b + 4, &h, 2);
+		break;
+	case 8: memcpy(b, &v, 8); break;
+	default: memcpy(b, &v, n < 8 ? n : 8); break;
+	}
+}
+
+static lf_u128 raw_get(const uint8_t *b, const struct lfield_loc *l)
+{
+	if (l->nbytes <= 8)
+		return get64(b + l->ofs, l->nbytes, l->host);
+	/* 16 bytes, network order */
+	return ((lf_u128)get64(b + l->ofs, 8, false) << 64) | get64(b + l->ofs + 8, 8, false);
+}
+
+static void raw_put(uint8_t *b, const struct lfield_loc *l, lf_u128 v)
+{
+	if (l->nbytes <= 8) {
+		put64(b + l->ofs, l->nbytes, l->host, (uint64_t)v);
+		return;
+	}
+	put64(b + l->ofs, 8, false, (uint64_t)(v >> 64));
+	put64(b + l->ofs + 8, 8, false, (uint64_t)v);
+}
+#else
 static lf_u128 raw_get(const uint8_t *b, const struct lfield_loc *l)
 {
 	lf_u128 v = 0;
@@ -73,6 +127,8 @@ static void raw_put(uint8_t *b, const struct lfield_loc *l, lf_u128 v)
 		v >>= 8;
 	}
 }
+
+#endif
 
 lf_u128 lfield_get(const struct dp_key *k, enum lf_mf mf)
 {

@@ -195,6 +195,9 @@ static bool commit(struct plx *x, struct pls *s)
 	struct dp_key *c = &x->committed;
 	bool arp = s->pkt.f.eth_type == 0x0806;
 
+	if (memcmp(&s->pkt.f, &c->f, sizeof(c->f)) == 0)
+		return true; /* nothing to rewrite (the common case) */
+
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		if (lfield_get(&s->pkt, others[i]) != lfield_get(c, others[i])) {
 			x->c->unsupported_rewrite[others[i]]++;
