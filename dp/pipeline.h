@@ -124,6 +124,10 @@ struct pl_gen {
 #define PL_MAX_LOCAL_PORTS 256
 
 void pl_gen_free(struct pl_gen *g);
+/* The two generations make every packet do the same (same tables, ports, groups; the id
+ * aside): publishing b over a would only flush the caches for nothing. False negatives are
+ * possible (programs compared byte by byte), false positives not. */
+bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b);
 
 /* Lookups (linear or indexed; the slow path only). */
 const struct pl_datapath *pl_dp(const struct pl_gen *g, int64_t key);

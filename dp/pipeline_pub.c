@@ -17,9 +17,17 @@ const struct pl_gen *pl_current(void)
 	return __atomic_load_n(&current, __ATOMIC_ACQUIRE);
 }
 
+static uint64_t unchanged;
+
 void pl_publish(struct pl_gen *g)
 {
 	struct pl_gen *old = current;
+	if (old && g && pl_gen_equal(old, g)) {
+		/* nothing a packet sees changed: keep the caches */
+		pl_gen_free(g);
+		unchanged++;
+		return;
+	}
 	__atomic_store_n(&current, g, __ATOMIC_RELEASE);
 	dp_tables_changed();
 	if (brint_rcu)
@@ -58,8 +66,9 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 		if (c.unsupported_rewrite[i])
 			json_object_set_new(rw, lf_mf_name((enum lf_mf)i),
 					    json_integer((json_int_t)c.unsupported_rewrite[i]));
-	o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
-		      "generations_published", (json_int_t)published, "pipeline", g != NULL,
+	o = json_pack("{s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+		      "generations_published", (json_int_t)published, "generations_unchanged",
+		      (json_int_t)unchanged, "pipeline", g != NULL,
 		      "generation", (json_int_t)(g ? g->id : 0), "runs", (json_int_t)c.runs,
 		      "no_binding", (json_int_t)c.no_binding, "stages", (json_int_t)c.stages,
 		      "outputs", (json_int_t)c.outputs, "patch_crossings",

@@ -164,8 +164,12 @@ int plb_term(struct plb *b, enum lf_mf mf, lf_u128 value, lf_u128 mask, bool neg
 		g->rules[b->cur_rule].terms.n++;
 	else
 		return b->failed = true, -1; /* a dimension's terms go into an alternative */
-	g->terms[g->n_terms++] = (struct pl_term){
-		.value = value & mask, .mask = mask, .mf = (uint16_t)mf, .neg = neg};
+	struct pl_term *t = &g->terms[g->n_terms++];
+	memset(t, 0, sizeof(*t)); /* padding too: generations are compared byte by byte */
+	t->value = value & mask;
+	t->mask = mask;
+	t->mf = (uint16_t)mf;
+	t->neg = neg;
 	return 0;
 }
 
@@ -488,4 +492,75 @@ int plb_match(struct plb *b, const struct lf_match *m, const struct plb_resolve 
 			plb_rule_cancel(b);
 	}
 	return b->failed ? -1 : 0;
+}
+
+static bool prog_equal(const struct lflow_prog *a, const struct lflow_prog *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return a->top == b->top && a->n_top == b->n_top && a->n_insns == b->n_insns &&
+	       a->n_args == b->n_args && a->strs_len == b->strs_len &&
+	       memcmp(a->insns, b->insns, a->n_insns * sizeof(*a->insns)) == 0 &&
+	       memcmp(a->args, b->args, a->n_args * sizeof(*a->args)) == 0 &&
+	       memcmp(a->strs, b->strs, a->strs_len) == 0;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+#define SAME_ARRAY(a, b, field, n) \
+	((n) == 0 || memcmp((a)->field, (b)->field, (size_t)(n) * sizeof(*(a)->field)) == 0)
+
+bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b)
+{
+	if (a->n_dps != b->n_dps || a->n_ports != b->n_ports || a->n_mcgroups != b->n_mcgroups ||
+	    a->n_flows != b->n_flows || a->n_rules != b->n_rules || a->n_terms != b->n_terms ||
+	    a->n_dims != b->n_dims || a->n_alts != b->n_alts ||
+	    a->n_mc_members != b->n_mc_members || a->n_psecs != b->n_psecs ||
+	    a->n_psec_ip4 != b->n_psec_ip4 || a->n_psec_ip6 != b->n_psec_ip6)
+		return false;
+	if (!SAME_ARRAY(a, b, rules, a->n_rules) || !SAME_ARRAY(a, b, terms, a->n_terms) ||
+	    !SAME_ARRAY(a, b, dims, a->n_dims) || !SAME_ARRAY(a, b, alts, a->n_alts) ||
+	    !SAME_ARRAY(a, b, mc_members, a->n_mc_members) ||
+	    !SAME_ARRAY(a, b, psecs, a->n_psecs) || !SAME_ARRAY(a, b, psec_ip4, a->n_psec_ip4) ||
+	    !SAME_ARRAY(a, b, psec_ip6, a->n_psec_ip6))
+		return false;
+	for (unsigned i = 0; i < a->n_flows; i++) {
+		const struct pl_flow *x = &a->flows[i], *y = &b->flows[i];
+		if (x->priority != y->priority || x->rules.first != y->rules.first ||
+		    x->rules.n != y->rules.n || !prog_equal(x->prog, y->prog))
+			return false;
+	}
+	for (unsigned i = 0; i < a->n_dps; i++) {
+		const struct pl_datapath *x = &a->dps[i], *y = &b->dps[i];
+		if (x->key != y->key || x->kind != y->kind || !str_equal(x->name, y->name))
+			return false;
+		for (int p = 0; p < 2; p++) {
+			if (x->pipe[p].n_stages != y->pipe[p].n_stages)
+				return false;
+			for (unsigned s = 0; s < x->pipe[p].n_stages; s++) {
+				const struct pl_stage *u = &x->pipe[p].stages[s];
+				const struct pl_stage *v = &y->pipe[p].stages[s];
+				if (!str_equal(u->name, v->name) || u->flows.first != v->flows.first ||
+				    u->flows.n != v->flows.n)
+					return false;
+			}
+		}
+	}
+	for (unsigned i = 0; i < a->n_ports; i++) {
+		const struct pl_port *x = &a->ports[i], *y = &b->ports[i];
+		if (x->dp != y->dp || x->key != y->key || x->type != y->type ||
+		    x->local != y->local || x->peer != y->peer || x->psec.first != y->psec.first ||
+		    x->psec.n != y->psec.n || !str_equal(x->name, y->name))
+			return false;
+	}
+	for (unsigned i = 0; i < a->n_mcgroups; i++) {
+		const struct pl_mcgroup *x = &a->mcgroups[i], *y = &b->mcgroups[i];
+		if (x->dp != y->dp || x->key != y->key || x->members.first != y->members.first ||
+		    x->members.n != y->members.n || !str_equal(x->name, y->name))
+			return false;
+	}
+	return true;
 }

@@ -89,6 +89,16 @@ PY
 [ "$(estat 's["outputs"]')" -ge 2 ] || fail "engine stats: $(ctl engine stats)"
 pass "flows dump shows the megaflows' outputs and the ARP reply rewrite"
 
+# an SB change that changes nothing a packet sees (nb_cfg) keeps the generation and the caches
+pub0=$(estat 's["generations_published"]'); same0=$(estat 's["generations_unchanged"]')
+nflows() { ctl --json flows dump | python3 -c "import json,sys; print(sum(len(p['flows']) for p in json.load(sys.stdin)))"; }
+n0=$(nflows)
+timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync || fail "--wait=hv sync"
+[ "$(estat 's["generations_published"]')" = "$pub0" ] && [ "$(estat 's["generations_unchanged"]')" -gt "$same0" ] ||
+	fail "a no-op SB change republished: $(ctl engine stats)"
+[ "$(nflows)" -ge "$n0" ] || fail "a no-op SB change flushed the megaflows ($n0 -> $(nflows))"
+pass "a no-op SB change keeps the generation and the $n0 cached megaflows"
+
 # port security: pod3's spoofed MAC gets nothing through, and its drops are counted
 ps0=$(drops port_security)
 ip netns exec "${NS[pod3]}" ping -c 3 -W 1 "${IP[pod1]}" >"$T/ping31.out" 2>&1 &&

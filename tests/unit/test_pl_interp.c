@@ -594,6 +594,32 @@ static void test_patch_ports(void **state)
 	pl_gen_free(g);
 }
 
+/* a rebuild that changes nothing is recognised (publishing it would flush caches for nothing) */
+static void test_equal(void **state)
+{
+	(void)state;
+	struct pl_gen *a = build(), *b = build();
+	assert_true(pl_gen_equal(a, b));
+	assert_true(pl_gen_equal(b, a));
+	pl_gen_free(b);
+	b = build();
+	b->ports[0].local = 13; /* pod1 on another brint port */
+	assert_false(pl_gen_equal(a, b));
+	b->ports[0].local = a->ports[0].local;
+	b->psec_ip4[0].addr ^= 1;
+	assert_false(pl_gen_equal(a, b));
+	b->psec_ip4[0].addr ^= 1;
+	b->terms[3].value ^= 1;
+	assert_false(pl_gen_equal(a, b));
+	b->terms[3].value ^= 1;
+	b->flows[2].priority++;
+	assert_false(pl_gen_equal(a, b));
+	b->flows[2].priority--;
+	assert_true(pl_gen_equal(a, b));
+	pl_gen_free(a);
+	pl_gen_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_port_security),
+		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_long_chain),
 		cmocka_unit_test(test_patch_ports),
 	};
