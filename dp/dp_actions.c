@@ -3,6 +3,8 @@
  * checksum updates (RFC 1624). */
 #include "dp_actions.h"
 
+#include <brint/drop_reasons.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -117,7 +119,13 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 				     a->u16 & 0xfff, a->u16 >> 13);
 			break;
 		case DPA_POP_VLAN: w = snprintf(out + n, outlen - n, "%spop_vlan", sep); break;
-		case DPA_DROP: w = snprintf(out + n, outlen - n, "%sdrop(%u)", sep, a->u16); break;
+		case DPA_DROP:
+			if (a->u16 < BRINT_DROP__MAX)
+				w = snprintf(out + n, outlen - n, "%sdrop(%s)", sep,
+					     brint_drop_names[a->u16]);
+			else
+				w = snprintf(out + n, outlen - n, "%sdrop(%u)", sep, a->u16);
+			break;
 		case DPA_SET_ARP: {
 			const struct dpa_arp *r = (const void *)a;
 			const uint8_t *s4 = (const uint8_t *)&r->spa, *t4 = (const uint8_t *)&r->tpa;

@@ -200,7 +200,7 @@ static void run(const struct pl_gen *g, const struct dp_key *k, struct pl_counte
 static char *drop_text(enum brint_drop_reason r)
 {
 	static char s[32];
-	snprintf(s, sizeof(s), "drop(%u)", (unsigned)r);
+	snprintf(s, sizeof(s), "drop(%s)", brint_drop_names[r]);
 	return s;
 }
 
