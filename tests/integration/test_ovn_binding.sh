@@ -81,10 +81,12 @@ nbctl --wait=hv acl-add ovn-default from-lport 1002 'ip4.src == $blocked' drop |
 flows=$(lstat 's["flows"]')
 before=$(lstat 's["total_recompiled"]')
 nbctl --wait=hv add address_set blocked addresses '"10.16.0.51"' || fail "add a member"
+# --wait=hv covers the SB transaction that carried nb_cfg; northd may write the set in a later
+# one, so the member is waited for
+WAIT=10 wait_for "ctl --json lflow show ovn-default | grep -q 10.16.0.51" ||
+	fail "the new member is not in the compiled rules"
 n=$(($(lstat 's["total_recompiled"]') - before))
 [ "$n" -ge 1 ] && [ "$n" -lt 10 ] ||
 	fail "adding a set member recompiled $n of $flows flows (expected the few using the set)"
-ctl --json lflow show ovn-default | grep -q '10.16.0.51' ||
-	fail "the new member is not in the compiled rules"
 [ "$(lstat 's["skipped"]')" = 0 ] || fail "flows skipped after the set change"
 pass "an address set member added: $n flow(s) recompiled, the new member compiled in"
