@@ -120,6 +120,11 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		case DPA_SET_IP4_DST:
 			ok = dpa_set_ip4(data, dlen, lay, a->type == DPA_SET_IP4_DST, a->u32);
 			break;
+		case DPA_SET_TTL: ok = dpa_set_ttl(data, dlen, lay, (uint8_t)a->u16); break;
+		case DPA_SET_L4_SRC:
+		case DPA_SET_L4_DST:
+			ok = dpa_set_l4(data, dlen, lay, a->type == DPA_SET_L4_DST, a->u16);
+			break;
 		case DPA_SET_ARP:
 			ok = dpa_set_arp(data, dlen, lay, (const struct dpa_arp *)(const void *)a);
 			break;

@@ -44,6 +44,11 @@ int dpa_put_arp(struct dpa_buf *b, const struct dpa_arp *a)
 	return put(b, &r, sizeof(r));
 }
 
+static unsigned expected_len8(uint8_t type);
+static uint16_t rd16(const uint8_t *p);
+static void wr16(uint8_t *p, uint16_t v);
+static uint16_t csum_update16(uint16_t csum, uint16_t old, uint16_t new);
+
 static unsigned expected_len8(uint8_t type)
 {
 	if (type == DPA_SET_ARP)
@@ -139,6 +144,14 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 				     t4[3]);
 			break;
 		}
+		case DPA_SET_TTL: w = snprintf(out + n, outlen - n, "%sset(ttl=%u)", sep, a->u16); break;
+		case DPA_SET_L4_SRC:
+		case DPA_SET_L4_DST: {
+			const uint8_t *v = (const uint8_t *)&a->u16;
+			w = snprintf(out + n, outlen - n, "%sset(l4.%s=%u)", sep,
+				     a->type == DPA_SET_L4_SRC ? "src" : "dst", v[0] << 8 | v[1]);
+			break;
+		}
 		default: w = snprintf(out + n, outlen - n, "%s?%u", sep, a->type); break;
 		}
 		if (w < 0 || (size_t)w >= outlen - n)
@@ -222,5 +235,59 @@ bool dpa_set_ip4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool
 			wr16(l4 + 6, csum_update16(rd16(l4 + 6), o, n) ?: 0xffff);
 	}
 	memcpy(field, na, 4);
+	return true;
+}
+
+bool dpa_set_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay, uint8_t ttl)
+{
+	uint8_t *ip;
+	if (lay->l3_ofs == 0 || (size_t)lay->l3_ofs + 20 > len || ttl == 0)
+		return false;
+	ip = frame + lay->l3_ofs;
+	if ((ip[0] >> 4) == 4) {
+		uint16_t old = rd16(ip + 8);
+		ip[8] = ttl;
+		wr16(ip + 10, csum_update16(rd16(ip + 10), old, rd16(ip + 8)));
+		return true;
+	}
+	if ((ip[0] >> 4) == 6 && (size_t)lay->l3_ofs + 40 <= len) {
+		ip[7] = ttl;
+		return true;
+	}
+	return false;
+}
+
+bool dpa_set_l4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
+		uint16_t value)
+{
+	uint8_t *l4, nv[2];
+	unsigned proto = lay->l4_proto, csum_ofs, need;
+	uint16_t old;
+
+	if (lay->l3_ofs == 0 || lay->l4_ofs == 0)
+		return false;
+	l4 = frame + lay->l4_ofs;
+	memcpy(nv, &value, 2);
+	switch (proto) {
+	case 6: csum_ofs = 16; need = 20; break;
+	case 17: csum_ofs = 6; need = 8; break;
+	case 1: /* ICMP */
+	case 58: csum_ofs = 2; need = 4; break; /* ICMPv6: the pseudo-header does not change */
+	default: return false;
+	}
+	if ((size_t)lay->l4_ofs + need > len)
+		return false;
+	if (proto == 1 || proto == 58) {
+		/* ICMP: type and code share the first word */
+		uint8_t *b = l4 + (dst ? 1 : 0);
+		old = rd16(l4);
+		*b = nv[1];
+		wr16(l4 + 2, csum_update16(rd16(l4 + 2), old, rd16(l4)));
+		return true;
+	}
+	old = rd16(l4 + (dst ? 2 : 0));
+	memcpy(l4 + (dst ? 2 : 0), nv, 2);
+	if (proto == 6 || rd16(l4 + csum_ofs))
+		wr16(l4 + csum_ofs, csum_update16(rd16(l4 + csum_ofs), old, rd16(nv)) ?: (proto == 17 ? 0xffff : 0));
 	return true;
 }

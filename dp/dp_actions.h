@@ -24,6 +24,10 @@ enum dpa_type {
 	DPA_POP_VLAN,
 	DPA_DROP,         /* u16 drop reason (enum brint_drop_reason) */
 	DPA_SET_ARP,      /* struct dpa_arp: the whole Ethernet/IPv4 ARP body (op, sha, spa, tha, tpa) */
+	DPA_SET_TTL,      /* u16 TTL / hop limit (IPv4 checksum updated) */
+	DPA_SET_L4_SRC,   /* u16 network order: TCP/UDP source port, or ICMP/ICMPv6 type (low byte);
+			   * the L4 checksum is updated */
+	DPA_SET_L4_DST,   /* u16 network order: TCP/UDP destination port, or ICMP/ICMPv6 code */
 	DPA__MAX,
 };
 
@@ -78,6 +82,11 @@ bool dpa_set_eth(uint8_t *frame, size_t len, bool dst, const uint8_t mac[6]);
 bool dpa_dec_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay);
 bool dpa_set_ip4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
 		 uint32_t addr);
+bool dpa_set_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay, uint8_t ttl);
+/* value as in flow_key.tp_src/tp_dst (network order; ICMP type/code in the low byte).
+ * SCTP (CRC32c) is refused. */
+bool dpa_set_l4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
+		uint16_t value);
 /* Rewrite the body of an Ethernet/IPv4 ARP frame (false if the frame is not one). */
 bool dpa_set_arp(uint8_t *frame, size_t len, const struct flow_layout *lay,
 		 const struct dpa_arp *a);

@@ -47,6 +47,8 @@ struct flow_layout {
 	uint16_t l4_ofs; /* 0 if no L4 header was parsed */
 	uint16_t l3_len; /* IPv4/IPv6 header length, extension headers included */
 	uint16_t vlan_ofs; /* offset of the 802.1Q tag, 0 if untagged */
+	uint8_t l4_proto;  /* protocol of the header at l4_ofs (after IPv6 extension headers) */
+	uint8_t pad;
 };
 
 /* Why a packet could not be parsed; each is counted under "malformed". */

@@ -144,6 +144,7 @@ static enum flow_parse_err parse_ip4(const uint8_t *p, size_t len, struct flow_k
 		}
 	}
 	lay->l4_ofs = (uint16_t)(l3_ofs + ihl);
+	lay->l4_proto = k->nw_proto;
 	return parse_l4(p + ihl, tot - ihl, k->nw_proto, k);
 }
 
@@ -207,6 +208,7 @@ static enum flow_parse_err parse_ip6(const uint8_t *p, size_t len, struct flow_k
 	k->nw_proto = nh;
 	lay->l3_len = (uint16_t)off;
 	lay->l4_ofs = (uint16_t)(l3_ofs + off);
+	lay->l4_proto = nh;
 	if (nh == PROTO_ICMPV6) {
 		if (len - off < 4)
 			return FLOW_ERR_SHORT_L4;

@@ -190,7 +190,7 @@ static bool commit(struct plx *x, struct pls *s)
 	static const enum lf_mf others[] = {
 		LF_MF_ETH_TYPE, LF_MF_VLAN_TCI, LF_MF_IP_PROTO, LF_MF_IP_DSCP, LF_MF_IP_ECN,
 		LF_MF_IP_FRAG, LF_MF_IP6_SRC, LF_MF_IP6_DST, LF_MF_IP6_LABEL, LF_MF_ND_TARGET,
-		LF_MF_L4_SRC, LF_MF_L4_DST, LF_MF_TCP_FLAGS,
+		LF_MF_TCP_FLAGS,
 	}; /* ct_state is metadata, not a header: never committed */
 	struct dp_key *c = &x->committed;
 	bool arp = s->pkt.f.eth_type == 0x0806;
@@ -204,10 +204,7 @@ static bool commit(struct plx *x, struct pls *s)
 			return false;
 		}
 	}
-	if (s->pkt.f.nw_ttl > c->f.nw_ttl) {
-		x->c->unsupported_rewrite[LF_MF_IP_TTL]++;
-		return false;
-	}
+
 	for (int f = 0; f < 2; f++) {
 		enum lf_mf mf = f ? LF_MF_ETH_DST : LF_MF_ETH_SRC;
 		if (lfield_get(&s->pkt, mf) == lfield_get(c, mf))
@@ -243,8 +240,23 @@ static bool commit(struct plx *x, struct pls *s)
 			put(x, dpa_put_simple(x->acts, f ? DPA_SET_IP4_DST : DPA_SET_IP4_SRC, 0,
 					      f ? s->pkt.f.ip4_dst : s->pkt.f.ip4_src));
 		}
-		for (unsigned t = s->pkt.f.nw_ttl; t < c->f.nw_ttl; t++)
-			put(x, dpa_put_simple(x->acts, DPA_DEC_TTL, 0, 0));
+		if (s->pkt.f.nw_ttl != c->f.nw_ttl) {
+			/* a decrement keeps the packet's own TTL out of the mask; a set (ip.ttl = 255
+			 * for a router's echo reply) does not depend on it */
+			if (s->pkt.f.nw_ttl < c->f.nw_ttl && c->f.nw_ttl - s->pkt.f.nw_ttl <= 2)
+				for (unsigned t = s->pkt.f.nw_ttl; t < c->f.nw_ttl; t++)
+					put(x, dpa_put_simple(x->acts, DPA_DEC_TTL, 0, 0));
+			else
+				put(x, dpa_put_simple(x->acts, DPA_SET_TTL, s->pkt.f.nw_ttl, 0));
+		}
+		for (int f = 0; f < 2; f++) {
+			enum lf_mf mf = f ? LF_MF_L4_DST : LF_MF_L4_SRC;
+			if (lfield_get(&s->pkt, mf) == lfield_get(c, mf))
+				continue;
+			lfield_mask(x->mask, mf, ~s->wr[mf]);
+			put(x, dpa_put_simple(x->acts, f ? DPA_SET_L4_DST : DPA_SET_L4_SRC,
+					      f ? s->pkt.f.tp_dst : s->pkt.f.tp_src, 0));
+		}
 	}
 	c->f = s->pkt.f;
 	return true;

@@ -57,6 +57,16 @@ for p in pod1 node1; do
 done
 pass "ping pod1 (ovn-default) -> node1 (join) across the router: 3/3, ttl=63, gateways resolved"
 
+# the router answers pings to its own addresses (OVN's lr_in_ip_input flow: swap the
+# addresses, ip.ttl = 255, icmp4.type = 0, back out of the inport)
+for p in pod1 node1; do
+	ip netns exec "${NS[$p]}" ping -c 3 -i 0.2 -W 2 "${GW[$p]}" >"$T/gw.out" 2>&1 ||
+		fail "$p cannot ping its gateway ${GW[$p]}: $(tail -n 3 "$T/gw.out"); engine: $(ctl engine stats | head -20)"
+	# ip.ttl = 255, then the reply is routed back out like any packet: one decrement
+	grep -q "ttl=254" "$T/gw.out" || fail "gateway replies without ttl=254: $(cat "$T/gw.out")"
+done
+pass "both pods ping their gateway on ovn-cluster: echo replies built by the router's flow (ttl=255, routed: 254)"
+
 ctl --json flows dump >"$T/flows.json" || fail "flows dump"
 python3 - "$T/flows.json" <<'PY' || fail "flows dump: $(ctl flows dump)"
 import json, sys

@@ -187,6 +187,56 @@ static void test_set_arp(void **state)
 	assert_false(dpa_set_arp(ip, sizeof(ip), &l, &a));
 }
 
+static void test_set_ttl_and_l4(void **state)
+{
+	uint8_t f[128];
+	struct flow_key k;
+	struct flow_layout l;
+	(void)state;
+	for (int proto = 6; proto <= 17; proto += 11) {
+		size_t n = frame(f, (uint8_t)proto);
+		assert_int_equal(flow_parse(f, n, &k, &l), FLOW_OK);
+		assert_int_equal(l.l4_proto, proto);
+		assert_true(dpa_set_ttl(f, n, &l, 255));
+		assert_int_equal(f[22], 255);
+		assert_true(dpa_set_l4(f, n, &l, false, htons(40000)));
+		assert_true(dpa_set_l4(f, n, &l, true, htons(8080)));
+		assert_int_equal(f[34] << 8 | f[35], 40000);
+		assert_int_equal(f[36] << 8 | f[37], 8080);
+		check_sums(f, n);
+		assert_false(dpa_set_ttl(f, n, &l, 0));
+	}
+}
+
+static void test_set_icmp_type(void **state)
+{
+	/* an echo request turned into an echo reply (type 8 -> 0), as a router's flow does */
+	uint8_t f[128];
+	size_t n = frame(f, 17), l4len = n - 34;
+	struct flow_key k;
+	struct flow_layout l;
+	uint16_t c;
+	(void)state;
+	f[23] = 1;
+	f[24] = f[25] = 0;
+	c = (uint16_t)~sum16(f + 14, 20, 0);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+	memset(f + 34, 0, l4len);
+	f[34] = 8;
+	memcpy(f + 38, "\x12\x34\x00\x01pingdata", 12);
+	c = (uint16_t)~sum16(f + 34, l4len, 0);
+	f[36] = (uint8_t)(c >> 8);
+	f[37] = (uint8_t)c;
+	assert_int_equal(flow_parse(f, n, &k, &l), FLOW_OK);
+	assert_int_equal(l.l4_proto, 1);
+	assert_true(dpa_set_l4(f, n, &l, false, htons(0)));
+	assert_int_equal(f[34], 0);
+	assert_int_equal(f[35], 0);
+	assert_int_equal(sum16(f + 34, l4len, 0), 0xffff);
+	assert_int_equal(sum16(f + 14, 20, 0), 0xffff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +245,8 @@ int main(void)
 		cmocka_unit_test(test_set_ip4_updates_l3_and_l4_sums),
 		cmocka_unit_test(test_set_eth),
 		cmocka_unit_test(test_set_arp),
+		cmocka_unit_test(test_set_ttl_and_l4),
+		cmocka_unit_test(test_set_icmp_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
