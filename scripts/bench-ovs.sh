@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# The reference: the same benchmark as scripts/bench.sh with OVS-DPDK (+ ovn-controller) as the
+# switch, so brintd's figures can be compared with the real thing measured on this machine.
+#
+# usage: scripts/bench-ovs.sh [--rounds N] [--seconds S] [--scenarios LIST] [--no-ceiling]
+#   scenarios (comma separated; default: all):
+#     xconnect-1, xconnect-16k  OpenFlow in_port=pod-a actions=output:pod-b on br-int, no OVN
+#     l2-1, l2-16k              pod1 -> pod2 on ovn-default, flows from ovn-controller
+#     l3-1, l3-16k              pod1 (ovn-default) -> pod3 (10.17.0.0/16) across ovn-cluster
+#   (-1: one flow; -16k: 16,384 flows varying the UDP source port)
+#   --no-ceiling: skip the interleaved testpmd io-forward rounds (ratio column becomes n/a)
+#
+# Same generator as bench.sh (dpdk-testpmd on core 0: net_pcap -> pod A virtio_user, pod B
+# virtio_user -> net_null; server-mode sockets). The switch is a private OVS 3.1 with DPDK
+# (Debian's openvswitch-switch-dpdk, installed here if missing): its own ovsdb-server and
+# ovs-vswitchd in the test directory, br-int datapath_type=netdev, two dpdkvhostuserclient
+# ports, PMD on core 1 (pmd-cpu-mask 0x2), EAL lcore 0, 512 MB socket memory; for the OVN
+# scenarios an ovn-controller (ovn-host) bound to the local OVN of bench.sh's topology.
+# ovs-vswitchd is started afresh for every round (as brintd is in bench.sh), after the
+# generator; ovsdb and ovn-controller live for the whole run.
+# Result per scenario: pod B's Mpps (median of rounds), OVS's PMD "avg processing cycles per
+# packet" (cycles/pkt: busy cycles, comparable to brintd's) and "avg cycles per packet"
+# (all-cyc/pkt: idle polls included) from pmd-stats-clear .. pmd-stats-show over the counted
+# window, and the number of datapath megaflows (dpctl/dump-flows) at the end of the window.
+. "$(dirname "$0")/../tests/integration/lib.sh"
+
+ROUNDS=3
+SECS=5
+SCENARIOS="xconnect-1,xconnect-16k,l2-1,l2-16k,l3-1,l3-16k"
+CEILING=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--seconds) SECS=$2; shift 2 ;;
+	--scenarios) SCENARIOS=$2; shift 2 ;;
+	--no-ceiling) CEILING=0; shift ;;
+	-h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-ovs.sh: unknown argument $1" >&2; exit 64 ;;
+	esac
+done
+
+OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+
+# What this needs, from Debian: OVS with DPDK, ovn-controller, the OVN central daemons, testpmd.
+install_deps() {
+	local pkgs=()
+	[ -x "$OVS_VSWITCHD" ] || pkgs+=(openvswitch-switch-dpdk)
+	command -v ovn-controller >/dev/null || pkgs+=(ovn-host)
+	command -v ovn-northd >/dev/null || pkgs+=(ovn-central)
+	command -v "$TESTPMD" >/dev/null || pkgs+=(dpdk-dev)
+	command -v python3 >/dev/null || pkgs+=(python3)
+	[ ${#pkgs[@]} = 0 ] && return 0
+	log "installing ${pkgs[*]}"
+	timeout 300 apt-get update -qq >&2 || true
+	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends \
+		"${pkgs[@]}" >&2
+	local rc=$?
+	[ $rc = 0 ] || { log "FAIL: apt-get install ${pkgs[*]}"; exit 1; }
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+install_deps
+take_lock
+BRINT_SETUP_HUGEPAGES=1
+require_hugepages
+T=$(mktemp -d /tmp/brint-test.XXXXXX)
+chmod 755 "$T"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-1.pcap" --flows 1
+python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-16k.pcap" --flows 16384
+for n in 1 16384; do
+	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l2-$n.pcap" --flows $n \
+		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:00:01:02 \
+		--src-ip 10.16.0.11 --dst-ip 10.16.0.12
+	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l3-$n.pcap" --flows $n \
+		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
+		--src-ip 10.16.0.11 --dst-ip 10.17.0.11
+done
+
+# --- the OVN topology: as bench.sh's ovn_topology ---
+OVN_UP=0
+ovn_topology() {
+	[ $OVN_UP = 1 ] && return 0
+	start_ovn
+	kube_ovn_default_vpc
+	nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
+		nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
+		nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
+			-- lsp-set-addresses subnet2-ovn-cluster router \
+			-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
+		fail "second subnet"
+	nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" \
+		-- lsp-set-port-security pod1 "00:00:00:00:01:01 10.16.0.11" &&
+		nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
+		nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
+		fail "pods"
+	OVN_UP=1
+}
+
+# --- the private OVS: everything under $T/ovs, every daemon by pidfile and PID ---
+OD=""
+ovs_env() { env OVS_RUNDIR="$OD" OVS_DBDIR="$OD" OVS_LOGDIR="$OD" OVS_SYSCONFDIR="$OD" \
+	OVN_RUNDIR="$OD" OVN_DBDIR="$OD" OVN_LOGDIR="$OD" OVN_SYSCONFDIR="$OD" "$@"; }
+vsctl() { ovs_env timeout 30 ovs-vsctl --db="unix:$OD/db.sock" --no-wait "$@"; }
+ofctl() { # ofctl COMMAND [ARGS...]: on br-int
+	local c=$1
+	shift
+	ovs_env timeout 30 ovs-ofctl "$c" "unix:$OD/br-int.mgmt" "$@"
+}
+appctl() { ovs_env timeout 30 ovs-appctl -t "$OD/vswitchd.ctl" "$@"; }
+OVS_PREFIX=""
+ovs_db_start() {
+	OD=$T/ovs
+	mkdir -p "$OD"
+	ovsdb-tool create "$OD/conf.db" /usr/share/openvswitch/vswitch.ovsschema || fail "create OVS db"
+	ovs_env ovsdb-server --detach --no-chdir --pidfile="$OD/ovsdb.pid" -vconsole:off --log-file="$OD/ovsdb.log" \
+		--remote="punix:$OD/db.sock" --unixctl="$OD/ovsdb.ctl" "$OD/conf.db" ||
+		fail "start the OVS ovsdb-server"
+	_pidfile_pid "$OD/ovsdb.pid"
+	new_prefix
+	OVS_PREFIX=$PREFIX
+	vsctl init &&
+		vsctl set Open_vSwitch . other_config:dpdk-init=true \
+			other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+			other_config:dpdk-socket-mem=512 \
+			"other_config:dpdk-extra=--file-prefix=$OVS_PREFIX --no-pci" \
+			external_ids:system-id=ovs-bench external_ids:hostname=ovs-bench \
+			external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.2 \
+			external_ids:ovn-bridge-datapath-type=netdev &&
+		vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail-mode=secure \
+			other_config:disable-in-band=true &&
+		vsctl add-port br-int pod-a -- set interface pod-a type=dpdkvhostuserclient \
+			"options:vhost-server-path=$T/a.sock" external_ids:iface-id=pod1 &&
+		vsctl add-port br-int pod-b -- set interface pod-b type=dpdkvhostuserclient \
+			"options:vhost-server-path=$T/b.sock" external_ids:iface-id=pod2 ||
+		fail "configure the OVS db"
+}
+
+VSWITCHD_PID=""
+ovs_vswitchd_start() {
+	rm -f "$OD/vswitchd.pid"
+	# the generator's first server socket (it creates b.sock once a.sock has its client)
+	WAIT=30 wait_for test -S "$T/a.sock" || fail "no generator socket"
+	ovs_env "$OVS_VSWITCHD" "unix:$OD/db.sock" --detach --no-chdir --pidfile="$OD/vswitchd.pid" \
+		-vconsole:off --log-file="$OD/vswitchd.log" --unixctl="$OD/vswitchd.ctl" ||
+		fail "start ovs-vswitchd (see $OD/vswitchd.log)"
+	_pidfile_pid "$OD/vswitchd.pid"
+	VSWITCHD_PID=$(cat "$OD/vswitchd.pid")
+	WAIT=30 wait_for appctl dpif-netdev/pmd-rxq-show || fail "ovs-vswitchd does not answer"
+	WAIT=30 wait_for '[ "$(vsctl get interface pod-a link_state)" = up ] &&
+		[ "$(vsctl get interface pod-b link_state)" = up ]' ||
+		fail "vhost-user ports not up (see $OD/vswitchd.log)"
+	WAIT=10 wait_for test -S "$OD/br-int.mgmt" || fail "no br-int.mgmt"
+}
+ovs_vswitchd_stop() {
+	[ -n "$VSWITCHD_PID" ] || return 0
+	stop_pid "$VSWITCHD_PID"
+	VSWITCHD_PID=""
+}
+
+OVNC_PID=""
+ovn_controller_start() {
+	[ -n "$OVNC_PID" ] && return 0
+	vsctl set Open_vSwitch . "external_ids:ovn-remote=$OVN_SB" || fail "ovn-remote"
+	rm -f "$OD/ovn-controller.pid"
+	ovs_env ovn-controller "unix:$OD/db.sock" --detach --no-chdir \
+		--pidfile="$OD/ovn-controller.pid" -vconsole:off --log-file="$OD/ovn-controller.log" ||
+		fail "start ovn-controller"
+	_pidfile_pid "$OD/ovn-controller.pid"
+	OVNC_PID=$(cat "$OD/ovn-controller.pid")
+}
+ovn_controller_stop() {
+	[ -n "$OVNC_PID" ] || return 0
+	stop_pid "$OVNC_PID"
+	OVNC_PID=""
+}
+
+# The switch for one round: ovs-vswitchd after the generator's sockets exist, then its flows
+# (the xconnect's, or ovn-controller's caught up with the southbound).
+ovs_switch_up() {
+	local dst=$1 n
+	ovs_vswitchd_start
+	if [ -z "$dst" ]; then
+		ofctl del-flows && ofctl add-flow "in_port=pod-a,actions=output:pod-b" ||
+			fail "xconnect flow"
+	else
+		WAIT=30 wait_for '[ "$(timeout 5 ovn-nbctl --db="$OVN_NB" lsp-get-up pod1)" = up ] &&
+			[ "$(timeout 5 ovn-nbctl --db="$OVN_NB" lsp-get-up '"$dst"')" = up ]' ||
+			fail "pod1/$dst not up in OVN (see $OD/ovn-controller.log)"
+		WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
+			fail "ovn-controller did not catch up with the southbound"
+		n=$(ofctl dump-aggregate | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p')
+		[ "${n:-0}" -gt 20 ] || fail "ovn-controller installed only ${n:-0} OpenFlow flows"
+	fi
+}
+
+now() { date +%s.%N; }
+
+start_generator() {
+	local pcap=$1
+	POD_NOWAIT=1 start_pod gen 0,1 1 "--vdev net_pcap0,rx_pcap=$pcap,infinite_rx=1 \
+		--vdev net_virtio_user1,path=$T/a.sock,server=1,queue_size=1024 \
+		--vdev net_virtio_user2,path=$T/b.sock,server=1,queue_size=1024 \
+		--vdev net_null0,no-rx=1" "--port-topology=paired --no-flush-rx --forward-mode=io"
+}
+
+MPPS=""
+measure() {
+	local c0 c1 t0 t1
+	pod_cmd gen start
+	sleep 1
+	"$@" begin
+	t0=$(now); c0=$(pod_port_counter gen 2 rx)
+	sleep "$SECS"
+	t1=$(now); c1=$(pod_port_counter gen 2 rx)
+	"$@" end
+	pod_cmd gen stop
+	MPPS=$(python3 -c "print(f'{($c1 - $c0) / ($t1 - $t0) / 1e6:.3f}')")
+}
+
+CPP=""
+ACPP="" # OVS: all cycles (idle polls included) per packet
+MFLOWS=""
+ovs_hook() {
+	local out
+	case $1 in
+	begin) appctl dpif-netdev/pmd-stats-clear >/dev/null ;;
+	end)
+		out=$(appctl dpif-netdev/pmd-stats-show -pmd 1)
+		{ echo "== $SC"; echo "$out"; } >>"$T/pmd-stats.log"
+		CPP=$(echo "$out" | awk -F: '/avg processing cycles per packet/ {split($2, a, " "); print a[1]; exit}')
+		ACPP=$(echo "$out" | awk -F: '/avg cycles per packet/ {split($2, a, " "); print a[1]; exit}')
+		appctl dpctl/dump-flows >"$T/megaflows.txt"
+		{ echo "== $SC"; cat "$T/megaflows.txt"; } >>"$T/megaflows.log"
+		MFLOWS=$(grep -vc '^flow-dump' "$T/megaflows.txt")
+		[ -n "$CPP" ] || CPP="n/a"
+		[ -n "$ACPP" ] || ACPP="n/a"
+		;;
+	esac
+}
+
+testpmd_hook() {
+	local before
+	case $1 in
+	begin) pod_cmd sw "clear fwd stats all" ;;
+	end)
+		before=$(wc -l <"$T/sw.log")
+		pod_cmd sw "show fwd stats all"
+		WAIT=5 wait_for bash -c "tail -n +$((before + 1)) '$T/sw.log' | grep -q 'CPU cycles/packet'"
+		CPP=$(tail -n +$((before + 1)) "$T/sw.log" | awk -F'=' '/CPU cycles\/packet/ {gsub(/[^0-9.]/, "", $2); print $2; exit}')
+		[ -n "$CPP" ] || CPP="n/a"
+		;;
+	esac
+}
+
+run_ceiling() {
+	local pcap=$1
+	start_generator "$pcap"
+	POD_NOWAIT=1
+	start_pod sw 0,1 0 "--vdev net_vhost0,iface=$T/a.sock,client=1 --vdev net_vhost1,iface=$T/b.sock,client=1" \
+		"--forward-mode=io --port-topology=paired --no-flush-rx --record-core-cycles --auto-start"
+	POD_NOWAIT=""
+	wait_pod gen
+	wait_pod sw
+	sleep 2
+	measure testpmd_hook
+	stop_pod sw
+	stop_pod gen
+}
+
+# run_ovs PCAP [OVN_DST_POD]: without a pod, the OpenFlow xconnect; with one, pod A is the
+# logical port pod1 and pod B the given pod, ovn-controller programs br-int.
+run_ovs() {
+	local pcap=$1 dst=${2:-}
+	start_generator "$pcap"
+	ovs_switch_up "$dst"
+	wait_pod gen
+	measure ovs_hook
+	ovs_vswitchd_stop
+	stop_pod gen
+}
+
+median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] if x not in ('n/a','')]; print(f'{statistics.median(v):.3f}' if v else 'n/a')" "$@"; }
+
+ovs_db_start
+declare -A R
+log "OVS benchmark: $ROUNDS rounds x $SECS s per run, scenarios $SCENARIOS ($("$OVS_VSWITCHD" --version | head -1))"
+SC=""
+for sc in ${SCENARIOS//,/ }; do
+	SC=$sc dst=""
+	case $sc in
+	xconnect-1) pcap=$T/flows-1.pcap ;;
+	xconnect-16k) pcap=$T/flows-16k.pcap ;;
+	l2-1) pcap=$T/l2-1.pcap dst=pod2 ;;
+	l2-16k) pcap=$T/l2-16384.pcap dst=pod2 ;;
+	l3-1) pcap=$T/l3-1.pcap dst=pod3 ;;
+	l3-16k) pcap=$T/l3-16384.pcap dst=pod3 ;;
+	*) fail "unknown scenario $sc" ;;
+	esac
+	if [ -z "$dst" ]; then
+		ovn_controller_stop # its flows would replace the xconnect
+	else
+		ovn_topology
+		vsctl set interface pod-b "external_ids:iface-id=$dst" || fail "iface-id $dst"
+		ovn_controller_start
+	fi
+	for r in $(seq 1 "$ROUNDS"); do
+		if [ $CEILING = 1 ]; then
+			run_ceiling "$pcap"
+			R[$sc.ceil.mpps]+=" $MPPS"; R[$sc.ceil.cpp]+=" $CPP"
+			log "$sc round $r: testpmd-io $MPPS Mpps ($CPP cycles/pkt)"
+		fi
+		run_ovs "$pcap" "$dst"
+		R[$sc.ovs.mpps]+=" $MPPS"; R[$sc.ovs.cpp]+=" $CPP"; R[$sc.ovs.acpp]+=" $ACPP"
+		R[$sc.ovs.mf]+=" $MFLOWS"
+		log "$sc round $r: ovs-dpdk   $MPPS Mpps ($CPP processing cycles/pkt, $ACPP cycles/pkt with idle, $MFLOWS megaflows)"
+	done
+done
+
+printf '\n%-16s %-12s %10s %14s %10s %14s %10s\n' scenario switch Mpps cycles/pkt ratio all-cyc/pkt megaflows
+for sc in ${SCENARIOS//,/ }; do
+	om=$(median ${R[$sc.ovs.mpps]}); oc=$(median ${R[$sc.ovs.cpp]})
+	oa=$(median ${R[$sc.ovs.acpp]}); of=$(median ${R[$sc.ovs.mf]})
+	if [ $CEILING = 1 ]; then
+		cm=$(median ${R[$sc.ceil.mpps]}); cc=$(median ${R[$sc.ceil.cpp]})
+		ratio=$(python3 -c "print(f'{$om / $cm:.2f}' if $cm > 0 else 'n/a')")
+		printf '%-16s %-12s %10s %14s %10s %14s %10s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00" "-" "-"
+	else
+		ratio=n/a
+	fi
+	printf '%-16s %-12s %10s %14s %10s %14s %10s\n' "$sc" "ovs-dpdk" "$om" "$oc" "$ratio" "$oa" "${of%.000}"
+done
+echo "(cycles/pkt: OVS PMD 'avg processing cycles per packet' (testpmd: busy cycles); all-cyc/pkt: 'avg cycles per packet', idle polls included; megaflows: dpctl/dump-flows at the end of the window)"
+echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; $("$OVS_VSWITCHD" --version | head -1 | sed 's/.*) //'), $(date -u +%Y-%m-%dT%H:%MZ))"
