@@ -29,9 +29,16 @@ struct plx {                /* the run */
 	unsigned n_out, depth, stages;
 	enum brint_drop_reason fail; /* why the first branch that ended without output ended */
 	bool failed, overflow;
+	pl_trace_fn trace; /* NULL outside `brintctl trace` */
+	void *trace_arg;
 };
 
 enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
+
+static inline bool unlikely_trace(const struct plx *x)
+{
+	return __builtin_expect(x->trace != NULL, 0);
+}
 
 /* ---- fields ---- */
 
@@ -397,6 +404,11 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 				}
 			}
 		}
+		if (unlikely_trace(x)) {
+			struct pl_trace_ev ev = {s->dp, egress, idx, st->name, hit, s->reg[14],
+						 s->reg[15]};
+			x->trace(x->trace_arg, &ev);
+		}
 		if (hit == NULL || hit->prog == NULL || hit->prog->n_top == 0 ||
 		    hit->prog->top + hit->prog->n_top > hit->prog->n_insns) {
 			rc = fail(x, port_sec_stage(st->name) ? BRINT_DROP_PORT_SECURITY
@@ -700,7 +712,14 @@ static int exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, 
 int pl_run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 	   struct dpa_buf *acts, struct pl_counters *c)
 {
-	struct plx x = {.g = g, .key = k, .mask = mask, .acts = acts, .c = c, .committed = *k};
+	return pl_run_traced(g, k, mask, acts, c, NULL, NULL);
+}
+
+int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+		  struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg)
+{
+	struct plx x = {.g = g, .key = k, .mask = mask, .acts = acts, .c = c, .committed = *k,
+			.trace = fn, .trace_arg = arg};
 	const struct pl_port *in;
 
 	memset(mask, 0, sizeof(*mask));

@@ -37,3 +37,17 @@ struct pl_counters {
  * its reason. -1 only if acts overflowed. */
 int pl_run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 	   struct dpa_buf *acts, struct pl_counters *c);
+
+/* The same, telling fn about every stage the packet passes (for `brintctl trace`): the
+ * datapath, the pipeline, the stage, and the flow that matched (NULL: none matched). */
+struct pl_trace_ev {
+	const struct pl_datapath *dp;
+	bool egress;
+	unsigned table;
+	const char *stage;
+	const struct pl_flow *flow;
+	uint32_t inport, outport; /* reg14 and reg15 when the stage was entered */
+};
+typedef void (*pl_trace_fn)(void *arg, const struct pl_trace_ev *ev);
+int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+		  struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg);

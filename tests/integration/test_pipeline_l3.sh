@@ -67,6 +67,25 @@ for p in pod1 node1; do
 done
 pass "both pods ping their gateway on ovn-cluster: echo replies built by the router's flow (ttl=255, routed: 254)"
 
+# brintctl trace: the same decision without a packet
+ctl --json trace tap-pod1 "eth.src == ${MAC[pod1]} && eth.dst == 00:00:00:a1:00:01 && \
+ip4.src == ${IP[pod1]} && ip4.dst == ${IP[node1]} && ip.ttl == 64 && icmp4.type == 8" >"$T/trace.json" ||
+	fail "trace: $(ctl trace tap-pod1 "ip4.dst == ${IP[node1]}" 2>&1)"
+python3 - "$T/trace.json" <<'PY' || fail "trace: $(cat "$T/trace.json")"
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert t["output_port"] == "tap-node1", t.get("output_port")
+names = [(s["datapath"], s["stage"]) for s in t["stages"]]
+assert ("ovn-cluster", "lr_in_ip_routing") in names, names
+assert ("join", "ls_out_port_sec_l2") in names or any(d == "join" for d, _ in names), names
+assert "dec_ttl" in t["actions"] and "output:" in t["actions"], t["actions"]
+assert "ip4.dst" in t["megaflow_fields"] and "in_port" in t["megaflow_fields"], t["megaflow_fields"]
+PY
+ctl trace tap-pod1 "ip4.dst == ${IP[node1]} && eth.src == ${MAC[pod1]}" >/dev/null ||
+	fail "trace (text output)"
+ctl trace tap-pod1 'ip4.dst == 10.0.0.1 ||' >/dev/null 2>&1 && fail "a broken microflow was accepted"
+pass "brintctl trace: $(python3 -c "import json; t=json.load(open('$T/trace.json')); print(len(t['stages']), 'stages, out', t['output_port'], '-', t['actions'])")"
+
 ctl --json flows dump >"$T/flows.json" || fail "flows dump"
 python3 - "$T/flows.json" <<'PY' || fail "flows dump: $(ctl flows dump)"
 import json, sys
