@@ -576,3 +576,82 @@ json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stag
 	}
 	return a;
 }
+
+/* ---- lfc_dump ---- */
+
+static int by_uuid(const void *a, const void *b)
+{
+	const struct flow_node *x = *(const struct flow_node *const *)a;
+	const struct flow_node *y = *(const struct flow_node *const *)b;
+	return memcmp(&x->f.uuid, &y->f.uuid, sizeof(x->f.uuid));
+}
+
+static int by_stage_key(const void *a, const void *b)
+{
+	const struct stage_list *x = *(const struct stage_list *const *)a;
+	const struct stage_list *y = *(const struct stage_list *const *)b;
+	if (x->dp_key != y->dp_key)
+		return x->dp_key < y->dp_key ? -1 : 1;
+	if (x->egress != y->egress)
+		return x->egress - y->egress;
+	return strcmp(x->stage, y->stage);
+}
+
+char *lfc_dump(const struct lfc *c)
+{
+	size_t nf = hmap_count(&c->flows), ns = hmap_count(&c->stages), i = 0, len = 0;
+	const struct flow_node **fl = malloc((nf + 1) * sizeof(*fl));
+	const struct stage_list **sl = malloc((ns + 1) * sizeof(*sl));
+	char *buf = NULL, u[OVS_UUID_LEN + 1];
+	FILE *out = open_memstream(&buf, &len);
+
+	if (fl == NULL || sl == NULL || out == NULL) {
+		free(fl);
+		free(sl);
+		if (out)
+			fclose(out);
+		free(buf);
+		return NULL;
+	}
+	for (struct hnode *x = hmap_first(&c->flows); x; x = hmap_next(&c->flows, x))
+		fl[i++] = container_of(x, struct flow_node, node);
+	qsort(fl, nf, sizeof(*fl), by_uuid);
+	fprintf(out, "flows %u compiled %u skipped %u rules %u\n", c->stats.flows,
+		c->stats.compiled, c->stats.skipped, c->stats.rules);
+	for (i = 0; i < nf; i++) {
+		const struct lfc_flow *f = &fl[i]->f;
+		ovs_uuid_to_string(&f->uuid, u);
+		fprintf(out, "flow %s %s %s table %d priority %d\n  match: %s\n  actions: %s\n", u,
+			f->egress ? "egress" : "ingress", f->stage ? f->stage : "-", f->table,
+			f->priority, f->match_text, f->actions_text);
+		if (f->skip_reason) {
+			fprintf(out, "  skipped: %s\n", f->skip_reason);
+		} else {
+			char *m = lf_match_to_string(&f->match), *p = lflow_prog_format(f->prog);
+			fprintf(out, "  rules: %s\n  program: %s\n", m ? m : "?", p ? p : "?");
+			free(m);
+			free(p);
+		}
+	}
+	i = 0;
+	for (struct hnode *x = hmap_first(&c->stages); x; x = hmap_next(&c->stages, x))
+		sl[i++] = container_of(x, struct stage_list, node);
+	qsort(sl, ns, sizeof(*sl), by_stage_key);
+	for (i = 0; i < ns; i++) {
+		fprintf(out, "stage %lld %s %s:", (long long)sl[i]->dp_key,
+			sl[i]->egress ? "egress" : "ingress", sl[i]->stage);
+		for (unsigned k = 0; k < sl[i]->n; k++) {
+			ovs_uuid_to_string(&sl[i]->flows[k]->uuid, u);
+			fprintf(out, " %s", u);
+		}
+		fputc('\n', out);
+	}
+	free(fl);
+	free(sl);
+	if (fclose(out) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+

@@ -67,3 +67,10 @@ const struct lfc_flow *const *lfc_stage_flows(const struct lfc *c, int64_t dp_ke
 /* For the operator view. */
 json_t *lfc_stats_json(const struct lfc *c);                 /* per datapath/stage counts, skips */
 json_t *lfc_show_json(const struct lfc *c, const char *dp, const char *stage); /* NULL: no dp */
+
+/* Everything compiled, as canonical text (for comparing two compilers, e.g. incremental
+ * against full): every flow sorted by uuid (pipeline, stage, table, priority, match and
+ * actions text, then the normalised rules and the program, or the skip reason), then every
+ * (datapath key, pipeline, stage) list in key order with its flows' uuids in their order.
+ * Malloc'd; NULL when out of memory. */
+char *lfc_dump(const struct lfc *c);

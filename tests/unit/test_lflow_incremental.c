@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The compiler's incremental passes give exactly the tables of a full recompile.
+ *
+ * A replica with the real OVN 23.03 SB schema (/usr/share/ovn/ovn-sb.ovsschema) is fed
+ * update2 JSON: two switches and a router, ports, a datapath group, an address set of 10,000
+ * addresses used by three flows, a small one, two port groups and ~40 logical flows (some
+ * of them not compilable). After each change one compiler is updated incrementally and
+ * another recompiles everything; their complete output (lfc_dump: every flow's stage,
+ * priority, normalised rules, program or skip reason, and every stage list in order) must be
+ * identical, and the incremental pass must have recompiled exactly the flows that depend on
+ * the change (lfc stats last_recompiled / total_recompiled). */
+#include "lflow/compile.h"
+#include "ovsdb/schema.h"
+#include "sb/replica.h"
+#include "sb/sb_tables.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define LS1 "a0000000-0000-0000-0000-000000000001"
+#define LS2 "a0000000-0000-0000-0000-000000000002"
+#define LR "a0000000-0000-0000-0000-000000000003"
+#define DG "d0000000-0000-0000-0000-000000000001"
+#define AS_BIG "e0000000-0000-0000-0000-000000000001"
+#define AS_SMALL "e0000000-0000-0000-0000-000000000002"
+#define AS_MISSING "e0000000-0000-0000-0000-000000000003"
+#define PG1 "e1000000-0000-0000-0000-000000000001"
+#define PG2 "e1000000-0000-0000-0000-000000000002"
+#define BIG_N 10000
+
+struct fx {
+	struct sb_replica *r;
+	struct lfc *inc, *full;
+	unsigned n_flows; /* Logical_Flow rows in the replica */
+};
+
+static void apply(struct fx *f, json_t *u)
+{
+	char err[512];
+	if (sb_replica_apply(f->r, u, false, err, sizeof(err)) != 0)
+		fail_msg("apply: %s", err);
+	json_decref(u);
+}
+
+static char *flow_uuid(unsigned i, char buf[37])
+{
+	snprintf(buf, 37, "f0000000-0000-0000-0000-%012x", i);
+	return buf;
+}
+
+static json_t *uuid_ref(const char *u)
+{
+	return json_pack("[s, s]", "uuid", u);
+}
+
+/* A Logical_Flow row: dp is a datapath uuid, or NULL with the datapath group DG. */
+static json_t *lflow_row(const char *dp, const char *pipeline, int table, const char *stage,
+			 int priority, const char *match, const char *actions)
+{
+	json_t *row = json_pack("{s:s, s:i, s:i, s:s, s:s, s:[s, [[s, s]]]}", "pipeline", pipeline,
+				"table_id", table, "priority", priority, "match", match, "actions",
+				actions, "external_ids", "map", "stage-name", stage);
+	json_object_set_new(row, dp ? "logical_datapath" : "logical_dp_group",
+			    uuid_ref(dp ? dp : DG));
+	return row;
+}
+
+struct flow_spec {
+	const char *dp;
+	const char *pipeline;
+	int table;
+	const char *stage;
+	int priority;
+	const char *match;
+	const char *actions;
+};
+
+/* Index in flows[] of the flows the checks name. */
+enum {
+	F_BIG1 = 4, F_BIG2, F_BIG_PG1, F_PG1_A, F_PG1_B, F_PG2, F_SMALL, F_MISSING, F_BAD_MATCH,
+	F_BAD_ACTION, F_MODIFIED, F_DELETED
+};
+
+static const struct flow_spec flows[] = {
+	{LS1, "ingress", 0, "ls_in_check_port_sec", 0, "1", "next;"},
+	{LS2, "ingress", 0, "ls_in_check_port_sec", 0, "1", "next;"},
+	{NULL, "ingress", 1, "ls_in_acl", 0, "1", "next;"},
+	{NULL, "egress", 0, "ls_out_pre_acl", 0, "1", "next;"},
+	[F_BIG1] = {LS1, "ingress", 1, "ls_in_acl", 2001, "ip4.src == $big && tcp.dst == 80",
+		    "drop;"},
+	[F_BIG2] = {LS2, "egress", 1, "ls_out_acl", 2001, "outport == \"p3\" && ip4.dst == $big",
+		    "reg0[1] = 1; next;"},
+	[F_BIG_PG1] = {LS1, "ingress", 1, "ls_in_acl", 2002,
+		       "inport == @pg1 && ip4 && ip4.src == $big && udp.dst == {53, 5353}",
+		       "ct_commit { ct_mark.blocked = 1; }; next;"},
+	[F_PG1_A] = {LS1, "ingress", 1, "ls_in_acl", 1001, "inport == @pg1 && ip4", "next;"},
+	[F_PG1_B] = {LS1, "egress", 1, "ls_out_acl", 1001, "outport == @pg1 && ip6", "drop;"},
+	[F_PG2] = {LS2, "ingress", 1, "ls_in_acl", 1002, "inport == @pg2 && arp", "next;"},
+	[F_SMALL] = {NULL, "ingress", 1, "ls_in_acl", 1003, "ip4.dst == $small && icmp4",
+		     "next;"},
+	[F_MISSING] = {LS2, "ingress", 1, "ls_in_acl", 1004, "ip4.src == $missing", "drop;"},
+	[F_BAD_MATCH] = {LS1, "ingress", 1, "ls_in_acl", 1005, "ip4.src == 10.0.0.0/33",
+			 "next;"},
+	[F_BAD_ACTION] = {LS1, "ingress", 1, "ls_in_acl", 1006, "ip4", "frobnicate;"},
+	[F_MODIFIED] = {LS1, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:01",
+			"outport = \"p1\"; output;"},
+	[F_DELETED] = {LS1, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:02",
+		       "outport = \"p2\"; output;"},
+	{LS1, "ingress", 2, "ls_in_l2_lkup", 0, "1", "outport = \"_MC_flood\"; output;"},
+	{LS2, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:03",
+	 "outport = \"p3\"; output;"},
+	{LS2, "ingress", 2, "ls_in_l2_lkup", 0, "1", "outport = \"_MC_flood\"; output;"},
+	{NULL, "ingress", 2, "ls_in_l2_lkup", 110, "eth.dst == ff:ff:ff:ff:ff:ff && arp",
+	 "outport = \"_MC_flood\"; output;"},
+	{NULL, "egress", 1, "ls_out_acl", 0, "1", "next;"},
+	{NULL, "egress", 2, "ls_out_check_port_sec", 0, "1", "output;"},
+	{NULL, "egress", 2, "ls_out_check_port_sec", 100, "eth.mcast", "output;"},
+	{LR, "ingress", 0, "lr_in_admission", 50, "eth.dst == 00:00:00:00:ff:01 && inport == \"lrp1\"",
+	 "xreg0[0..47] = 00:00:00:00:ff:01; next;"},
+	{LR, "ingress", 0, "lr_in_admission", 0, "1", "drop;"},
+	{LR, "ingress", 1, "lr_in_ip_routing", 74, "ip4.dst == 10.1.0.0/16",
+	 "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.1.0.1; "
+	 "eth.src = 00:00:00:00:ff:01; outport = \"lrp1\"; flags.loopback = 1; next;"},
+	{LR, "ingress", 1, "lr_in_ip_routing", 74, "ip4.dst == 10.2.0.0/16",
+	 "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.2.0.1; "
+	 "eth.src = 00:00:00:00:ff:02; outport = \"lrp2\"; flags.loopback = 1; next;"},
+	{LR, "ingress", 2, "lr_in_arp_resolve", 0, "ip4", "get_arp(outport, reg0); next;"},
+	{LR, "ingress", 3, "lr_in_arp_request", 0, "1", "output;"},
+};
+#define N_FLOWS (sizeof(flows) / sizeof(flows[0]))
+
+static json_t *initial_updates(void)
+{
+	json_t *u = json_object(), *lf = json_object(), *as = json_object(), *pb = json_object();
+	json_t *big = json_array();
+	char uu[37];
+
+	json_object_set_new(
+		u, "Datapath_Binding",
+		json_pack("{s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}, s:{s:{s:i, s:[s, [[s, s], [s, s]]]}},"
+			  " s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}}",
+			  LS1, "insert", "tunnel_key", 1, "external_ids", "map", "logical-switch",
+			  "x", "name", "ls1", LS2, "insert", "tunnel_key", 2, "external_ids", "map",
+			  "logical-switch", "y", "name", "ls2", LR, "insert", "tunnel_key", 3,
+			  "external_ids", "map", "logical-router", "z", "name", "lr"));
+	json_object_set_new(u, "Logical_DP_Group",
+			    json_pack("{s:{s:{s:[s, [o, o]]}}}", DG, "insert", "datapaths", "set",
+				      uuid_ref(LS1), uuid_ref(LS2)));
+	for (unsigned i = 1; i <= 6; i++) {
+		char name[16], mac[64];
+		snprintf(name, sizeof(name), "p%u", i);
+		snprintf(mac, sizeof(mac), "00:00:00:00:00:%02x 10.%u.0.%u", i, i <= 3 ? 1 : 2,
+			 10 + i);
+		json_object_set_new(pb, flow_uuid(0x100000 + i, uu),
+				    json_pack("{s:{s:s, s:i, s:o, s:s}}", "insert", "logical_port",
+					      name, "tunnel_key", i, "datapath",
+					      uuid_ref(i <= 3 ? LS1 : LS2), "mac", mac));
+	}
+	json_object_set_new(u, "Port_Binding", pb);
+	for (unsigned i = 0; i < BIG_N; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "10.%u.%u.%u", 100 + i / 65536, (i / 256) % 256, i % 256);
+		json_array_append_new(big, json_string(a));
+	}
+	json_object_set_new(as, AS_BIG,
+			    json_pack("{s:{s:s, s:[s, o]}}", "insert", "name", "big", "addresses",
+				      "set", big));
+	json_object_set_new(as, AS_SMALL,
+			    json_pack("{s:{s:s, s:[s, [s, s]]}}", "insert", "name", "small",
+				      "addresses", "set", "10.1.0.11", "10.2.0.14"));
+	json_object_set_new(u, "Address_Set", as);
+	json_object_set_new(u, "Port_Group",
+			    json_pack("{s:{s:{s:s, s:[s, [s, s]]}}, s:{s:{s:s, s:[s, [s]]}}}", PG1,
+				      "insert", "name", "pg1", "ports", "set", "p1", "p2", PG2,
+				      "insert", "name", "pg2", "ports", "set", "p4"));
+	for (unsigned i = 0; i < N_FLOWS; i++) {
+		const struct flow_spec *s = &flows[i];
+		json_object_set_new(lf, flow_uuid(i, uu),
+				    json_pack("{s:o}", "insert",
+					      lflow_row(s->dp, s->pipeline, s->table, s->stage,
+							s->priority, s->match, s->actions)));
+	}
+	json_object_set_new(u, "Logical_Flow", lf);
+	return u;
+}
+
+static int setup(void **state)
+{
+	json_error_t je;
+	json_t *sj = json_load_file("/usr/share/ovn/ovn-sb.ovsschema", 0, &je);
+	struct fx *f = calloc(1, sizeof(*f));
+	struct ovs_schema *s;
+	char err[512];
+	bool rebuilt;
+
+	if (sj == NULL)
+		fail_msg("no OVN SB schema at /usr/share/ovn/ovn-sb.ovsschema: %s", je.text);
+	s = ovs_schema_from_json(sj, err, sizeof(err));
+	json_decref(sj);
+	assert_non_null(s);
+	assert_non_null(f);
+	f->r = sb_tables_replica_new();
+	assert_int_equal(sb_replica_set_schema(f->r, s, &rebuilt, err, sizeof(err)), 0);
+	ovs_schema_free(s);
+	sb_replica_set_tracking(f->r, true);
+	f->inc = lfc_new();
+	f->full = lfc_new();
+	assert_non_null(f->inc);
+	assert_non_null(f->full);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	lfc_free(f->inc);
+	lfc_free(f->full);
+	sb_replica_free(f->r);
+	free(f);
+	return 0;
+}
+
+/* Print the first line where a and b differ (the dumps can be megabytes). */
+static void report_diff(const char *a, const char *b)
+{
+	size_t line = 1, i = 0, start = 0;
+	while (a[i] && a[i] == b[i]) {
+		if (a[i] == '\n') {
+			line++;
+			start = i + 1;
+		}
+		i++;
+	}
+	print_error("dumps differ at line %zu:\n incremental: %.300s\n full:        %.300s\n", line,
+		    a + start, b + start);
+}
+
+/* Update both compilers, ack, compare everything; the incremental pass must have recompiled
+ * exactly `expect` flows (-1: a full recompile of every flow). Returns the incremental dump. */
+static char *step(struct fx *f, const char *what, int expect)
+{
+	const struct lfc_stats *si = lfc_get_stats(f->inc), *sf = lfc_get_stats(f->full);
+	uint64_t tot = si->total_recompiled;
+	unsigned incs = si->incremental_compiles, fulls = si->full_compiles;
+	char *a, *b;
+
+	lfc_update(f->inc, f->r, false);
+	lfc_update(f->full, f->r, true);
+	sb_replica_ack(f->r);
+	f->n_flows = (unsigned)sb_table_n_rows(sb_replica_table(f->r, SB_LOGICAL_FLOW));
+
+	a = lfc_dump(f->inc);
+	b = lfc_dump(f->full);
+	assert_non_null(a);
+	assert_non_null(b);
+	if (strcmp(a, b) != 0) {
+		report_diff(a, b);
+		fail_msg("%s: the incremental compile differs from the full recompile", what);
+	}
+	free(b);
+	assert_int_equal(sf->flows, f->n_flows);
+	assert_int_equal(si->flows, f->n_flows);
+	assert_int_equal(sf->last_recompiled, f->n_flows);
+	if (expect < 0) {
+		assert_int_equal(si->full_compiles, fulls + 1);
+		assert_int_equal(si->last_recompiled, f->n_flows);
+	} else {
+		if (si->last_recompiled != (unsigned)expect)
+			fail_msg("%s: %u flows recompiled, expected %d", what, si->last_recompiled,
+				 expect);
+		assert_int_equal(si->incremental_compiles, incs + 1);
+		assert_int_equal(si->full_compiles, fulls);
+	}
+	assert_int_equal(si->total_recompiled, tot + si->last_recompiled);
+	return a;
+}
+
+static unsigned count(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* The dump section of one flow ("flow UUID ..." up to the next "flow " line). */
+static char *flow_section(const char *dump, unsigned i)
+{
+	char uu[37], key[64];
+	const char *p, *e;
+	snprintf(key, sizeof(key), "flow %s ", flow_uuid(i, uu));
+	p = strstr(dump, key);
+	if (p == NULL)
+		return NULL;
+	e = strstr(p + 1, "\nflow ");
+	if (e == NULL)
+		e = strstr(p + 1, "\nstage ");
+	return strndup(p, e ? (size_t)(e - p) : strlen(p));
+}
+
+static void assert_flow_has(const char *dump, unsigned i, const char *needle, bool has)
+{
+	char *s = flow_section(dump, i);
+	assert_non_null(s);
+	if ((strstr(s, needle) != NULL) != has)
+		fail_msg("flow %u %s \"%s\":\n%.600s", i, has ? "lacks" : "still has", needle, s);
+	free(s);
+}
+
+static json_t *modify(const char *table, const char *uuid, json_t *cols)
+{
+	return json_pack("{s:{s:{s:o}}}", table, uuid, "modify", cols);
+}
+
+static void test_incremental_equals_full(void **state)
+{
+	struct fx *f = *state;
+	const struct lfc_stats *si = lfc_get_stats(f->inc);
+	char uu[37], *d;
+
+	/* the initial load: both compile everything */
+	apply(f, initial_updates());
+	d = step(f, "initial", -1);
+	assert_int_equal(f->n_flows, N_FLOWS);
+	assert_int_equal(si->skipped, 3); /* $missing, the /33, frobnicate */
+	assert_flow_has(d, F_MISSING, "skipped: match", true);
+	assert_flow_has(d, F_BAD_MATCH, "skipped: match", true);
+	assert_flow_has(d, F_BAD_ACTION, "skipped: actions", true);
+	assert_flow_has(d, F_BIG1, "10.100.39.15", true); /* member 9999 */
+	assert_flow_has(d, F_PG1_A, "p2", true);
+	free(d);
+
+	/* Logical_Flows: one modified (match and actions), one added, one deleted */
+	{
+		char um[37], ud[37];
+		json_t *u = json_pack(
+			"{s:{s:{s:{s:s, s:s}}, s:{s:o}, s:{s:n}}}", "Logical_Flow",
+			flow_uuid(F_MODIFIED, um), "modify", "match",
+			"eth.dst == 00:00:00:00:00:01 && vlan.present", "actions",
+			"outport = \"p1\"; reg0[3] = 1; output;", "f0000000-0000-0000-0000-0000000000ff",
+			"insert",
+			lflow_row(LS2, "ingress", 2, "ls_in_l2_lkup", 50,
+				  "eth.dst == 00:00:00:00:00:06", "outport = \"p6\"; output;"),
+			flow_uuid(F_DELETED, ud), "delete");
+		assert_non_null(u);
+		apply(f, u);
+	}
+	d = step(f, "flows modified, added, deleted", 2);
+	assert_flow_has(d, F_MODIFIED, "vlan.present", true);
+	assert_null(flow_section(d, F_DELETED));
+	assert_non_null(strstr(d, "00:00:00:00:00:06"));
+	free(d);
+
+	/* the 10,000-address set gains a member: only its three users are recompiled */
+	apply(f, modify("Address_Set", AS_BIG,
+			json_pack("{s:[s, [s]]}", "addresses", "set", "192.168.77.7")));
+	d = step(f, "address set member added", 3);
+	assert_flow_has(d, F_BIG1, "192.168.77.7", true);
+	assert_flow_has(d, F_BIG2, "192.168.77.7", true);
+	assert_flow_has(d, F_BIG_PG1, "192.168.77.7", true);
+	assert_int_equal(count(d, "192.168.77.7"), 3);
+	free(d);
+
+	/* ... and loses one */
+	apply(f, modify("Address_Set", AS_BIG,
+			json_pack("{s:[s, [s]]}", "addresses", "set", "10.100.39.15")));
+	d = step(f, "address set member removed", 3);
+	assert_int_equal(count(d, "10.100.39.15"), 0);
+	free(d);
+
+	/* the small set changes: its one user (on the datapath group) */
+	apply(f, modify("Address_Set", AS_SMALL,
+			json_pack("{s:[s, [s]]}", "addresses", "set", "10.2.0.99")));
+	d = step(f, "small address set member added", 1);
+	assert_flow_has(d, F_SMALL, "10.2.0.99", true);
+	free(d);
+
+	/* a port group gains a member, then loses one: its three users each time */
+	apply(f, modify("Port_Group", PG1, json_pack("{s:[s, [s]]}", "ports", "set", "p3")));
+	d = step(f, "port group member added", 3);
+	assert_flow_has(d, F_PG1_A, "\"p3\"", true);
+	assert_flow_has(d, F_PG1_B, "\"p3\"", true);
+	free(d);
+	apply(f, modify("Port_Group", PG1, json_pack("{s:[s, [s]]}", "ports", "set", "p1")));
+	d = step(f, "port group member removed", 3);
+	assert_flow_has(d, F_PG1_A, "\"p1\"", false);
+	assert_flow_has(d, F_PG1_B, "\"p1\"", false);
+	assert_flow_has(d, F_BIG_PG1, "\"p1\"", false);
+	free(d);
+
+	/* the other port group: one user */
+	apply(f, modify("Port_Group", PG2, json_pack("{s:[s, [s]]}", "ports", "set", "p5")));
+	d = step(f, "second port group member added", 1);
+	assert_flow_has(d, F_PG2, "\"p5\"", true);
+	free(d);
+
+	/* the set a skipped flow looked for appears: that flow is recompiled and compiles */
+	apply(f, json_pack("{s:{s:{s:{s:s, s:[s, [s]]}}}}", "Address_Set", AS_MISSING, "insert",
+			   "name", "missing", "addresses", "set", "10.9.9.9"));
+	d = step(f, "missing address set created", 1);
+	assert_int_equal(si->skipped, 2);
+	assert_flow_has(d, F_MISSING, "10.9.9.9", true);
+	free(d);
+
+	/* ... and disappears again: skipped again */
+	apply(f, json_pack("{s:{s:{s:n}}}", "Address_Set", AS_MISSING, "delete"));
+	d = step(f, "address set deleted", 1);
+	assert_int_equal(si->skipped, 3);
+	assert_flow_has(d, F_MISSING, "skipped: match", true);
+	free(d);
+
+	/* a bad flow fixed in place, and a good one broken */
+	apply(f, json_pack("{s:{s:{s:{s:s}}, s:{s:{s:s}}}}", "Logical_Flow",
+			   flow_uuid(F_BAD_ACTION, uu), "modify", "actions", "drop;",
+			   "f0000000-0000-0000-0000-000000000000", "modify", "match", "inport == "));
+	d = step(f, "a skipped flow fixed, a compiled flow broken", 2);
+	assert_flow_has(d, F_BAD_ACTION, "skipped", false);
+	assert_flow_has(d, 0, "skipped: match", true);
+	assert_int_equal(si->skipped, 3);
+	free(d);
+
+	/* a new port: ports stay symbolic in matches, nothing is recompiled */
+	apply(f, json_pack("{s:{s:{s:{s:s, s:i, s:o, s:s}}}}", "Port_Binding",
+			   "b0000000-0000-0000-0000-000000000077", "insert", "logical_port", "p7",
+			   "tunnel_key", 7, "datapath", uuid_ref(LS2), "mac",
+			   "00:00:00:00:00:07 10.2.0.17"));
+	free(step(f, "port added", 0));
+
+	/* a changed datapath recompiles everything */
+	apply(f, modify("Datapath_Binding", LS2, json_pack("{s:i}", "tunnel_key", 12)));
+	d = step(f, "datapath tunnel key changed", -1);
+	assert_non_null(strstr(d, "stage 12 ingress ls_in_l2_lkup:"));
+	assert_null(strstr(d, "stage 2 ingress"));
+	free(d);
+
+	/* nothing changed: nothing recompiled, same tables */
+	free(step(f, "no change", 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_incremental_equals_full, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
