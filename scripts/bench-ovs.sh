@@ -177,6 +177,8 @@ ovn_controller_stop() {
 	OVNC_PID=""
 }
 
+of_flow_count() { ofctl dump-aggregate | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p'; }
+
 # The switch for one round: ovs-vswitchd after the generator's sockets exist, then its flows
 # (the xconnect's, or ovn-controller's caught up with the southbound).
 ovs_switch_up() {
@@ -189,9 +191,12 @@ ovs_switch_up() {
 		WAIT=30 wait_for '[ "$(timeout 5 ovn-nbctl --db="$OVN_NB" lsp-get-up pod1)" = up ] &&
 			[ "$(timeout 5 ovn-nbctl --db="$OVN_NB" lsp-get-up '"$dst"')" = up ]' ||
 			fail "pod1/$dst not up in OVN (see $OD/ovn-controller.log)"
+		# a fresh ovs-vswitchd: ovn-controller reconnects to br-int.mgmt and installs its flows
+		# (the southbound already counts it as caught up: wait for the flows, then sync)
+		WAIT=30 wait_for '[ "$(of_flow_count)" -gt 20 ]'
 		WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
 			fail "ovn-controller did not catch up with the southbound"
-		n=$(ofctl dump-aggregate | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p')
+		n=$(of_flow_count)
 		[ "${n:-0}" -gt 20 ] || fail "ovn-controller installed only ${n:-0} OpenFlow flows"
 	fi
 }
