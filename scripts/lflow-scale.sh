@@ -15,7 +15,8 @@
 #     (which also includes the topology snapshot), resident memory before and after;
 #   - incremental changes, ROUNDS of each: add a pod (lsp-add + addresses), add a member to a
 #     subnet's 100-address set, add a member to the 10,000-address set: every compile pass
-#     the change caused (lfc_ms, wall_ms, flows recompiled).
+#     the change caused (lfc_ms, wall_ms, flows recompiled);
+#   - whether the incrementally maintained tables equal a full recompile (lfc_dump).
 # Goals (issue 4): full compile under 1 s, one incremental change under 1 ms.
 #
 # usage: scripts/lflow-scale.sh [-p PODS] [-s SUBNETS] [-r ROUNDS] [-b BUILDDIR] [-k]
@@ -36,7 +37,7 @@ while getopts "p:s:r:b:kh" o; do
 	r) ROUNDS=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
 	k) KEEP=1 ;;
-	*) sed -n '2,23p' "$0"; exit 2 ;;
+	*) sed -n '2,24p' "$0"; exit 2 ;;
 	esac
 done
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -198,6 +199,7 @@ st=$(ctl lflow stats)
 echo "$st" | jq -r '"after the changes: \(.flows) flows, \(.skipped) skipped, \(.full_compiles) full and \(.incremental_compiles) incremental compiles, \(.total_recompiled) flows recompiled in all"'
 echo "$st" | jq -r 'if .skipped > 0 then "WARNING: \(.skipped) flows skipped (not compiled, so not in the figures above); the first:" else empty end'
 echo "$st" | jq -r '.skipped_flows[:5][] | "  skipped: \(.stage) \(.priority) \(.match): \(.reason)"'
+ctl probe lflow verify | jq -r 'if .equal then "incremental == full recompile: yes (\(.flows) flows, \(.dump_bytes) bytes of dump compared)" else "incremental == full recompile: NO, first difference at line \(.line):\n  incremental: \(.incremental[:300])\n  full:        \(.full[:300])" end'
 ctl probe rss | jq -r '"resident memory at the end: \(.rss_kb) kB (peak \(.hwm_kb) kB)"'
 cat <<EOT
 lfc_ms: lfc_update's own time (lflow stats last_ms: recompiling flows and rebuilding the stage

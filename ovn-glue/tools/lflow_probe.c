@@ -9,7 +9,8 @@
  * compiled incrementally and acked (so `ovn-nbctl --wait=hv` waits for it), and each pass is
  * recorded. Control socket commands: `lflow stats` (as brintd's), `probe lflow passes
  * [--since N]` (the passes with their lfc time, wall time including the topology snapshot,
- * and the number of flows recompiled), `probe rss`. Exits on SIGTERM/SIGINT. */
+ * and the number of flows recompiled), `probe lflow verify` (a full recompile in a second
+ * compiler compared with the incremental one: lfc_dump), `probe rss`. Exits on SIGTERM/SIGINT. */
 #include "ovn-glue/lflow/compile.h"
 #include "ovn-glue/ovn_glue.h"
 #include "ovn-glue/sb/replica.h"
@@ -155,6 +156,58 @@ static void cmd_passes(const json_t *args, struct ctl_reply *r)
 	ctl_reply_ok(r, a);
 }
 
+/* Compile the replica again from scratch in a second compiler and compare everything
+ * (lfc_dump) with the incrementally maintained one. */
+static void cmd_verify(const json_t *args, struct ctl_reply *r)
+{
+	struct sb_replica *rep = ovn_glue_replica();
+	struct lfc *fresh;
+	char *a, *b;
+	json_t *res;
+	double t0 = now_ms();
+	(void)args;
+
+	if (compiler == NULL || rep == NULL) {
+		ctl_reply_err(r, "not compiled yet (the replica is not complete)");
+		return;
+	}
+	if (sb_replica_has_changes(rep)) {
+		ctl_reply_err(r, "the replica has changes not compiled yet; try again");
+		return;
+	}
+	if ((fresh = lfc_new()) == NULL) {
+		ctl_reply_err(r, "out of memory");
+		return;
+	}
+	lfc_update(fresh, rep, true);
+	a = lfc_dump(compiler);
+	b = lfc_dump(fresh);
+	if (a == NULL || b == NULL) {
+		ctl_reply_err(r, "out of memory");
+	} else {
+		size_t i = 0, line = 1, start = 0;
+		while (a[i] && a[i] == b[i]) {
+			if (a[i] == '\n') {
+				line++;
+				start = i + 1;
+			}
+			i++;
+		}
+		res = json_pack("{s:b, s:i, s:I, s:f}", "equal", a[i] == b[i], "flows",
+				lfc_get_stats(fresh)->flows, "dump_bytes", (json_int_t)strlen(a), "ms",
+				now_ms() - t0);
+		if (a[i] != b[i]) {
+			json_object_set_new(res, "line", json_integer((json_int_t)line));
+			json_object_set_new(res, "incremental", json_stringn(a + start, strcspn(a + start, "\n")));
+			json_object_set_new(res, "full", json_stringn(b + start, strcspn(b + start, "\n")));
+		}
+		ctl_reply_ok(r, res);
+	}
+	free(a);
+	free(b);
+	lfc_free(fresh);
+}
+
 static void cmd_rss(const json_t *args, struct ctl_reply *r)
 {
 	(void)args;
@@ -167,6 +220,9 @@ CTL_COMMAND(lflow_probe_stats, "lflow stats", "",
 CTL_COMMAND(lflow_probe_passes, "probe lflow passes", "[--since N]",
 	    "(brint-lflow-probe) every compile pass: lfc_ms, wall_ms, recompiled, full",
 	    cmd_passes)
+CTL_COMMAND(lflow_probe_verify, "probe lflow verify", "",
+	    "(brint-lflow-probe) recompile everything in a second compiler and compare all of it "
+	    "with the incrementally maintained tables", cmd_verify)
 CTL_COMMAND(lflow_probe_rss, "probe rss", "", "(brint-lflow-probe) VmRSS and VmHWM in kB",
 	    cmd_rss)
 
