@@ -199,8 +199,8 @@ st=$(ctl lflow stats)
 echo "$st" | jq -r '"after the changes: \(.flows) flows, \(.skipped) skipped, \(.full_compiles) full and \(.incremental_compiles) incremental compiles, \(.total_recompiled) flows recompiled in all"'
 echo "$st" | jq -r 'if .skipped > 0 then "WARNING: \(.skipped) flows skipped (not compiled, so not in the figures above); the first:" else empty end'
 echo "$st" | jq -r '.skipped_flows[:5][] | "  skipped: \(.stage) \(.priority) \(.match): \(.reason)"'
+ctl probe rss | jq -r '"resident memory after the changes: \(.rss_kb) kB (peak \(.hwm_kb) kB)"'
 ctl probe lflow verify | jq -r 'if .equal then "incremental == full recompile: yes (\(.flows) flows, \(.dump_bytes) bytes of dump compared)" else "incremental == full recompile: NO, first difference at line \(.line):\n  incremental: \(.incremental[:300])\n  full:        \(.full[:300])" end'
-ctl probe rss | jq -r '"resident memory at the end: \(.rss_kb) kB (peak \(.hwm_kb) kB)"'
 cat <<EOT
 lfc_ms: lfc_update's own time (lflow stats last_ms: recompiling flows and rebuilding the stage
 lists); wall_ms: the whole lfc_update call, which first snapshots the logical topology
