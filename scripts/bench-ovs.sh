@@ -291,6 +291,7 @@ median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] 
 
 ovs_db_start
 declare -A R
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "OVS benchmark: $ROUNDS rounds x $SECS s per run, scenarios $SCENARIOS ($("$OVS_VSWITCHD" --version | head -1))"
 SC=""
 for sc in ${SCENARIOS//,/ }; do
@@ -338,4 +339,4 @@ for sc in ${SCENARIOS//,/ }; do
 	printf '%-16s %-12s %10s %14s %10s %14s %10s\n' "$sc" "ovs-dpdk" "$om" "$oc" "$ratio" "$oa" "${of%.000}"
 done
 echo "(cycles/pkt: OVS PMD 'avg processing cycles per packet' (testpmd: busy cycles); all-cyc/pkt: 'avg cycles per packet', idle polls included; megaflows: dpctl/dump-flows at the end of the window)"
-echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; $("$OVS_VSWITCHD" --version | head -1 | sed 's/.*) //'), $(date -u +%Y-%m-%dT%H:%MZ))"
+echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; OVS $("$OVS_VSWITCHD" --version | head -1 | sed 's/.*) //'), $(date -u +%Y-%m-%dT%H:%MZ); load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: above ~1 other work shared the 2 cores)"
