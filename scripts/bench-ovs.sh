@@ -58,6 +58,12 @@ install_deps() {
 	[ $rc = 0 ] || { log "FAIL: apt-get install ${pkgs[*]}"; exit 1; }
 }
 
+for sc in ${SCENARIOS//,/ }; do
+	case $sc in
+	xconnect-1 | xconnect-16k | l2-1 | l2-16k | l3-1 | l3-16k) ;;
+	*) echo "bench-ovs.sh: unknown scenario $sc" >&2; exit 64 ;;
+	esac
+done
 [ "$(id -u)" = 0 ] || skip "needs root"
 install_deps
 take_lock
@@ -78,6 +84,17 @@ for n in 1 16384; do
 		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
 		--src-ip 10.16.0.11 --dst-ip 10.17.0.11
 done
+
+# on a failure: the OVS side's logs (lib.sh's dump_state shows brintd's)
+dump_state() {
+	[ -n "$T" ] || return 0
+	local f
+	for f in "$T/ovs/vswitchd.log" "$T/ovs/ovn-controller.log"; do
+		[ -e "$f" ] || continue
+		log "--- tail of $f"
+		tail -n 20 "$f" >&2
+	done
+}
 
 # --- the OVN topology: as bench.sh's ovn_topology ---
 OVN_UP=0
@@ -339,4 +356,4 @@ for sc in ${SCENARIOS//,/ }; do
 	printf '%-16s %-12s %10s %14s %10s %14s %10s\n' "$sc" "ovs-dpdk" "$om" "$oc" "$ratio" "$oa" "${of%.000}"
 done
 echo "(cycles/pkt: OVS PMD 'avg processing cycles per packet' (testpmd: busy cycles); all-cyc/pkt: 'avg cycles per packet', idle polls included; megaflows: dpctl/dump-flows at the end of the window)"
-echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; OVS $("$OVS_VSWITCHD" --version | head -1 | sed 's/.*) //'), $(date -u +%Y-%m-%dT%H:%MZ); load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: above ~1 other work shared the 2 cores)"
+echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; OVS $("$OVS_VSWITCHD" --version | head -1 | sed 's/.*) //'), $(date -u +%Y-%m-%dT%H:%MZ); load average before the run $LOAD0: well above 0, other work shared the 2 cores)"
