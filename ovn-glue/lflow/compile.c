@@ -25,6 +25,9 @@ struct compile_ctx {
 	const struct ltopo *topo;
 	struct flow_node *n;
 	enum lt_dp_kind kind; /* of the flow's datapath(s) */
+	const struct ovs_uuid *dp, *dpg;
+	char ***arrays;       /* member arrays of per-datapath port groups, freed after the flow */
+	size_t n_arrays;
 };
 
 /* For the action parser: `next` targets are named by stage, never just numbered. */
@@ -179,11 +182,53 @@ static int ctx_addr_set(void *arg, const char *name, const char *const **m, size
 	return lookup_set(ltopo_address_set(cc->topo, name), m, n);
 }
 
+/* Since OVN 22.12 northd writes a port group once per datapath that has its ports, named
+ * "<datapath tunnel key>_<name>" in the SB: a flow's @name is the union of those of its
+ * datapaths (port names are global). A bare SB name (older northd) is taken as is. */
 static int ctx_port_group(void *arg, const char *name, const char *const **m, size_t *n)
 {
 	struct compile_ctx *cc = arg;
+	const struct lt_set *bare = ltopo_port_group(cc->topo, name);
+	const struct lt_datapath *one = cc->dp ? ltopo_dp_by_uuid(cc->topo, cc->dp) : NULL;
+	const struct lt_datapath *const *dps = &one;
+	unsigned n_dps = one ? 1 : 0;
+	bool found = false;
+
 	add_ref(cc->n, '@', name);
-	return lookup_set(ltopo_port_group(cc->topo, name), m, n);
+	if (bare)
+		return lookup_set(bare, m, n);
+	if (one == NULL && cc->dpg)
+		dps = ltopo_dp_group(cc->topo, cc->dpg, &n_dps);
+	char **members = NULL, ***arrays;
+	size_t count = 0;
+	for (unsigned d = 0; dps && d < n_dps; d++) {
+		char sbname[512];
+		const struct lt_set *s;
+		char **grown;
+		snprintf(sbname, sizeof(sbname), "%lld_%s", (long long)dps[d]->key, name);
+		add_ref(cc->n, '@', sbname);
+		if ((s = ltopo_port_group(cc->topo, sbname)) == NULL)
+			continue;
+		found = true;
+		grown = realloc(members, (count + s->n + 1) * sizeof(char *));
+		if (grown == NULL) {
+			free(members);
+			return -1;
+		}
+		members = grown;
+		for (unsigned i = 0; i < s->n; i++)
+			members[count++] = s->items[i]; /* strings owned by the topology */
+	}
+	arrays = found ? realloc(cc->arrays, (cc->n_arrays + 1) * sizeof(*arrays)) : NULL;
+	if (arrays == NULL) {
+		free(members);
+		return -1;
+	}
+	cc->arrays = arrays;
+	cc->arrays[cc->n_arrays++] = members;
+	*m = (const char *const *)members;
+	*n = count;
+	return 0;
 }
 
 static char *dup_or_empty(const char *s)
@@ -202,17 +247,31 @@ static void skip(struct lfc_flow *f, const char *what, const char *err, size_t p
 	       f->stage ? f->stage : "?", f->priority, buf);
 }
 
+static void compile_row_ctx(struct lfc *c, struct flow_node *n, const struct sb_row *row,
+			    struct compile_ctx *ccp);
+
 /* Compile one Logical_Flow row into n (whose previous contents are gone). */
 static void compile_row(struct lfc *c, struct flow_node *n, const struct sb_row *row)
+{
+	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
+	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
+	struct compile_ctx cc = {c->topo, n, row_kind(c->topo, dp, dpg), dp, dpg, NULL, 0};
+
+	compile_row_ctx(c, n, row, &cc);
+	for (size_t i = 0; i < cc.n_arrays; i++)
+		free(cc.arrays[i]);
+	free(cc.arrays);
+}
+
+static void compile_row_ctx(struct lfc *c, struct flow_node *n, const struct sb_row *row,
+			    struct compile_ctx *ccp)
 {
 	struct lfc_flow *f = &n->f;
 	const char *pipe = ovs_datum_str(sb_row_col(row, "pipeline"));
 	const char *stage = ovs_datum_map_get(sb_row_col(row, "external_ids"), "stage-name");
-	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
-	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
+	const struct ovs_uuid *dp = ccp->dp, *dpg = ccp->dpg;
 	struct lflow_act_params pp;
-	struct compile_ctx cc = {c->topo, n, row_kind(c->topo, dp, dpg)};
-	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, &cc};
+	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, ccp};
 	char *err = NULL, *text;
 	size_t pos = 0;
 
@@ -238,7 +297,7 @@ static void compile_row(struct lfc *c, struct flow_node *n, const struct sb_row 
 	pp = (struct lflow_act_params){.pipeline = f->egress ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
 				       .cur_table = f->table,
 				       .stage_name = stage_name_cb,
-				       .aux = &cc};
+				       .aux = ccp};
 	f->prog = lflow_act_parse(f->actions_text, &pp, &err, &pos);
 	if (f->prog == NULL) {
 		skip(f, "actions", err, pos);

@@ -90,3 +90,16 @@ n=$(($(lstat 's["total_recompiled"]') - before))
 	fail "adding a set member recompiled $n of $flows flows (expected the few using the set)"
 [ "$(lstat 's["skipped"]')" = 0 ] || fail "flows skipped after the set change"
 pass "an address set member added: $n flow(s) recompiled, the new member compiled in"
+
+# ACLs on a port group: northd 23.03 writes the group per datapath ("<key>_<name>" in the SB)
+nbctl pg-add pg_web pod1 || fail "pg-add"
+nbctl --wait=hv acl-add pg_web to-lport 1003 'outport == @pg_web && ip4.src == $blocked' drop ||
+	fail "acl on a port group"
+[ "$(lstat 's["skipped"]')" = 0 ] ||
+	fail "port group flows skipped: $(ctl --json lflow stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["skipped_flows"][:3])')"
+before=$(lstat 's["total_recompiled"]')
+nbctl --wait=hv pg-set-ports pg_web pod1 pod2 || fail "pg-set-ports"
+WAIT=10 wait_for "[ \$(( \$(lstat 's[\"total_recompiled\"]') - $before )) -ge 1 ]" ||
+	fail "a port group member added recompiled nothing"
+[ "$(lstat 's["skipped"]')" = 0 ] || fail "skipped flows after the port group change"
+pass "ACLs on a port group compile (per-datapath SB port groups), and a new member recompiles them"
