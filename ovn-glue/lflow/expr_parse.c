@@ -2,6 +2,7 @@
 /* Parsing OVN matches into expression trees (see expr.h): negation pushed to the leaves,
  * predicates expanded, sets resolved, prerequisites added. */
 #include "lflow/expr.h"
+#include "lflow/sbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -721,32 +722,6 @@ struct lf_expr *lf_expr_parse_string(const char *text, const struct lf_expr_ctx 
 }
 
 /* ---- printing ---- */
-
-struct sbuf {
-	char *s;
-	size_t n, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		va_start(ap, fmt);
-		int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-		va_end(ap);
-		if (k < 0)
-			abort();
-		if (b->s && b->n + (size_t)k < b->cap) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap = (b->cap + (size_t)k + 64) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-}
 
 static void expr_print(struct sbuf *b, const struct lf_expr *e)
 {
