@@ -20,7 +20,10 @@
 	X(UNSUPPORTED_ACTION, "unsupported_action", "a logical action not executed yet") \
 	X(UNSUPPORTED_REWRITE, "unsupported_rewrite", "a header rewrite with no flat action yet") \
 	X(NO_LOCAL_PORT, "no_local_port", "the logical output port is not on this chassis (no tunnels yet)") \
-	X(PIPELINE_LOOP, "pipeline_loop", "the logical pipeline ran too many stages (a loop)")
+	X(PIPELINE_LOOP, "pipeline_loop", "the logical pipeline ran too many stages (a loop)") \
+	X(SLOWPATH_LIMIT, "slowpath_limit", "over the per-PMD rate of packets interpreted one by one") \
+	X(UNKNOWN_VLAN, "unknown_vlan", "received on a provider port with a VLAN no localnet maps") \
+	X(NO_PROVIDER, "no_provider", "a localnet port whose network has no bridge mapping here")
 
 enum brint_drop_reason {
 #define X(id, name, help) BRINT_DROP_##id,
