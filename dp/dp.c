@@ -5,6 +5,7 @@
 #include "dp_actions.h"
 #include "dp_key.h"
 #include "flow_cache.h"
+#include "learn.h"
 #include "mbuf_ops.h"
 #include "upcall.h"
 
@@ -137,6 +138,9 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		case DPA_DROP:
 			pmd_drop(pmd, (enum brint_drop_reason)a->u16, in, m);
 			return;
+		case DPA_LEARN: /* counted by dp/learn.c, queue full included */
+			dp_learn_post(&((const struct dpa_learn *)(const void *)a)->l);
+			break;
 		default:
 			ok = false;
 			break;

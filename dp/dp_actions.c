@@ -44,6 +44,20 @@ int dpa_put_arp(struct dpa_buf *b, const struct dpa_arp *a)
 	return put(b, &r, sizeof(r));
 }
 
+int dpa_put_learn(struct dpa_buf *b, const struct dp_learn *l)
+{
+	struct dpa_learn r;
+	memset(&r, 0, sizeof(r));
+	r.h.type = DPA_LEARN;
+	r.h.len8 = sizeof(r) / 8;
+	r.l.kind = l->kind;
+	r.l.dp_key = l->dp_key;
+	r.l.port_key = l->port_key;
+	memcpy(r.l.ip, l->ip, sizeof(r.l.ip));
+	r.l.mac = l->mac;
+	return put(b, &r, sizeof(r));
+}
+
 static unsigned expected_len8(uint8_t type);
 static uint16_t rd16(const uint8_t *p);
 static void wr16(uint8_t *p, uint16_t v);
@@ -53,6 +67,8 @@ static unsigned expected_len8(uint8_t type)
 {
 	if (type == DPA_SET_ARP)
 		return 4;
+	if (type == DPA_LEARN)
+		return sizeof(struct dpa_learn) / 8;
 	return type == DPA_SET_ETH_SRC || type == DPA_SET_ETH_DST ? 2 : 1;
 }
 
@@ -150,6 +166,30 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 			const uint8_t *v = (const uint8_t *)&a->u16;
 			w = snprintf(out + n, outlen - n, "%sset(l4.%s=%u)", sep,
 				     a->type == DPA_SET_L4_SRC ? "src" : "dst", v[0] << 8 | v[1]);
+			break;
+		}
+		case DPA_LEARN: {
+			const struct dp_learn *l = &((const struct dpa_learn *)(const void *)a)->l;
+			char addr[48];
+			if (l->kind == DP_LEARN_FDB)
+				snprintf(addr, sizeof(addr), "-");
+			else if (l->kind == DP_LEARN_ARP)
+				snprintf(addr, sizeof(addr), "%u.%u.%u.%u", l->ip[0], l->ip[1], l->ip[2],
+					 l->ip[3]);
+			else
+				for (int i = 0, k = 0; i < 8; i++)
+					k += snprintf(addr + k, sizeof(addr) - (size_t)k, "%s%x",
+						      i ? ":" : "", l->ip[2 * i] << 8 | l->ip[2 * i + 1]);
+			w = snprintf(out + n, outlen - n,
+				     "%slearn(%s,dp=%lld,port=%lld,%s%s%smac=%02x:%02x:%02x:%02x:%02x:%02x)",
+				     sep, l->kind == DP_LEARN_ARP ? "arp" : l->kind == DP_LEARN_ND ? "nd"
+												 : "fdb",
+				     (long long)l->dp_key, (long long)l->port_key,
+				     l->kind == DP_LEARN_FDB ? "" : "ip=",
+				     l->kind == DP_LEARN_FDB ? "" : addr, l->kind == DP_LEARN_FDB ? "" : ",",
+				     (unsigned)(l->mac >> 40) & 0xff, (unsigned)(l->mac >> 32) & 0xff,
+				     (unsigned)(l->mac >> 24) & 0xff, (unsigned)(l->mac >> 16) & 0xff,
+				     (unsigned)(l->mac >> 8) & 0xff, (unsigned)l->mac & 0xff);
 			break;
 		}
 		default: w = snprintf(out + n, outlen - n, "%s?%u", sep, a->type); break;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "flow_key.h"
+#include "learn.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +29,8 @@ enum dpa_type {
 	DPA_SET_L4_SRC,   /* u16 network order: TCP/UDP source port, or ICMP/ICMPv6 type (low byte);
 			   * the L4 checksum is updated */
 	DPA_SET_L4_DST,   /* u16 network order: TCP/UDP destination port, or ICMP/ICMPv6 code */
+	DPA_LEARN,        /* struct dpa_learn: post a put_arp/put_nd/put_fdb to the control thread
+			   * (dp/learn.h); the packet is unchanged */
 	DPA__MAX,
 };
 
@@ -54,7 +57,13 @@ struct dpa_arp {
 	uint8_t pad[4];
 };
 
+struct dpa_learn {
+	struct dpa_hdr h;
+	struct dp_learn l;
+};
+
 _Static_assert(sizeof(struct dpa_hdr) == 8, "action header is one word");
+_Static_assert(sizeof(struct dpa_learn) % 8 == 0, "learn action is whole words");
 _Static_assert(sizeof(struct dpa_arp) == 32, "arp action is four words");
 _Static_assert(sizeof(struct dpa_eth) == 16, "eth action is two words");
 
@@ -68,6 +77,7 @@ int dpa_put_output(struct dpa_buf *b, uint16_t port);
 int dpa_put_eth(struct dpa_buf *b, enum dpa_type t, const uint8_t mac[6]);
 int dpa_put_simple(struct dpa_buf *b, enum dpa_type t, uint16_t u16, uint32_t u32);
 int dpa_put_arp(struct dpa_buf *b, const struct dpa_arp *a);
+int dpa_put_learn(struct dpa_buf *b, const struct dp_learn *l);
 
 /* Walk a list: for (const struct dpa_hdr *a = acts; a; a = dpa_next(acts, len, a)) */
 const struct dpa_hdr *dpa_next(const void *acts, uint32_t len, const struct dpa_hdr *a);

@@ -95,6 +95,31 @@ struct pl_mcgroup {
 	struct pl_range members; /* into gen->mc_members: indexes in gen->ports */
 };
 
+/* A neighbour (SB MAC_Binding or Static_MAC_Binding) as ovn-controller's MAC-binding tables
+ * hold it: the logical port resolved to its (datapath, port) tunnel keys. Priorities as
+ * ovn-controller installs them: learned 100, static 50, static with override_dynamic_mac
+ * 150; get_arp/get_nd take the highest, lookup_arp/lookup_nd match any. */
+enum {
+	PL_NEIGH_PRIO_STATIC = 50,
+	PL_NEIGH_PRIO_DYNAMIC = 100,
+	PL_NEIGH_PRIO_OVERRIDE = 150,
+};
+
+struct pl_neigh {
+	int64_t dp, port;
+	lf_u128 ip;    /* IPv4: the address as a number in the low 32 bits */
+	uint64_t mac;  /* 48 bits, as lf fields hold it */
+	uint16_t prio;
+	uint8_t v6;
+	uint8_t pad[5];
+};
+
+/* An SB FDB row: on datapath dp, mac lives behind logical port `port`. */
+struct pl_fdb {
+	int64_t dp, port;
+	uint64_t mac;
+};
+
 struct pl_gen {
 	uint64_t id;               /* the compiler generation it was built from */
 	unsigned n_dps, n_ports, n_mcgroups;
@@ -119,6 +144,14 @@ struct pl_gen {
 	unsigned n_mc_members, n_psecs, n_psec_ip4, n_psec_ip6;
 	char **strings;          /* names owned by the generation */
 	unsigned n_strings;
+
+	/* neighbours and FDB, sorted; open-addressing hash indexes of (index + 1), 0 empty,
+	 * keyed by (dp, port, v6, ip) and (dp, mac); the slow path looks them up */
+	struct pl_neigh *neighs;
+	struct pl_fdb *fdbs;
+	unsigned n_neighs, n_fdbs;
+	uint32_t *neigh_idx, *fdb_idx;
+	uint32_t neigh_idx_mask, fdb_idx_mask;
 };
 
 #define PL_MAX_LOCAL_PORTS 256
@@ -137,6 +170,14 @@ const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, i
 const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp,
 					    const char *name);
 const struct pl_port *pl_port_local(const struct pl_gen *g, uint16_t port_id);
+/* get_arp / get_nd: the neighbour of the highest priority for (dp, port, ip), NULL if none. */
+const struct pl_neigh *pl_neigh_get(const struct pl_gen *g, int64_t dp, int64_t port, bool v6,
+				    lf_u128 ip);
+/* lookup_arp / lookup_nd: a neighbour (dp, port, ip) with that MAC exists. */
+bool pl_neigh_has_mac(const struct pl_gen *g, int64_t dp, int64_t port, bool v6, lf_u128 ip,
+		      uint64_t mac);
+/* get_fdb / lookup_fdb: the FDB entry of mac on dp, NULL if none. */
+const struct pl_fdb *pl_fdb_get(const struct pl_gen *g, int64_t dp, uint64_t mac);
 /* The stage of a pipeline with that name, -1 if none. */
 int pl_stage_index(const struct pl_pipeline *p, const char *name);
 

@@ -36,8 +36,9 @@ void pl_publish(struct pl_gen *g)
 	published++;
 	if (g)
 		LOG_INFO("engine", "pipeline generation %llu published: %u datapaths, %u flows, "
-			 "%u ports (%u local)", (unsigned long long)g->id, g->n_dps, g->n_flows,
-			 g->n_ports, g->n_local);
+			 "%u ports (%u local), %u MAC bindings, %u FDB entries",
+			 (unsigned long long)g->id, g->n_dps, g->n_flows, g->n_ports, g->n_local,
+			 g->n_neighs, g->n_fdbs);
 }
 
 static void sum(struct pl_counters *t)
@@ -75,6 +76,10 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 		      (json_int_t)c.patch_crossings, "remote_outputs", (json_int_t)c.remote_outputs,
 		      "loopback_drops", (json_int_t)c.loopback_drops, "unsupported_actions", ops,
 		      "unsupported_rewrites", rw);
+	json_object_set_new(o, "neigh_lookups", json_integer((json_int_t)c.neigh_lookups));
+	json_object_set_new(o, "fdb_lookups", json_integer((json_int_t)c.fdb_lookups));
+	json_object_set_new(o, "learn_actions", json_integer((json_int_t)c.learns));
+	json_object_set_new(o, "learn_actions_dropped", json_integer((json_int_t)c.learns_dropped));
 	if (g)
 		json_object_set_new(o, "tables",
 				    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "datapaths",
@@ -82,6 +87,11 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 					      (int)g->n_rules, "ports", (int)g->n_ports,
 					      "local_ports", (int)g->n_local, "mcgroups",
 					      (int)g->n_mcgroups));
+	if (g) {
+		json_t *t = json_object_get(o, "tables");
+		json_object_set_new(t, "mac_bindings", json_integer((json_int_t)g->n_neighs));
+		json_object_set_new(t, "fdb", json_integer((json_int_t)g->n_fdbs));
+	}
 	ctl_reply_ok(r, o);
 }
 

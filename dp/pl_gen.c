@@ -12,7 +12,7 @@ struct plb {
 	struct pl_stage *cur_stage;
 	int cur_flow, cur_rule, cur_dim, cur_alt, cur_port, cur_psec, cur_mc;
 	unsigned cap_dps, cap_ports, cap_mcs, cap_flows, cap_rules, cap_terms, cap_dims, cap_alts,
-		cap_members, cap_psecs, cap_ip4, cap_ip6, cap_strings;
+		cap_members, cap_psecs, cap_ip4, cap_ip6, cap_strings, cap_neighs, cap_fdbs;
 };
 
 /* grow *arr (of elem bytes) so that index n fits */
@@ -276,6 +276,168 @@ int plb_mc_member(struct plb *b, int port)
 	return 0;
 }
 
+/* ---- neighbours and FDB ---- */
+
+int plb_neigh(struct plb *b, int64_t dp, int64_t port, bool v6, lf_u128 ip, uint64_t mac,
+	      uint16_t prio)
+{
+	struct pl_gen *g = b->g;
+	if (!GROW(b, neighs, cap_neighs, g->n_neighs))
+		return -1;
+	struct pl_neigh *n = &g->neighs[g->n_neighs++];
+	memset(n, 0, sizeof(*n)); /* padding too: generations are compared byte by byte */
+	n->dp = dp;
+	n->port = port;
+	n->ip = v6 ? ip : (ip & 0xffffffff);
+	n->mac = mac & 0xffffffffffffULL;
+	n->prio = prio;
+	n->v6 = v6;
+	return 0;
+}
+
+int plb_fdb(struct plb *b, int64_t dp, int64_t port, uint64_t mac)
+{
+	struct pl_gen *g = b->g;
+	if (!GROW(b, fdbs, cap_fdbs, g->n_fdbs))
+		return -1;
+	g->fdbs[g->n_fdbs++] = (struct pl_fdb){.dp = dp, .port = port,
+					       .mac = mac & 0xffffffffffffULL};
+	return 0;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t neigh_hash(int64_t dp, int64_t port, bool v6, lf_u128 ip)
+{
+	uint64_t h = mix(mix(0, (uint64_t)dp), (uint64_t)port);
+	return mix(mix(h, (uint64_t)ip ^ v6), (uint64_t)(ip >> 64));
+}
+
+static uint64_t fdb_hash(int64_t dp, uint64_t mac)
+{
+	return mix(mix(1, (uint64_t)dp), mac);
+}
+
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
+
+static int neigh_cmp(const void *pa, const void *pb)
+{
+	const struct pl_neigh *a = pa, *b = pb;
+	int c;
+	if ((c = CMP(a->dp, b->dp)) || (c = CMP(a->port, b->port)) || (c = CMP(a->v6, b->v6)) ||
+	    (c = CMP(a->ip, b->ip)) || (c = CMP(b->prio, a->prio)))
+		return c;
+	return CMP(a->mac, b->mac);
+}
+
+static int fdb_cmp(const void *pa, const void *pb)
+{
+	const struct pl_fdb *a = pa, *b = pb;
+	int c;
+	if ((c = CMP(a->dp, b->dp)) || (c = CMP(a->mac, b->mac)))
+		return c;
+	return CMP(a->port, b->port);
+}
+
+/* a table of at least twice n slots (a power of two); NULL for n == 0 */
+static uint32_t *index_alloc(unsigned n, uint32_t *mask, bool *failed)
+{
+	uint32_t size = 8;
+	*mask = 0;
+	if (n == 0)
+		return NULL;
+	while (size < 2 * (uint64_t)n)
+		size *= 2;
+	uint32_t *t = calloc(size, sizeof(*t));
+	if (t == NULL) {
+		*failed = true;
+		return NULL;
+	}
+	*mask = size - 1;
+	return t;
+}
+
+static void index_put(uint32_t *t, uint32_t mask, uint64_t h, uint32_t i)
+{
+	uint32_t s = (uint32_t)h & mask;
+	while (t[s])
+		s = (s + 1) & mask;
+	t[s] = i + 1;
+}
+
+static void build_indexes(struct plb *b)
+{
+	struct pl_gen *g = b->g;
+	if (g->n_neighs)
+		qsort(g->neighs, g->n_neighs, sizeof(*g->neighs), neigh_cmp);
+	if (g->n_fdbs)
+		qsort(g->fdbs, g->n_fdbs, sizeof(*g->fdbs), fdb_cmp);
+	g->neigh_idx = index_alloc(g->n_neighs, &g->neigh_idx_mask, &b->failed);
+	g->fdb_idx = index_alloc(g->n_fdbs, &g->fdb_idx_mask, &b->failed);
+	if (b->failed)
+		return;
+	for (unsigned i = 0; i < g->n_neighs; i++) {
+		const struct pl_neigh *n = &g->neighs[i];
+		index_put(g->neigh_idx, g->neigh_idx_mask, neigh_hash(n->dp, n->port, n->v6, n->ip),
+			  i);
+	}
+	for (unsigned i = 0; i < g->n_fdbs; i++)
+		index_put(g->fdb_idx, g->fdb_idx_mask, fdb_hash(g->fdbs[i].dp, g->fdbs[i].mac), i);
+}
+
+/* The entries of (dp, port, v6, ip): the one with that MAC, or (any_mac) the highest priority. */
+static const struct pl_neigh *neigh_walk(const struct pl_gen *g, int64_t dp, int64_t port,
+					 bool v6, lf_u128 ip, uint64_t mac, bool any_mac)
+{
+	const struct pl_neigh *best = NULL;
+	if (g->neigh_idx == NULL)
+		return NULL;
+	if (!v6)
+		ip &= 0xffffffff;
+	uint32_t s = (uint32_t)neigh_hash(dp, port, v6, ip) & g->neigh_idx_mask;
+	for (; g->neigh_idx[s]; s = (s + 1) & g->neigh_idx_mask) {
+		const struct pl_neigh *n = &g->neighs[g->neigh_idx[s] - 1];
+		if (n->dp != dp || n->port != port || n->v6 != v6 || n->ip != ip)
+			continue;
+		if (!any_mac && n->mac == mac)
+			return n;
+		if (any_mac && (best == NULL || n->prio > best->prio))
+			best = n;
+	}
+	return best;
+}
+
+const struct pl_neigh *pl_neigh_get(const struct pl_gen *g, int64_t dp, int64_t port, bool v6,
+				    lf_u128 ip)
+{
+	return neigh_walk(g, dp, port, v6, ip, 0, true);
+}
+
+bool pl_neigh_has_mac(const struct pl_gen *g, int64_t dp, int64_t port, bool v6, lf_u128 ip,
+		      uint64_t mac)
+{
+	return neigh_walk(g, dp, port, v6, ip, mac, false) != NULL;
+}
+
+const struct pl_fdb *pl_fdb_get(const struct pl_gen *g, int64_t dp, uint64_t mac)
+{
+	if (g->fdb_idx == NULL)
+		return NULL;
+	uint32_t s = (uint32_t)fdb_hash(dp, mac) & g->fdb_idx_mask;
+	for (; g->fdb_idx[s]; s = (s + 1) & g->fdb_idx_mask) {
+		const struct pl_fdb *f = &g->fdbs[g->fdb_idx[s] - 1];
+		if (f->dp == dp && f->mac == mac)
+			return f;
+	}
+	return NULL;
+}
+
 struct pl_gen *plb_finish(struct plb *b)
 {
 	struct pl_gen *g = b->g;
@@ -284,6 +446,8 @@ struct pl_gen *plb_finish(struct plb *b)
 		if (g->by_local == NULL)
 			b->failed = true;
 	}
+	if (!b->failed)
+		build_indexes(b);
 	if (b->failed) {
 		plb_abort(b);
 		return NULL;
@@ -335,6 +499,10 @@ void pl_gen_free(struct pl_gen *g)
 	free(g->psecs);
 	free(g->psec_ip4);
 	free(g->psec_ip6);
+	free(g->neighs);
+	free(g->fdbs);
+	free(g->neigh_idx);
+	free(g->fdb_idx);
 	free(g);
 }
 
@@ -519,7 +687,11 @@ bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b)
 	    a->n_flows != b->n_flows || a->n_rules != b->n_rules || a->n_terms != b->n_terms ||
 	    a->n_dims != b->n_dims || a->n_alts != b->n_alts ||
 	    a->n_mc_members != b->n_mc_members || a->n_psecs != b->n_psecs ||
-	    a->n_psec_ip4 != b->n_psec_ip4 || a->n_psec_ip6 != b->n_psec_ip6)
+	    a->n_psec_ip4 != b->n_psec_ip4 || a->n_psec_ip6 != b->n_psec_ip6 ||
+	    a->n_neighs != b->n_neighs || a->n_fdbs != b->n_fdbs)
+		return false;
+	/* sorted at plb_finish: the same entries are the same arrays */
+	if (!SAME_ARRAY(a, b, neighs, a->n_neighs) || !SAME_ARRAY(a, b, fdbs, a->n_fdbs))
 		return false;
 	if (!SAME_ARRAY(a, b, rules, a->n_rules) || !SAME_ARRAY(a, b, terms, a->n_terms) ||
 	    !SAME_ARRAY(a, b, dims, a->n_dims) || !SAME_ARRAY(a, b, alts, a->n_alts) ||

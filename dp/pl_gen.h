@@ -48,3 +48,8 @@ int plb_psec_ip4(struct plb *b, uint32_t addr, uint32_t mask);
 int plb_psec_ip6(struct plb *b, lf_u128 addr, lf_u128 mask);
 int plb_mcgroup(struct plb *b, const char *name, int64_t dp, int64_t key);
 int plb_mc_member(struct plb *b, int port);
+/* Neighbours (MAC_Binding, Static_MAC_Binding) and FDB entries, in any order and at any
+ * point: plb_finish sorts them and builds their indexes. ip: IPv4 as a number (v6 false). */
+int plb_neigh(struct plb *b, int64_t dp, int64_t port, bool v6, lf_u128 ip, uint64_t mac,
+	      uint16_t prio);
+int plb_fdb(struct plb *b, int64_t dp, int64_t port, uint64_t mac);

@@ -10,6 +10,7 @@
 
 #define PL_MAX_DEPTH 64     /* nested pipelines, clones, non-final nexts */
 #define PL_MAX_STAGES 4096  /* stage visits in one run */
+#define PL_MAX_LEARNS 4     /* distinct put_arp/put_nd/put_fdb in one run */
 
 struct pls {                /* a branch's packet state */
 	struct dp_key pkt;      /* headers as the logical actions left them */
@@ -31,6 +32,8 @@ struct plx {                /* the run */
 	bool failed, overflow;
 	pl_trace_fn trace; /* NULL outside `brintctl trace` */
 	void *trace_arg;
+	struct dp_learn learns[PL_MAX_LEARNS]; /* put_* met, emitted first (DPA_LEARN) */
+	unsigned n_learns;
 };
 
 enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
@@ -625,6 +628,164 @@ static int do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
 	return run_stage(x, s, egress, stage);
 }
 
+/* ---- MAC bindings and FDB ----
+ * As ovn-controller's tables decide them (controller/lflow.c, lib/actions.c):
+ *   get_arp(P, A) / get_nd:  eth.dst = the MAC of the highest-priority binding of (datapath,
+ *       port P, address A) and flags[6] = 1; eth.dst = 00:00:00:00:00:00 when there is none.
+ *   R = lookup_arp_ip(P, A) / lookup_nd_ip: R = flags[6] = some binding of (P, A) exists.
+ *   R = lookup_arp(P, A, M) / lookup_nd: R = flags[6] = a binding (P, A) -> M exists and the
+ *       packet is ARP (lookup_nd: ICMPv6 with code 0).
+ *   outport = get_fdb(M) / R = get_fdb(M): the FDB port of M on this datapath, 0 if none
+ *       (outport is set either way, as OVN's encoding leaves it).
+ *   R = lookup_fdb(P, M): R = flags[8] = the FDB has M on this datapath behind P.
+ *   put_arp(P, A, M), put_nd, put_fdb(P, M): a learn event for the control thread
+ *       (DPA_LEARN, emitted before the outputs of the megaflow, kept when it drops).
+ * The tables are the generation's (dp/pipeline.h): a change to MAC_Binding or FDB publishes a
+ * new generation and flushes the megaflows, so a cached result never outlives its table.
+ * Every operand is read through loc_get: key fields land in the mask. */
+
+enum { FLAG_LOOKUP_MAC = 6, FLAG_LOOKUP_FDB = 8 }; /* OVN's MLF_LOOKUP_MAC_BIT, _FDB_BIT */
+
+static bool arg_loc(const struct lflow_prog *p, const struct lflow_insn *in, unsigned i,
+		    struct loc *l)
+{
+	if (i >= in->n_args || in->arg + i >= p->n_args)
+		return false;
+	const struct lflow_arg *a = &p->args[in->arg + i];
+	return a->kind == LFLOW_ARG_FIELD && fref_loc(&a->field, l);
+}
+
+static void set_flag(struct pls *s, unsigned bit, bool v)
+{
+	s->reg[10] = (s->reg[10] & ~((uint32_t)1 << bit)) | ((uint32_t)v << bit);
+}
+
+static bool is_v6_op(enum lflow_op op)
+{
+	return op == LFLOW_OP_GET_ND || op == LFLOW_OP_PUT_ND || op == LFLOW_OP_LOOKUP_ND ||
+	       op == LFLOW_OP_LOOKUP_ND_IP;
+}
+
+static int do_get_mac(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		      const struct lflow_insn *in)
+{
+	struct loc lp, la;
+	if (!arg_loc(p, in, 0, &lp) || !arg_loc(p, in, 1, &la))
+		return unsupported(x, in->op);
+	int64_t port = (int64_t)(uint32_t)loc_get(x, s, &lp);
+	lf_u128 ip = loc_get(x, s, &la);
+	const struct pl_neigh *n = pl_neigh_get(x->g, s->dp->key, port, is_v6_op(in->op), ip);
+	wr(s, LF_MF_ETH_DST, n ? n->mac : 0, lf_u128_ones(48));
+	if (n)
+		set_flag(s, FLAG_LOOKUP_MAC, 1);
+	x->c->neigh_lookups++;
+	return GO;
+}
+
+static int do_lookup_mac(struct plx *x, struct pls *s, const struct lflow_prog *p,
+			 const struct lflow_insn *in)
+{
+	struct loc d, lp, la, lm;
+	bool v6 = is_v6_op(in->op), with_mac = in->op == LFLOW_OP_LOOKUP_ARP ||
+						  in->op == LFLOW_OP_LOOKUP_ND;
+	if (!fref_loc(&in->dst, &d) || !arg_loc(p, in, 0, &lp) || !arg_loc(p, in, 1, &la) ||
+	    (with_mac && !arg_loc(p, in, 2, &lm)))
+		return unsupported(x, in->op);
+	int64_t port = (int64_t)(uint32_t)loc_get(x, s, &lp);
+	lf_u128 ip = loc_get(x, s, &la);
+	bool hit = pl_neigh_get(x->g, s->dp->key, port, v6, ip) != NULL;
+	/* the MAC and the packet's type matter only when (port, address) has bindings */
+	if (hit && with_mac) {
+		uint64_t mac = (uint64_t)loc_get(x, s, &lm);
+		hit = pl_neigh_has_mac(x->g, s->dp->key, port, v6, ip, mac);
+		if (hit && !v6)
+			hit = rd(x, s, LF_MF_ETH_TYPE, 0xffff) == 0x0806;
+		else if (hit)
+			hit = rd(x, s, LF_MF_ETH_TYPE, 0xffff) == 0x86dd &&
+			      rd(x, s, LF_MF_IP_PROTO, 0xff) == 58 &&
+			      rd(x, s, LF_MF_ICMP_CODE, 0xff) == 0;
+	}
+	set_flag(s, FLAG_LOOKUP_MAC, hit);
+	loc_set(s, &d, hit, 1);
+	x->c->neigh_lookups++;
+	return GO;
+}
+
+static int do_fdb(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		  const struct lflow_insn *in)
+{
+	struct loc d, lp, lm;
+	bool get = in->op == LFLOW_OP_GET_FDB;
+	if (!fref_loc(&in->dst, &d) || !arg_loc(p, in, get ? 0 : 1, &lm) ||
+	    (!get && !arg_loc(p, in, 0, &lp)))
+		return unsupported(x, in->op);
+	int64_t port = get ? 0 : (int64_t)(uint32_t)loc_get(x, s, &lp);
+	uint64_t mac = (uint64_t)loc_get(x, s, &lm);
+	const struct pl_fdb *f = pl_fdb_get(x->g, s->dp->key, mac);
+	x->c->fdb_lookups++;
+	if (get) {
+		uint32_t v = f ? (uint32_t)f->port : 0;
+		s->reg[15] = v;
+		loc_set(s, &d, v, ~(lf_u128)0);
+		return GO;
+	}
+	bool hit = f && f->port == port;
+	set_flag(s, FLAG_LOOKUP_FDB, hit);
+	loc_set(s, &d, hit, 1);
+	return GO;
+}
+
+static int do_put(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		  const struct lflow_insn *in)
+{
+	struct loc lp, la, lm;
+	bool fdb = in->op == LFLOW_OP_PUT_FDB;
+	struct dp_learn e;
+	if (!arg_loc(p, in, 0, &lp) || !arg_loc(p, in, fdb ? 1 : 2, &lm) ||
+	    (!fdb && !arg_loc(p, in, 1, &la)))
+		return unsupported(x, in->op);
+	memset(&e, 0, sizeof(e));
+	e.kind = fdb ? DP_LEARN_FDB : in->op == LFLOW_OP_PUT_ND ? DP_LEARN_ND : DP_LEARN_ARP;
+	e.dp_key = s->dp->key;
+	e.port_key = (int64_t)(uint32_t)loc_get(x, s, &lp);
+	e.mac = (uint64_t)loc_get(x, s, &lm) & 0xffffffffffffULL;
+	if (!fdb) {
+		lf_u128 ip = loc_get(x, s, &la);
+		unsigned n = e.kind == DP_LEARN_ND ? 16 : 4;
+		for (unsigned i = 0; i < n; i++)
+			e.ip[i] = (uint8_t)(ip >> (8 * (n - 1 - i)));
+	}
+	for (unsigned i = 0; i < x->n_learns; i++)
+		if (memcmp(&x->learns[i], &e, sizeof(e)) == 0)
+			return GO;
+	if (x->n_learns == PL_MAX_LEARNS) {
+		x->c->learns_dropped++;
+		return GO;
+	}
+	x->learns[x->n_learns++] = e;
+	x->c->learns++;
+	return GO;
+}
+
+/* The learn events go first in the list (before any output takes the packet away), and stay
+ * in a list that ends in a drop. */
+static int put_learns(struct plx *x)
+{
+	struct dpa_buf *b = x->acts;
+	uint32_t need = x->n_learns * (uint32_t)sizeof(struct dpa_learn);
+	if (x->n_learns == 0)
+		return 0;
+	if (b->len + need > b->cap)
+		return -1;
+	memmove(b->data + need, b->data, b->len);
+	struct dpa_buf front = {.data = b->data, .len = 0, .cap = need};
+	for (unsigned i = 0; i < x->n_learns; i++)
+		if (dpa_put_learn(&front, &x->learns[i]) < 0)
+			return -1;
+	b->len += need;
+	return 0;
+}
+
 static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		     const struct lflow_insn *in, bool egress, unsigned stage)
 {
@@ -690,6 +851,21 @@ static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 			return unsupported(x, in->op);
 		loc_set(s, &d, port_sec(x, s, in->op == LFLOW_OP_CHECK_OUT_PORT_SEC), 1);
 		return GO;
+	case LFLOW_OP_GET_ARP:
+	case LFLOW_OP_GET_ND:
+		return do_get_mac(x, s, p, in);
+	case LFLOW_OP_LOOKUP_ARP:
+	case LFLOW_OP_LOOKUP_ND:
+	case LFLOW_OP_LOOKUP_ARP_IP:
+	case LFLOW_OP_LOOKUP_ND_IP:
+		return do_lookup_mac(x, s, p, in);
+	case LFLOW_OP_GET_FDB:
+	case LFLOW_OP_LOOKUP_FDB:
+		return do_fdb(x, s, p, in);
+	case LFLOW_OP_PUT_ARP:
+	case LFLOW_OP_PUT_ND:
+	case LFLOW_OP_PUT_FDB:
+		return do_put(x, s, p, in);
 	default:
 		return unsupported(x, in->op);
 	}
@@ -743,7 +919,9 @@ int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key 
 		return -1;
 	if (x.n_out == 0) {
 		acts->len = 0;
+		if (put_learns(&x) < 0)
+			return -1;
 		return dpa_put_simple(acts, DPA_DROP, x.failed ? x.fail : BRINT_DROP_LFLOW_DROP, 0);
 	}
-	return 0;
+	return put_learns(&x);
 }

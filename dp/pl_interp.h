@@ -28,6 +28,10 @@ struct pl_counters {
 	uint64_t patch_crossings;
 	uint64_t remote_outputs; /* to logical ports not on this chassis (dropped: no tunnels) */
 	uint64_t loopback_drops; /* output to the inport without flags.loopback */
+	uint64_t neigh_lookups;  /* get_arp, get_nd, lookup_arp(_ip), lookup_nd(_ip) */
+	uint64_t fdb_lookups;    /* get_fdb, lookup_fdb */
+	uint64_t learns;         /* put_arp, put_nd, put_fdb put in a megaflow (DPA_LEARN) */
+	uint64_t learns_dropped; /* more distinct put_* in one run than a megaflow carries */
 	uint64_t unsupported_op[LFLOW_OP_N];      /* by action */
 	uint64_t unsupported_rewrite[LF_MF_N];    /* header writes with no flat action, by field */
 };

@@ -66,6 +66,9 @@ void binding_refresh_states(struct glue *g); /* without writing (disconnected) *
 json_t *binding_list_json(const struct glue *g);
 size_t binding_n_ports(void);
 
+/* learn_sb.c: the same, for `learn stats`. */
+void learn_sb_link(void);
+
 /* ctl_sb.c: called by ovn_glue_start so that the object file (whose CTL_COMMAND
  * constructors register the commands) is linked in from the static library. */
 void ctl_sb_link(void);

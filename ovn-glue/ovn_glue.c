@@ -310,6 +310,7 @@ int ovn_glue_start(struct ev_loop *loop, const json_t *ovn_cfg, char *err, size_
 	struct sigaction sa;
 
 	ctl_sb_link();
+	learn_sb_link();
 	if (glue.started) {
 		snprintf(err, errlen, "ovn: already started");
 		return -1;

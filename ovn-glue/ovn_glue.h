@@ -47,3 +47,16 @@ bool ovn_glue_sb_synced(void); /* the replica is current (monitor established) *
  * If sb_replica_generation() changed, the replica was rebuilt: rescan everything. */
 typedef void (*ovn_glue_change_fn)(struct sb_replica *r, void *arg);
 void ovn_glue_set_change_handler(ovn_glue_change_fn fn, void *arg);
+
+/* Learning (put_arp, put_nd, put_fdb): the datapath's queue of learn events (dp/learn.h) is
+ * drained every few milliseconds on the loop and written to MAC_Binding / FDB
+ * (sb/learn_sb.c). The source gives the events and the queue's counters; start after
+ * ovn_glue_start, stop before ovn_glue_stop. -1 if not started or already learning. */
+struct dp_learn;
+struct dp_learn_queue_stats;
+struct ovn_learn_source {
+	unsigned (*drain)(struct dp_learn *out, unsigned max);
+	void (*stats)(struct dp_learn_queue_stats *st); /* may be NULL */
+};
+int ovn_glue_learn_start(const struct ovn_learn_source *src);
+void ovn_glue_learn_stop(void);

@@ -4,6 +4,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "hooks.h"
+#include "learn_queue.h"
 #include "lflow/lflow_glue.h"
 #include "ovn_glue.h"
 #include "pipeline_pub.h"
@@ -69,12 +70,21 @@ int daemon_modules_start(struct ev_loop *loop, const struct brint_config *cfg, c
 		return -1;
 	}
 	lflow_glue_set_compiled_hook(on_compiled);
+	/* put_arp / put_nd / put_fdb: the PMDs' queue, drained into the southbound */
+	static const struct ovn_learn_source learn_src = {dp_learn_drain, dp_learn_queue_stats};
+	if (dp_learn_init() < 0 || ovn_glue_learn_start(&learn_src) < 0) {
+		snprintf(err, errlen, "learn: cannot start learning (out of memory)");
+		return -1;
+	}
+	dp_learn_set_running(true);
 	return 0;
 }
 
 void daemon_modules_stop(void)
 {
 	if (ovn_started) {
+		dp_learn_set_running(false);
+		ovn_glue_learn_stop();
 		lflow_glue_set_compiled_hook(NULL);
 		pl_publish(NULL); /* the generation's programs are copies: this only drops it */
 		lflow_glue_stop();

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pl_build(): every datapath's stages in table order (names from ltopo), their compiled flows
  * with matches resolved, every port (local id, patch peer, port security) and multicast
- * group. */
+ * group, and the neighbour tables (MAC_Binding, Static_MAC_Binding, FDB) get_arp, lookup_arp,
+ * get_fdb, ... read. */
 #include "lflow/pl_build.h"
+#include "ovn_glue.h"
+#include "sb/sb_tables.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -21,6 +24,8 @@ struct ctx {
 static int64_t resolve_port(void *aux, const char *name)
 {
 	const struct ctx *x = aux;
+	if (strcmp(name, "none") == 0)
+		return 0; /* as ovn-controller: `outport == "none"' is get_fdb's miss */
 	const struct lt_port *p = ltopo_port(x->t, name);
 	if (p && p->dp->key == x->dp)
 		return p->key;
@@ -146,6 +151,85 @@ static enum pl_port_type port_type(const struct lt_port *p)
 	return PL_PT_OTHER;
 }
 
+/* "10.0.0.1" or an IPv6 address; false if neither */
+static bool parse_ip(const char *s, bool *v6, lf_u128 *ip)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (s && inet_pton(AF_INET, s, &a4) == 1) {
+		*v6 = false;
+		*ip = ntohl(a4.s_addr);
+		return true;
+	}
+	if (s && inet_pton(AF_INET6, s, &a6) == 1) {
+		*v6 = true;
+		*ip = 0;
+		for (int i = 0; i < 16; i++)
+			*ip = (*ip << 8) | a6.s6_addr[i];
+		return true;
+	}
+	return false;
+}
+
+/* MAC_Binding and Static_MAC_Binding rows whose logical port the topology knows (as
+ * ovn-controller, by the port's own datapath, not the row's datapath column); rows with an
+ * address or a MAC that does not parse are left out, as ovn-controller leaves them. */
+static int add_mac_bindings(struct plb *b, const struct ltopo *t, const struct sb_replica *r,
+			    unsigned table)
+{
+	const struct sb_table *tb = sb_replica_table(r, table);
+	if (tb == NULL || !sb_table_present(tb))
+		return 0;
+	int c_lp = sb_table_col(tb, "logical_port"), c_ip = sb_table_col(tb, "ip");
+	int c_mac = sb_table_col(tb, "mac"), c_ovr = sb_table_col(tb, "override_dynamic_mac");
+	for (const struct sb_row *row = sb_table_first(tb); row; row = sb_table_next(row)) {
+		const char *lp = ovs_datum_str(sb_row_get(row, c_lp));
+		const struct lt_port *p = lp ? ltopo_port(t, lp) : NULL;
+		const char *mac_s = ovs_datum_str(sb_row_get(row, c_mac));
+		uint64_t mac;
+		lf_u128 ip;
+		bool v6;
+		if (p == NULL || mac_s == NULL || parse_mac(mac_s, &mac) < 0 ||
+		    !parse_ip(ovs_datum_str(sb_row_get(row, c_ip)), &v6, &ip))
+			continue;
+		uint16_t prio = PL_NEIGH_PRIO_DYNAMIC;
+		if (table == SB_STATIC_MAC_BINDING) {
+			const struct ovs_datum *o = sb_row_get(row, c_ovr);
+			prio = o && o->n && o->keys[0].boolean ? PL_NEIGH_PRIO_OVERRIDE
+							       : PL_NEIGH_PRIO_STATIC;
+		}
+		if (plb_neigh(b, p->dp->key, p->key, v6, ip, mac, prio) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int pl_build_neighbours(struct plb *b, const struct ltopo *t, const struct sb_replica *r)
+{
+	if (t == NULL || r == NULL)
+		return 0;
+	if (add_mac_bindings(b, t, r, SB_MAC_BINDING) < 0 ||
+	    add_mac_bindings(b, t, r, SB_STATIC_MAC_BINDING) < 0)
+		return -1;
+	const struct sb_table *tb = sb_replica_table(r, SB_FDB);
+	if (tb == NULL || !sb_table_present(tb))
+		return 0;
+	int c_mac = sb_table_col(tb, "mac"), c_dp = sb_table_col(tb, "dp_key");
+	int c_port = sb_table_col(tb, "port_key");
+	for (const struct sb_row *row = sb_table_first(tb); row; row = sb_table_next(row)) {
+		const char *mac_s = ovs_datum_str(sb_row_get(row, c_mac));
+		int64_t dp = ovs_datum_int(sb_row_get(row, c_dp), -1);
+		int64_t port = ovs_datum_int(sb_row_get(row, c_port), -1);
+		uint64_t mac;
+		if (mac_s == NULL || parse_mac(mac_s, &mac) < 0 || dp < 0 || port < 0 ||
+		    ltopo_dp_by_key(t, dp) == NULL)
+			continue;
+		if (plb_fdb(b, dp, port, mac) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsigned n_locals)
 {
 	const struct ltopo *t = lfc_topology(c);
@@ -185,6 +269,8 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 			if (plb_mc_member(b, (int)(m->ports[k] - base)) < 0)
 				goto fail;
 	}
+	if (pl_build_neighbours(b, t, ovn_glue_replica()) < 0)
+		goto fail;
 	return plb_finish(b);
 fail:
 	plb_abort(b);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Building the datapath's pipeline generation (dp/pipeline.h) from the compiler's flows, its
- * logical topology and the ports on this chassis. Control thread only; compiled into brintd
+ * logical topology, the ports on this chassis and the southbound neighbour tables
+ * (MAC_Binding, Static_MAC_Binding, FDB: every replica change rebuilds, see pmd/engine.c). Control thread only; compiled into brintd
  * (it needs both the compiler and the datapath's structures). */
 #pragma once
 
@@ -17,3 +18,8 @@ struct pl_local {
  * skipped are left out (lflow stats lists them). is_chassis_resident(P) holds when P is
  * carried by a local port. */
 struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsigned n_locals);
+
+/* The neighbour tables of the generation being built: SB MAC_Binding, Static_MAC_Binding and
+ * FDB rows of r (pl_build takes them from the running southbound replica). -1 when out of
+ * memory. */
+int pl_build_neighbours(struct plb *b, const struct ltopo *t, const struct sb_replica *r);
