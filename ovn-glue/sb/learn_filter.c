@@ -10,6 +10,8 @@ struct lrn_recent {
 	struct dp_learn key; /* value fields zeroed */
 	uint64_t value;      /* the MAC (neighbour) or the port (FDB) written */
 	uint64_t at_ms;
+	bool deferred;       /* `later' holds the newest event held down */
+	struct dp_learn later;
 };
 
 static void key_of(const struct dp_learn *e, struct dp_learn *k, uint64_t *value)
@@ -68,7 +70,7 @@ void lrn_expire(struct lrn_filter *f, uint64_t now_ms)
 	while (n) {
 		struct hnode *next = hmap_next(&f->recent, n);
 		struct lrn_recent *r = container_of(n, struct lrn_recent, node);
-		if (now_ms - r->at_ms >= f->hold_ms) {
+		if (now_ms - r->at_ms >= f->hold_ms && !r->deferred) {
 			hmap_remove(&f->recent, n);
 			free(r);
 		}
@@ -110,6 +112,8 @@ enum lrn_verdict lrn_check(struct lrn_filter *f, const struct dp_learn *e, bool 
 			return LRN_DEDUPED;
 		}
 		f->held_down++;
+		r->deferred = true;
+		r->later = *e;
 		return LRN_HELD_DOWN;
 	}
 	refill(f, now_ms);
@@ -132,6 +136,20 @@ enum lrn_verdict lrn_check(struct lrn_filter *f, const struct dp_learn *e, bool 
 	f->tokens -= 1.0;
 	f->allowed++;
 	return LRN_WRITE;
+}
+
+unsigned lrn_take_due(struct lrn_filter *f, uint64_t now_ms, struct dp_learn *out,
+		      unsigned max)
+{
+	unsigned n = 0;
+	for (struct hnode *h = hmap_first(&f->recent); h && n < max; h = hmap_next(&f->recent, h)) {
+		struct lrn_recent *r = container_of(h, struct lrn_recent, node);
+		if (r->deferred && now_ms - r->at_ms >= f->hold_ms) {
+			out[n++] = r->later;
+			r->deferred = false;
+		}
+	}
+	return n;
 }
 
 void lrn_forget(struct lrn_filter *f, const struct dp_learn *e)

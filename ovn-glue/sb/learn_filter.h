@@ -8,8 +8,10 @@
  *   deduped      when the SB already holds that key with that value, or when this key with
  *                this value was written less than hold_ms ago (the write is on its way: the
  *                replica has not shown it yet, and a second insert would break the SB index);
- *   held_down    when the key was written less than hold_ms ago with another value (a MAC
- *                flapping between two hosts is written at most once per hold_ms);
+ *   held_down    when the key was written less than hold_ms ago with another value: the
+ *                newest such value is kept and handed back by lrn_take_due() once the
+ *                hold-down is over (a MAC moving between hosts is written at most once per
+ *                hold_ms, and the last move is not lost even if its packet was the only one);
  *   rate_limited when more than `rate` writes per second (burst `burst`) were let through,
  *                or the table of recent writes is full;
  *   written otherwise (the key is held from now on).
@@ -47,6 +49,9 @@ enum lrn_verdict lrn_check(struct lrn_filter *f, const struct dp_learn *e, bool 
 			   uint64_t now_ms);
 /* Forget a write that did not happen (it was never sent): the key may be written again. */
 void lrn_forget(struct lrn_filter *f, const struct dp_learn *e);
-/* Drop the keys held for longer than hold_ms. */
+/* The events held down whose hold-down is over (at most max): check them again. */
+unsigned lrn_take_due(struct lrn_filter *f, uint64_t now_ms, struct dp_learn *out,
+		      unsigned max);
+/* Drop the keys held for longer than hold_ms (not those with an event still to hand back). */
 void lrn_expire(struct lrn_filter *f, uint64_t now_ms);
 size_t lrn_n_recent(const struct lrn_filter *f);

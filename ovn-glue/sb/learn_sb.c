@@ -290,7 +290,11 @@ static void tick(struct ev_timer *t, void *arg)
 		for (unsigned i = 0; i < n; i++)
 			handle(glue.replica, &ev[i], now);
 	}
-	if (now - L.last_expire_ms >= LEARN_HOLD_MS) {
+	if (synced && now - L.last_expire_ms >= LEARN_HOLD_MS / 4) {
+		/* the moves held down meanwhile, then forget what is old */
+		while ((n = lrn_take_due(&L.filter, now, ev, LEARN_BURST)) > 0)
+			for (unsigned i = 0; i < n; i++)
+				handle(glue.replica, &ev[i], now);
 		lrn_expire(&L.filter, now);
 		L.last_expire_ms = now;
 	}
