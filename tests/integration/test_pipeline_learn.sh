@@ -12,6 +12,7 @@
 #  4. FDB: pod4 has addresses "unknown"; its traffic makes brintd write an FDB row (put_fdb),
 #     and a frame to its MAC is then forwarded by get_fdb (ls_in_l2_lkup), not flooded as
 #     unknown.
+#  5. Static_MAC_Binding: used by get_arp, below a learned binding unless override_dynamic_mac.
 . "$(dirname "$0")/lib.sh"
 setup
 start_ovn
@@ -167,6 +168,35 @@ unk = [s for s in t["stages"] if s["stage"] == "ls_in_l2_unknown"]
 assert unk and unk[0]["priority"] == 0, unk
 PY
 pass "FDB row (dp $ls_key, ${MAC[pod4]}, port $pod4_key) written from pod4's traffic; frames to it go by get_fdb; learn: $(lstat '"written %s" % s["written_by_kind"]')"
+# 5. Static_MAC_Binding: learned bindings (100) win over static ones (50) unless the static one
+# has override_dynamic_mac (150), as ovn-controller's priorities say
+out_port() { # where node1's ping to $1 leaves, by brintctl trace
+	ctl --json trace tap-node1 "eth.src == ${MAC[node1]} && eth.dst == 00:00:00:a1:00:02 && \
+ip4.src == ${IP[node1]} && ip4.dst == $1 && ip.ttl == 64 && icmp4.type == 8" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("output_port"))'
+}
+nbctl lr-route-add ovn-cluster 172.31.1.0/24 10.16.0.98 || fail "lr-route-add 172.31.1.0/24"
+nbctl static-mac-binding-add ovn-cluster-ovn-default 10.16.0.98 "${MAC[pod2]}" ||
+	fail "static-mac-binding-add"
+ip -n "${NS[pod2]}" addr add 172.31.1.1/32 dev lo || fail "172.31.1.1 on pod2"
+WAIT=10 wait_for "[ \"\$(out_port 172.31.1.1)\" = tap-pod2 ]" ||
+	fail "static binding not used: $(out_port 172.31.1.1); $(sbctl list Static_MAC_Binding)"
+ip netns exec "${NS[node1]}" ping -c 2 -i 0.3 -W 2 172.31.1.1 >"$T/ping5.out" 2>&1 ||
+	fail "node1 -> 172.31.1.1 via the static binding: $(tail -n 3 "$T/ping5.out")"
+ip -n "${NS[pod3]}" addr add 10.16.0.98/16 dev "${IF[pod3]}" || fail "10.16.0.98 on pod3"
+garp pod3 10.16.0.98
+WAIT=10 wait_for "[ \"\$(mb_row 10.16.0.98)\" = 'ovn-cluster-ovn-default ${MAC[pod3]}' ]" ||
+	fail "no learned binding for 10.16.0.98: '$(mb_row 10.16.0.98)'"
+WAIT=10 wait_for "[ \"\$(out_port 172.31.1.1)\" = tap-pod3 ]" ||
+	fail "the learned binding does not win over the static one: $(out_port 172.31.1.1)"
+nbctl set static_mac_binding "$(nbctl --bare --columns=_uuid find static_mac_binding ip=10.16.0.98)" \
+	override_dynamic_mac=true || fail "override_dynamic_mac"
+WAIT=10 wait_for "[ \"\$(out_port 172.31.1.1)\" = tap-pod2 ]" ||
+	fail "override_dynamic_mac does not win: $(out_port 172.31.1.1)"
+ip netns exec "${NS[node1]}" ping -c 2 -i 0.3 -W 2 172.31.1.1 >"$T/ping5.out" 2>&1 ||
+	fail "node1 -> 172.31.1.1 with the override: $(tail -n 3 "$T/ping5.out")"
+pass "Static_MAC_Binding 10.16.0.98 -> pod2 used; a learned one (pod3) wins over it; with override_dynamic_mac the static one wins again"
+
 log "learn stats: $(ctl learn stats | tr '\n' ' ')"
 log "MAC_Binding: $(sbctl --bare --columns=logical_port,ip,mac list MAC_Binding | tr '\n' ' ')"
 log "engine stats: $(ctl engine stats | tr '\n' ' ')"
