@@ -5,7 +5,9 @@
  * datapath run (`next`), `output` crosses to the egress pipeline (multicast groups: once per
  * member, loopback rules applied), the egress `output` ends at a local port or crosses a patch
  * port into the peer datapath's ingress. Every key bit a decision reads goes into the megaflow
- * mask; header writes become flat rewrites emitted before each output. Actions not executed
+ * mask; header writes become flat rewrites emitted before each output. MAC-binding and FDB
+ * lookups read the generation's tables; put_arp/put_nd/put_fdb become DPA_LEARN actions at
+ * the head of the list (kept when the packet is dropped). Actions not executed
  * yet end their branch, are counted per action name, and if nothing was output the megaflow
  * drops under a named reason (unsupported_ct, unsupported_pktgen, unsupported_action, ...).
  * Pure C over dp_key (no DPDK): unit-tested on hand-built generations. */
