@@ -104,6 +104,24 @@ dp_uuid=$(sbctl --bare --columns=datapath find MAC_Binding ip="$NH")
 	[ "$(lstat 's["failed"]')" = 0 ] || fail "learn stats: $(ctl learn stats | tr '\n' ' ')"
 pass "gratuitous ARP from pod2 for $NH -> MAC_Binding (ovn-cluster-ovn-default, $NH, ${MAC[pod2]}) on ovn-cluster with a timestamp; learn: $(lstat '"posted %d written %d deduped %d" % (s["posted"], s["written"], s["deduped"])')"
 
+# a pod ARPing its gateway: the router learns it too (lr_in_lookup_neighbor's flow for ARP
+# requests from its subnet)
+ctl --json trace tap-pod2 "eth.src == ${MAC[pod2]} && eth.dst == ff:ff:ff:ff:ff:ff && arp.op == 1 && \
+arp.sha == ${MAC[pod2]} && arp.spa == ${IP[pod2]} && arp.tpa == ${GW[pod2]}" >"$T/trace_gw.json" ||
+	fail "trace of pod2's ARP for its gateway"
+log "pod2 ARPs its gateway: $(python3 -c "import json; t=json.load(open('$T/trace_gw.json')); print(t['actions'], [(s['datapath'], s['stage']) for s in t['stages']][-3:])")"
+
+# brintctl trace shows the learn action a gratuitous ARP's megaflow carries (nothing posted)
+lr_key=$(sbctl --bare --columns=tunnel_key find Datapath_Binding external_ids:name=ovn-cluster)
+lrp_key=$(sbctl --bare --columns=tunnel_key find Port_Binding logical_port=ovn-cluster-ovn-default)
+ctl --json trace tap-pod3 "eth.src == ${MAC[pod3]} && eth.dst == ff:ff:ff:ff:ff:ff && arp.op == 1 && \
+arp.sha == ${MAC[pod3]} && arp.spa == 10.16.0.77 && arp.tpa == 10.16.0.77" >"$T/trace_garp.json" ||
+	fail "trace of a GARP"
+grep -q "learn(arp,dp=$lr_key,port=$lrp_key,ip=10.16.0.77,mac=${MAC[pod3]})" "$T/trace_garp.json" ||
+	fail "no learn action in the GARP's trace: $(cat "$T/trace_garp.json")"
+[ -z "$(mb_row 10.16.0.77)" ] || fail "a trace wrote a MAC_Binding"
+pass "trace of a GARP: $(python3 -c "import json; print(json.load(open('$T/trace_garp.json'))['actions'])")"
+
 # the generation now carries it, and learning it again writes nothing
 WAIT=10 wait_for "[ \"\$(ctl --json engine stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"tables\"][\"mac_bindings\"])')\" -ge 1 ]" ||
 	fail "engine stats: $(ctl engine stats)"
