@@ -149,6 +149,13 @@ assert res and "get_arp(outport, reg0)" in res[0]["actions"], res
 assert "set(eth.dst=%s)" % mac in t["actions"], t["actions"]
 PY
 pass "node1 -> 172.31.0.1 via $NH: 3/3 (ttl=63), lr_in_arp_resolve get_arp gave ${MAC[pod2]}"
+# ovn-trace, reading the same SB MAC_Binding, predicts the same next hop MAC and port
+timeout 30 ovn-trace --db="$OVN_SB" --minimal join "inport == \"node1\" && eth.src == ${MAC[node1]} && \
+eth.dst == 00:00:00:a1:00:02 && ip4.src == ${IP[node1]} && ip4.dst == 172.31.0.1 && ip.ttl == 64 && \
+icmp4.type == 8" >"$T/ovn-trace.out" 2>&1 || fail "ovn-trace: $(cat "$T/ovn-trace.out")"
+grep -q "eth.dst = ${MAC[pod2]}" "$T/ovn-trace.out" && grep -q 'output("pod2")' "$T/ovn-trace.out" ||
+	fail "ovn-trace disagrees: $(cat "$T/ovn-trace.out")"
+pass "ovn-trace on the same SB agrees: eth.dst = ${MAC[pod2]}, output(\"pod2\")"
 
 # 3. the address moves to pod3: the row is updated (after the hold-down), the route follows
 ip -n "${NS[pod2]}" addr del "$NH/16" dev "${IF[pod2]}"
@@ -163,6 +170,18 @@ WAIT=10 wait_for "[ \"\$(mb_row $NH)\" = 'ovn-cluster-ovn-default ${MAC[pod3]}' 
 WAIT=10 wait_for "ip netns exec ${NS[node1]} ping -c 1 -W 1 172.31.0.1 >/dev/null" ||
 	fail "node1 -> 172.31.0.1 after the move: $(ctl trace tap-node1 "ip4.src == ${IP[node1]} && ip4.dst == 172.31.0.1 && eth.src == ${MAC[node1]} && eth.dst == 00:00:00:a1:00:02 && ip.ttl == 64")"
 pass "$NH moved to pod3: the row updated to ${MAC[pod3]}, traffic follows; learn: $(lstat '"written %d held_down %d" % (s["written"], s["held_down"])')"
+
+# a move within the hold-down: written once the hold-down ends, not lost
+h0=$(lstat 's["held_down"]')
+garp pod2 10.16.0.96
+WAIT=5 wait_for "[ \"\$(mb_row 10.16.0.96)\" = 'ovn-cluster-ovn-default ${MAC[pod2]}' ]" ||
+	fail "no MAC_Binding for 10.16.0.96: '$(mb_row 10.16.0.96)'"
+garp pod3 10.16.0.96
+sleep 0.3
+[ "$(lstat 's["held_down"]')" -gt "$h0" ] || fail "the quick move was not held down: $(ctl learn stats | tr '\n' ' ')"
+WAIT=10 wait_for "[ \"\$(mb_row 10.16.0.96)\" = 'ovn-cluster-ovn-default ${MAC[pod3]}' ]" ||
+	fail "the held-down move was lost: '$(mb_row 10.16.0.96)'; $(ctl learn stats | tr '\n' ' ')"
+pass "a move within the 2 s hold-down (one GARP) is held, then written: 10.16.0.96 -> ${MAC[pod3]}"
 
 # 4. FDB: pod4 ("unknown" addresses) sends, its MAC is learned on ovn-default
 ls_key=$(sbctl --bare --columns=tunnel_key find Datapath_Binding external_ids:name=ovn-default)
