@@ -8,11 +8,12 @@
 #     and the router's lr_in_arp_resolve (get_arp from the learned MAC_Binding) sends it to
 #     pod2's MAC.
 #  3. The address moves to pod3 (its own gratuitous ARP): the row is updated with pod3's MAC
-#     (after the hold-down), and the route follows.
+#     and the route follows; a move within the 2 s hold-down is written when it ends.
 #  4. FDB: pod4 has addresses "unknown"; its traffic makes brintd write an FDB row (put_fdb),
 #     and a frame to its MAC is then forwarded by get_fdb (ls_in_l2_lkup), not flooded as
 #     unknown.
-#  5. Static_MAC_Binding: used by get_arp, below a learned binding unless override_dynamic_mac.
+#  5. IPv6: an unsolicited neighbour advertisement becomes a MAC_Binding row (put_nd).
+#  6. Static_MAC_Binding: used by get_arp, below a learned binding unless override_dynamic_mac.
 . "$(dirname "$0")/lib.sh"
 setup
 start_ovn
@@ -205,7 +206,30 @@ unk = [s for s in t["stages"] if s["stage"] == "ls_in_l2_unknown"]
 assert unk and unk[0]["priority"] == 0, unk
 PY
 pass "FDB row (dp $ls_key, ${MAC[pod4]}, port $pod4_key) written from pod4's traffic; frames to it go by get_fdb; learn: $(lstat '"written %s" % s["written_by_kind"]')"
-# 5. Static_MAC_Binding: learned bindings (100) win over static ones (50) unless the static one
+# 5. IPv6: the router port gets an IPv6 network; pod2 sends an unsolicited neighbour
+# advertisement (to ff02::1, hop limit 255, target option with its MAC): the router's
+# lookup_nd / put_nd make brintd write the MAC_Binding with the IPv6 address as text
+nbctl set logical_router_port ovn-cluster-ovn-default \
+	networks='"10.16.0.1/16" "fd00:10:16::1/64"' || fail "IPv6 on the router port"
+WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync || fail "sync after IPv6"
+ip netns exec "${NS[pod2]}" python3 - "${IF[pod2]}" "${MAC[pod2]}" fd00:10:16::99 <<'PY' ||
+import socket, struct, sys
+ifname, mac, target = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', '')), sys.argv[3]
+idx = socket.if_nametoindex(ifname)
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+na = struct.pack('!BBHI', 136, 0, 0, 0x20000000) + socket.inet_pton(socket.AF_INET6, target)
+na += bytes([2, 1]) + mac  # target link-layer address option
+s.sendto(na, ('ff02::1', 0, 0, idx))  # the kernel fills in the ICMPv6 checksum
+PY
+	fail "cannot send the NA from pod2"
+WAIT=10 wait_for "[ \"\$(sbctl --bare --columns=logical_port,mac find MAC_Binding ip='\"fd00:10:16::99\"' | xargs)\" = 'ovn-cluster-ovn-default ${MAC[pod2]}' ]" ||
+	fail "no MAC_Binding for fd00:10:16::99: $(sbctl list MAC_Binding); learn: $(ctl learn stats | tr '\n' ' '); engine: $(ctl engine stats | tr '\n' ' ')"
+[ "$(lstat 's["written_by_kind"]["nd"]')" -ge 1 ] || fail "learn stats: $(ctl learn stats)"
+pass "unsolicited NA from pod2 -> MAC_Binding (ovn-cluster-ovn-default, fd00:10:16::99, ${MAC[pod2]}) by put_nd"
+
+# 6. Static_MAC_Binding: learned bindings (100) win over static ones (50) unless the static one
 # has override_dynamic_mac (150), as ovn-controller's priorities say
 out_port() { # where node1's ping to $1 leaves, by brintctl trace
 	ctl --json trace tap-node1 "eth.src == ${MAC[node1]} && eth.dst == 00:00:00:a1:00:02 && \
