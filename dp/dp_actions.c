@@ -109,6 +109,27 @@ bool dpa_valid(const void *acts, uint32_t len)
 	return true;
 }
 
+/* learn(arp,dp=1,port=2,ip=10.0.0.1,mac=...), learn(nd,...,ip=2001:db8:0:0:0:0:0:1,...),
+ * learn(fdb,dp=1,port=2,mac=...) */
+static int format_learn(char *out, size_t n, const char *sep, const struct dp_learn *l)
+{
+	static const char *const kinds[] = {"arp", "nd", "fdb"};
+	char addr[64] = "";
+	const uint8_t *p = l->ip;
+	if (l->kind == DP_LEARN_ARP)
+		snprintf(addr, sizeof(addr), "ip=%u.%u.%u.%u,", p[0], p[1], p[2], p[3]);
+	else if (l->kind == DP_LEARN_ND)
+		snprintf(addr, sizeof(addr), "ip=%x:%x:%x:%x:%x:%x:%x:%x,", p[0] << 8 | p[1],
+			 p[2] << 8 | p[3], p[4] << 8 | p[5], p[6] << 8 | p[7], p[8] << 8 | p[9],
+			 p[10] << 8 | p[11], p[12] << 8 | p[13], p[14] << 8 | p[15]);
+	return snprintf(out, n, "%slearn(%s,dp=%lld,port=%lld,%smac=%02x:%02x:%02x:%02x:%02x:%02x)",
+			sep, l->kind < 3 ? kinds[l->kind] : "?", (long long)l->dp_key,
+			(long long)l->port_key, addr, (unsigned)(l->mac >> 40) & 0xff,
+			(unsigned)(l->mac >> 32) & 0xff, (unsigned)(l->mac >> 24) & 0xff,
+			(unsigned)(l->mac >> 16) & 0xff, (unsigned)(l->mac >> 8) & 0xff,
+			(unsigned)l->mac & 0xff);
+}
+
 int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 {
 	size_t n = 0;
@@ -168,30 +189,10 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 				     a->type == DPA_SET_L4_SRC ? "src" : "dst", v[0] << 8 | v[1]);
 			break;
 		}
-		case DPA_LEARN: {
-			const struct dp_learn *l = &((const struct dpa_learn *)(const void *)a)->l;
-			char addr[48];
-			if (l->kind == DP_LEARN_FDB)
-				snprintf(addr, sizeof(addr), "-");
-			else if (l->kind == DP_LEARN_ARP)
-				snprintf(addr, sizeof(addr), "%u.%u.%u.%u", l->ip[0], l->ip[1], l->ip[2],
-					 l->ip[3]);
-			else
-				for (int i = 0, k = 0; i < 8; i++)
-					k += snprintf(addr + k, sizeof(addr) - (size_t)k, "%s%x",
-						      i ? ":" : "", l->ip[2 * i] << 8 | l->ip[2 * i + 1]);
-			w = snprintf(out + n, outlen - n,
-				     "%slearn(%s,dp=%lld,port=%lld,%s%s%smac=%02x:%02x:%02x:%02x:%02x:%02x)",
-				     sep, l->kind == DP_LEARN_ARP ? "arp" : l->kind == DP_LEARN_ND ? "nd"
-												 : "fdb",
-				     (long long)l->dp_key, (long long)l->port_key,
-				     l->kind == DP_LEARN_FDB ? "" : "ip=",
-				     l->kind == DP_LEARN_FDB ? "" : addr, l->kind == DP_LEARN_FDB ? "" : ",",
-				     (unsigned)(l->mac >> 40) & 0xff, (unsigned)(l->mac >> 32) & 0xff,
-				     (unsigned)(l->mac >> 24) & 0xff, (unsigned)(l->mac >> 16) & 0xff,
-				     (unsigned)(l->mac >> 8) & 0xff, (unsigned)l->mac & 0xff);
+		case DPA_LEARN:
+			w = format_learn(out + n, outlen - n, sep,
+					 &((const struct dpa_learn *)(const void *)a)->l);
 			break;
-		}
 		default: w = snprintf(out + n, outlen - n, "%s?%u", sep, a->type); break;
 		}
 		if (w < 0 || (size_t)w >= outlen - n)

@@ -35,8 +35,8 @@ int dp_learn_init(void)
 	ssize_t sz = rte_ring_get_memsize_elem(sizeof(struct dp_learn), DP_LEARN_QUEUE_SIZE);
 	if (sz < 0)
 		return -1;
-	struct rte_ring *r = aligned_alloc(RTE_CACHE_LINE_SIZE,
-					   RTE_ALIGN_CEIL((size_t)sz, RTE_CACHE_LINE_SIZE));
+	struct rte_ring *r =
+	    aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL((size_t)sz, RTE_CACHE_LINE_SIZE));
 	if (r == NULL)
 		return -1;
 	memset(r, 0, (size_t)sz);

@@ -23,6 +23,6 @@ struct dp_learn_queue_stats {
 	uint64_t posted;      /* queued */
 	uint64_t queue_full;  /* refused: the queue was full */
 	uint64_t not_running; /* refused: learning not running */
-	unsigned depth;       /* in the queue now */
+	unsigned depth;	      /* in the queue now */
 };
 void dp_learn_queue_stats(struct dp_learn_queue_stats *st);

@@ -8,9 +8,9 @@
 struct lrn_recent {
 	struct hnode node;
 	struct dp_learn key; /* value fields zeroed */
-	uint64_t value;      /* the MAC (neighbour) or the port (FDB) written */
+	uint64_t value;	     /* the MAC (neighbour) or the port (FDB) written */
 	uint64_t at_ms;
-	bool deferred;       /* `later' holds the newest event held down */
+	bool deferred; /* `later' holds the newest event held down */
 	struct dp_learn later;
 };
 
@@ -29,8 +29,7 @@ static void key_of(const struct dp_learn *e, struct dp_learn *k, uint64_t *value
 	}
 }
 
-static struct lrn_recent *find(const struct lrn_filter *f, const struct dp_learn *k,
-			       uint32_t h)
+static struct lrn_recent *find(const struct lrn_filter *f, const struct dp_learn *k, uint32_t h)
 {
 	for (struct hnode *n = hmap_first_with_hash(&f->recent, h); n; n = hmap_next_with_hash(n)) {
 		struct lrn_recent *r = container_of(n, struct lrn_recent, node);
@@ -124,7 +123,8 @@ enum lrn_verdict lrn_check(struct lrn_filter *f, const struct dp_learn *e, bool 
 	if (r == NULL) {
 		if (hmap_count(&f->recent) >= f->max_recent)
 			lrn_expire(f, now_ms);
-		if (hmap_count(&f->recent) >= f->max_recent || (r = calloc(1, sizeof(*r))) == NULL) {
+		if (hmap_count(&f->recent) >= f->max_recent ||
+		    (r = calloc(1, sizeof(*r))) == NULL) {
 			f->rate_limited++;
 			return LRN_RATE_LIMITED;
 		}
@@ -138,8 +138,7 @@ enum lrn_verdict lrn_check(struct lrn_filter *f, const struct dp_learn *e, bool 
 	return LRN_WRITE;
 }
 
-unsigned lrn_take_due(struct lrn_filter *f, uint64_t now_ms, struct dp_learn *out,
-		      unsigned max)
+unsigned lrn_take_due(struct lrn_filter *f, uint64_t now_ms, struct dp_learn *out, unsigned max)
 {
 	unsigned n = 0;
 	for (struct hnode *h = hmap_first(&f->recent); h && n < max; h = hmap_next(&f->recent, h)) {

@@ -32,7 +32,7 @@ enum lrn_verdict {
 };
 
 struct lrn_filter {
-	struct hmap recent;  /* struct lrn_recent by key */
+	struct hmap recent; /* struct lrn_recent by key */
 	unsigned hold_ms;
 	unsigned rate, burst; /* writes per second, bucket size */
 	unsigned max_recent;
@@ -50,8 +50,7 @@ enum lrn_verdict lrn_check(struct lrn_filter *f, const struct dp_learn *e, bool 
 /* Forget a write that did not happen (it was never sent): the key may be written again. */
 void lrn_forget(struct lrn_filter *f, const struct dp_learn *e);
 /* The events held down whose hold-down is over (at most max): check them again. */
-unsigned lrn_take_due(struct lrn_filter *f, uint64_t now_ms, struct dp_learn *out,
-		      unsigned max);
+unsigned lrn_take_due(struct lrn_filter *f, uint64_t now_ms, struct dp_learn *out, unsigned max);
 /* Drop the keys held for longer than hold_ms (not those with an event still to hand back). */
 void lrn_expire(struct lrn_filter *f, uint64_t now_ms);
 size_t lrn_n_recent(const struct lrn_filter *f);

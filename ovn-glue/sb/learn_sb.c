@@ -28,15 +28,15 @@
 #include <string.h>
 #include <time.h>
 
-#define MOD "learn"
-#define LEARN_TICK_MS 10
-#define LEARN_BURST 256     /* events drained per call of the source */
-#define LEARN_MAX_DRAIN 8192 /* events per tick */
+#define MOD		  "learn"
+#define LEARN_TICK_MS	  10
+#define LEARN_BURST	  256  /* events drained per call of the source */
+#define LEARN_MAX_DRAIN	  8192 /* events per tick */
 #define LEARN_MAX_PENDING 512
-#define LEARN_HOLD_MS 2000
-#define LEARN_RATE 500      /* rows per second */
-#define LEARN_RATE_BURST 500
-#define LEARN_MAX_RECENT 65536
+#define LEARN_HOLD_MS	  2000
+#define LEARN_RATE	  500 /* rows per second */
+#define LEARN_RATE_BURST  500
+#define LEARN_MAX_RECENT  65536
 
 static struct {
 	bool started;
@@ -67,8 +67,8 @@ static void mac_text(uint64_t mac, char out[18])
 
 static void ip_text(const struct dp_learn *e, char out[INET6_ADDRSTRLEN])
 {
-	if (inet_ntop(e->kind == DP_LEARN_ND ? AF_INET6 : AF_INET, e->ip, out,
-		      INET6_ADDRSTRLEN) == NULL)
+	if (inet_ntop(e->kind == DP_LEARN_ND ? AF_INET6 : AF_INET, e->ip, out, INET6_ADDRSTRLEN) ==
+	    NULL)
 		snprintf(out, INET6_ADDRSTRLEN, "?");
 }
 
@@ -80,8 +80,8 @@ static int64_t wall_ms(void)
 }
 
 /* the Port_Binding with those tunnel keys */
-static const struct sb_row *pb_by_keys(const struct sb_replica *r, int64_t dp_key,
-				       int64_t port_key, const struct sb_row **dp)
+static const struct sb_row *pb_by_keys(const struct sb_replica *r, int64_t dp_key, int64_t port_key,
+				       const struct sb_row **dp)
 {
 	*dp = sb_dp_by_tunnel_key(r, dp_key);
 	if (*dp == NULL)
@@ -91,8 +91,7 @@ static const struct sb_row *pb_by_keys(const struct sb_replica *r, int64_t dp_ke
 	return sb_index_first(sb_replica_table(r, SB_PORT_BINDING), SB_PB_BY_DP_KEY, k);
 }
 
-static const struct sb_row *mac_binding(const struct sb_replica *r, const char *lp,
-					const char *ip)
+static const struct sb_row *mac_binding(const struct sb_replica *r, const char *lp, const char *ip)
 {
 	union ovs_atom a[2] = {{.string = (char *)lp}, {.string = (char *)ip}};
 	struct ovs_datum k[2] = {ovs_datum_of(&a[0]), ovs_datum_of(&a[1])};
@@ -110,7 +109,8 @@ static bool same_mac(const char *s, uint64_t mac)
 {
 	unsigned m[6];
 	uint64_t v = 0;
-	if (s == NULL || sscanf(s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+	if (s == NULL ||
+	    sscanf(s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
 		return false;
 	for (int i = 0; i < 6; i++)
 		v = (v << 8) | (m[i] & 0xff);
@@ -153,7 +153,8 @@ static void handle(const struct sb_replica *r, const struct dp_learn *e, uint64_
 			const struct sb_row *new = pb_by_keys(r, e->dp_key, e->port_key, &dp);
 			const char *ot = old ? ovs_datum_str(sb_row_col(old, "type")) : NULL;
 			const char *nt = new ? ovs_datum_str(sb_row_col(new, "type")) : NULL;
-			if (old && new && (ot == NULL || *ot == '\0') && nt && !strcmp(nt, "localnet"))
+			if (old && new && (ot == NULL || *ot == '\0') && nt &&
+			    !strcmp(nt, "localnet"))
 				sb_has = true;
 		}
 	} else {
@@ -196,8 +197,9 @@ static void handle(const struct sb_replica *r, const struct dp_learn *e, uint64_
 		if (row) {
 			op = ovsdb_op_update("MAC_Binding", ovsdb_where_uuid(&row->uuid), cols);
 		} else {
-			json_object_set_new(cols, "logical_port",
-					    json_string(ovs_datum_str(sb_row_col(pb, "logical_port"))));
+			json_object_set_new(
+			    cols, "logical_port",
+			    json_string(ovs_datum_str(sb_row_col(pb, "logical_port"))));
 			json_object_set_new(cols, "ip", json_string(ip));
 			json_object_set_new(cols, "datapath", ovsdb_uuid_json(&dp->uuid));
 			op = ovsdb_op_insert("MAC_Binding", cols, NULL);
@@ -283,7 +285,8 @@ static void tick(struct ev_timer *t, void *arg)
 		total += n;
 		L.drained += n;
 		if (!synced) {
-			/* the replica cannot tell what the SB holds: drop, the packets post again */
+			/* the replica cannot tell what the SB holds: drop, the packets post again
+			 */
 			L.not_synced += n;
 			continue;
 		}
@@ -313,8 +316,10 @@ int ovn_glue_learn_start(const struct ovn_learn_source *src)
 	if (L.tick == NULL)
 		return -1;
 	L.started = true;
-	LOG_INFO(MOD, "learning neighbours and MACs into the southbound (hold-down %u ms, at "
-		 "most %u rows/s)", LEARN_HOLD_MS, LEARN_RATE);
+	LOG_INFO(MOD,
+		 "learning neighbours and MACs into the southbound (hold-down %u ms, at "
+		 "most %u rows/s)",
+		 LEARN_HOLD_MS, LEARN_RATE);
 	return 0;
 }
 

@@ -102,7 +102,7 @@ static void test_rate_limit(void **state)
 	assert_int_equal(f.rate_limited, 3);
 	struct dp_learn e = arp(1, 7, 0xa0);
 	assert_int_equal(lrn_check(&f, &e, false, 50), LRN_RATE_LIMITED); /* half a token */
-	assert_int_equal(lrn_check(&f, &e, false, 100), LRN_WRITE);      /* one token */
+	assert_int_equal(lrn_check(&f, &e, false, 100), LRN_WRITE);	  /* one token */
 	/* a refused event holds nothing: the same key later is written */
 	struct dp_learn e6 = arp(1, 6, 0xa0);
 	assert_int_equal(lrn_check(&f, &e6, false, 200), LRN_WRITE);
@@ -123,8 +123,8 @@ static void test_rate_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dedup_and_hold),
-		cmocka_unit_test(test_rate_limit),
+	    cmocka_unit_test(test_dedup_and_hold),
+	    cmocka_unit_test(test_rate_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

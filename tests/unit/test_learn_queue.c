@@ -82,7 +82,7 @@ static void test_order_and_full(void **state)
 	drain_all();
 }
 
-#define PRODUCERS 4
+#define PRODUCERS    4
 #define PER_PRODUCER 20000
 
 static void *producer(void *arg)
@@ -132,8 +132,8 @@ static void test_producers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_and_full),
-		cmocka_unit_test(test_producers),
+	    cmocka_unit_test(test_order_and_full),
+	    cmocka_unit_test(test_producers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

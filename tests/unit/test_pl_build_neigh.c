@@ -24,45 +24,45 @@
 #define LR "a0000000-0000-0000-0000-000000000002"
 
 static const char *updates =
-	"{\"Datapath_Binding\": {"
-	"  \"" LS "\": {\"insert\": {\"tunnel_key\": 1, \"external_ids\": [\"map\","
-	"     [[\"logical-switch\", \"x\"], [\"name\", \"ovn-default\"]]]}},"
-	"  \"" LR "\": {\"insert\": {\"tunnel_key\": 2, \"external_ids\": [\"map\","
-	"     [[\"logical-router\", \"y\"], [\"name\", \"ovn-cluster\"]]]}}},"
-	" \"Port_Binding\": {"
-	"  \"b0000000-0000-0000-0000-000000000001\": {\"insert\": {\"logical_port\":"
-	"     \"ovn-cluster-ovn-default\", \"tunnel_key\": 3, \"datapath\": [\"uuid\", \"" LR "\"],"
-	"     \"type\": \"patch\"}},"
-	"  \"b0000000-0000-0000-0000-000000000002\": {\"insert\": {\"logical_port\": \"pod4\","
-	"     \"tunnel_key\": 5, \"datapath\": [\"uuid\", \"" LS "\"]}}},"
-	" \"MAC_Binding\": {"
-	/* the datapath column is not what counts: the port's datapath is (as ovn-controller) */
-	"  \"c0000000-0000-0000-0000-000000000001\": {\"insert\": {\"logical_port\":"
-	"     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.99\", \"mac\": \"00:00:00:00:01:02\","
-	"     \"datapath\": [\"uuid\", \"" LS "\"]}},"
-	"  \"c0000000-0000-0000-0000-000000000002\": {\"insert\": {\"logical_port\":"
-	"     \"ovn-cluster-ovn-default\", \"ip\": \"2001:db8::5\", \"mac\": \"0A:00:00:00:00:05\"}},"
-	"  \"c0000000-0000-0000-0000-000000000003\": {\"insert\": {\"logical_port\":"
-	"     \"ovn-cluster-ovn-default\", \"ip\": \"not-an-ip\", \"mac\": \"00:00:00:00:01:02\"}},"
-	"  \"c0000000-0000-0000-0000-000000000004\": {\"insert\": {\"logical_port\": \"nope\","
-	"     \"ip\": \"10.16.0.98\", \"mac\": \"00:00:00:00:01:02\"}},"
-	"  \"c0000000-0000-0000-0000-000000000005\": {\"insert\": {\"logical_port\":"
-	"     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.98\", \"mac\": \"zz\"}}},"
-	" \"Static_MAC_Binding\": {"
-	"  \"d0000000-0000-0000-0000-000000000001\": {\"insert\": {\"logical_port\":"
-	"     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.99\", \"mac\": \"00:00:00:00:01:03\","
-	"     \"override_dynamic_mac\": false}},"
-	"  \"d0000000-0000-0000-0000-000000000002\": {\"insert\": {\"logical_port\":"
-	"     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.97\", \"mac\": \"00:00:00:00:01:07\","
-	"     \"override_dynamic_mac\": true}}},"
-	" \"FDB\": {"
-	"  \"e0000000-0000-0000-0000-000000000001\": {\"insert\": {\"mac\": \"00:00:00:00:01:04\","
-	"     \"dp_key\": 1, \"port_key\": 5}},"
-	"  \"e0000000-0000-0000-0000-000000000002\": {\"insert\": {\"mac\": \"00:00:00:00:01:05\","
-	"     \"dp_key\": 99, \"port_key\": 5}},"
-	"  \"e0000000-0000-0000-0000-000000000003\": {\"insert\": {\"mac\": \"bad\","
-	"     \"dp_key\": 1, \"port_key\": 6}}}"
-	"}";
+    "{\"Datapath_Binding\": {"
+    "  \"" LS "\": {\"insert\": {\"tunnel_key\": 1, \"external_ids\": [\"map\","
+    "     [[\"logical-switch\", \"x\"], [\"name\", \"ovn-default\"]]]}},"
+    "  \"" LR "\": {\"insert\": {\"tunnel_key\": 2, \"external_ids\": [\"map\","
+    "     [[\"logical-router\", \"y\"], [\"name\", \"ovn-cluster\"]]]}}},"
+    " \"Port_Binding\": {"
+    "  \"b0000000-0000-0000-0000-000000000001\": {\"insert\": {\"logical_port\":"
+    "     \"ovn-cluster-ovn-default\", \"tunnel_key\": 3, \"datapath\": [\"uuid\", \"" LR "\"],"
+    "     \"type\": \"patch\"}},"
+    "  \"b0000000-0000-0000-0000-000000000002\": {\"insert\": {\"logical_port\": \"pod4\","
+    "     \"tunnel_key\": 5, \"datapath\": [\"uuid\", \"" LS "\"]}}},"
+    " \"MAC_Binding\": {"
+    /* the datapath column is not what counts: the port's datapath is (as ovn-controller) */
+    "  \"c0000000-0000-0000-0000-000000000001\": {\"insert\": {\"logical_port\":"
+    "     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.99\", \"mac\": \"00:00:00:00:01:02\","
+    "     \"datapath\": [\"uuid\", \"" LS "\"]}},"
+    "  \"c0000000-0000-0000-0000-000000000002\": {\"insert\": {\"logical_port\":"
+    "     \"ovn-cluster-ovn-default\", \"ip\": \"2001:db8::5\", \"mac\": \"0A:00:00:00:00:05\"}},"
+    "  \"c0000000-0000-0000-0000-000000000003\": {\"insert\": {\"logical_port\":"
+    "     \"ovn-cluster-ovn-default\", \"ip\": \"not-an-ip\", \"mac\": \"00:00:00:00:01:02\"}},"
+    "  \"c0000000-0000-0000-0000-000000000004\": {\"insert\": {\"logical_port\": \"nope\","
+    "     \"ip\": \"10.16.0.98\", \"mac\": \"00:00:00:00:01:02\"}},"
+    "  \"c0000000-0000-0000-0000-000000000005\": {\"insert\": {\"logical_port\":"
+    "     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.98\", \"mac\": \"zz\"}}},"
+    " \"Static_MAC_Binding\": {"
+    "  \"d0000000-0000-0000-0000-000000000001\": {\"insert\": {\"logical_port\":"
+    "     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.99\", \"mac\": \"00:00:00:00:01:03\","
+    "     \"override_dynamic_mac\": false}},"
+    "  \"d0000000-0000-0000-0000-000000000002\": {\"insert\": {\"logical_port\":"
+    "     \"ovn-cluster-ovn-default\", \"ip\": \"10.16.0.97\", \"mac\": \"00:00:00:00:01:07\","
+    "     \"override_dynamic_mac\": true}}},"
+    " \"FDB\": {"
+    "  \"e0000000-0000-0000-0000-000000000001\": {\"insert\": {\"mac\": \"00:00:00:00:01:04\","
+    "     \"dp_key\": 1, \"port_key\": 5}},"
+    "  \"e0000000-0000-0000-0000-000000000002\": {\"insert\": {\"mac\": \"00:00:00:00:01:05\","
+    "     \"dp_key\": 99, \"port_key\": 5}},"
+    "  \"e0000000-0000-0000-0000-000000000003\": {\"insert\": {\"mac\": \"bad\","
+    "     \"dp_key\": 1, \"port_key\": 6}}}"
+    "}";
 
 static struct sb_replica *replica(void)
 {
@@ -141,7 +141,7 @@ static void test_neighbours_from_sb(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_neighbours_from_sb),
+	    cmocka_unit_test(test_neighbours_from_sb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,22 +25,22 @@
 #include <cmocka.h>
 
 #define RTR_MAC 0x0a000000000bULL
-#define MAC_A 0x0a00000000a1ULL
-#define MAC_S 0x0a00000000a2ULL /* static, priority 50 */
-#define MAC_D 0x0a00000000a3ULL /* learned, priority 100 */
-#define MAC_O 0x0a00000000a4ULL /* static with override_dynamic_mac, 150 */
-#define MAC_6 0x0a00000000a6ULL
-#define MAC7 0x0a0000000007ULL
-#define MAC8 0x0a0000000008ULL
-#define MAC9 0x0a0000000009ULL
-#define MAC1 0x0a0000000001ULL
-#define MACF 0x0a00000000f1ULL /* in the FDB behind p2 */
-#define MACX 0x0a00000000f2ULL /* in the FDB behind p3 */
-#define MACG 0x0a00000000f3ULL /* nowhere */
+#define MAC_A	0x0a00000000a1ULL
+#define MAC_S	0x0a00000000a2ULL /* static, priority 50 */
+#define MAC_D	0x0a00000000a3ULL /* learned, priority 100 */
+#define MAC_O	0x0a00000000a4ULL /* static with override_dynamic_mac, 150 */
+#define MAC_6	0x0a00000000a6ULL
+#define MAC7	0x0a0000000007ULL
+#define MAC8	0x0a0000000008ULL
+#define MAC9	0x0a0000000009ULL
+#define MAC1	0x0a0000000001ULL
+#define MACF	0x0a00000000f1ULL /* in the FDB behind p2 */
+#define MACX	0x0a00000000f2ULL /* in the FDB behind p3 */
+#define MACG	0x0a00000000f3ULL /* nowhere */
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-#define V6(hi, lo) (((lf_u128)(hi) << 64) | (lo))
-#define DB8 0x20010db800000000ULL
+#define V6(hi, lo)	(((lf_u128)(hi) << 64) | (lo))
+#define DB8		0x20010db800000000ULL
 
 struct flow_def {
 	int prio;
@@ -52,49 +52,48 @@ struct stage_def {
 };
 
 static const struct stage_def r_in[] = {
-	{"lr_in_lookup_neighbor",
-	 {{100, "arp.op == 2", "reg9[2] = lookup_arp(inport, arp.spa, arp.sha); next;"},
-	  {100, "inport == \"lrp1\" && arp.spa == 10.0.0.0/8 && arp.op == 1",
-	   "reg9[2] = lookup_arp(inport, arp.spa, arp.sha); next;"},
-	  {100, "nd_na", "reg9[2] = lookup_nd(inport, nd.target, nd.tll); next;"},
-	  {60, "ip4.dst == 40.0.0.0/8",
-	   "reg9[2] = 1; reg9[3] = lookup_arp_ip(inport, ip4.src); next;"},
-	  /* lookup_arp matches only ARP packets (OVN's MAC_LOOKUP flows match dl_type) */
-	  {50, "udp && ip4.src == 10.0.0.7", "reg9[2] = lookup_arp(inport, ip4.src, eth.src); next;"},
-	  {0, "1", "reg9[2] = 1; next;"}}},
-	{"lr_in_learn_neighbor",
-	 {{100, "reg9[2] == 1", "next;"},
-	  {90, "arp", "put_arp(inport, arp.spa, arp.sha); next;"},
-	  {90, "nd_na", "put_nd(inport, nd.target, nd.tll); next;"},
-	  {0, "1", "drop;"}}},
-	{"lr_in_ip_routing",
-	 {{100, "ip4.dst == 20.0.0.0/8",
-	   "reg0 = ip4.dst; outport = \"lrp2\"; eth.src = 0a:00:00:00:00:0b; next;"},
-	  {90, "ip6.dst == 2001:db8::/64",
-	   "xxreg0 = ip6.dst; outport = \"lrp2\"; eth.src = 0a:00:00:00:00:0b; next;"},
-	  {50, "ip4.dst == 30.0.0.0/8 || ip4.dst == 40.0.0.0/8",
-	   "reg0 = 20.0.0.99; outport = \"lrp2\"; eth.src = 0a:00:00:00:00:0b; next;"},
-	  {0, "1", "drop;"}}},
-	{"lr_in_arp_resolve",
-	 {{0, "ip4", "get_arp(outport, reg0); next;"}, {0, "ip6", "get_nd(outport, xxreg0); next;"}}},
-	{"lr_in_arp_request",
-	 {{110, "reg9[3] == 1", "drop;"},
-	  {100, "eth.dst == 00:00:00:00:00:00", "drop;"},
-	  {0, "1", "output;"}}},
+    {"lr_in_lookup_neighbor",
+     {{100, "arp.op == 2", "reg9[2] = lookup_arp(inport, arp.spa, arp.sha); next;"},
+      {100, "inport == \"lrp1\" && arp.spa == 10.0.0.0/8 && arp.op == 1",
+       "reg9[2] = lookup_arp(inport, arp.spa, arp.sha); next;"},
+      {100, "nd_na", "reg9[2] = lookup_nd(inport, nd.target, nd.tll); next;"},
+      {60, "ip4.dst == 40.0.0.0/8", "reg9[2] = 1; reg9[3] = lookup_arp_ip(inport, ip4.src); next;"},
+      /* lookup_arp matches only ARP packets (OVN's MAC_LOOKUP flows match dl_type) */
+      {50, "udp && ip4.src == 10.0.0.7", "reg9[2] = lookup_arp(inport, ip4.src, eth.src); next;"},
+      {0, "1", "reg9[2] = 1; next;"}}},
+    {"lr_in_learn_neighbor",
+     {{100, "reg9[2] == 1", "next;"},
+      {90, "arp", "put_arp(inport, arp.spa, arp.sha); next;"},
+      {90, "nd_na", "put_nd(inport, nd.target, nd.tll); next;"},
+      {0, "1", "drop;"}}},
+    {"lr_in_ip_routing",
+     {{100, "ip4.dst == 20.0.0.0/8",
+       "reg0 = ip4.dst; outport = \"lrp2\"; eth.src = 0a:00:00:00:00:0b; next;"},
+      {90, "ip6.dst == 2001:db8::/64",
+       "xxreg0 = ip6.dst; outport = \"lrp2\"; eth.src = 0a:00:00:00:00:0b; next;"},
+      {50, "ip4.dst == 30.0.0.0/8 || ip4.dst == 40.0.0.0/8",
+       "reg0 = 20.0.0.99; outport = \"lrp2\"; eth.src = 0a:00:00:00:00:0b; next;"},
+      {0, "1", "drop;"}}},
+    {"lr_in_arp_resolve",
+     {{0, "ip4", "get_arp(outport, reg0); next;"}, {0, "ip6", "get_nd(outport, xxreg0); next;"}}},
+    {"lr_in_arp_request",
+     {{110, "reg9[3] == 1", "drop;"},
+      {100, "eth.dst == 00:00:00:00:00:00", "drop;"},
+      {0, "1", "output;"}}},
 };
 static const struct stage_def r_out[] = {{"lr_out_delivery", {{100, "1", "output;"}}}};
 
 static const struct stage_def s_in[] = {
-	{"ls_in_lookup_fdb",
-	 {{100, "inport == \"p2\"", "reg0[11] = lookup_fdb(inport, eth.src); next;"},
-	  {0, "1", "next;"}}},
-	{"ls_in_put_fdb",
-	 {{100, "inport == \"p2\" && reg0[11] == 0", "put_fdb(inport, eth.src); next;"},
-	  {0, "1", "next;"}}},
-	{"ls_in_l2_lkup",
-	 {{50, "eth.dst == 0a:00:00:00:00:01", "outport = \"p1\"; output;"},
-	  {0, "1", "outport = get_fdb(eth.dst); next;"}}},
-	{"ls_in_l2_unknown", {{50, "outport == \"none\"", "drop;"}, {0, "1", "output;"}}},
+    {"ls_in_lookup_fdb",
+     {{100, "inport == \"p2\"", "reg0[11] = lookup_fdb(inport, eth.src); next;"},
+      {0, "1", "next;"}}},
+    {"ls_in_put_fdb",
+     {{100, "inport == \"p2\" && reg0[11] == 0", "put_fdb(inport, eth.src); next;"},
+      {0, "1", "next;"}}},
+    {"ls_in_l2_lkup",
+     {{50, "eth.dst == 0a:00:00:00:00:01", "outport = \"p1\"; output;"},
+      {0, "1", "outport = get_fdb(eth.dst); next;"}}},
+    {"ls_in_l2_unknown", {{50, "outport == \"none\"", "drop;"}, {0, "1", "output;"}}},
 };
 static const struct stage_def s_out[] = {{"ls_out_delivery", {{0, "1", "output;"}}}};
 
@@ -116,8 +115,11 @@ static int64_t cur_dp;
 
 static int64_t port_key(void *aux, const char *name)
 {
-	static const struct { int64_t dp; const char *name; int64_t key; } ports[] = {
-		{3, "lrp1", 1}, {3, "lrp2", 2}, {5, "p1", 1}, {5, "p2", 2}, {5, "p3", 3}};
+	static const struct {
+		int64_t dp;
+		const char *name;
+		int64_t key;
+	} ports[] = {{3, "lrp1", 1}, {3, "lrp2", 2}, {5, "p1", 1}, {5, "p2", 2}, {5, "p3", 3}};
 	(void)aux;
 	if (strcmp(name, "none") == 0)
 		return 0;
@@ -140,24 +142,27 @@ static void add_stages(struct plb *b, bool eg, const struct stage_def *defs, int
 	for (int t = 0; t < n; t++) {
 		assert_int_equal(plb_stage(b, eg, (unsigned)t, defs[t].name), t);
 		for (unsigned i = 0; i < 8 && defs[t].flows[i].match; i++) {
-			struct lflow_act_params pp = {
-				.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS, .cur_table = t,
-				.stage_name = stage_of};
+			struct lflow_act_params pp = {.pipeline =
+							  eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+						      .cur_table = t,
+						      .stage_name = stage_of};
 			char *err = NULL;
 			size_t pos;
 			struct lf_match m;
-			struct lflow_prog *p = lflow_act_parse(defs[t].flows[i].actions, &pp, &err,
-							       &pos);
+			struct lflow_prog *p =
+			    lflow_act_parse(defs[t].flows[i].actions, &pp, &err, &pos);
 			if (p == NULL)
 				fail_msg("%s: %s", defs[t].flows[i].actions, err);
-			if (lf_match_compile(defs[t].flows[i].match, NULL, NULL, &m, &err, &pos) != 0)
+			if (lf_match_compile(defs[t].flows[i].match, NULL, NULL, &m, &err, &pos) !=
+			    0)
 				fail_msg("%s: %s", defs[t].flows[i].match, err);
 			if (p->prereqs) { /* the compiler ANDs the actions' prerequisites */
 				struct lf_match m2;
 				char *both = NULL;
 				assert_true(asprintf(&both, "(%s) && (%s)", defs[t].flows[i].match,
 						     p->prereqs) > 0);
-				assert_int_equal(lf_match_compile(both, NULL, NULL, &m2, &err, &pos), 0);
+				assert_int_equal(
+				    lf_match_compile(both, NULL, NULL, &m2, &err, &pos), 0);
 				free(both);
 				lf_match_free(&m);
 				m = m2;
@@ -191,12 +196,18 @@ static struct pl_gen *build(void)
 	plb_port(b, "p2", 5, 2, PL_PT_VIF, 21);
 	plb_port(b, "p3", 5, 3, PL_PT_VIF, PL_PORT_NONE);
 	/* neighbours, in no particular order */
-	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 5), MAC_D, PL_NEIGH_PRIO_DYNAMIC), 0);
-	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 99), MAC_A, PL_NEIGH_PRIO_DYNAMIC), 0);
-	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 5), MAC_S, PL_NEIGH_PRIO_STATIC), 0);
-	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 6), MAC_O, PL_NEIGH_PRIO_OVERRIDE), 0);
-	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 6), MAC_D, PL_NEIGH_PRIO_DYNAMIC), 0);
-	assert_int_equal(plb_neigh(b, 3, 1, false, IP4(10, 0, 0, 7), MAC7, PL_NEIGH_PRIO_DYNAMIC), 0);
+	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 5), MAC_D, PL_NEIGH_PRIO_DYNAMIC),
+			 0);
+	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 99), MAC_A, PL_NEIGH_PRIO_DYNAMIC),
+			 0);
+	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 5), MAC_S, PL_NEIGH_PRIO_STATIC),
+			 0);
+	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 6), MAC_O, PL_NEIGH_PRIO_OVERRIDE),
+			 0);
+	assert_int_equal(plb_neigh(b, 3, 2, false, IP4(20, 0, 0, 6), MAC_D, PL_NEIGH_PRIO_DYNAMIC),
+			 0);
+	assert_int_equal(plb_neigh(b, 3, 1, false, IP4(10, 0, 0, 7), MAC7, PL_NEIGH_PRIO_DYNAMIC),
+			 0);
 	assert_int_equal(plb_neigh(b, 3, 2, true, V6(DB8, 0x99), MAC_6, PL_NEIGH_PRIO_DYNAMIC), 0);
 	assert_int_equal(plb_fdb(b, 5, 2, MACF), 0);
 	assert_int_equal(plb_fdb(b, 5, 3, MACX), 0);
@@ -308,11 +319,11 @@ static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k, con
 	}
 }
 
-#define EXPECT(g, k, c, o, s)                                                                    \
-	do {                                                                                     \
-		run(g, &(k), &(c), &(o));                                                       \
-		assert_string_equal((o).text, s);                                               \
-		check_mask_sound(g, &(k), &(o));                                                \
+#define EXPECT(g, k, c, o, s)                                                                      \
+	do {                                                                                       \
+		run(g, &(k), &(c), &(o));                                                          \
+		assert_string_equal((o).text, s);                                                  \
+		check_mask_sound(g, &(k), &(o));                                                   \
 	} while (0)
 
 /* get_arp: the binding of the highest priority, or eth.dst 00:00:00:00:00:00 */
@@ -412,7 +423,8 @@ static void test_nd(void **state)
 	struct pl_counters c;
 	struct out o;
 	memset(&c, 0, sizeof(c));
-	struct dp_key k = ip6_key(10, MAC7, RTR_MAC, V6(0x20010db800010000ULL, 7), V6(DB8, 0x99), 128);
+	struct dp_key k =
+	    ip6_key(10, MAC7, RTR_MAC, V6(0x20010db800010000ULL, 7), V6(DB8, 0x99), 128);
 	EXPECT(g, k, c, o,
 	       "set(eth.src=0a:00:00:00:00:0b),set(eth.dst=0a:00:00:00:00:a6),output:11");
 	k = ip6_key(10, MAC7, RTR_MAC, V6(0x20010db800010000ULL, 7), V6(DB8, 0x98), 128);
@@ -422,8 +434,9 @@ static void test_nd(void **state)
 	k = ip6_key(11, MAC9, RTR_MAC, V6(DB8, 0x55), V6(DB8, 1), 136);
 	ip6(k.f.nd_target, V6(DB8, 0x55));
 	mac(k.f.arp_tha, MAC9);
-	EXPECT(g, k, c, o, "learn(nd,dp=3,port=2,ip=2001:db8:0:0:0:0:0:55,mac=0a:00:00:00:00:09),"
-			   "drop(lflow_drop)");
+	EXPECT(g, k, c, o,
+	       "learn(nd,dp=3,port=2,ip=2001:db8:0:0:0:0:0:55,mac=0a:00:00:00:00:09),"
+	       "drop(lflow_drop)");
 	/* the known one: nothing learned */
 	k = ip6_key(11, MAC_6, RTR_MAC, V6(DB8, 0x99), V6(DB8, 1), 136);
 	ip6(k.f.nd_target, V6(DB8, 0x99));
@@ -475,8 +488,8 @@ static void test_tables(void **state)
 	assert_true(pl_neigh_has_mac(g, 3, 2, false, IP4(20, 0, 0, 5), MAC_S));
 	assert_false(pl_neigh_has_mac(g, 3, 2, false, IP4(20, 0, 0, 5), MAC_A));
 	assert_null(pl_neigh_get(g, 3, 1, false, IP4(20, 0, 0, 5))); /* another port */
-	assert_null(pl_neigh_get(g, 5, 2, false, IP4(20, 0, 0, 5)));  /* another datapath */
-	assert_null(pl_neigh_get(g, 3, 2, true, IP4(20, 0, 0, 5)));   /* not an IPv6 binding */
+	assert_null(pl_neigh_get(g, 5, 2, false, IP4(20, 0, 0, 5))); /* another datapath */
+	assert_null(pl_neigh_get(g, 3, 2, true, IP4(20, 0, 0, 5)));  /* not an IPv6 binding */
 	assert_int_equal(pl_fdb_get(g, 5, MACF)->port, 2);
 	assert_null(pl_fdb_get(g, 3, MACF));
 	assert_true(pl_gen_equal(g, h));
@@ -516,9 +529,9 @@ static void test_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_arp),      cmocka_unit_test(test_arp_learn),
-		cmocka_unit_test(test_lookup_arp_ip), cmocka_unit_test(test_nd),
-		cmocka_unit_test(test_fdb),          cmocka_unit_test(test_tables),
+	    cmocka_unit_test(test_get_arp),	  cmocka_unit_test(test_arp_learn),
+	    cmocka_unit_test(test_lookup_arp_ip), cmocka_unit_test(test_nd),
+	    cmocka_unit_test(test_fdb),		  cmocka_unit_test(test_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
