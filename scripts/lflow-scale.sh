@@ -11,11 +11,12 @@
 # ovn-nbctl in batches. Then runs brint-lflow-probe (the SB
 # client plus the compiler, no datapath) and prints:
 #   - logical flows, compiled / skipped, normalised rules;
-#   - the first full compile: lfc time (lflow stats last_ms) and wall time of lfc_update
-#     (which also includes the topology snapshot), resident memory before and after;
+#   - the first full compile: lfc_update's time and its phases, pl_build's time, resident
+#     memory before and after;
 #   - incremental changes, ROUNDS of each: add a pod (lsp-add + addresses), add a member to a
 #     subnet's 100-address set, add a member to the 10,000-address set: every compile pass
-#     the change caused (lfc_ms, wall_ms, flows recompiled);
+#     the change caused (lfc_update with its phases, pl_build, flows recompiled; skipped
+#     passes);
 #   - whether the incrementally maintained tables equal a full recompile (lfc_dump).
 # Goals (issue 4): full compile under 1 s, one incremental change under 1 ms.
 #
@@ -37,7 +38,7 @@ while getopts "p:s:r:b:kh" o; do
 	r) ROUNDS=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
 	k) KEEP=1 ;;
-	*) sed -n '2,24p' "$0"; exit 2 ;;
+	*) sed -n '2,25p' "$0"; exit 2 ;;
 	esac
 done
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -169,7 +170,8 @@ done
 echo "== $PODS pods in $SUBNETS subnets, $SUBNETS port groups with ACLs; $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$FIRST" | jq -r --arg sb "$LFLOWS" '
 	"logical flows: \(.flows) (SB: \($sb)), compiled \(.compiled), skipped \(.skipped), rules \(.rules)",
-	"full compile: \(.full_lfc_ms) ms (lflow stats last_ms), \(.full_wall_ms) ms wall (with the topology snapshot)",
+	"full compile: \(.full_lfc_ms) ms (lflow stats last_ms: topology \(.full_topo_ms) ms, stage lists \(.full_lists_ms) ms, the rest compiling), \(.full_wall_ms) ms wall",
+	"pipeline generation built from it (pl_build, what brintd hands the engine): \(.full_pl_build_ms) ms",
 	"resident memory: \(.rss_before_kb) kB before compiling (replica loaded), \(.rss_after_kb) kB after (+\(.rss_after_kb - .rss_before_kb) kB); peak \(.hwm_kb) kB"'
 
 # CHANGE-NAME NBCTL-ARGS...: make the change, wait for the chassis (--wait=hv) and for stray
@@ -182,8 +184,9 @@ measure() {
 	sleep 1
 	out=$(ctl probe lflow passes --since "$n")
 	echo "$out" | jq -r --arg name "$name" '
-		"\($name): \(length) pass(es): " + (map("lfc \(.lfc_ms * 1000 | round / 1000) ms, wall \(.wall_ms * 1000 | round / 1000) ms, \(.recompiled) recompiled\(if .full then " (FULL)" else "" end)") | join("; ")) +
-		"  [sum lfc \(map(.lfc_ms) | add // 0 | . * 1000 | round / 1000) ms, wall \(map(.wall_ms) | add // 0 | . * 1000 | round / 1000) ms]"'
+		def r3: . * 1000 | round / 1000;
+		"\($name): \(length) pass(es): " + (map(if .skipped_pass then "skipped (nothing read changed), \(.lfc_ms | r3) ms" else "lfc \(.lfc_ms | r3) ms (topology \(.topo_ms | r3), compile \(.compile_ms | r3), lists \(.lists_ms | r3)), \(.recompiled) recompiled\(if .full then " (FULL)" else "" end); pl_build \(.pl_build_ms | r3) ms" end) | join("; ")) +
+		"  [sum lfc \(map(.lfc_ms) | add // 0 | r3) ms, pl_build \(map(.pl_build_ms) | add // 0 | r3) ms]"'
 	echo "$out" >>"$T/passes.json"
 }
 for ((r = 0; r < ROUNDS; r++)); do
@@ -196,14 +199,18 @@ for ((r = 0; r < ROUNDS; r++)); do
 		as_all addresses "\"10.250.0.$((r + 1))\""
 done
 st=$(ctl lflow stats)
-echo "$st" | jq -r '"after the changes: \(.flows) flows, \(.skipped) skipped, \(.full_compiles) full and \(.incremental_compiles) incremental compiles, \(.total_recompiled) flows recompiled in all"'
+echo "$st" | jq -r '"after the changes: \(.flows) flows, \(.skipped) skipped, \(.full_compiles) full and \(.incremental_compiles) incremental compiles, \(.skipped_passes) passes skipped, \(.total_recompiled) flows recompiled in all"'
 echo "$st" | jq -r 'if .skipped > 0 then "WARNING: \(.skipped) flows skipped (not compiled, so not in the figures above); the first:" else empty end'
 echo "$st" | jq -r '.skipped_flows[:5][] | "  skipped: \(.stage) \(.priority) \(.match): \(.reason)"'
 ctl probe rss | jq -r '"resident memory after the changes: \(.rss_kb) kB (peak \(.hwm_kb) kB)"'
 ctl probe lflow verify | jq -r 'if .equal then "incremental == full recompile: yes (\(.flows) flows, \(.dump_bytes) bytes of dump compared)" else "incremental == full recompile: NO, first difference at line \(.line):\n  incremental: \(.incremental[:300])\n  full:        \(.full[:300])" end'
 cat <<EOT
-lfc_ms: lfc_update's own time (lflow stats last_ms: recompiling flows and rebuilding the stage
-lists); wall_ms: the whole lfc_update call, which first snapshots the logical topology
-(ltopo_build: every datapath, port, address set and port group copied). Replica update and
-the SB round trip are not included. The machine may be shared: see the load above.
+lfc: the whole lfc_update call (lflow stats last_ms): topology = ltopo_update (the changed
+rows applied to the logical topology), compile = recompiling the flows that depend on the
+change, lists = the per-(datapath, pipeline, stage) lists updated. A pass in which nothing the
+compiler reads changed (northd's nb_cfg transaction) is skipped. pl_build: brintd's next step
+after a pass that changed something, the whole pipeline generation built for the datapath
+(ovn-glue/lflow/pl_build.c, not incremental; timed here without local ports and not
+published). Replica update and the SB round trip are not included. The machine may be
+shared: see the load above.
 EOT

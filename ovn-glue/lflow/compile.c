@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The compiler driver (see compile.h). */
-#include "lflow/compile.h"
+/* The compiler driver (see compile.h): the full and incremental passes. */
+#include "compile_int.h"
 
-#include "ovsdb/hmap.h"
 #include "sb/sb_tables.h"
 
 #include <brint/log.h>
@@ -12,28 +11,31 @@
 #include <string.h>
 #include <time.h>
 
-struct flow_node {
-	struct hnode node; /* by uuid */
-	struct lfc_flow f;
-	struct ovs_uuid dp;  /* logical_datapath, or zero */
-	struct ovs_uuid dpg; /* logical_dp_group, or zero */
-	char **refs;         /* "$address_set" and "@port_group" names the match used (or tried) */
-	unsigned n_refs;
-};
-
 struct compile_ctx {
+	struct lfc *c;
 	const struct ltopo *topo;
-	struct flow_node *n;
+	struct lfc_node *n;
 	enum lt_dp_kind kind; /* of the flow's datapath(s) */
 	const struct ovs_uuid *dp, *dpg;
 	char ***arrays;       /* member arrays of per-datapath port groups, freed after the flow */
 	size_t n_arrays;
 };
 
-/* For the action parser: `next` targets are named by stage, never just numbered. */
+static void ref(struct compile_ctx *cc, char sigil, const char *name)
+{
+	char key[600];
+	snprintf(key, sizeof(key), "%c%s", sigil, name);
+	lfc_ref_add(cc->c, cc->n, key);
+}
+
+/* For the action parser: `next` targets are named by stage, never just numbered. The slot is
+ * recorded: if its name changes, this flow is recompiled. */
 static const char *stage_name_cb(const void *aux, enum lflow_pipeline p, int table)
 {
-	const struct compile_ctx *cc = aux;
+	struct compile_ctx *cc = (struct compile_ctx *)aux;
+	char key[64];
+	snprintf(key, sizeof(key), "#%d %d %d", p == LFLOW_P_EGRESS, (int)cc->kind, table);
+	lfc_ref_add(cc->c, cc->n, key);
 	return ltopo_stage_name(cc->topo, p == LFLOW_P_EGRESS, cc->kind, table);
 }
 
@@ -49,30 +51,17 @@ static enum lt_dp_kind row_kind(const struct ltopo *t, const struct ovs_uuid *dp
 	return d ? d->kind : LT_DP_UNKNOWN;
 }
 
-struct stage_list {
-	struct hnode node;
-	int64_t dp_key;
-	bool egress;
-	const char *stage; /* the first flow's string */
-	unsigned n, cap;
-	const struct lfc_flow **flows;
-};
-
-struct lfc {
-	struct hmap flows;  /* flow_node by uuid */
-	struct hmap stages; /* stage_list by (dp_key, egress, stage) */
-	struct ltopo *topo;
-	uint64_t replica_gen;
-	bool have_replica_gen;
-	struct lfc_stats stats;
-};
-
 struct lfc *lfc_new(void)
 {
 	struct lfc *c = calloc(1, sizeof(*c));
-	if (c) {
-		hmap_init(&c->flows);
-		hmap_init(&c->stages);
+	if (c == NULL)
+		return NULL;
+	hmap_init(&c->flows);
+	hmap_init(&c->lists);
+	hmap_init(&c->users);
+	if ((c->topo = ltopo_new()) == NULL) {
+		free(c);
+		return NULL;
 	}
 	return c;
 }
@@ -88,55 +77,34 @@ static void flow_clear(struct lfc_flow *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void clear_stages(struct lfc *c)
+static void stats_add(struct lfc *c, const struct lfc_flow *f, int sign)
 {
-	struct hnode *x = hmap_first(&c->stages);
-	while (x) {
-		struct hnode *next = hmap_next(&c->stages, x);
-		struct stage_list *s = container_of(x, struct stage_list, node);
-		hmap_remove(&c->stages, x);
-		free(s->flows);
-		free(s);
-		x = next;
+	c->stats.flows += sign;
+	if (f->skip_reason) {
+		c->stats.skipped += sign;
+	} else {
+		c->stats.compiled += sign;
+		c->stats.rules += sign * (int)f->match.n;
 	}
 }
 
-static void clear_refs(struct flow_node *n)
+static void remove_flow(struct lfc *c, struct lfc_node *n)
 {
-	for (unsigned i = 0; i < n->n_refs; i++)
-		free(n->refs[i]);
-	free(n->refs);
-	n->refs = NULL;
-	n->n_refs = 0;
-}
-
-static void add_ref(struct flow_node *n, char sigil, const char *name)
-{
-	char **r = realloc(n->refs, (n->n_refs + 1) * sizeof(*r));
-	size_t len = strlen(name) + 2;
-	if (r == NULL)
-		return;
-	n->refs = r;
-	if ((r[n->n_refs] = malloc(len)) == NULL)
-		return;
-	snprintf(r[n->n_refs], len, "%c%s", sigil, name);
-	n->n_refs++;
-}
-
-static void remove_flow(struct lfc *c, struct flow_node *n)
-{
+	lfc_unlist_flow(c, n);
+	stats_add(c, &n->f, -1);
 	hmap_remove(&c->flows, &n->node);
+	lfc_refs_clear(c, n);
 	flow_clear(&n->f);
-	clear_refs(n);
 	free(n);
 }
 
 static void clear_flows(struct lfc *c)
 {
 	struct hnode *x = hmap_first(&c->flows);
+	lfc_lists_clear(c);
 	while (x) {
 		struct hnode *next = hmap_next(&c->flows, x);
-		remove_flow(c, container_of(x, struct flow_node, node));
+		remove_flow(c, container_of(x, struct lfc_node, node));
 		x = next;
 	}
 }
@@ -145,19 +113,19 @@ void lfc_free(struct lfc *c)
 {
 	if (c == NULL)
 		return;
-	clear_stages(c);
 	clear_flows(c);
-	hmap_destroy(&c->stages);
+	hmap_destroy(&c->lists);
 	hmap_destroy(&c->flows);
+	hmap_destroy(&c->users);
 	ltopo_free(c->topo);
 	free(c);
 }
 
-static struct flow_node *find_flow(const struct lfc *c, const struct ovs_uuid *u)
+static struct lfc_node *find_flow(const struct lfc *c, const struct ovs_uuid *u)
 {
 	for (struct hnode *x = hmap_first_with_hash(&c->flows, ovs_uuid_hash(u)); x;
 	     x = hmap_next_with_hash(x)) {
-		struct flow_node *n = container_of(x, struct flow_node, node);
+		struct lfc_node *n = container_of(x, struct lfc_node, node);
 		if (ovs_uuid_equal(&n->f.uuid, u))
 			return n;
 	}
@@ -178,7 +146,7 @@ static int lookup_set(const struct lt_set *s, const char *const **members, size_
 static int ctx_addr_set(void *arg, const char *name, const char *const **m, size_t *n)
 {
 	struct compile_ctx *cc = arg;
-	add_ref(cc->n, '$', name);
+	ref(cc, '$', name);
 	return lookup_set(ltopo_address_set(cc->topo, name), m, n);
 }
 
@@ -194,7 +162,7 @@ static int ctx_port_group(void *arg, const char *name, const char *const **m, si
 	unsigned n_dps = one ? 1 : 0;
 	bool found = false;
 
-	add_ref(cc->n, '@', name);
+	ref(cc, '@', name);
 	if (bare)
 		return lookup_set(bare, m, n);
 	if (one == NULL && cc->dpg)
@@ -206,7 +174,7 @@ static int ctx_port_group(void *arg, const char *name, const char *const **m, si
 		const struct lt_set *s;
 		char **grown;
 		snprintf(sbname, sizeof(sbname), "%lld_%s", (long long)dps[d]->key, name);
-		add_ref(cc->n, '@', sbname);
+		ref(cc, '@', sbname);
 		if ((s = ltopo_port_group(cc->topo, sbname)) == NULL)
 			continue;
 		found = true;
@@ -247,24 +215,24 @@ static void skip(struct lfc_flow *f, const char *what, const char *err, size_t p
 	       f->stage ? f->stage : "?", f->priority, buf);
 }
 
-static void compile_row_ctx(struct lfc *c, struct flow_node *n, const struct sb_row *row,
-			    struct compile_ctx *ccp);
+static void compile_flow(struct lfc_node *n, const struct sb_row *row, struct compile_ctx *ccp);
 
-/* Compile one Logical_Flow row into n (whose previous contents are gone). */
-static void compile_row(struct lfc *c, struct flow_node *n, const struct sb_row *row)
+/* Compile one Logical_Flow row into n (cleared, unlisted; its references are replaced). */
+static void compile_row(struct lfc *c, struct lfc_node *n, const struct sb_row *row)
 {
 	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
 	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
-	struct compile_ctx cc = {c->topo, n, row_kind(c->topo, dp, dpg), dp, dpg, NULL, 0};
+	struct compile_ctx cc = {c, c->topo, n, row_kind(c->topo, dp, dpg), dp, dpg, NULL, 0};
 
-	compile_row_ctx(c, n, row, &cc);
+	lfc_refs_clear(c, n);
+	compile_flow(n, row, &cc);
 	for (size_t i = 0; i < cc.n_arrays; i++)
 		free(cc.arrays[i]);
 	free(cc.arrays);
+	n->mark = c->pass;
 }
 
-static void compile_row_ctx(struct lfc *c, struct flow_node *n, const struct sb_row *row,
-			    struct compile_ctx *ccp)
+static void compile_flow(struct lfc_node *n, const struct sb_row *row, struct compile_ctx *ccp)
 {
 	struct lfc_flow *f = &n->f;
 	const char *pipe = ovs_datum_str(sb_row_col(row, "pipeline"));
@@ -275,7 +243,6 @@ static void compile_row_ctx(struct lfc *c, struct flow_node *n, const struct sb_
 	char *err = NULL, *text;
 	size_t pos = 0;
 
-	clear_refs(n);
 	f->uuid = row->uuid;
 	f->egress = pipe && strcmp(pipe, "egress") == 0;
 	f->stage = stage ? strdup(stage) : NULL;
@@ -285,10 +252,15 @@ static void compile_row_ctx(struct lfc *c, struct flow_node *n, const struct sb_
 	f->actions_text = dup_or_empty(ovs_datum_str(sb_row_col(row, "actions")));
 	memset(&n->dp, 0, sizeof(n->dp));
 	memset(&n->dpg, 0, sizeof(n->dpg));
-	if (dp)
+	if (dp) {
 		n->dp = *dp;
-	if (dpg)
+	} else if (dpg) {
+		char key[OVS_UUID_LEN + 2];
 		n->dpg = *dpg;
+		key[0] = 'G';
+		ovs_uuid_to_string(dpg, key + 1);
+		lfc_ref_add(ccp->c, n, key);
+	}
 
 	if (stage == NULL) {
 		skip(f, "stage", "no external_ids:stage-name", 0);
@@ -321,149 +293,6 @@ static void compile_row_ctx(struct lfc *c, struct flow_node *n, const struct sb_
 	free(text);
 }
 
-static uint32_t stage_hash(int64_t dp_key, bool egress, const char *stage)
-{
-	return hash_string(stage, (uint32_t)dp_key * 2 + egress);
-}
-
-static struct stage_list *stage_get(struct lfc *c, int64_t dp_key, bool egress,
-				    const char *stage, bool create)
-{
-	uint32_t h = stage_hash(dp_key, egress, stage);
-	struct stage_list *s;
-	for (struct hnode *x = hmap_first_with_hash(&c->stages, h); x; x = hmap_next_with_hash(x)) {
-		s = container_of(x, struct stage_list, node);
-		if (s->dp_key == dp_key && s->egress == egress && strcmp(s->stage, stage) == 0)
-			return s;
-	}
-	if (!create || (s = calloc(1, sizeof(*s))) == NULL)
-		return NULL;
-	s->dp_key = dp_key;
-	s->egress = egress;
-	s->stage = stage;
-	hmap_insert(&c->stages, &s->node, h);
-	return s;
-}
-
-static void stage_add(struct lfc *c, int64_t dp_key, const struct lfc_flow *f)
-{
-	struct stage_list *s = stage_get(c, dp_key, f->egress, f->stage, true);
-	if (s == NULL)
-		return;
-	if (s->n == s->cap) {
-		unsigned cap = s->cap ? s->cap * 2 : 8;
-		const struct lfc_flow **nf = realloc(s->flows, cap * sizeof(*nf));
-		if (nf == NULL)
-			return;
-		s->flows = nf;
-		s->cap = cap;
-	}
-	s->flows[s->n++] = f;
-}
-
-static int by_priority(const void *a, const void *b)
-{
-	const struct lfc_flow *x = *(const struct lfc_flow *const *)a;
-	const struct lfc_flow *y = *(const struct lfc_flow *const *)b;
-	if (x->priority != y->priority)
-		return y->priority - x->priority;
-	return memcmp(&x->uuid, &y->uuid, sizeof(x->uuid)); /* stable across rebuilds */
-}
-
-static void rebuild_stages(struct lfc *c)
-{
-	clear_stages(c);
-	c->stats.flows = c->stats.compiled = c->stats.skipped = c->stats.rules = 0;
-	for (struct hnode *x = hmap_first(&c->flows); x; x = hmap_next(&c->flows, x)) {
-		struct flow_node *n = container_of(x, struct flow_node, node);
-		const struct lfc_flow *f = &n->f;
-		c->stats.flows++;
-		if (f->skip_reason) {
-			c->stats.skipped++;
-		} else {
-			c->stats.compiled++;
-			c->stats.rules += (unsigned)f->match.n;
-		}
-		if (f->stage == NULL)
-			continue;
-		if (!ovs_uuid_is_zero(&n->dp)) {
-			const struct lt_datapath *d = ltopo_dp_by_uuid(c->topo, &n->dp);
-			if (d)
-				stage_add(c, d->key, f);
-		} else if (!ovs_uuid_is_zero(&n->dpg)) {
-			unsigned k;
-			const struct lt_datapath *const *dps = ltopo_dp_group(c->topo, &n->dpg, &k);
-			for (unsigned i = 0; dps && i < k; i++)
-				stage_add(c, dps[i]->key, f);
-		}
-	}
-	for (struct hnode *x = hmap_first(&c->stages); x; x = hmap_next(&c->stages, x)) {
-		struct stage_list *s = container_of(x, struct stage_list, node);
-		qsort(s->flows, s->n, sizeof(*s->flows), by_priority);
-	}
-}
-
-static bool table_touched(const struct sb_replica *r, unsigned id)
-{
-	const struct sb_table *t = sb_replica_table(r, id);
-	return t && sb_table_tracked_first(t) != NULL;
-}
-
-/* Names ("$x", "@y") of the address sets and port groups changed since the last ack. */
-static unsigned changed_sets(const struct sb_replica *r, char ***out)
-{
-	static const struct {
-		unsigned table;
-		char sigil;
-	} src[] = {{SB_ADDRESS_SET, '$'}, {SB_PORT_GROUP, '@'}};
-	unsigned n = 0;
-	*out = NULL;
-	for (unsigned k = 0; k < 2; k++) {
-		const struct sb_table *t = sb_replica_table(r, src[k].table);
-		for (const struct sb_row *row = t ? sb_table_tracked_first(t) : NULL; row;
-		     row = sb_row_tracked_next(row)) {
-			const char *name = ovs_datum_str(sb_row_col(row, "name"));
-			char **o = realloc(*out, (n + 1) * sizeof(*o));
-			size_t len;
-			if (name == NULL || o == NULL)
-				continue;
-			*out = o;
-			len = strlen(name) + 2;
-			if ((o[n] = malloc(len)) == NULL)
-				continue;
-			snprintf(o[n], len, "%c%s", src[k].sigil, name);
-			n++;
-		}
-	}
-	return n;
-}
-
-/* Recompile the flows whose match used a changed address set or port group. */
-static unsigned recompile_set_users(struct lfc *c, const struct sb_replica *r,
-				    const struct sb_table *lf)
-{
-	char **names;
-	unsigned n = changed_sets(r, &names), done = 0;
-
-	for (struct hnode *x = n ? hmap_first(&c->flows) : NULL; x; x = hmap_next(&c->flows, x)) {
-		struct flow_node *fn = container_of(x, struct flow_node, node);
-		const struct sb_row *row;
-		bool uses = false;
-		for (unsigned i = 0; i < fn->n_refs && !uses; i++)
-			for (unsigned k = 0; k < n && !uses; k++)
-				uses = strcmp(fn->refs[i], names[k]) == 0;
-		if (!uses || (row = sb_table_find(lf, &fn->f.uuid)) == NULL)
-			continue;
-		flow_clear(&fn->f);
-		compile_row(c, fn, row);
-		done++;
-	}
-	for (unsigned k = 0; k < n; k++)
-		free(names[k]);
-	free(names);
-	return done;
-}
-
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -471,70 +300,188 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
+/* Recompile a known flow from its row: out of its lists, compiled, back in. */
+static void recompile(struct lfc *c, struct lfc_node *n, const struct sb_row *row,
+		      double *list_ms)
 {
-	const struct sb_table *lf = sb_replica_table(r, SB_LOGICAL_FLOW);
-	struct ltopo *topo = ltopo_build(r);
-	double t0 = now_ms();
+	double t = now_ms();
+	lfc_unlist_flow(c, n);
+	*list_ms += now_ms() - t;
+	stats_add(c, &n->f, -1);
+	flow_clear(&n->f);
+	compile_row(c, n, row);
+	stats_add(c, &n->f, 1);
+	t = now_ms();
+	lfc_list_flow(c, n);
+	*list_ms += now_ms() - t;
+}
+
+/* Does a modified Logical_Flow row change what the compiler made of it? */
+static bool flow_row_changed(const struct sb_row *row, const struct lfc_node *n)
+{
+	static const char *const read[] = {"logical_datapath", "logical_dp_group", "pipeline",
+					   "table_id", "priority", "match", "actions"};
+	const struct sb_table *t = row->table;
+	int ext = sb_table_col(t, "external_ids");
+	const char *stage;
+
+	if (sb_row_change(row) != SB_MODIFIED)
+		return true;
+	for (unsigned i = 0; i < sizeof(read) / sizeof(read[0]); i++) {
+		int col = sb_table_col(t, read[i]);
+		if (col >= 0 && sb_row_col_changed(row, col))
+			return true;
+	}
+	if (ext < 0 || !sb_row_col_changed(row, ext))
+		return false;
+	stage = ovs_datum_map_get(sb_row_get(row, ext), "stage-name");
+	return !(stage == n->f.stage || (stage && n->f.stage && strcmp(stage, n->f.stage) == 0));
+}
+
+/* Recompile (or relist) the flows that depend on key; those already compiled in this pass
+ * are left. relist_only: flows without port-group references are only listed again. */
+static unsigned recompile_users(struct lfc *c, const struct sb_table *lf, const char *key,
+				bool relist_only, double *list_ms)
+{
+	unsigned n, done = 0;
+	struct lfc_node **v = lfc_users_of(c, key, &n);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct sb_row *row;
+		if (v[i]->mark == c->pass || (row = sb_table_find(lf, &v[i]->f.uuid)) == NULL)
+			continue;
+		if (relist_only && !v[i]->pg_refs) {
+			double t = now_ms();
+			lfc_unlist_flow(c, v[i]);
+			lfc_list_flow(c, v[i]);
+			*list_ms += now_ms() - t;
+			continue;
+		}
+		recompile(c, v[i], row, list_ms);
+		done++;
+	}
+	free(v);
+	return done;
+}
+
+static unsigned full_pass(struct lfc *c, const struct sb_table *lf, double *list_ms)
+{
+	unsigned done = 0;
+	double t;
+	clear_flows(c);
+	for (const struct sb_row *row = sb_table_first(lf); row; row = sb_table_next(row)) {
+		struct lfc_node *n = calloc(1, sizeof(*n));
+		if (n == NULL)
+			break;
+		hmap_insert(&c->flows, &n->node, ovs_uuid_hash(&row->uuid));
+		compile_row(c, n, row);
+		stats_add(c, &n->f, 1);
+		done++;
+	}
+	t = now_ms();
+	lfc_list_all(c);
+	*list_ms += now_ms() - t;
+	c->stats.full_compiles++;
+	return done;
+}
+
+static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
+				 const struct lt_changes *ch, bool *changed, double *list_ms)
+{
 	unsigned done = 0;
 
-	if (topo == NULL) {
-		LOG_RL(BRINT_LOG_ERR, "lflow", "out of memory building the logical topology");
-		return;
+	for (const struct sb_row *row = sb_table_tracked_first(lf); row;
+	     row = sb_row_tracked_next(row)) {
+		struct lfc_node *n = find_flow(c, &row->uuid);
+		if (sb_row_change(row) == SB_DELETED) {
+			if (n) {
+				double t = now_ms();
+				remove_flow(c, n);
+				*list_ms += now_ms() - t;
+				*changed = true;
+			}
+			continue;
+		}
+		if (n && !flow_row_changed(row, n))
+			continue;
+		*changed = true;
+		if (n == NULL) {
+			double t;
+			if ((n = calloc(1, sizeof(*n))) == NULL)
+				continue;
+			hmap_insert(&c->flows, &n->node, ovs_uuid_hash(&row->uuid));
+			compile_row(c, n, row);
+			stats_add(c, &n->f, 1);
+			t = now_ms();
+			lfc_list_flow(c, n);
+			*list_ms += now_ms() - t;
+		} else {
+			recompile(c, n, row, list_ms);
+		}
+		done++;
 	}
-	ltopo_free(c->topo);
-	c->topo = topo;
-	/* datapaths and their groups decide where flows are listed: recompile all (rare); port
-	 * names stay symbolic in matches, so port changes need nothing here */
-	if (!c->have_replica_gen || c->replica_gen != sb_replica_generation(r) ||
-	    table_touched(r, SB_LOGICAL_DP_GROUP) || table_touched(r, SB_DATAPATH_BINDING))
+	for (unsigned i = 0; i < ch->n_sets; i++)
+		done += recompile_users(c, lf, ch->sets[i], false, list_ms);
+	for (unsigned i = 0; i < ch->n_slots; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "#%d %d %d", ch->slots[i].egress, (int)ch->slots[i].kind,
+			 ch->slots[i].table);
+		done += recompile_users(c, lf, key, false, list_ms);
+	}
+	for (unsigned i = 0; i < ch->n_dpgs; i++) {
+		char key[OVS_UUID_LEN + 2];
+		key[0] = 'G';
+		ovs_uuid_to_string(&ch->dpgs[i], key + 1);
+		done += recompile_users(c, lf, key, true, list_ms);
+	}
+	return done;
+}
+
+bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
+{
+	const struct sb_table *lf = sb_replica_table(r, SB_LOGICAL_FLOW);
+	struct lt_changes ch = {0};
+	double t0 = now_ms(), t1, list_ms = 0;
+	unsigned done;
+	bool changed, whole;
+
+	/* a new replica generation (schema change) means a rebuilt replica: start again */
+	if (!c->have_replica_gen || c->replica_gen != sb_replica_generation(r))
 		full = true;
 	c->replica_gen = sb_replica_generation(r);
 	c->have_replica_gen = true;
-
-	clear_stages(c); /* its lists point at flows about to change */
-	if (full) {
-		clear_flows(c);
-		for (const struct sb_row *row = sb_table_first(lf); row; row = sb_table_next(row)) {
-			struct flow_node *n = calloc(1, sizeof(*n));
-			if (n == NULL)
-				break;
-			compile_row(c, n, row);
-			hmap_insert(&c->flows, &n->node, ovs_uuid_hash(&n->f.uuid));
-			done++;
-		}
-		c->stats.full_compiles++;
+	ltopo_update(c->topo, r, full, &ch);
+	t1 = now_ms();
+	c->pass++;
+	/* a rebuilt topology (datapaths changed, ...): recompile everything (rare) */
+	whole = full || ch.rebuilt;
+	if (whole) {
+		done = full_pass(c, lf, &list_ms);
+		changed = true;
 	} else {
-		for (const struct sb_row *row = sb_table_tracked_first(lf); row;
-		     row = sb_row_tracked_next(row)) {
-			struct flow_node *n = find_flow(c, &row->uuid);
-			if (sb_row_change(row) == SB_DELETED) {
-				if (n)
-					remove_flow(c, n);
-				continue;
-			}
-			if (n) {
-				flow_clear(&n->f);
-			} else {
-				n = calloc(1, sizeof(*n));
-				if (n == NULL)
-					continue;
-				hmap_insert(&c->flows, &n->node, ovs_uuid_hash(&row->uuid));
-			}
-			compile_row(c, n, row);
-			done++;
-		}
-		done += recompile_set_users(c, r, lf);
-		c->stats.incremental_compiles++;
+		changed = ch.any;
+		done = incremental_pass(c, lf, &ch, &changed, &list_ms);
 	}
-	rebuild_stages(c);
-	c->stats.generation++;
+	lt_changes_free(&ch);
+	c->stats.last_topo_ms = t1 - t0;
+	c->stats.last_lists_ms = list_ms;
+	c->stats.last_compile_ms = now_ms() - t1 - list_ms;
+	c->stats.last_ms = now_ms() - t0;
 	c->stats.last_recompiled = done;
 	c->stats.total_recompiled += done;
-	c->stats.last_ms = now_ms() - t0;
-	LOG_INFO("lflow", "generation %llu: %u flows compiled (%s), %u skipped in all, %.1f ms",
-		 (unsigned long long)c->stats.generation, done, full ? "full" : "incremental",
+	if (!changed) {
+		c->stats.skipped_passes++;
+		LOG_DEBUG("lflow", "nothing the compiler reads changed: generation %llu stays "
+			  "(%.3f ms)", (unsigned long long)c->stats.generation, c->stats.last_ms);
+		return false;
+	}
+	if (!whole)
+		c->stats.incremental_compiles++;
+	c->stats.generation++;
+	LOG_INFO("lflow", "generation %llu: %u flows compiled (%s), %u skipped in all, %.3f ms",
+		 (unsigned long long)c->stats.generation, done, whole ? "full" : "incremental",
 		 c->stats.skipped, c->stats.last_ms);
+	return true;
 }
 
 const struct lfc_stats *lfc_get_stats(const struct lfc *c)
@@ -550,167 +497,7 @@ const struct ltopo *lfc_topology(const struct lfc *c)
 const struct lfc_flow *const *lfc_stage_flows(const struct lfc *c, int64_t dp_key, bool egress,
 					       const char *stage, unsigned *n)
 {
-	struct stage_list *s = stage_get((struct lfc *)c, dp_key, egress, stage, false);
+	struct lfc_list *s = lfc_list_get(c, dp_key, egress, stage);
 	*n = s ? s->n : 0;
 	return s ? s->flows : NULL;
 }
-
-json_t *lfc_stats_json(const struct lfc *c)
-{
-	json_t *o = json_pack("{s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "generation",
-			      (json_int_t)c->stats.generation, "flows", c->stats.flows, "compiled",
-			      c->stats.compiled, "skipped", c->stats.skipped, "rules",
-			      c->stats.rules, "full_compiles", c->stats.full_compiles,
-			      "incremental_compiles", c->stats.incremental_compiles,
-			      "last_recompiled", c->stats.last_recompiled, "last_ms",
-			      c->stats.last_ms);
-	json_t *stages = json_array(), *skipped = json_array();
-
-	json_object_set_new(o, "total_recompiled", json_integer((json_int_t)c->stats.total_recompiled));
-	for (struct hnode *x = hmap_first(&c->stages); x; x = hmap_next(&c->stages, x)) {
-		const struct stage_list *s = container_of(x, struct stage_list, node);
-		const struct lt_datapath *d = c->topo ? ltopo_dp_by_key(c->topo, s->dp_key) : NULL;
-		unsigned nskip = 0;
-		for (unsigned i = 0; i < s->n; i++)
-			nskip += s->flows[i]->skip_reason != NULL;
-		json_array_append_new(stages,
-				      json_pack("{s:s, s:s, s:s, s:i, s:i}", "datapath",
-						d ? d->name : "?", "pipeline",
-						s->egress ? "egress" : "ingress", "stage", s->stage,
-						"flows", s->n, "skipped", nskip));
-	}
-	for (struct hnode *x = hmap_first(&c->flows); x; x = hmap_next(&c->flows, x)) {
-		const struct lfc_flow *f = &container_of(x, struct flow_node, node)->f;
-		char u[OVS_UUID_LEN + 1];
-		if (f->skip_reason == NULL)
-			continue;
-		ovs_uuid_to_string(&f->uuid, u);
-		json_array_append_new(skipped,
-				      json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "uuid", u, "stage",
-						f->stage ? f->stage : "", "priority", f->priority,
-						"match", f->match_text, "actions", f->actions_text,
-						"reason", f->skip_reason));
-	}
-	json_object_set_new(o, "stages", stages);
-	json_object_set_new(o, "skipped_flows", skipped);
-	return o;
-}
-
-static json_t *flow_json(const struct lfc_flow *f)
-{
-	json_t *o = json_pack("{s:s, s:i, s:s, s:s}", "stage", f->stage, "priority", f->priority,
-			      "match", f->match_text, "actions", f->actions_text);
-	if (f->skip_reason) {
-		json_object_set_new(o, "skipped", json_string(f->skip_reason));
-	} else {
-		char *m = lf_match_to_string(&f->match), *p = lflow_prog_format(f->prog);
-		json_object_set_new(o, "rules", json_string(m ? m : "?"));
-		json_object_set_new(o, "program", json_string(p ? p : "?"));
-		free(m);
-		free(p);
-	}
-	return o;
-}
-
-json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stage)
-{
-	const struct lt_datapath *d = c->topo ? ltopo_dp_by_name(c->topo, dp_name) : NULL;
-	json_t *a;
-
-	if (d == NULL)
-		return NULL;
-	a = json_array();
-	for (int eg = 0; eg < 2; eg++) {
-		/* stages in table order, as northd numbered them (the names identify them) */
-		for (int table = 0; table < 256; table++) {
-			const char *name = ltopo_stage_name(c->topo, eg, d->kind, table);
-			unsigned n;
-			const struct lfc_flow *const *fl;
-			if (name == NULL || (stage && strcmp(stage, name) != 0))
-				continue;
-			fl = lfc_stage_flows(c, d->key, eg, name, &n);
-			for (unsigned i = 0; i < n; i++)
-				json_array_append_new(a, flow_json(fl[i]));
-		}
-	}
-	return a;
-}
-
-/* ---- lfc_dump ---- */
-
-static int by_uuid(const void *a, const void *b)
-{
-	const struct flow_node *x = *(const struct flow_node *const *)a;
-	const struct flow_node *y = *(const struct flow_node *const *)b;
-	return memcmp(&x->f.uuid, &y->f.uuid, sizeof(x->f.uuid));
-}
-
-static int by_stage_key(const void *a, const void *b)
-{
-	const struct stage_list *x = *(const struct stage_list *const *)a;
-	const struct stage_list *y = *(const struct stage_list *const *)b;
-	if (x->dp_key != y->dp_key)
-		return x->dp_key < y->dp_key ? -1 : 1;
-	if (x->egress != y->egress)
-		return x->egress - y->egress;
-	return strcmp(x->stage, y->stage);
-}
-
-char *lfc_dump(const struct lfc *c)
-{
-	size_t nf = hmap_count(&c->flows), ns = hmap_count(&c->stages), i = 0, len = 0;
-	const struct flow_node **fl = malloc((nf + 1) * sizeof(*fl));
-	const struct stage_list **sl = malloc((ns + 1) * sizeof(*sl));
-	char *buf = NULL, u[OVS_UUID_LEN + 1];
-	FILE *out = open_memstream(&buf, &len);
-
-	if (fl == NULL || sl == NULL || out == NULL) {
-		free(fl);
-		free(sl);
-		if (out)
-			fclose(out);
-		free(buf);
-		return NULL;
-	}
-	for (struct hnode *x = hmap_first(&c->flows); x; x = hmap_next(&c->flows, x))
-		fl[i++] = container_of(x, struct flow_node, node);
-	qsort(fl, nf, sizeof(*fl), by_uuid);
-	fprintf(out, "flows %u compiled %u skipped %u rules %u\n", c->stats.flows,
-		c->stats.compiled, c->stats.skipped, c->stats.rules);
-	for (i = 0; i < nf; i++) {
-		const struct lfc_flow *f = &fl[i]->f;
-		ovs_uuid_to_string(&f->uuid, u);
-		fprintf(out, "flow %s %s %s table %d priority %d\n  match: %s\n  actions: %s\n", u,
-			f->egress ? "egress" : "ingress", f->stage ? f->stage : "-", f->table,
-			f->priority, f->match_text, f->actions_text);
-		if (f->skip_reason) {
-			fprintf(out, "  skipped: %s\n", f->skip_reason);
-		} else {
-			char *m = lf_match_to_string(&f->match), *p = lflow_prog_format(f->prog);
-			fprintf(out, "  rules: %s\n  program: %s\n", m ? m : "?", p ? p : "?");
-			free(m);
-			free(p);
-		}
-	}
-	i = 0;
-	for (struct hnode *x = hmap_first(&c->stages); x; x = hmap_next(&c->stages, x))
-		sl[i++] = container_of(x, struct stage_list, node);
-	qsort(sl, ns, sizeof(*sl), by_stage_key);
-	for (i = 0; i < ns; i++) {
-		fprintf(out, "stage %lld %s %s:", (long long)sl[i]->dp_key,
-			sl[i]->egress ? "egress" : "ingress", sl[i]->stage);
-		for (unsigned k = 0; k < sl[i]->n; k++) {
-			ovs_uuid_to_string(&sl[i]->flows[k]->uuid, u);
-			fprintf(out, " %s", u);
-		}
-		fputc('\n', out);
-	}
-	free(fl);
-	free(sl);
-	if (fclose(out) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-

@@ -5,11 +5,18 @@
  * listed under each of their datapaths. A flow that cannot be compiled is skipped, counted and
  * kept with its reason for `brintctl lflow stats`; it never stops the others.
  *
- * Incremental: after a replica change only the Logical_Flow rows that changed are recompiled,
- * plus the flows whose match used an address set or port group that changed (each flow
- * records the names it looked up, found or not). Port names stay symbolic in matches, so port
- * changes recompile nothing; a change to datapaths or datapath groups recompiles everything.
- * Each compile produces a new generation number.
+ * Incremental: after a replica change the topology (ltopo) applies only the changed rows and
+ * says what changed; then only the Logical_Flow rows that changed are recompiled, plus the
+ * flows that looked up something that changed: an address set or port group (found or not),
+ * the stage name of a table their `next' names, the datapaths of their datapath group (a flow
+ * without port groups is then only listed under the new datapaths, not recompiled). Each
+ * flow records those lookups (compile_int.h). The per-(datapath, pipeline, stage) lists are
+ * kept sorted and updated in place. Port names stay symbolic in matches, so port changes
+ * recompile nothing. A datapath changed or deleted (rare) recompiles everything.
+ *
+ * A pass in which nothing the compiler reads changed (northd's SB_Global.nb_cfg, a
+ * Port_Binding's `up', a column no one reads) is skipped: no new generation, counted in
+ * skipped_passes. Any other pass produces a new generation number.
  * Control thread only. */
 #pragma once
 
@@ -42,9 +49,13 @@ struct lfc_stats {
 	unsigned skipped;
 	unsigned rules;       /* normalised rules over all compiled flows */
 	unsigned full_compiles, incremental_compiles;
+	unsigned skipped_passes;  /* passes that found nothing relevant changed */
 	unsigned last_recompiled; /* flows compiled by the last pass */
 	uint64_t total_recompiled; /* flows compiled by all passes */
-	double last_ms;
+	double last_ms;           /* the last pass, all of it: */
+	double last_topo_ms;      /*   bringing the topology up to date */
+	double last_compile_ms;   /*   compiling flows */
+	double last_lists_ms;     /*   updating the per-stage lists */
 };
 
 struct lfc;
@@ -53,8 +64,9 @@ struct lfc *lfc_new(void);
 void lfc_free(struct lfc *c);
 
 /* Bring the compiled flows up to date with r (which must have change tracking on; the caller
- * acks the replica afterwards). full forces a recompile of everything. */
-void lfc_update(struct lfc *c, const struct sb_replica *r, bool full);
+ * acks the replica afterwards). full forces a recompile of everything. true when something
+ * changed (a new generation); false when the pass was skipped. */
+bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full);
 
 const struct lfc_stats *lfc_get_stats(const struct lfc *c);
 const struct ltopo *lfc_topology(const struct lfc *c);

@@ -10,7 +10,10 @@ static void cmd_lflow_stats(const json_t *args, struct ctl_reply *r)
 		ctl_reply_err(r, "no logical flows: brintd runs without the OVN southbound");
 		return;
 	}
-	ctl_reply_ok(r, lfc_stats_json(c));
+	json_t *o = lfc_stats_json(c);
+	json_object_set_new(o, "engine_builds", json_integer(lflow_glue_stats()->hooks));
+	json_object_set_new(o, "last_engine_build_ms", json_real(lflow_glue_stats()->last_hook_ms));
+	ctl_reply_ok(r, o);
 }
 
 static void cmd_lflow_show(const json_t *args, struct ctl_reply *r)

@@ -61,7 +61,37 @@ struct lt_stats {
 	unsigned dangling; /* references to rows that do not exist (ports of unknown datapaths...) */
 };
 
-/* Build a snapshot of r (any state, even partial). NULL only when out of memory. */
+/* A table slot whose stage name changed: (pipeline, datapath kind, table number). */
+struct lt_stage_slot {
+	bool egress;
+	enum lt_dp_kind kind;
+	int table;
+};
+
+/* What one ltopo_update() changed. */
+struct lt_changes {
+	bool rebuilt;          /* rebuilt from scratch: assume everything changed */
+	bool any;              /* anything at all changed (else the topology is as it was) */
+	unsigned n_sets;
+	char **sets;           /* "$name" / "@name": address sets and port groups inserted,
+				* modified or deleted (a renamed one under both names) */
+	unsigned n_dpgs;
+	struct ovs_uuid *dpgs; /* datapath groups whose datapaths changed (not new or deleted
+				* groups: their flows change with them) */
+	unsigned n_slots;
+	struct lt_stage_slot *slots; /* table slots whose stage name changed */
+	unsigned dps_added;
+};
+void lt_changes_free(struct lt_changes *ch); /* frees the arrays, zeroes *ch */
+
+/* An empty topology. NULL when out of memory. */
+struct ltopo *ltopo_new(void);
+/* Bring t up to date with r: full (or see above) rebuilds it from every row; otherwise only
+ * r's tracked rows (since the last ack) are applied, so t must have been up to date with r as
+ * of that ack. ch (may be NULL) receives what changed (zero it first; lt_changes_free after). */
+void ltopo_update(struct ltopo *t, const struct sb_replica *r, bool full,
+		  struct lt_changes *ch);
+/* A fresh topology of r (any state, even partial). NULL only when out of memory. */
 struct ltopo *ltopo_build(const struct sb_replica *r);
 void ltopo_free(struct ltopo *t);
 
@@ -82,11 +112,13 @@ const struct lt_datapath *const *ltopo_dp_group(const struct ltopo *t, const str
  * stage_conflicts: such a stage is not trusted). */
 int ltopo_stage_table(const struct ltopo *t, bool egress, enum lt_dp_kind kind,
 		      const char *stage_name);
-/* The name of a stage from its table number (for traces); NULL if unknown. */
+/* The name of a stage from its table number (for traces); NULL if unknown. If flows give two
+ * names one table, the smaller name (strcmp) is the answer, whatever order they came in. */
 const char *ltopo_stage_name(const struct ltopo *t, bool egress, enum lt_dp_kind kind,
 			     int table);
 
-/* Iteration (stable order: as built). */
+/* Iteration. Ports: index i is stable until a port is removed (the last one then takes its
+ * place); multicast group members point into the same array. */
 unsigned ltopo_n_ports(const struct ltopo *t);
 const struct lt_port *ltopo_port_at(const struct ltopo *t, unsigned i);
 unsigned ltopo_n_datapaths(const struct ltopo *t);

@@ -7,11 +7,14 @@
  * first full compile on its own: resident memory before, lfc_update(full), resident memory
  * after; that line is printed on stdout as JSON. From then on every replica change is
  * compiled incrementally and acked (so `ovn-nbctl --wait=hv` waits for it), and each pass is
- * recorded. Control socket commands: `lflow stats` (as brintd's), `probe lflow passes
- * [--since N]` (the passes with their lfc time, wall time including the topology snapshot,
- * and the number of flows recompiled), `probe lflow verify` (a full recompile in a second
+ * recorded, with brintd's downstream step after a pass that changed something: pl_build() of
+ * the whole pipeline generation (no local ports; the generation is freed, not published).
+ * Control socket commands: `lflow stats` (as brintd's), `probe lflow passes [--since N]` (the
+ * passes with their times: lfc_update and its phases, pl_build, whether skipped, and the
+ * number of flows recompiled), `probe lflow verify` (a full recompile in a second
  * compiler compared with the incremental one: lfc_dump), `probe rss`. Exits on SIGTERM/SIGINT. */
 #include "ovn-glue/lflow/compile.h"
+#include "ovn-glue/lflow/pl_build.h"
 #include "ovn-glue/ovn_glue.h"
 #include "ovn-glue/sb/replica.h"
 
@@ -32,7 +35,7 @@
 
 static struct ev_loop *loop;
 static struct lfc *compiler;
-static json_t *passes; /* [{"seq", "full", "lfc_ms", "wall_ms", "recompiled", "flows"}] */
+static json_t *passes; /* [{"seq", "full", "skipped", "lfc_ms", "wall_ms", ...}] */
 static unsigned quiet_ms = 1000;
 
 static void on_signal(int sig)
@@ -69,19 +72,29 @@ static double now_ms(void)
 /* One lfc_update, recorded. */
 static void compile_pass(struct sb_replica *r, bool full)
 {
-	double t0 = now_ms(), wall;
+	double t0 = now_ms(), wall, pl_ms = 0;
 	const struct lfc_stats *s = lfc_get_stats(compiler);
 	unsigned fulls = s->full_compiles;
+	bool changed = lfc_update(compiler, r, full);
+	json_t *p;
 
-	lfc_update(compiler, r, full);
 	wall = now_ms() - t0;
+	if (changed) {
+		double t1 = now_ms();
+		struct pl_gen *g = pl_build(compiler, NULL, 0);
+		pl_ms = now_ms() - t1;
+		pl_gen_free(g);
+	}
 	s = lfc_get_stats(compiler);
-	json_array_append_new(passes,
-			      json_pack("{s:I, s:b, s:f, s:f, s:i, s:i, s:i}", "seq",
-					(json_int_t)json_array_size(passes), "full",
-					s->full_compiles != fulls,
-					"lfc_ms", s->last_ms, "wall_ms", wall, "recompiled",
-					s->last_recompiled, "flows", s->flows, "skipped", s->skipped));
+	p = json_pack("{s:I, s:b, s:b, s:f, s:f, s:i, s:i, s:i}", "seq",
+		      (json_int_t)json_array_size(passes), "full", s->full_compiles != fulls,
+		      "skipped_pass", !changed, "lfc_ms", s->last_ms, "wall_ms", wall, "recompiled",
+		      s->last_recompiled, "flows", s->flows, "skipped", s->skipped);
+	json_object_set_new(p, "topo_ms", json_real(s->last_topo_ms));
+	json_object_set_new(p, "compile_ms", json_real(s->last_compile_ms));
+	json_object_set_new(p, "lists_ms", json_real(s->last_lists_ms));
+	json_object_set_new(p, "pl_build_ms", json_real(pl_ms));
+	json_array_append_new(passes, p);
 }
 
 static void on_change(struct sb_replica *r, void *arg)
@@ -125,10 +138,12 @@ static void sync_check(struct ev_timer *t, void *arg)
 	s = lfc_get_stats(compiler);
 	json_t *p = json_array_get(passes, json_array_size(passes) - 1);
 	printf("{\"flows\": %u, \"compiled\": %u, \"skipped\": %u, \"rules\": %u, "
-	       "\"full_lfc_ms\": %.1f, \"full_wall_ms\": %.1f, \"rss_before_kb\": %ld, "
+	       "\"full_lfc_ms\": %.1f, \"full_wall_ms\": %.1f, \"full_topo_ms\": %.1f, "
+	       "\"full_lists_ms\": %.1f, \"full_pl_build_ms\": %.1f, \"rss_before_kb\": %ld, "
 	       "\"rss_after_kb\": %ld, \"hwm_kb\": %ld}\n",
 	       s->flows, s->compiled, s->skipped, s->rules, s->last_ms,
-	       json_real_value(json_object_get(p, "wall_ms")), rss0, rss1, hwm);
+	       json_real_value(json_object_get(p, "wall_ms")), s->last_topo_ms, s->last_lists_ms,
+	       json_real_value(json_object_get(p, "pl_build_ms")), rss0, rss1, hwm);
 	fflush(stdout);
 	(void)t; /* keeps firing, returns at once */
 }
@@ -218,7 +233,8 @@ static void cmd_rss(const json_t *args, struct ctl_reply *r)
 CTL_COMMAND(lflow_probe_stats, "lflow stats", "",
 	    "compiled logical flows per datapath and stage; skipped flows and why", cmd_stats)
 CTL_COMMAND(lflow_probe_passes, "probe lflow passes", "[--since N]",
-	    "(brint-lflow-probe) every compile pass: lfc_ms, wall_ms, recompiled, full",
+	    "(brint-lflow-probe) every compile pass: times (lfc, topology, lists, pl_build), "
+	    "recompiled, full, skipped",
 	    cmd_passes)
 CTL_COMMAND(lflow_probe_verify, "probe lflow verify", "",
 	    "(brint-lflow-probe) recompile everything in a second compiler and compare all of it "

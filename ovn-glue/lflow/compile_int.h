@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The compiler's state, shared by compile.c (the passes), compile_index.c (who depends on
+ * what; the per-stage lists) and compile_json.c (the operator's views). Not for other files.
+ *
+ * Dependencies are an index from a key to the flows that looked it up while compiling:
+ *   "$name" / "@name"  an address set / port group (found or not),
+ *   "#E K T"           the stage name of table T of pipeline E for datapath kind K (a `next'),
+ *   "G<uuid>"          the flow's datapath group (its datapaths decide where it is listed).
+ * A flow holds its position in each key's vector, so dropping it is O(1) per key even when
+ * thousands of flows share a key (every `next;' of a stage names the same table). */
+#pragma once
+
+#include "lflow/compile.h"
+#include "ovsdb/hmap.h"
+
+struct lfc_users {
+	struct hnode node;
+	char *key;
+	unsigned n, cap;
+	struct lfc_node **v;
+};
+
+struct lfc_ref {
+	struct lfc_users *u;
+	unsigned pos; /* in u->v */
+};
+
+struct lfc_list {
+	struct hnode node;
+	int64_t dp_key;
+	bool egress;
+	char *stage;
+	unsigned n, cap;
+	const struct lfc_flow **flows; /* priority descending, then uuid */
+};
+
+struct lfc_node {
+	struct hnode node; /* by uuid */
+	struct lfc_flow f;
+	struct ovs_uuid dp;  /* logical_datapath, or zero */
+	struct ovs_uuid dpg; /* logical_dp_group, or zero */
+	struct lfc_ref *refs;
+	unsigned n_refs;
+	bool pg_refs; /* its match names a port group (depends on its datapaths' keys) */
+	struct lfc_list **lists; /* where it is listed */
+	unsigned n_lists;
+	uint64_t mark; /* pass that last compiled it */
+};
+
+struct lfc {
+	struct hmap flows; /* lfc_node by uuid */
+	struct hmap lists; /* lfc_list by (dp_key, egress, stage) */
+	struct hmap users; /* lfc_users by key */
+	struct ltopo *topo;
+	uint64_t replica_gen;
+	bool have_replica_gen;
+	uint64_t pass;
+	struct lfc_stats stats;
+};
+
+/* compile_index.c */
+void lfc_ref_add(struct lfc *c, struct lfc_node *n, const char *key);
+void lfc_refs_clear(struct lfc *c, struct lfc_node *n);
+/* The flows that depend on key (a copy: recompiling changes the index); *n set. */
+struct lfc_node **lfc_users_of(const struct lfc *c, const char *key, unsigned *n);
+/* List n under each of its datapaths (sorted insertion), or unlist it. */
+void lfc_list_flow(struct lfc *c, struct lfc_node *n);
+void lfc_unlist_flow(struct lfc *c, struct lfc_node *n);
+/* A full compile: list every flow appended, then sort each list once. */
+void lfc_list_all(struct lfc *c);
+void lfc_lists_clear(struct lfc *c);
+struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress,
+			      const char *stage);
