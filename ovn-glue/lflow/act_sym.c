@@ -118,6 +118,11 @@ bool act_field_parse(struct act_ctx *c, struct lflow_fref *f)
 				     hi, w, s->name);
 			return false;
 		}
+		if (s->level == LF_L_NOMINAL && (lo != 0 || (unsigned)hi != w - 1)) {
+			act_error_at(c, start, "Cannot select subfield of nominal field %s.",
+				     s->name);
+			return false;
+		}
 		f->ofs = (uint8_t)lo;
 		f->n_bits = (uint8_t)(hi - lo + 1);
 	}

@@ -145,7 +145,8 @@ struct cval {
 struct cset {
 	size_t n, cap;
 	struct cval *v;
-	bool curly;    /* written as a set (or a $/@ reference): only == and != */
+	bool curly;    /* written as a set in {}: only == and != (a $/@ reference alone is not,
+			* as in OVN: `tcp.dst > $set' holds if it holds for every member) */
 	bool any_str, any_int;
 };
 
@@ -246,12 +247,10 @@ static bool parse_constant(struct pctx *c, struct cset *cs)
 		cs->any_int = true;
 		break;
 	case LF_T_MACRO:
-		cs->curly = true;
 		if (!add_addr_set(c, cs, lx->tok.s))
 			return false;
 		break;
 	case LF_T_PORT_GROUP:
-		cs->curly = true;
 		if (!add_port_group(c, cs, lx->tok.s))
 			return false;
 		break;
@@ -338,6 +337,10 @@ bool lf_parse_field(struct lf_lexer *lx, struct lf_field_ref *f)
 			       s->width, s->name);
 		return false;
 	}
+	if (s->level == LF_L_NOMINAL && (lo != 0 || (unsigned)hi != s->width - 1)) {
+		error_at(lx, pos, "Cannot select subfield of nominal field %s.", s->name);
+		return false;
+	}
 	f->ofs = (unsigned)lo;
 	f->width = (unsigned)(hi - lo + 1);
 	return true;
@@ -413,6 +416,59 @@ static unsigned cval_width(const struct cval *v)
 	}
 }
 
+/* OVN's checks of `f r cs' (lib/expr.c type_check() and make_cmp()), in its order: constant
+ * types and widths, relational operators only on ordinal fields with single unmasked
+ * constants, nominal fields only tested for equality (r is as written; c->neg tells the
+ * enclosing `!'). false with the error recorded. */
+static bool check_cmp(struct pctx *c, const struct lf_field_ref *f, enum lf_relop r,
+		      const struct cset *cs)
+{
+	const struct lf_symbol *s = f->sym;
+	bool is_str = s->type == LF_SYM_STRING;
+
+	if (cs->n && cs->any_str != is_str) {
+		lf_lexer_error(c->lx, "%s field %s is not compatible with %s constant.",
+			       is_str ? "String" : "Integer", s->name, is_str ? "integer" : "string");
+		return false;
+	}
+	for (size_t i = 0; !is_str && i < cs->n; i++)
+		if (cval_width(&cs->v[i]) > f->width) {
+			lf_lexer_error(c->lx, "%u-bit constant is not compatible with %u-bit field %s.",
+				       cval_width(&cs->v[i]), f->width, s->name);
+			return false;
+		}
+	if (r != LF_R_EQ && r != LF_R_NE) {
+		if (cs->curly) {
+			lf_lexer_error(c->lx, "Only == and != operators may be used with value sets.");
+			return false;
+		}
+		if (s->level != LF_L_ORDINAL) {
+			lf_lexer_error(c->lx, "Only == and != operators may be used with %s field %s.",
+				       lf_level_name(s->level), s->name);
+			return false;
+		}
+		if (cs->n == 0) {
+			lf_lexer_error(c->lx, "Only == and != operators may be used to compare a field "
+				       "against an empty value set.");
+			return false;
+		}
+		if (cs->v[0].masked) {
+			lf_lexer_error(c->lx, "Only == and != operators may be used with masked "
+				       "constants.  Consider using subfields instead (e.g. "
+				       "eth.src[0..15] > 0x1111 in place of eth.src > "
+				       "00:00:00:00:11:11/00:00:00:00:ff:ff).");
+			return false;
+		}
+	}
+	if (s->level == LF_L_NOMINAL && s->type != LF_SYM_PREDICATE &&
+	    r != (c->neg ? LF_R_NE : LF_R_EQ)) {
+		lf_lexer_error(c->lx, "Nominal field %s may only be tested for equality (taking "
+			       "enclosing `!' operators into account).", s->name);
+		return false;
+	}
+	return true;
+}
+
 /* f relop each constant of cs (consumed): OR of them for ==, AND for != (after applying the
  * enclosing negation), then AND the prerequisites. */
 static struct lf_expr *make_cmp(struct pctx *c, const struct lf_field_ref *f, enum lf_relop r,
@@ -422,37 +478,15 @@ static struct lf_expr *make_cmp(struct pctx *c, const struct lf_field_ref *f, en
 	const struct lf_symbol *s = f->sym;
 	bool is_str = s->type == LF_SYM_STRING;
 
+	/* OVN: `==' against several constants is their OR, any other operator their AND */
+	bool any = (r == LF_R_EQ) != c->neg;
+
+	if (!check_cmp(c, f, r, cs))
+		goto out;
 	if (c->neg)
 		r = relop_negate(r);
-	if (cs->n && cs->any_str != is_str) {
-		lf_lexer_error(c->lx, "%s field %s is not compatible with %s constant.",
-			       is_str ? "String" : "Integer", s->name, is_str ? "integer" : "string");
-		goto out;
-	}
-	if (r != LF_R_EQ && r != LF_R_NE) {
-		if (cs->curly) {
-			lf_lexer_error(c->lx, "Only == and != operators may be used with value sets.");
-			goto out;
-		}
-		if (is_str) {
-			lf_lexer_error(c->lx, "Only == and != operators may be used with string field %s.",
-				       s->name);
-			goto out;
-		}
-		if (cs->v[0].masked) {
-			lf_lexer_error(c->lx, "Only == and != operators may be used with masked constants.");
-			goto out;
-		}
-	}
 	for (size_t i = 0; i < cs->n; i++) {
 		struct cval *v = &cs->v[i];
-		if (!is_str && cval_width(v) > f->width) {
-			lf_lexer_error(c->lx, "%u-bit constant is not compatible with %u-bit field %s.",
-				       cval_width(v), f->width, s->name);
-			lf_expr_free(e);
-			e = NULL;
-			goto out;
-		}
 		struct lf_expr *l = xzalloc(sizeof *l);
 		l->type = is_str ? LF_E_STR : LF_E_CMP;
 		l->op = r;
@@ -467,7 +501,7 @@ static struct lf_expr *make_cmp(struct pctx *c, const struct lf_field_ref *f, en
 			l->s = v->s;
 			v->s = NULL;
 		}
-		e = combine(r == LF_R_NE ? LF_E_AND : LF_E_OR, e, l);
+		e = combine(any ? LF_E_OR : LF_E_AND, e, l);
 	}
 	if (!e) /* empty set: == is false, != is true */
 		e = new_bool(r == LF_R_NE);
@@ -498,6 +532,65 @@ static struct lf_expr *parse_chassis_resident(struct pctx *c)
 	return e;
 }
 
+/* A predicate, bare (`ip4', `!ip4') or compared as a 1-bit field (`ip4 == 1', `ip4 != 0',
+ * `ip4 == {0, 1}'), as OVN allows; each constant selects the definition or its negation. A
+ * nominal predicate may only be tested positively (OVN). */
+static struct lf_expr *parse_predicate(struct pctx *c, const struct lf_symbol *s)
+{
+	struct lf_lexer *lx = c->lx;
+	struct lf_field_ref f = {s, 0, 1};
+	struct lf_expr *e = NULL;
+	enum lf_relop r;
+	struct cset cs;
+
+	lf_lexer_get(lx);
+	memset(&cs, 0, sizeof cs);
+	if (!relop_from_tok(lx->tok.type, &r)) {
+		if (lx->tok.type == LF_T_EQUALS) {
+			lf_lexer_syntax_error(lx, "expecting relational operator");
+			return NULL;
+		}
+		r = LF_R_NE; /* `p' is `p != 0' */
+		cset_add(&cs)->fmt = LF_F_HEX;
+		cs.any_int = true;
+	} else {
+		lf_lexer_get(lx);
+		if (!parse_constant_set(c, &cs)) {
+			cset_free(&cs);
+			return NULL;
+		}
+	}
+	if (!check_cmp(c, &f, r, &cs))
+		goto out;
+	for (size_t i = 0; s->level == LF_L_NOMINAL && i < cs.n; i++) {
+		bool positive = ((cs.v[i].value & 1) != 0) ^ (r == LF_R_NE) ^ c->neg;
+		if (!positive) {
+			lf_lexer_error(lx, "Nominal predicate %s may only be tested positively, e.g. "
+				       "`%s' or `%s == 1' but not `!%s' or `%s == 0'.",
+				       s->name, s->name, s->name, s->name, s->name);
+			goto out;
+		}
+	}
+	if (c->neg)
+		r = relop_negate(r);
+	for (size_t i = 0; i < cs.n; i++) {
+		/* `p == v' holds when p is v (its low bit), `p != v' when it is not */
+		bool holds_when_true = ((cs.v[i].value & 1) != 0) ^ (r == LF_R_NE);
+		struct lf_expr *d = parse_definition(c, s->expansion, !holds_when_true, s->name);
+		if (d == NULL) {
+			lf_expr_free(e);
+			e = NULL;
+			goto out;
+		}
+		e = combine(r == LF_R_NE ? LF_E_AND : LF_E_OR, e, d);
+	}
+	if (!e) /* empty set: == is false, != is true */
+		e = new_bool(r == LF_R_NE);
+out:
+	cset_free(&cs);
+	return e;
+}
+
 /* An identifier that starts a primary: a field comparison, a bare 1-bit field, a
  * predicate, or is_chassis_resident(). */
 static struct lf_expr *parse_id_primary(struct pctx *c)
@@ -508,20 +601,8 @@ static struct lf_expr *parse_id_primary(struct pctx *c)
 		return parse_chassis_resident(c);
 	}
 	const struct lf_symbol *s = lf_symtab_lookup(lx->tok.s);
-	if (s && s->type == LF_SYM_PREDICATE) {
-		char *name = xstrdup(s->name);
-		lf_lexer_get(lx);
-		enum lf_relop r;
-		if (relop_from_tok(lx->tok.type, &r)) {
-			lf_lexer_error(lx, "Predicate %s cannot be compared; use `%s' or `!%s'.",
-				       name, name, name);
-			free(name);
-			return NULL;
-		}
-		struct lf_expr *e = parse_definition(c, s->expansion, c->neg, name);
-		free(name);
-		return e;
-	}
+	if (s && s->type == LF_SYM_PREDICATE)
+		return parse_predicate(c, s);
 
 	struct lf_field_ref f;
 	if (!lf_parse_field(lx, &f))
@@ -529,9 +610,8 @@ static struct lf_expr *parse_id_primary(struct pctx *c)
 	enum lf_relop r;
 	struct cset cs;
 	if (!relop_from_tok(lx->tok.type, &r)) {
-		if (f.sym->type == LF_SYM_STRING) {
-			lf_lexer_syntax_error(lx, "expecting relational operator after string field %s",
-					      f.sym->name);
+		if (f.sym->type == LF_SYM_STRING || lx->tok.type == LF_T_EQUALS) {
+			lf_lexer_syntax_error(lx, "expecting relational operator");
 			return NULL;
 		}
 		if (f.width > 1 && !c->neg) {

@@ -2,6 +2,7 @@
 /* The OVN 23.03 logical-flow symbol table (see symtab.h). */
 #include "lflow/symtab.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,64 @@ static void resolve_subfield(struct lf_symbol *s, size_t n_known)
 	s->width = hi - lo + 1;
 }
 
+/* Base fields OVS cannot mask (meta-flow's "Maskable: no"), and OVN's own fields: nominal. */
+static bool mf_nominal(enum lf_mf mf)
+{
+	switch (mf) {
+	case LF_MF_ETH_TYPE:
+	case LF_MF_IP_PROTO:
+	case LF_MF_IP_DSCP:
+	case LF_MF_IP_ECN:
+	case LF_MF_IP_TTL:
+	case LF_MF_ARP_OP:
+	case LF_MF_ICMP_TYPE:
+	case LF_MF_ICMP_CODE:
+	case LF_MF_CT_NW_PROTO:
+	case LF_MF_ICMP4_FRAG_MTU:
+	case LF_MF_ICMP6_FRAG_MTU:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* As OVN: a predicate is nominal if its definition (without prerequisites) names a nominal
+ * field or predicate, else Boolean. Definitions are trusted and refer only to earlier
+ * symbols or to predicates, resolved here recursively (depth-bounded). */
+static enum lf_level level_of(const struct lf_symbol *s, size_t n, int depth)
+{
+	const char *p;
+	if (s->type == LF_SYM_STRING)
+		return LF_L_NOMINAL;
+	if (s->type == LF_SYM_FIELD)
+		return mf_nominal(s->mf) ? LF_L_NOMINAL : LF_L_ORDINAL;
+	if (s->type == LF_SYM_SUBFIELD)
+		return s->parent ? level_of(s->parent, n, depth) : LF_L_ORDINAL;
+	if (depth > 8)
+		abort(); /* a loop in the table above */
+	for (p = s->expansion; *p;) {
+		char id[64];
+		size_t k = 0;
+		const struct lf_symbol *t;
+		if (!(isalpha((unsigned char)*p) || *p == '_')) {
+			p++;
+			continue;
+		}
+		while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.') &&
+		       k < sizeof(id) - 1)
+			id[k++] = *p++;
+		id[k] = '\0';
+		if ((t = find(id, n)) != NULL && level_of(t, n, depth + 1) == LF_L_NOMINAL)
+			return LF_L_NOMINAL;
+	}
+	return LF_L_BOOLEAN;
+}
+
+const char *lf_level_name(enum lf_level l)
+{
+	return l == LF_L_NOMINAL ? "nominal" : l == LF_L_BOOLEAN ? "Boolean" : "ordinal";
+}
+
 static void build(void)
 {
 	size_t n = 0, r = 0;
@@ -312,6 +371,8 @@ static void build(void)
 			resolve_subfield(s, n);
 		n++;
 	}
+	for (size_t i = 0; i < n; i++)
+		syms[i].level = level_of(&syms[i], n, 0);
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = &syms[i];
 	qsort(sorted, n, sizeof sorted[0], cmp_sym);

@@ -71,6 +71,13 @@ enum lf_write {
 	LF_WR_CT_COMMIT, /* only inside ct_commit { } (ct_mark, ct_label and their subfields) */
 };
 
+/* OVN's measurement levels (lib/expr.h): a nominal field (a string field, or one OVS cannot
+ * mask: eth.type, ip.proto, icmp4.type, ...) may only be tested for equality, and only
+ * positively; a Boolean or nominal one takes no relational operator; a nominal predicate
+ * (one whose definition tests a nominal field: ip4, tcp, nd_ns, ...) may only be tested
+ * positively. Ordinal fields take everything. */
+enum lf_level { LF_L_NOMINAL, LF_L_BOOLEAN, LF_L_ORDINAL };
+
 struct lf_symbol {
 	const char *name;
 	enum lf_sym_type type;
@@ -83,6 +90,7 @@ struct lf_symbol {
 	unsigned ofs;                /* lowest bit within mf (within the bank for LF_MF_REGS) */
 	unsigned width;              /* bits */
 	const struct lf_symbol *parent; /* SUBFIELD: the symbol it is bits of */
+	enum lf_level level;         /* set when the table is built */
 };
 
 /* Look a symbol up by name; NULL if there is none. */
@@ -90,6 +98,9 @@ const struct lf_symbol *lf_symtab_lookup(const char *name);
 /* All symbols, in a fixed order (for listing and tests). */
 size_t lf_symtab_count(void);
 const struct lf_symbol *lf_symtab_at(size_t i);
+
+/* "nominal", "Boolean" or "ordinal" (as OVN's messages name them). */
+const char *lf_level_name(enum lf_level l);
 
 /* Base fields. */
 const char *lf_mf_name(enum lf_mf mf);     /* "eth.src", "reg0", "ct_state", ... */

@@ -101,6 +101,11 @@ static void test_fields(void **state)
 		  "required.", 10 },
 		{ "inport[1] = 1;", "Cannot select subfield of string field inport.", 7 },
 		{ "reg0[32] = 1;", "Cannot select bits 32 to 32 of 32-bit field reg0.", 0 },
+		/* nominal fields (OVS cannot mask them): whole or not at all (OVN parse_field()) */
+		{ "eth.type[0..7] = 1;", "Cannot select subfield of nominal field eth.type.", 0 },
+		{ "reg0[0..7] = ip.proto[0..3];", "Cannot select subfield of nominal field "
+		  "ip.proto.", 13 },
+		{ "reg0[0..7] <-> ip.ttl[1..7];", "Cannot select subfield of nominal field ip.ttl.", 15 },
 		{ "reg0[7..3] = 1;", "Invalid bit range 7 to 3.", 0 },
 		{ "inport = {\"a\", \"b\"};", "Syntax error at `{' expecting constant.", 9 },
 		{ "pkt.mark = \"foo\";", "Integer field pkt.mark is not compatible with string "

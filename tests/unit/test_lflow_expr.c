@@ -108,14 +108,14 @@ static void test_ports_and_strings(void **state)
 	(void)state;
 	static const struct golden g[] = {
 		{ "inport == \"lsp1\"", "reg14=\"lsp1\"" },
-		{ "outport != \"a\"", "reg15!=\"a\"" },
-		{ "outport == \"a\" && outport != \"b\"", "reg15=\"a\"" },
+		/* nominal: only tested for equality, counting the enclosing `!' (OVN) */
+		{ "!(outport != \"a\")", "reg15=\"a\"" },
+		{ "outport == \"a\" && !(outport != \"a\")", "reg15=\"a\"" },
 		{ "outport == \"a\" && outport == \"b\"", "0" },
-		{ "outport == \"a\" && outport != \"a\"", "0" },
 		{ "inport == {\"a\", \"b\"} && outport == \"c\"",
 		  "reg14=\"a\", reg15=\"c\"\nreg14=\"b\", reg15=\"c\"" },
 		{ "outport == @pg_web", "reg15=\"pod1\"\nreg15=\"pod2\"" },
-		{ "outport != @pg_web", "reg15!=\"pod1\", reg15!=\"pod2\"" },
+		{ "!(outport != @pg_web)", "reg15=\"pod1\"\nreg15=\"pod2\"" },
 		{ "is_chassis_resident(\"cr-lrp\") && !is_chassis_resident(\"x\")",
 		  "is_chassis_resident(\"cr-lrp\"), !is_chassis_resident(\"x\")" },
 		{ "is_chassis_resident(\"a\") && !is_chassis_resident(\"a\")", "0" },
@@ -137,7 +137,8 @@ static void test_masks_and_cidrs(void **state)
 		{ "reg0 == 0/0x3 && reg0[1] == 0", "reg0=0x0/0x3" },
 		{ "ip4.src == 10.0.0.0/8 && ip4.src == 10.1.0.0/16", "eth.type=0x800, ip4.src=10.1.0.0/16" },
 		{ "ip4.src == 10.0.0.0/8 && ip4.src == 11.0.0.0/8", "0" },
-		{ "ip4 && ip.ecn != 2", "eth.type=0x800, ip.ecn=1/0x1\neth.type=0x800, ip.ecn=0/0x2" },
+		{ "ip4 && ip.frag != 2", "eth.type=0x800, ip.frag=0x1/0x1\neth.type=0x800, ip.frag=0x0/0x2" },
+		{ "ip4 && !(ip.ecn != 2)", "eth.type=0x800, ip.ecn=2" },
 	};
 	RUN(g);
 }
@@ -254,15 +255,23 @@ static void test_predicates(void **state)
 		{ "1", "1" },
 		{ "0", "0" },
 		{ "!1", "0" },
-		{ "!(ip4 || ip6)", "eth.type=0x0/0x800, eth.type=0x0/0x86dd" },
+		/* predicates compared as 1-bit fields (OVN) */
+		{ "ip4 == 1", "eth.type=0x800" },
+		{ "!(ip4 == 0)", "eth.type=0x800" },
+		{ "!(ip4 != 1)", "eth.type=0x800" },
+		{ "vlan.present == 0", "vlan.tci=0x0/0x1000" },
+		{ "!(vlan.present != 0)", "vlan.tci=0x0/0x1000" },
+		{ "ip4 == {}", "0" },
+		{ "ip4 != {}", "1" },
+		{ "!ip.later_frag", "eth.type=0x800, ip.frag=0x0/0x2\neth.type=0x86dd, ip.frag=0x0/0x2" },
+		{ "ip4 && !(ip4.src == 10.0.0.1 || ip4.dst == 10.0.0.2)", NULL },
 	};
-	(void)g;
-	/* the last one is written out below: !(a || b) is !a && !b, each a 16-way dimension */
+	/* the last one is written out below: !(a || b) is !a && !b, each a 32-way dimension */
 	run_golden(g, sizeof g / sizeof g[0] - 1);
-	const char *got = norm("!(ip4 || ip6)");
-	/* 0x800 and 0x86dd share no 0 bit that both... the result must exclude both values and
-	 * be conjunctive (16 x 16 alternatives > 64) */
-	assert_non_null(strstr(got, "conj(eth.type=0x0/0x1"));
+	const char *got = norm("ip4 && !(ip4.src == 10.0.0.1 || ip4.dst == 10.0.0.2)");
+	/* conjunctive (32 x 32 alternatives > 64), one rule */
+	assert_non_null(strstr(got, "eth.type=0x800, conj(ip4.src=0.0.0.0/0.0.0.1 | "));
+	assert_non_null(strstr(got, "conj(ip4.dst=0.0.0.1/0.0.0.1 | "));
 	assert_null(strchr(got, '\n'));
 }
 
@@ -340,10 +349,10 @@ static void test_tree(void **state)
 		{ "!(ip4.src == 10.0.0.0/8 && reg0[3])",
 		  "((ip4.src != 10.0.0.0/8 && eth.type == 0x800) || reg0[3] == 0x0)" },
 		{ "!(1 < reg1 < 5)", "(reg1 <= 1 || reg1 >= 5)" },
-		{ "!is_chassis_resident(\"p\") && inport != \"a\"",
-		  "(!is_chassis_resident(\"p\") && inport != \"a\")" },
+		{ "!is_chassis_resident(\"p\") && !(inport != \"a\")",
+		  "(!is_chassis_resident(\"p\") && inport == \"a\")" },
 		{ "outport == @pg_web", "(outport == \"pod1\" || outport == \"pod2\")" },
-		{ "!ip4", "eth.type != 0x800" },
+		{ "!eth.bcast", "eth.dst != ff:ff:ff:ff:ff:ff" },
 		{ "!!ip4", "eth.type == 0x800" },
 		{ "!0", "1" },
 	};
@@ -450,8 +459,10 @@ static void test_errors(void **state)
 		{ "reg0[x] == 1", "ERROR@5: Syntax error at `x' expecting small integer." },
 		{ "tcp.dst == {80, 443", "ERROR@19: Syntax error at end of input expecting constant." },
 		{ "tcp.dst < {80}", "ERROR@14: Only == and != operators may be used with value sets." },
-		{ "ip4.src < 10.0.0.0/8", "ERROR@20: Only == and != operators may be used with masked constants." },
-		{ "inport < \"a\"", "ERROR@12: Only == and != operators may be used with string field inport." },
+		{ "ip4.src < 10.0.0.0/8", "ERROR@20: Only == and != operators may be used with masked "
+		  "constants.  Consider using subfields instead (e.g. eth.src[0..15] > 0x1111 in place "
+		  "of eth.src > 00:00:00:00:11:11/00:00:00:00:ff:ff)." },
+		{ "inport < \"a\"", "ERROR@12: Only == and != operators may be used with nominal field inport." },
 		{ "reg0", "ERROR@4: Explicit `!= 0' is required for inequality test of multibit field against 0." },
 		{ "ip4 && tcp || udp", "ERROR@11: && and || must be parenthesized when used together." },
 		{ "inport == 5", "ERROR@11: String field inport is not compatible with integer constant." },
@@ -461,18 +472,74 @@ static void test_errors(void **state)
 		{ "ip4.src == $as_bad", "ERROR@11: Address set `as_bad' member `10.0.0.1.1': "
 		  "Invalid numeric constant `10.0.0.1.1'." },
 		{ "outport == @nope", "ERROR@11: No port group named `nope'." },
-		{ "ip4 == 1", "ERROR@4: Predicate ip4 cannot be compared; use `ip4' or `!ip4'." },
+		{ "ip4 == 2", "ERROR@8: 2-bit constant is not compatible with 1-bit field ip4." },
+		{ "ip4 == \"x\"", "ERROR@10: Integer field ip4 is not compatible with string constant." },
+		{ "ip4 = 1", "ERROR@4: Syntax error at `=' expecting relational operator." },
 		{ "(((ip4)", "ERROR@7: Syntax error at end of input expecting `)'." },
 		{ "ip4 &&", "ERROR@6: Syntax error at end of input expecting a field, a constant, `(' or `!'." },
 		{ "ip4 ip6", "ERROR@4: Syntax error at `ip6' expecting end of input." },
 		{ "", "ERROR@0: Syntax error at end of input expecting a field, a constant, `(' or `!'." },
-		{ "inport", "ERROR@6: Syntax error at end of input expecting relational operator after string field inport." },
+		{ "inport", "ERROR@6: Syntax error at end of input expecting relational operator." },
 		{ "inport[0] == 1", "ERROR@0: Cannot select subfield of string field inport." },
 		{ "is_chassis_resident(5)", "ERROR@20: Syntax error at `5' expecting a port name string." },
 		{ "1 == tcp.dst == 2", "ERROR@13: Range expressions must have the form `x < field < y' or `x > field > y'." },
 		{ "ip4.src == ^tv", "ERROR@11: Template variable `^tv' is not supported." },
 		{ "2", "ERROR@1: Syntax error at end of input expecting relational operator." },
 		{ "ip4.src == 10.0.0.1 # x", "ERROR@20: Invalid character `#' in input." },
+	};
+	RUN(g);
+}
+
+/* OVN's restrictions on nominal and Boolean fields (lib/expr.c make_cmp() and parse_field()):
+ * a flow violating them is refused as ovn-controller refuses it, with its words. */
+static void test_nominal(void **state)
+{
+	(void)state;
+	static const struct golden g[] = {
+		/* nominal fields: strings and fields OVS cannot mask; only ==, counting `!' */
+		{ "outport != \"a\"", "ERROR@14: Nominal field outport may only be tested for "
+		  "equality (taking enclosing `!' operators into account)." },
+		{ "!(outport == \"a\")", "ERROR@16: Nominal field outport may only be tested for "
+		  "equality (taking enclosing `!' operators into account)." },
+		{ "outport != @pg_web", "ERROR@18: Nominal field outport may only be tested for "
+		  "equality (taking enclosing `!' operators into account)." },
+		{ "eth.type != 0x800", "ERROR@17: Nominal field eth.type may only be tested for "
+		  "equality (taking enclosing `!' operators into account)." },
+		{ "!(ip.proto == 6)", "ERROR@15: Nominal field ip.proto may only be tested for "
+		  "equality (taking enclosing `!' operators into account)." },
+		{ "ip4 && ip.ecn != 2", "ERROR@18: Nominal field ip.ecn may only be tested for "
+		  "equality (taking enclosing `!' operators into account)." },
+		{ "ct_nw_proto != 6", "ERROR@16: Nominal field ct_nw_proto may only be tested for "
+		  "equality (taking enclosing `!' operators into account)." },
+		{ "!(eth.type == {0x800, 0x86dd})", "ERROR@29: Nominal field eth.type may only be "
+		  "tested for equality (taking enclosing `!' operators into account)." },
+		{ "!(eth.type != {0x800, 0x86dd})", "eth.type=0x800\neth.type=0x86dd" },
+		/* no relational operators on nominal or Boolean fields */
+		{ "eth.type > 0x800", "ERROR@16: Only == and != operators may be used with nominal field eth.type." },
+		{ "ip.ttl < 2", "ERROR@10: Only == and != operators may be used with nominal field ip.ttl." },
+		{ "icmp4.type > 3", "ERROR@14: Only == and != operators may be used with nominal field icmp4.type." },
+		{ "eth.bcast > 0", "ERROR@13: Only == and != operators may be used with Boolean field eth.bcast." },
+		{ "tcp.dst > $as_empty", "ERROR@19: Only == and != operators may be used to compare a "
+		  "field against an empty value set." },
+		/* no subfields of nominal fields, except the whole field */
+		{ "eth.type[0..7] == 1", "ERROR@0: Cannot select subfield of nominal field eth.type." },
+		{ "ip.proto[0] == 1", "ERROR@0: Cannot select subfield of nominal field ip.proto." },
+		{ "eth.type[0..15] == 0x800", "eth.type=0x800" },
+		/* nominal predicates (defined on nominal fields): only tested positively */
+		{ "!ip4", "ERROR@4: Nominal predicate ip4 may only be tested positively, e.g. `ip4' or "
+		  "`ip4 == 1' but not `!ip4' or `ip4 == 0'." },
+		{ "!(ip4 || ip6)", "ERROR@6: Nominal predicate ip4 may only be tested positively, e.g. "
+		  "`ip4' or `ip4 == 1' but not `!ip4' or `ip4 == 0'." },
+		{ "tcp == 0", "ERROR@8: Nominal predicate tcp may only be tested positively, e.g. `tcp' "
+		  "or `tcp == 1' but not `!tcp' or `tcp == 0'." },
+		{ "!(tcp != 0)", "ERROR@10: Nominal predicate tcp may only be tested positively, e.g. "
+		  "`tcp' or `tcp == 1' but not `!tcp' or `tcp == 0'." },
+		{ "ip4 && !nd_ns", "ERROR@13: Nominal predicate nd_ns may only be tested positively, "
+		  "e.g. `nd_ns' or `nd_ns == 1' but not `!nd_ns' or `nd_ns == 0'." },
+		{ "!(tcp == 0)", "eth.type=0x800, ip.proto=6\neth.type=0x86dd, ip.proto=6" },
+		/* Boolean predicates (ordinal fields only) may be negated */
+		{ "!vlan.present", "vlan.tci=0x0/0x1000" },
+		{ "!eth.mcast", "eth.dst=00:00:00:00:00:00/01:00:00:00:00:00" },
 	};
 	RUN(g);
 }
@@ -657,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_symtab),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nominal),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_huge_sets),
 		cmocka_unit_test(test_wrong_widths),
