@@ -396,6 +396,9 @@ int main(int argc, char **argv)
 			fputs("Try 'brintctl --help'.\n", stderr);
 		return EX_USAGE;
 	}
+	/* a command's own --json flag (lflow show) asks for JSON output too */
+	if (json_is_true(json_object_get(json_object_get(parsed, "args"), "json")))
+		o.json = true;
 	req = json_pack("{s:i}", "id", 1);
 	json_object_update(req, parsed);
 	json_decref(parsed);

@@ -85,8 +85,10 @@ static const struct cli_cmd cli_table[] = {
 	{.name = "binding list", .help = "list the port bindings of this chassis"},
 	{.name = "lflow stats", .help = "show the logical flow compiler counters"},
 	{.name = "lflow show",
-	 .help = "show the compiled logical flows of DATAPATH, or of one STAGE of it",
-	 .pos = {{"DATAPATH", "datapath", CLI_STR, false}, {"STAGE", "stage", CLI_STR, true}}},
+	 .help = "show the compiled logical flows of DATAPATH, or of one STAGE of it (--json: as "
+		 "JSON, with each program as structured instructions)",
+	 .pos = {{"DATAPATH", "datapath", CLI_STR, false}, {"STAGE", "stage", CLI_STR, true}},
+	 .opts = {{"json", "json", CLI_FLAG, NULL, NULL, false}}},
 	{.name = "trace",
 	 .help = "trace a packet described by MICROFLOW arriving on PORT through the pipeline",
 	 .pos = {{"PORT", "port", CLI_STR, false}, {"MICROFLOW", "flow", CLI_STR, false}}},

@@ -140,4 +140,6 @@ bool act_parse_opts(struct act_ctx *c, struct lflow_insn *insn, enum lflow_opt_t
 
 /* Printing (act_print.c). */
 void act_print_block(struct act_buf *b, const struct lflow_prog *p, uint32_t first, uint32_t n);
+/* One instruction (with its nested block, if any) as action text. */
+void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct lflow_insn *in);
 void act_print_const(struct act_buf *b, const struct lflow_arg *a, unsigned width);

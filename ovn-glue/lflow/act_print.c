@@ -92,7 +92,7 @@ static const char *proto_name(uint8_t proto)
 	return proto == 17 ? "udp" : proto == 132 ? "sctp" : "tcp";
 }
 
-static void print_insn(struct act_buf *b, const struct lflow_prog *p, const struct lflow_insn *in)
+void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct lflow_insn *in)
 {
 	enum lflow_op op = (enum lflow_op)in->op;
 	const char *name = lflow_op_name(op);
@@ -351,7 +351,7 @@ void act_print_block(struct act_buf *b, const struct lflow_prog *p, uint32_t fir
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			act_buf_putc(b, ' ');
-		print_insn(b, p, &p->insns[first + i]);
+		act_print_insn(b, p, &p->insns[first + i]);
 	}
 }
 

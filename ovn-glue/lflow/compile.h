@@ -78,7 +78,11 @@ const struct lfc_flow *const *lfc_stage_flows(const struct lfc *c, int64_t dp_ke
 
 /* For the operator view. */
 json_t *lfc_stats_json(const struct lfc *c);                 /* per datapath/stage counts, skips */
-json_t *lfc_show_json(const struct lfc *c, const char *dp, const char *stage); /* NULL: no dp */
+/* The flows of a datapath (or one stage of it) in table then priority order: stage, priority,
+ * match and actions text, then the normalised rules and the program as text, or the skip
+ * reason; structured adds "program_json", the program as lflow_prog_to_json() gives it.
+ * NULL: no such datapath. */
+json_t *lfc_show_json(const struct lfc *c, const char *dp, const char *stage, bool structured);
 
 /* Everything compiled, as canonical text (for comparing two compilers, e.g. incremental
  * against full): every flow sorted by uuid (pipeline, stage, table, priority, match and

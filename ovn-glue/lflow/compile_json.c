@@ -3,6 +3,8 @@
  * structured programs) and lfc_dump. */
 #include "compile_int.h"
 
+#include "lflow/act_json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +54,7 @@ json_t *lfc_stats_json(const struct lfc *c)
 	return o;
 }
 
-static json_t *flow_json(const struct lfc_flow *f)
+static json_t *flow_json(const struct lfc_flow *f, bool structured)
 {
 	json_t *o = json_pack("{s:s, s:i, s:s, s:s}", "stage", f->stage, "priority", f->priority,
 			      "match", f->match_text, "actions", f->actions_text);
@@ -62,13 +64,16 @@ static json_t *flow_json(const struct lfc_flow *f)
 		char *m = lf_match_to_string(&f->match), *p = lflow_prog_format(f->prog);
 		json_object_set_new(o, "rules", json_string(m ? m : "?"));
 		json_object_set_new(o, "program", json_string(p ? p : "?"));
+		if (structured)
+			json_object_set_new(o, "program_json", lflow_prog_to_json(f->prog));
 		free(m);
 		free(p);
 	}
 	return o;
 }
 
-json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stage)
+json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stage,
+		      bool structured)
 {
 	const struct lt_datapath *d = c->topo ? ltopo_dp_by_name(c->topo, dp_name) : NULL;
 	json_t *a;
@@ -86,7 +91,7 @@ json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stag
 				continue;
 			fl = lfc_stage_flows(c, d->key, eg, name, &n);
 			for (unsigned i = 0; i < n; i++)
-				json_array_append_new(a, flow_json(fl[i]));
+				json_array_append_new(a, flow_json(fl[i], structured));
 		}
 	}
 	return a;

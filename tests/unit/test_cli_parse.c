@@ -206,8 +206,11 @@ static void test_log_sb_lflow_trace(void **state)
 	parses_to(
 	    "{\"cmd\":\"lflow show\",\"args\":{\"datapath\":\"ls1\",\"stage\":\"ls_in_acl\"}}",
 	    "lflow", "show", "ls1", "ls_in_acl", NULL);
-	fails_with("lflow show: missing DATAPATH", "lflow show", "DATAPATH [STAGE]", "lflow",
-		   "show", NULL);
+	parses_to("{\"cmd\":\"lflow show\",\"args\":{\"datapath\":\"ls1\",\"stage\":"
+		  "\"ls_in_acl\",\"json\":true}}",
+		  "lflow", "show", "ls1", "ls_in_acl", "--json", NULL);
+	fails_with("lflow show: missing DATAPATH", "lflow show", "DATAPATH [STAGE] [--json]",
+		   "lflow", "show", NULL);
 	parses_to(
 	    "{\"cmd\":\"trace\",\"args\":{\"port\":\"vm1\",\"flow\":\"ip4 && tcp.dst == 80\"}}",
 	    "trace", "vm1", "ip4 && tcp.dst == 80", NULL);
@@ -271,7 +274,7 @@ static void test_print_commands(void **state)
 	    "  sb dump TABLE\n",
 	    "  binding list\n",
 	    "  lflow stats\n",
-	    "  lflow show DATAPATH [STAGE]\n",
+	    "  lflow show DATAPATH [STAGE] [--json]\n",
 	    "  trace PORT MICROFLOW\n",
 	    "  flows dump\n",
 	    "  WORD... [--KEY VALUE | --FLAG]... [-- ARG...]\n",

@@ -689,6 +689,43 @@ static void test_incremental_equals_full(void **state)
 
 	/* nothing changed: the pass is skipped, same tables */
 	step_skipped(f, "no change");
+
+	/* `lflow show ls1 ls_in_acl --json': the programs as structured JSON too */
+	{
+		json_t *show = lfc_show_json(f->inc, "ls1", "ls_in_acl", true), *back, *prog;
+		json_t *plain = lfc_show_json(f->inc, "ls1", "ls_in_acl", false);
+		char *text = json_dumps(show, JSON_COMPACT);
+		json_error_t je;
+		size_t i;
+		const json_t *fl, *found = NULL;
+
+		assert_non_null(text);
+		back = json_loads(text, 0, &je);
+		assert_non_null(back);
+		json_array_foreach (back, i, fl)
+			if (json_integer_value(json_object_get(fl, "priority")) == 2002)
+				found = fl;
+		assert_non_null(found); /* F_BIG_PG1: ct_commit { ct_mark.blocked = 1; }; next; */
+		prog = json_object_get(found, "program_json");
+		assert_int_equal(json_array_size(prog), 2);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(prog, 0), "op")),
+				    "ct_commit");
+		assert_string_equal(json_string_value(json_object_get(
+					    json_array_get(json_object_get(json_array_get(prog, 0),
+									   "block"),
+							   0),
+					    "dst")),
+				    "ct_mark.blocked");
+		assert_string_equal(json_string_value(json_object_get(
+					    json_object_get(json_array_get(prog, 1), "params"), "stage")),
+				    "ls_in_l2_lkup");
+		assert_null(json_object_get(json_array_get(plain, 0), "program_json"));
+		assert_null(lfc_show_json(f->inc, "no-such-dp", NULL, true));
+		free(text);
+		json_decref(back);
+		json_decref(show);
+		json_decref(plain);
+	}
 }
 
 int main(void)
