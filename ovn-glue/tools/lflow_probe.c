@@ -69,22 +69,25 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* One lfc_update, recorded. */
-static void compile_pass(struct sb_replica *r, bool full)
+/* brintd's next step, timed (the generation is freed, not published). */
+static void time_pl_build(json_t *pass)
 {
-	double t0 = now_ms(), wall, pl_ms = 0;
+	double t1 = now_ms();
+	struct pl_gen *g = pl_build(compiler, NULL, 0);
+	json_object_set_new(pass, "pl_build_ms", json_real(now_ms() - t1));
+	pl_gen_free(g);
+}
+
+/* One lfc_update, recorded; with_pl: then time pl_build if the pass changed something. */
+static void compile_pass(struct sb_replica *r, bool full, bool with_pl)
+{
+	double t0 = now_ms(), wall;
 	const struct lfc_stats *s = lfc_get_stats(compiler);
 	unsigned fulls = s->full_compiles;
 	bool changed = lfc_update(compiler, r, full);
 	json_t *p;
 
 	wall = now_ms() - t0;
-	if (changed) {
-		double t1 = now_ms();
-		struct pl_gen *g = pl_build(compiler, NULL, 0);
-		pl_ms = now_ms() - t1;
-		pl_gen_free(g);
-	}
 	s = lfc_get_stats(compiler);
 	p = json_pack("{s:I, s:b, s:b, s:f, s:f, s:i, s:i, s:i}", "seq",
 		      (json_int_t)json_array_size(passes), "full", s->full_compiles != fulls,
@@ -93,14 +96,16 @@ static void compile_pass(struct sb_replica *r, bool full)
 	json_object_set_new(p, "topo_ms", json_real(s->last_topo_ms));
 	json_object_set_new(p, "compile_ms", json_real(s->last_compile_ms));
 	json_object_set_new(p, "lists_ms", json_real(s->last_lists_ms));
-	json_object_set_new(p, "pl_build_ms", json_real(pl_ms));
+	json_object_set_new(p, "pl_build_ms", json_real(0));
+	if (changed && with_pl)
+		time_pl_build(p);
 	json_array_append_new(passes, p);
 }
 
 static void on_change(struct sb_replica *r, void *arg)
 {
 	(void)arg;
-	compile_pass(r, false);
+	compile_pass(r, false, true);
 	sb_replica_ack(r);
 }
 
@@ -131,12 +136,13 @@ static void sync_check(struct ev_timer *t, void *arg)
 	rss0 = status_kb("VmRSS");
 	/* tracking starts now; the first update is a full compile whatever is tracked */
 	ovn_glue_set_change_handler(on_change, NULL);
-	compile_pass(r, true);
+	compile_pass(r, true, false);
 	sb_replica_ack(r);
-	rss1 = status_kb("VmRSS");
+	rss1 = status_kb("VmRSS"); /* the compiled flows, before pl_build's transient memory */
 	hwm = status_kb("VmHWM");
 	s = lfc_get_stats(compiler);
 	json_t *p = json_array_get(passes, json_array_size(passes) - 1);
+	time_pl_build(p);
 	printf("{\"flows\": %u, \"compiled\": %u, \"skipped\": %u, \"rules\": %u, "
 	       "\"full_lfc_ms\": %.1f, \"full_wall_ms\": %.1f, \"full_topo_ms\": %.1f, "
 	       "\"full_lists_ms\": %.1f, \"full_pl_build_ms\": %.1f, \"rss_before_kb\": %ld, "
