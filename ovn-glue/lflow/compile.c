@@ -437,6 +437,27 @@ static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
 	return done;
 }
 
+/* Rows changed in tables the compiler does not read, except the nb_cfg bookkeeping
+ * (SB_Global, Chassis_Private: every chassis writes there after every change). The engine's
+ * build may read them (MAC bindings, FDB, load balancers, ...): such a pass is not skipped. */
+static bool other_tables_changed(const struct sb_replica *r)
+{
+	for (unsigned id = 0; id < SB_N_TABLES; id++) {
+		const struct sb_table *t;
+		switch (id) {
+		case SB_SB_GLOBAL: case SB_CHASSIS_PRIVATE: case SB_DATAPATH_BINDING:
+		case SB_PORT_BINDING: case SB_LOGICAL_FLOW: case SB_LOGICAL_DP_GROUP:
+		case SB_MULTICAST_GROUP: case SB_ADDRESS_SET: case SB_PORT_GROUP:
+			continue; /* bookkeeping, or read here: compared row by row */
+		default:
+			break;
+		}
+		if ((t = sb_replica_table(r, id)) != NULL && sb_table_tracked_first(t) != NULL)
+			return true;
+	}
+	return false;
+}
+
 bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 {
 	const struct sb_table *lf = sb_replica_table(r, SB_LOGICAL_FLOW);
@@ -459,7 +480,7 @@ bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 		done = full_pass(c, lf, &list_ms);
 		changed = true;
 	} else {
-		changed = ch.any;
+		changed = ch.any || other_tables_changed(r);
 		done = incremental_pass(c, lf, &ch, &changed, &list_ms);
 	}
 	lt_changes_free(&ch);

@@ -14,9 +14,11 @@
  * kept sorted and updated in place. Port names stay symbolic in matches, so port changes
  * recompile nothing. A datapath changed or deleted (rare) recompiles everything.
  *
- * A pass in which nothing the compiler reads changed (northd's SB_Global.nb_cfg, a
- * Port_Binding's `up', a column no one reads) is skipped: no new generation, counted in
- * skipped_passes. Any other pass produces a new generation number.
+ * A pass in which nothing the compiler reads changed (northd's SB_Global.nb_cfg, the
+ * chassis' Chassis_Private.nb_cfg, a Port_Binding's `up', a column no one reads) is skipped:
+ * no new generation, counted in skipped_passes. A change to a table the compiler does not
+ * read (MAC_Binding, FDB, Load_Balancer, ...) is not skipped: the engine's build may read it.
+ * Any pass not skipped produces a new generation number.
  * Control thread only. */
 #pragma once
 
