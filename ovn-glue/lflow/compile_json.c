@@ -49,6 +49,18 @@ json_t *lfc_stats_json(const struct lfc *c)
 						"match", f->match_text, "actions", f->actions_text,
 						"reason", f->skip_reason));
 	}
+	if (c->topo) {
+		const struct lt_stats *t = ltopo_stats(c->topo);
+		json_object_set_new(
+			o, "topology",
+			json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+				  "datapaths", t->datapaths, "ports", t->ports, "mcgroups",
+				  t->mcgroups, "address_sets", t->address_sets, "port_groups",
+				  t->port_groups, "dp_groups", t->dp_groups, "stages", t->stages,
+				  "flows_without_stage_name", t->flows_without_stage_name,
+				  "stage_conflicts", t->stage_conflicts, "dangling", t->dangling,
+				  "rebuilds", t->rebuilds, "forced_rebuilds", t->forced_rebuilds));
+	}
 	json_object_set_new(o, "stages", stages);
 	json_object_set_new(o, "skipped_flows", skipped);
 	return o;

@@ -59,6 +59,8 @@ struct lt_stats {
 	unsigned flows_without_stage_name; /* counted, their stage cannot be known by name */
 	unsigned stage_conflicts; /* one name on two table numbers in one pipeline and kind */
 	unsigned dangling; /* references to rows that do not exist (ports of unknown datapaths...) */
+	unsigned rebuilds; /* updates that rebuilt everything (asked, or could not apply rows) */
+	unsigned forced_rebuilds; /* of which not asked for (a datapath changed, dangling refs) */
 };
 
 /* A table slot whose stage name changed: (pipeline, datapath kind, table number). */

@@ -542,16 +542,24 @@ void ltopo_update(struct ltopo *t, const struct sb_replica *r, bool full, struct
 	get_tabs(r, &tb);
 	get_cols(&tb, &c);
 	c.all = false;
+	/* kept across rebuilds (lt_clear zeroes the stats) */
+	unsigned rebuilds = t->stats.rebuilds, forced = t->stats.forced_rebuilds;
+	bool whole = full, forced_now = false;
+
 	t->ch = ch;
-	if (full || t->broken || t->stats.dangling > 0 ||
-	    (tb.dp && !dps_incremental(t, tb.dp, &c))) {
-		rebuild(t, &tb, &c);
-	} else {
+	if (!whole && (t->broken || t->stats.dangling > 0 ||
+		       (tb.dp && !dps_incremental(t, tb.dp, &c))))
+		whole = forced_now = true;
+	if (!whole) {
 		apply(t, &tb, &c, false);
 		/* something could not be applied row by row: start again from every row */
 		if (t->broken || t->dangling_refs > 0 || dangling_members(t) > 0)
-			rebuild(t, &tb, &c);
+			whole = forced_now = true;
 	}
+	if (whole)
+		rebuild(t, &tb, &c);
+	t->stats.rebuilds = rebuilds + whole;
+	t->stats.forced_rebuilds = forced + forced_now;
 	t->ch = NULL;
 	t->stats.datapaths = t->n_dps;
 	t->stats.ports = t->n_ports;
