@@ -14,7 +14,8 @@
 #   - the first full compile: lfc_update's time and its phases, pl_build's time, resident
 #     memory before and after;
 #   - incremental changes, ROUNDS of each: add a pod (lsp-add + addresses), add a member to a
-#     subnet's 100-address set, add a member to the 10,000-address set: every compile pass
+#     subnet's 100-address set, add a member to the 10,000-address set, remove the pod; then
+#     once: add a subnet (a switch on the router with one pod): every compile pass
 #     the change caused (lfc_update with its phases, pl_build, flows recompiled; skipped
 #     passes);
 #   - whether the incrementally maintained tables equal a full recompile (lfc_dump).
@@ -38,7 +39,7 @@ while getopts "p:s:r:b:kh" o; do
 	r) ROUNDS=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
 	k) KEEP=1 ;;
-	*) sed -n '2,25p' "$0"; exit 2 ;;
+	*) sed -n '2,26p' "$0"; exit 2 ;;
 	esac
 done
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -197,9 +198,19 @@ for ((r = 0; r < ROUNDS; r++)); do
 		"\"10.$s.1.$((r + 1))\""
 	measure "add a member to as_all ($PODS addresses, used by $((2 * BIGUSERS)) ACLs)" add address_set \
 		as_all addresses "\"10.250.0.$((r + 1))\""
+	measure "remove pod new$r" lsp-del "new$r"
 done
+# a new subnet: a switch (a datapath joining the switches' datapath groups) on the router
+n=$SUBNETS
+measure "add subnet sub$n (a switch on the router, one pod)" ls-add "sub$n" \
+	-- lrp-add ovn-cluster "ovn-cluster-sub$n" "$(mac_of $n 253)" "10.$n.0.1/24" \
+	-- lsp-add "sub$n" "sub$n-ovn-cluster" -- lsp-set-type "sub$n-ovn-cluster" router \
+	-- lsp-set-addresses "sub$n-ovn-cluster" router \
+	-- lsp-set-options "sub$n-ovn-cluster" router-port="ovn-cluster-sub$n" \
+	-- lsp-add "sub$n" "pod$n-0" -- lsp-set-addresses "pod$n-0" "$(mac_of $n 0) $(ip_of $n 0)"
 st=$(ctl lflow stats)
 echo "$st" | jq -r '"after the changes: \(.flows) flows, \(.skipped) skipped, \(.full_compiles) full and \(.incremental_compiles) incremental compiles, \(.skipped_passes) passes skipped, \(.total_recompiled) flows recompiled in all"'
+echo "$st" | jq -r '"topology: \(.topology.datapaths) datapaths, \(.topology.ports) ports, \(.topology.mcgroups) multicast groups, \(.topology.dangling) dangling references; rebuilt \(.topology.rebuilds) times, \(.topology.forced_rebuilds) of them forced (a change that could not be applied row by row)"'
 echo "$st" | jq -r 'if .skipped > 0 then "WARNING: \(.skipped) flows skipped (not compiled, so not in the figures above); the first:" else empty end'
 echo "$st" | jq -r '.skipped_flows[:5][] | "  skipped: \(.stage) \(.priority) \(.match): \(.reason)"'
 ctl probe rss | jq -r '"resident memory after the changes: \(.rss_kb) kB (peak \(.hwm_kb) kB)"'
