@@ -61,6 +61,21 @@ assert f and all(x['stage'] == 'ls_in_l2_lkup' and 'program' in x for x in f), f
 assert any('10.16.0.11' in x['match'] or '00:00:00:00:01:01' in x['match'] for x in f)
 " || fail "lflow show ovn-default ls_in_l2_lkup: $(ctl lflow show ovn-default ls_in_l2_lkup | head -20)"
 pass "$(lstat 's["flows"]') logical flows compiled, 0 skipped; lflow show lists a stage by name"
+# the programs as structured instructions: brintctl lflow show DATAPATH STAGE --json
+ctl lflow show ovn-default ls_in_l2_lkup --json | python3 -c "
+import json, sys
+f = json.load(sys.stdin)
+p = [x for x in f if 'program_json' in x]
+assert p and len(p) == len([x for x in f if 'program' in x]), f[:2]
+for x in p:
+    insns = x['program_json']
+    # the instructions' texts are the program's
+    assert ' '.join(i['text'] for i in insns) == x['program'] or (not insns and x['program'] == 'drop;'), x
+loads = [i for x in p for i in x['program_json'] if i['op'] == 'load' and i.get('dst') == 'outport']
+assert loads and all(i['args'][0]['kind'] == 'string' for i in loads), loads[:2]
+assert any(i['op'] == 'output' for x in p for i in x['program_json'])
+" || fail "lflow show ovn-default ls_in_l2_lkup --json: $(ctl lflow show ovn-default ls_in_l2_lkup --json | head -c 600)"
+pass "lflow show --json: each program as structured instructions (op, fields, operands)"
 
 # a change recompiles only what changed, and --wait=hv waits for it
 gen=$(lstat 's["generation"]')
