@@ -152,6 +152,9 @@ struct pl_gen {
 	unsigned n_neighs, n_fdbs;
 	uint32_t *neigh_idx, *fdb_idx;
 	uint32_t neigh_idx_mask, fdb_idx_mask;
+
+	/* lookup indexes built by plb_finish (dp/pl_index.h); NULL: linear lookups */
+	struct pl_index *index;
 };
 
 #define PL_MAX_LOCAL_PORTS 256
@@ -162,7 +165,7 @@ void pl_gen_free(struct pl_gen *g);
  * possible (programs compared byte by byte), false positives not. */
 bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b);
 
-/* Lookups (linear or indexed; the slow path only). */
+/* Lookups (hashed when the generation has its index, else linear; the slow path only). */
 const struct pl_datapath *pl_dp(const struct pl_gen *g, int64_t key);
 const struct pl_port *pl_port_by_key(const struct pl_gen *g, int64_t dp, int64_t key);
 const struct pl_port *pl_port_by_name(const struct pl_gen *g, int64_t dp, const char *name);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The generation's builder, lookups and release. */
 #include "pl_gen.h"
+#include "pl_index.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +463,7 @@ struct pl_gen *plb_finish(struct plb *b)
 		}
 	}
 	free(b);
+	pl_index_build(g); /* without it (out of memory) every lookup is linear */
 	return g;
 }
 
@@ -477,6 +479,7 @@ void pl_gen_free(struct pl_gen *g)
 {
 	if (g == NULL)
 		return;
+	pl_index_free(g->index);
 	for (unsigned i = 0; i < g->n_dps; i++) {
 		free(g->dps[i].pipe[0].stages);
 		free(g->dps[i].pipe[1].stages);
@@ -508,6 +511,10 @@ void pl_gen_free(struct pl_gen *g)
 
 const struct pl_datapath *pl_dp(const struct pl_gen *g, int64_t key)
 {
+	if (g->index) {
+		int32_t i = pl_index_find(g->index->dps, g->index->dps_mask, 0, key);
+		return i < 0 ? NULL : &g->dps[i];
+	}
 	for (unsigned i = 0; i < g->n_dps; i++)
 		if (g->dps[i].key == key)
 			return &g->dps[i];
@@ -516,6 +523,10 @@ const struct pl_datapath *pl_dp(const struct pl_gen *g, int64_t key)
 
 const struct pl_port *pl_port_by_key(const struct pl_gen *g, int64_t dp, int64_t key)
 {
+	if (g->index) {
+		int32_t i = pl_index_find(g->index->ports, g->index->ports_mask, dp, key);
+		return i < 0 ? NULL : &g->ports[i];
+	}
 	for (unsigned i = 0; i < g->n_ports; i++)
 		if (g->ports[i].dp == dp && g->ports[i].key == key)
 			return &g->ports[i];
@@ -532,6 +543,10 @@ const struct pl_port *pl_port_by_name(const struct pl_gen *g, int64_t dp, const 
 
 const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, int64_t key)
 {
+	if (g->index) {
+		int32_t i = pl_index_find(g->index->mcgroups, g->index->mcgroups_mask, dp, key);
+		return i < 0 ? NULL : &g->mcgroups[i];
+	}
 	for (unsigned i = 0; i < g->n_mcgroups; i++)
 		if (g->mcgroups[i].dp == dp && g->mcgroups[i].key == key)
 			return &g->mcgroups[i];

@@ -4,6 +4,7 @@
  * current headers, registers, datapath), copied for clone {} and each multicast member. */
 #include "pl_interp.h"
 #include "lfield.h"
+#include "pl_index.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -351,6 +352,7 @@ static bool terms_match(struct plx *x, struct pls *s, struct pl_range r)
 	return true;
 }
 
+/* the linear scan's rule test (the reference the indexed lookup must agree with) */
 static bool rule_match(struct plx *x, struct pls *s, const struct pl_rule *r)
 {
 	if (!terms_match(x, s, r->terms))
@@ -364,6 +366,140 @@ static bool rule_match(struct plx *x, struct pls *s, const struct pl_rule *r)
 			return false;
 	}
 	return true;
+}
+
+/* ---- indexed lookups (dp/pl_index.h) ---- */
+
+static inline uint64_t key_word(const struct dp_key *k, unsigned ofs)
+{
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)k + ofs, sizeof(v));
+	return v;
+}
+
+static inline void mask_word(struct dp_key *m, unsigned ofs, uint64_t bits)
+{
+	uint64_t v;
+	memcpy(&v, (uint8_t *)m + ofs, sizeof(v));
+	v |= bits;
+	memcpy((uint8_t *)m + ofs, &v, sizeof(v));
+}
+
+/* term i (pre-decoded): as term_match, the key's windows read directly when the field was
+ * not written in this branch (then rd() would unmask all its bits and read the packet) */
+static inline bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
+{
+	const struct pl_fterm *f = &x->g->index->fterms[i];
+	bool eq;
+	switch (f->kind) {
+	case PL_FT_REG:
+		eq = (s->reg[f->ofs[0]] & f->m[0]) == f->v[0];
+		break;
+	case PL_FT_KEY:
+		if (s->wr[f->mf] == 0) {
+			eq = true;
+			for (unsigned w = 0; w < f->nw; w++) {
+				mask_word(x->mask, f->ofs[w], f->m[w]);
+				eq &= (key_word(&s->pkt, f->ofs[w]) & f->m[w]) == f->v[w];
+			}
+			break;
+		}
+		/* fall through */
+	default:
+		return term_match(x, s, &x->g->terms[i]);
+	}
+	return f->neg ? !eq : eq;
+}
+
+static bool fterms_match(struct plx *x, struct pls *s, uint32_t first, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!fterm_match(x, s, first + i))
+			return false;
+	return true;
+}
+
+static bool ent_match(struct plx *x, struct pls *s, const struct pl_sent *e)
+{
+	if (!fterms_match(x, s, e->tfirst, e->tn))
+		return false;
+	if (e->ndims == 0)
+		return true;
+	const struct pl_rule *r = &x->g->rules[e->rule];
+	for (uint32_t d = 0; d < r->dims.n; d++) {
+		struct pl_range dim = x->g->dims[r->dims.first + d];
+		bool any = false;
+		for (uint32_t a = 0; a < dim.n && !any; a++) {
+			struct pl_range alt = x->g->alts[dim.first + a];
+			any = fterms_match(x, s, alt.first, alt.n);
+		}
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static const struct pl_flow *ents_scan(struct plx *x, struct pls *s, const struct pl_sent *e,
+				       uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (ent_match(x, s, &e[i]))
+			return &x->g->flows[e[i].flow];
+	return NULL;
+}
+
+/* The stage's first matching flow through its index: the rest list in order until an indexed
+ * rule could come first, then the bucket of the packet's value of the index field merged
+ * with the rest of the rest list. See pl_index.h for why the mask stays sound. */
+static const struct pl_flow *stage_lookup(struct plx *x, struct pls *s,
+					  const struct pl_sidx *si)
+{
+	const struct pl_index *ix = x->g->index;
+	const struct pl_sent *r = &ix->ents[si->rest], *re = r + si->n_rest;
+	const struct pl_sent *b = NULL, *be = NULL;
+
+	if (!si->indexed)
+		return ents_scan(x, s, r, si->n_rest);
+	if (si->kind == PL_FT_KEY && s->wr[si->mf] != 0)
+		return ents_scan(x, s, &ix->ents[si->all], si->n_all);
+	for (; r < re && r->rule < si->min_bucket_rule; r++)
+		if (ent_match(x, s, r))
+			return &x->g->flows[r->flow];
+	uint64_t v;
+	if (si->kind == PL_FT_REG) {
+		v = s->reg[si->ofs] & si->m;
+	} else {
+		mask_word(x->mask, si->ofs, si->m);
+		v = key_word(&s->pkt, si->ofs) & si->m;
+	}
+	const struct pl_bucket *bk = pl_index_bucket(ix, si, v);
+	if (bk) {
+		b = &ix->ents[bk->first];
+		be = b + bk->n;
+	}
+	for (;;) {
+		const struct pl_sent *e;
+		if (b < be && (r == re || b->rule < r->rule))
+			e = b++;
+		else if (r < re)
+			e = r++;
+		else
+			return NULL;
+		if (ent_match(x, s, e))
+			return &x->g->flows[e->flow];
+	}
+}
+
+/* the linear scan over the stage's flows */
+static const struct pl_flow *stage_scan(struct plx *x, struct pls *s, const struct pl_stage *st)
+{
+	for (uint32_t i = 0; i < st->flows.n; i++) {
+		const struct pl_flow *f = &x->g->flows[st->flows.first + i];
+		for (uint32_t r = 0; r < f->rules.n; r++)
+			if (rule_match(x, s, &x->g->rules[f->rules.first + r]))
+				return f;
+	}
+	return NULL;
 }
 
 static bool port_sec_stage(const char *name)
@@ -397,16 +533,11 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 			goto out;
 		}
 		const struct pl_stage *st = &pp->stages[idx];
-		const struct pl_flow *hit = NULL;
-		for (uint32_t i = 0; i < st->flows.n && hit == NULL; i++) {
-			const struct pl_flow *f = &x->g->flows[st->flows.first + i];
-			for (uint32_t r = 0; r < f->rules.n; r++) {
-				if (rule_match(x, s, &x->g->rules[f->rules.first + r])) {
-					hit = f;
-					break;
-				}
-			}
-		}
+		const struct pl_index *ix = x->g->index;
+		const struct pl_flow *hit =
+			ix && ix->stages_on
+				? stage_lookup(x, s, pl_index_stage(ix, x->g, s->dp, egress, idx))
+				: stage_scan(x, s, st);
 		if (unlikely_trace(x)) {
 			struct pl_trace_ev ev = {s->dp, egress, idx, st->name, hit, s->reg[14],
 						 s->reg[15]};
@@ -429,7 +560,16 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 				rc = STOP;
 				goto out;
 			}
-		if (!next_target(s, p, last, &egress, &idx)) {
+		if (ix && ix->stages_on) {
+			/* resolved when the generation was built */
+			struct pl_fnext nx = ix->fnext[hit->id];
+			if (nx.stage < 0) {
+				rc = fail(x, BRINT_DROP_LFLOW_DROP);
+				goto out;
+			}
+			egress = nx.egress;
+			idx = (unsigned)nx.stage;
+		} else if (!next_target(s, p, last, &egress, &idx)) {
 			rc = fail(x, BRINT_DROP_LFLOW_DROP);
 			goto out;
 		}

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Building a generation's lookup indexes: see pl_index.h (what they are and why the megaflow
+ * mask stays right). Control thread only, once per generation. */
+#include "pl_index.h"
+#include "lfield.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_INDEXED_RULES 3 /* a stage with fewer rules is scanned */
+#define MAX_CANDIDATES 64   /* (field, mask) pairs considered per stage */
+
+static uint64_t load64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* ---- terms ---- */
+
+static void fterm_build(const struct pl_term *t, struct pl_fterm *f)
+{
+	enum lf_mf mf = (enum lf_mf)t->mf;
+
+	memset(f, 0, sizeof(*f));
+	f->kind = PL_FT_SLOW;
+	f->neg = t->neg;
+	f->mf = (uint8_t)mf;
+	if (mf >= LF_MF_REG0 && mf <= LF_MF_REG15) {
+		if ((t->value >> 32) != 0)
+			return; /* never equal to a 32-bit register: the general path says so */
+		f->kind = PL_FT_REG;
+		f->ofs[0] = (uint16_t)(mf - LF_MF_REG0);
+		f->m[0] = (uint32_t)t->mask;
+		f->v[0] = (uint32_t)t->value & (uint32_t)t->mask;
+		return;
+	}
+	if (!lfield_in_key(mf) || mf >= 256)
+		return;
+	struct dp_key mk, vk;
+	memset(&mk, 0, sizeof(mk));
+	memset(&vk, 0, sizeof(vk));
+	lfield_mask(&mk, mf, t->mask);
+	lfield_set(&vk, mf, t->value, t->mask);
+	/* a value with bits the field does not have: leave it to the general path */
+	if (lfield_get(&vk, mf) != t->value)
+		return;
+	const uint8_t *mb = (const uint8_t *)&mk, *vb = (const uint8_t *)&vk;
+	int lo = -1, hi = -1;
+	for (int i = 0; i < (int)sizeof(mk); i++)
+		if (mb[i]) {
+			if (lo < 0)
+				lo = i;
+			hi = i;
+		}
+	f->kind = PL_FT_KEY;
+	if (lo < 0)
+		return; /* no bit compared: always equal, nothing read */
+	unsigned w0 = (unsigned)lo < sizeof(mk) - 8 ? (unsigned)lo : sizeof(mk) - 8;
+	f->ofs[0] = (uint16_t)w0;
+	f->m[0] = load64(mb + w0);
+	f->v[0] = load64(vb + w0) & f->m[0];
+	f->nw = 1;
+	if ((unsigned)hi >= w0 + 8) {
+		unsigned w1 = w0 + 8 < sizeof(mk) - 8 ? w0 + 8 : sizeof(mk) - 8;
+		f->ofs[1] = (uint16_t)w1;
+		f->m[1] = load64(mb + w1);
+		f->v[1] = load64(vb + w1) & f->m[1];
+		f->nw = 2;
+	}
+}
+
+/* ---- growing arrays ---- */
+
+struct arr {
+	void **p;
+	uint32_t *n, cap;
+	size_t elem;
+};
+
+static bool push(struct arr *a, const void *e)
+{
+	if (*a->n == a->cap) {
+		uint32_t nc = a->cap ? a->cap * 2 : 64;
+		void *np = realloc(*a->p, (size_t)nc * a->elem);
+		if (np == NULL)
+			return false;
+		*a->p = np;
+		a->cap = nc;
+	}
+	memcpy((char *)*a->p + (size_t)*a->n * a->elem, e, a->elem);
+	(*a->n)++;
+	return true;
+}
+
+/* ---- stages ---- */
+
+struct cand {
+	uint8_t kind, mf;
+	uint16_t ofs;
+	uint64_t m;
+	uint32_t rules;
+};
+
+static bool indexable(const struct pl_fterm *f)
+{
+	return !f->neg && ((f->kind == PL_FT_KEY && f->nw == 1) || f->kind == PL_FT_REG);
+}
+
+static bool same_cand(const struct cand *c, const struct pl_fterm *f)
+{
+	return c->kind == f->kind && c->mf == f->mf && c->ofs == f->ofs[0] && c->m == f->m[0];
+}
+
+/* the rule's index term for c, or NULL */
+static const struct pl_fterm *rule_term(const struct pl_index *ix, const struct pl_sent *e,
+					const struct cand *c)
+{
+	for (uint32_t i = 0; i < e->tn; i++) {
+		const struct pl_fterm *f = &ix->fterms[e->tfirst + i];
+		if (indexable(f) && same_cand(c, f))
+			return f;
+	}
+	return NULL;
+}
+
+struct vpos {
+	uint64_t v;
+	uint32_t ent;
+};
+
+static int cmp_vpos(const void *a, const void *b)
+{
+	const struct vpos *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->ent < y->ent ? -1 : x->ent > y->ent;
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+struct builder {
+	struct pl_index *ix;
+	struct arr ents, buckets;
+};
+
+static bool build_stage(struct builder *b, const struct pl_gen *g, const struct pl_stage *st,
+			struct pl_sidx *si)
+{
+	struct pl_index *ix = b->ix;
+	memset(si, 0, sizeof(*si));
+	si->all = ix->n_ents;
+	for (uint32_t i = 0; i < st->flows.n; i++) {
+		uint32_t fi = st->flows.first + i;
+		const struct pl_flow *f = &g->flows[fi];
+		for (uint32_t r = 0; r < f->rules.n; r++) {
+			const struct pl_rule *ru = &g->rules[f->rules.first + r];
+			if (ru->terms.n > UINT16_MAX || ru->dims.n > UINT16_MAX)
+				return false;
+			struct pl_sent e = {f->rules.first + r, fi, ru->terms.first,
+					    (uint16_t)ru->terms.n, (uint16_t)ru->dims.n};
+			if (!push(&b->ents, &e))
+				return false;
+		}
+	}
+	si->n_all = ix->n_ents - si->all;
+	si->rest = si->all;
+	si->n_rest = si->n_all;
+	if (si->n_all < MIN_INDEXED_RULES)
+		return true;
+
+	/* the (field, mask) most rules compare exactly; registers first on a tie (reading them
+	 * widens no mask) */
+	struct cand cands[MAX_CANDIDATES];
+	unsigned n_cands = 0;
+	for (uint32_t i = 0; i < si->n_all; i++) {
+		const struct pl_sent *e = &ix->ents[si->all + i];
+		for (uint32_t t = 0; t < e->tn; t++) {
+			const struct pl_fterm *f = &ix->fterms[e->tfirst + t];
+			if (!indexable(f))
+				continue;
+			unsigned c = 0;
+			while (c < n_cands && !same_cand(&cands[c], f))
+				c++;
+			if (c == n_cands) {
+				if (n_cands == MAX_CANDIDATES)
+					continue;
+				cands[n_cands++] = (struct cand){f->kind, f->mf, f->ofs[0], f->m[0], 0};
+			}
+			/* once per rule: the rule's first term on it decides */
+			if (rule_term(ix, e, &cands[c]) == f)
+				cands[c].rules++;
+		}
+	}
+	const struct cand *best = NULL;
+	for (unsigned c = 0; c < n_cands; c++)
+		if (best == NULL || cands[c].rules > best->rules ||
+		    (cands[c].rules == best->rules && cands[c].kind == PL_FT_REG &&
+		     best->kind != PL_FT_REG))
+			best = &cands[c];
+	if (best == NULL || best->rules < 2)
+		return true;
+
+	/* the rest, then each value's rules, in order */
+	uint32_t n_all = si->n_all, all = si->all;
+	si->rest = ix->n_ents;
+	for (uint32_t i = 0; i < n_all; i++) {
+		struct pl_sent e = ix->ents[all + i];
+		if (rule_term(ix, &e, best) == NULL && !push(&b->ents, &e))
+			return false;
+	}
+	si->n_rest = ix->n_ents - si->rest;
+	/* each value's rules together, in order within a value: sorted by (value, rule) */
+	uint32_t n_b = n_all - si->n_rest, n_vals = 0;
+	struct vpos *vp = malloc((n_b ? n_b : 1) * sizeof(*vp));
+	if (vp == NULL)
+		return false;
+	for (uint32_t i = 0, k = 0; i < n_all; i++) {
+		const struct pl_fterm *f = rule_term(ix, &ix->ents[all + i], best);
+		if (f)
+			vp[k++] = (struct vpos){f->v[0], all + i};
+	}
+	qsort(vp, n_b, sizeof(*vp), cmp_vpos);
+	uint32_t first_bucketed = ix->n_ents;
+	for (uint32_t i = 0; i < n_b; i++) {
+		struct pl_sent e = ix->ents[vp[i].ent];
+		n_vals += i == 0 || vp[i].v != vp[i - 1].v;
+		if (!push(&b->ents, &e)) {
+			free(vp);
+			return false;
+		}
+	}
+	free(vp);
+	si->hmask = pow2_at_least(2 * n_vals) - 1;
+	si->buckets = ix->n_buckets;
+	for (uint32_t i = 0; i <= si->hmask; i++) {
+		struct pl_bucket z = {0, 0, 0};
+		if (!push(&b->buckets, &z))
+			return false;
+	}
+	si->min_bucket_rule = UINT32_MAX;
+	for (uint32_t j = first_bucketed; j < ix->n_ents;) {
+		uint64_t v = rule_term(ix, &ix->ents[j], best)->v[0];
+		uint32_t k = j;
+		while (k < ix->n_ents && rule_term(ix, &ix->ents[k], best)->v[0] == v)
+			k++;
+		struct pl_bucket *t = &ix->buckets[si->buckets];
+		uint32_t h = (uint32_t)pl_index_hash(v);
+		while (t[h & si->hmask].n)
+			h++;
+		t[h & si->hmask] = (struct pl_bucket){v, j, k - j};
+		if (ix->ents[j].rule < si->min_bucket_rule)
+			si->min_bucket_rule = ix->ents[j].rule;
+		j = k;
+	}
+	si->indexed = 1;
+	si->kind = best->kind;
+	si->mf = best->mf;
+	si->ofs = best->ofs;
+	si->m = best->m;
+	ix->n_indexed_stages++;
+	return true;
+}
+
+/* ---- where a flow's final `next' goes (as pl_interp.c next_target decides it) ---- */
+
+static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsigned stage,
+				 const struct pl_flow *fl)
+{
+	struct pl_fnext n = {-1, 0};
+	const struct lflow_prog *p = fl->prog;
+	if (p == NULL || p->n_top == 0 || p->top + p->n_top > p->n_insns)
+		return n;
+	const struct lflow_insn *in = &p->insns[p->top + p->n_top - 1];
+	if (in->op != LFLOW_OP_NEXT)
+		return n;
+	bool eg = egress;
+	int idx;
+	if (in->flags & LFLOW_NEXT_F_OTHER_PIPELINE)
+		eg = in->u.next.pipeline == LFLOW_P_EGRESS;
+	const char *name = lflow_prog_str(p, in->u.next.stage);
+	const struct pl_pipeline *pp = &dp->pipe[eg];
+	if (name) {
+		idx = in->u.next.table;
+		if ((unsigned)idx >= pp->n_stages || pp->stages[idx].name == NULL ||
+		    strcmp(pp->stages[idx].name, name) != 0)
+			idx = pl_stage_index(pp, name);
+	} else if (in->flags & LFLOW_NEXT_F_FOLLOWING) {
+		idx = (int)stage + 1;
+	} else {
+		idx = in->u.next.table;
+	}
+	if (idx >= 0) {
+		n.stage = idx;
+		n.egress = eg;
+	}
+	return n;
+}
+
+/* ---- (dp, key) hashes ---- */
+
+static struct pl_hslot *hash_new(uint32_t n, uint32_t *mask)
+{
+	uint32_t size = pow2_at_least(2 * n + 2);
+	struct pl_hslot *t = malloc(size * sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < size; i++)
+		t[i] = (struct pl_hslot){0, 0, -1};
+	*mask = size - 1;
+	return t;
+}
+
+/* the first entry with a given (dp, key) wins, as the linear lookups */
+static void hash_add(struct pl_hslot *t, uint32_t mask, int64_t dp, int64_t key, int32_t i)
+{
+	if (pl_index_find(t, mask, dp, key) >= 0)
+		return;
+	uint32_t h = (uint32_t)pl_index_hash((uint64_t)key * 31 + (uint64_t)dp);
+	while (t[h & mask].i >= 0)
+		h++;
+	t[h & mask] = (struct pl_hslot){dp, key, i};
+}
+
+bool pl_index_build(struct pl_gen *g)
+{
+	struct pl_index *ix = calloc(1, sizeof(*ix));
+	if (ix == NULL)
+		return false;
+	struct builder b = {ix, {(void **)&ix->ents, &ix->n_ents, 0, sizeof(struct pl_sent)},
+			    {(void **)&ix->buckets, &ix->n_buckets, 0, sizeof(struct pl_bucket)}};
+	ix->stages_on = true;
+	ix->fterms = calloc(g->n_terms ? g->n_terms : 1, sizeof(*ix->fterms));
+	ix->fnext = calloc(g->n_flows ? g->n_flows : 1, sizeof(*ix->fnext));
+	ix->stage_base = calloc(2 * (size_t)g->n_dps + 1, sizeof(*ix->stage_base));
+	if (ix->fterms == NULL || ix->fnext == NULL || ix->stage_base == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < g->n_terms; i++)
+		fterm_build(&g->terms[i], &ix->fterms[i]);
+	for (uint32_t i = 0; i < g->n_flows; i++)
+		ix->fnext[i] = (struct pl_fnext){-1, 0};
+
+	for (unsigned d = 0; d < g->n_dps; d++)
+		for (int eg = 0; eg < 2; eg++) {
+			ix->stage_base[2 * d + eg] = ix->n_sidx;
+			ix->n_sidx += g->dps[d].pipe[eg].n_stages;
+		}
+	ix->sidx = calloc(ix->n_sidx ? ix->n_sidx : 1, sizeof(*ix->sidx));
+	if (ix->sidx == NULL)
+		goto fail;
+	for (unsigned d = 0; d < g->n_dps; d++)
+		for (int eg = 0; eg < 2; eg++) {
+			const struct pl_pipeline *pp = &g->dps[d].pipe[eg];
+			for (unsigned s = 0; s < pp->n_stages; s++) {
+				const struct pl_stage *st = &pp->stages[s];
+				struct pl_sidx *si = &ix->sidx[ix->stage_base[2 * d + eg] + s];
+				if (!build_stage(&b, g, st, si))
+					goto fail;
+				for (uint32_t f = 0; f < st->flows.n; f++)
+					ix->fnext[st->flows.first + f] =
+						flow_next(&g->dps[d], eg, s, &g->flows[st->flows.first + f]);
+			}
+		}
+
+	ix->ports = hash_new(g->n_ports, &ix->ports_mask);
+	ix->mcgroups = hash_new(g->n_mcgroups, &ix->mcgroups_mask);
+	ix->dps = hash_new(g->n_dps, &ix->dps_mask);
+	if (ix->ports == NULL || ix->mcgroups == NULL || ix->dps == NULL)
+		goto fail;
+	for (unsigned i = 0; i < g->n_ports; i++)
+		hash_add(ix->ports, ix->ports_mask, g->ports[i].dp, g->ports[i].key, (int32_t)i);
+	for (unsigned i = 0; i < g->n_mcgroups; i++)
+		hash_add(ix->mcgroups, ix->mcgroups_mask, g->mcgroups[i].dp, g->mcgroups[i].key,
+			 (int32_t)i);
+	for (unsigned i = 0; i < g->n_dps; i++)
+		hash_add(ix->dps, ix->dps_mask, 0, g->dps[i].key, (int32_t)i);
+	g->index = ix;
+	return true;
+fail:
+	pl_index_free(ix);
+	return false;
+}
+
+void pl_index_free(struct pl_index *ix)
+{
+	if (ix == NULL)
+		return;
+	free(ix->fterms);
+	free(ix->fnext);
+	free(ix->sidx);
+	free(ix->stage_base);
+	free(ix->ents);
+	free(ix->buckets);
+	free(ix->ports);
+	free(ix->mcgroups);
+	free(ix->dps);
+	free(ix);
+}
+
+void pl_gen_set_indexed(struct pl_gen *g, bool on)
+{
+	if (g->index)
+		g->index->stages_on = on;
+}

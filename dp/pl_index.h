@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Lookup indexes of a pipeline generation (dp/pipeline.h), built once on the control thread
+ * when the generation is finished (plb_finish) and owned by it; the slow path's interpreter
+ * (dp/pl_interp.c) reads them to find a stage's first matching flow without scanning every
+ * flow, and the generation's port, multicast group and datapath lookups use their hashes.
+ *
+ * What is in it:
+ *  - every match term pre-decoded (struct pl_fterm, parallel to gen->terms): a term on a key
+ *    field becomes one or two 8-byte windows of the dp_key (offset, mask, value in the key's
+ *    own byte order), so matching it is a load, an AND and a compare, and widening the
+ *    megaflow mask by it is an OR into the same window; a register term is a 32-bit compare.
+ *    Terms the windows cannot express exactly (fields not in the key, values wider than the
+ *    field) keep the interpreter's general path.
+ *  - per stage (struct pl_sidx), when it pays: one "index term" chosen as the (field, mask)
+ *    most of the stage's rules compare exactly (eth.dst in the L2 lookup, outport in egress
+ *    port security, the router port MACs in admission, ...). Those rules are hashed by the
+ *    value they want; the others form the "rest" list. A lookup walks the rest list in
+ *    priority order and, once the next rest rule would come after the first indexed rule,
+ *    reads the packet's value of the index field (once), takes that value's bucket, and
+ *    merges the bucket and the rest list in priority (rule) order, stopping at the first
+ *    matching rule: the same rule the linear scan finds.
+ *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
+ *    instead of at every packet.
+ *  - hashes of ports and multicast groups by (datapath, tunnel key) and of datapaths by key.
+ *
+ * Why the megaflow mask stays right. The interpreter's invariant: every key bit whose value
+ * was read to take a decision is in the mask, so every key agreeing with this one under the
+ * mask takes the same decisions. Skipping a bucket of rules is a decision taken on the index
+ * field's value (under the index mask): those rules all require a different value, so none of
+ * them can match this packet, and any key agreeing under the mask has the same value there and
+ * skips the same rules. So the lookup unmasks exactly the index term's bits when it consults
+ * the index (and not when a rest rule before every indexed rule already matched: then it never
+ * read the field), and each rule it does evaluate unmasks what it reads, as in the linear
+ * scan. The chosen rule is the linear scan's: the candidates are a subset of the stage's rules
+ * in the same order, and the rules left out cannot match. The mask may be narrower than the
+ * linear scan's (rules of other buckets are not evaluated, so their other fields are not read)
+ * and still sound; it may also hold the index field where the linear scan would have stopped
+ * at an earlier term of every indexed rule: more specific, never wrong. When the index field
+ * was written by an earlier action in this branch (the packet's value is not the key's), the
+ * stage is scanned linearly over its precompiled rules instead, which handles written fields
+ * the general way. tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
+ * on random packets (same actions, and sound masks). Plain C (no DPDK). */
+#pragma once
+
+#include "pipeline.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum pl_ft_kind {
+	PL_FT_KEY,  /* windows of the dp_key */
+	PL_FT_REG,  /* reg[ofs[0]] & m[0] == v[0] */
+	PL_FT_SLOW, /* the interpreter's general term evaluation */
+};
+
+struct pl_fterm {
+	uint8_t kind; /* enum pl_ft_kind */
+	uint8_t neg;
+	uint8_t mf;   /* enum lf_mf (its bits written this branch: general path) */
+	uint8_t nw;   /* windows used (0..2) */
+	uint16_t ofs[2];
+	uint64_t m[2], v[2]; /* as the key's bytes at ofs read by an unaligned 64-bit load */
+};
+
+/* A candidate rule of a stage lookup. */
+struct pl_sent {
+	uint32_t rule;     /* index in gen->rules: the order of the linear scan */
+	uint32_t flow;     /* index in gen->flows */
+	uint32_t tfirst;   /* its terms (gen->terms / index->fterms) */
+	uint16_t tn, ndims;
+};
+
+struct pl_bucket {
+	uint64_t v;           /* the index field's value */
+	uint32_t first, n;    /* into index->ents; n == 0: empty slot */
+};
+
+struct pl_sidx {
+	uint32_t all, n_all;   /* every rule, in order (into index->ents) */
+	uint32_t rest, n_rest; /* rules without the index term (all of them if no index) */
+	uint32_t buckets;      /* into index->buckets: hmask + 1 slots; valid if indexed */
+	uint32_t hmask;
+	uint32_t min_bucket_rule; /* the first indexed rule: consult the index before it */
+	uint8_t indexed;
+	uint8_t kind;          /* PL_FT_KEY or PL_FT_REG */
+	uint8_t mf;
+	uint16_t ofs;
+	uint64_t m;
+};
+
+struct pl_fnext {
+	int32_t stage;   /* -1: the final `next' has no target (or the flow ends otherwise) */
+	uint8_t egress;
+};
+
+struct pl_hslot {
+	int64_t dp, key;
+	int32_t i; /* -1: empty */
+};
+
+struct pl_index {
+	bool stages_on;            /* the interpreter uses the stage indexes */
+	struct pl_fterm *fterms;   /* [gen->n_terms] */
+	struct pl_fnext *fnext;    /* [gen->n_flows] */
+	struct pl_sidx *sidx;      /* per (datapath, pipeline, stage) */
+	uint32_t *stage_base;      /* [2 * n_dps]: sidx of stage 0 of dps[i].pipe[eg] */
+	struct pl_sent *ents;
+	struct pl_bucket *buckets;
+	uint32_t n_sidx, n_ents, n_buckets;
+	/* (dp, key) -> index in gen->ports / gen->mcgroups; key -> index in gen->dps */
+	struct pl_hslot *ports, *mcgroups, *dps;
+	uint32_t ports_mask, mcgroups_mask, dps_mask;
+	/* what the build found, for tests and the bench */
+	uint32_t n_indexed_stages;
+};
+
+/* Build g's index (g->index); false when out of memory (g->index stays NULL: every lookup
+ * falls back to the linear scans). */
+bool pl_index_build(struct pl_gen *g);
+void pl_index_free(struct pl_index *ix);
+
+/* The stage lookups on or off (off: the linear scan, the reference the tests compare with). */
+void pl_gen_set_indexed(struct pl_gen *g, bool on);
+
+static inline const struct pl_sidx *pl_index_stage(const struct pl_index *ix,
+						   const struct pl_gen *g,
+						   const struct pl_datapath *dp, bool egress,
+						   unsigned stage)
+{
+	return &ix->sidx[ix->stage_base[2 * (size_t)(dp - g->dps) + egress] + stage];
+}
+
+static inline uint64_t pl_index_hash(uint64_t v)
+{
+	v ^= v >> 29;
+	v *= 0x9e3779b97f4a7c15ULL;
+	return v ^ (v >> 32);
+}
+
+/* The bucket of value v (NULL: no rule wants it). */
+static inline const struct pl_bucket *pl_index_bucket(const struct pl_index *ix,
+						      const struct pl_sidx *si, uint64_t v)
+{
+	const struct pl_bucket *t = &ix->buckets[si->buckets];
+	for (uint32_t h = (uint32_t)pl_index_hash(v);; h++) {
+		const struct pl_bucket *b = &t[h & si->hmask];
+		if (b->n == 0)
+			return NULL;
+		if (b->v == v)
+			return b;
+	}
+}
+
+/* Lookups in a hash of (dp, key) pairs: the index, -1 if none. */
+static inline int32_t pl_index_find(const struct pl_hslot *t, uint32_t mask, int64_t dp,
+				    int64_t key)
+{
+	for (uint32_t h = (uint32_t)pl_index_hash((uint64_t)key * 31 + (uint64_t)dp);; h++) {
+		const struct pl_hslot *s = &t[h & mask];
+		if (s->i < 0)
+			return -1;
+		if (s->key == key && s->dp == dp)
+			return s->i;
+	}
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brint-pl-bench: the cost of a flow's first packet (the slow path: dp/pl_interp.c pl_run)
+ * on a pipeline generation built from a real OVN southbound database, without DPDK or pods.
+ *
+ *   brint-pl-bench SNAPSHOT.json [--schema FILE] [--runs N] [--local IFACE=ID ...]
+ *                  [--key NAME:SPEC ...] [--linear] [--cold N]
+ *
+ * SNAPSHOT is the SB's rows as one OVSDB update2 message ({table: {uuid: {"insert": row}}};
+ * scripts/bench-first-packet.sh makes it with ovsdb-client from a northd-built SB). The rows
+ * go into the SB replica (ovn-glue/sb), the compiler compiles every Logical_Flow, and
+ * pl_build() builds the generation with the given local ports (logical port name = brint port
+ * id), exactly as brintd does. Each key is a frame built from SPEC and parsed by flow_parse():
+ *   udp,IN,SMAC,DMAC,SIP,DIP        an IPv4 UDP packet (TTL 64, ports 1024 -> 5001)
+ *   arp,IN,SMAC,SIP,TIP             an ARP request (broadcast)
+ * For each key: the flat actions and the megaflow mask's fields, then pl_run's cycles
+ * (rdtsc) over N runs: min, median, mean; with --cold N, also N runs each after writing
+ * 64 MB elsewhere (caches cold, as for a PMD meeting a new flow between bursts). --linear disables the stage indexes (the linear
+ * scan the interpreter falls back to), for before/after in one binary. */
+#include "dp_actions.h"
+#include "flow_key.h"
+#include "lflow/compile.h"
+#include "lflow/pl_build.h"
+#include "pl_index.h"
+#include "pl_interp.h"
+#include "sb/sb_tables.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <x86intrin.h>
+
+#define MAX_LOCALS 64
+#define MAX_KEYS 32
+#define EVICT_BYTES ((size_t)64 << 20) /* twice this machine's L3 */
+
+struct bkey {
+	char name[64];
+	struct dp_key k;
+};
+
+static int parse_mac(const char *s, uint8_t m[6])
+{
+	unsigned v[6];
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		m[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static uint16_t csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* a frame from the spec, parsed into k */
+static int make_key(const char *spec, struct bkey *bk)
+{
+	char buf[256], *f[8], *save = NULL;
+	int n = 0;
+	uint8_t fr[128];
+	size_t len;
+	struct flow_layout lay;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	char *colon = strchr(buf, ':');
+	if (colon == NULL)
+		return -1;
+	*colon = '\0';
+	snprintf(bk->name, sizeof(bk->name), "%.63s", buf);
+	for (char *t = strtok_r(colon + 1, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save))
+		f[n++] = t;
+	memset(fr, 0, sizeof(fr));
+	memset(&bk->k, 0, sizeof(bk->k));
+	if (n == 6 && strcmp(f[0], "udp") == 0) {
+		struct in_addr s, d;
+		if (parse_mac(f[2], fr + 6) || parse_mac(f[3], fr) || !inet_aton(f[4], &s) ||
+		    !inet_aton(f[5], &d))
+			return -1;
+		fr[12] = 0x08;
+		uint8_t *ip = fr + 14;
+		ip[0] = 0x45;
+		ip[3] = 28 + 18;
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, &s, 4);
+		memcpy(ip + 16, &d, 4);
+		uint16_t c = csum(ip, 20);
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+		uint8_t *udp = ip + 20;
+		udp[0] = 1024 >> 8;
+		udp[2] = 5001 >> 8;
+		udp[3] = 5001 & 0xff;
+		udp[5] = 8 + 18;
+		len = 14 + 20 + 8 + 18;
+	} else if (n == 5 && strcmp(f[0], "arp") == 0) {
+		struct in_addr s, t;
+		if (parse_mac(f[2], fr + 6) || !inet_aton(f[3], &s) || !inet_aton(f[4], &t))
+			return -1;
+		memset(fr, 0xff, 6);
+		fr[12] = 0x08;
+		fr[13] = 0x06;
+		uint8_t *a = fr + 14;
+		a[1] = 1;      /* Ethernet */
+		a[2] = 0x08;   /* IPv4 */
+		a[4] = 6;
+		a[5] = 4;
+		a[7] = 1;      /* request */
+		memcpy(a + 8, fr + 6, 6);
+		memcpy(a + 14, &s, 4);
+		memcpy(a + 24, &t, 4);
+		len = 60;
+	} else {
+		return -1;
+	}
+	if (flow_parse(fr, len, &bk->k.f, &lay) != FLOW_OK)
+		return -1;
+	bk->k.in_port = (uint32_t)atoi(f[1]);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* the key fields the mask covers (any bit) */
+static void print_mask(const struct dp_key *m)
+{
+	static const struct { const char *name; size_t ofs, n; } fl[] = {
+#define F(x) {#x, offsetof(struct dp_key, f.x), sizeof(((struct flow_key *)0)->x)}
+		F(eth_dst), F(eth_src), F(eth_type), F(vlan_tci), F(nw_proto), F(nw_ttl),
+		F(nw_tos), F(nw_frag), F(ip4_src), F(ip4_dst), F(ip6_src), F(ip6_dst),
+		F(ip6_label), F(tp_src), F(tp_dst), F(tcp_flags), F(arp_op), F(arp_sha),
+		F(arp_tha), F(nd_target), F(igmp_type),
+#undef F
+	};
+	printf("  mask:");
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
+		const uint8_t *b = (const uint8_t *)m + fl[i].ofs;
+		bool any = false, all = true;
+		for (size_t j = 0; j < fl[i].n; j++) {
+			any |= b[j] != 0;
+			all &= b[j] == 0xff;
+		}
+		if (any)
+			printf(" %s%s", fl[i].name, all ? "" : "(partial)");
+	}
+	printf("\n");
+}
+
+static struct pl_gen *load(const char *snap, const char *schema, const struct pl_local *locals,
+			   unsigned n_locals)
+{
+	json_error_t je;
+	char err[512];
+	bool rebuilt;
+	json_t *sj = json_load_file(schema, 0, &je);
+	if (sj == NULL) {
+		fprintf(stderr, "pl-bench: %s: %s\n", schema, je.text);
+		return NULL;
+	}
+	struct ovs_schema *s = ovs_schema_from_json(sj, err, sizeof(err));
+	json_decref(sj);
+	if (s == NULL) {
+		fprintf(stderr, "pl-bench: schema: %s\n", err);
+		return NULL;
+	}
+	struct sb_replica *r = sb_tables_replica_new();
+	if (sb_replica_set_schema(r, s, &rebuilt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pl-bench: schema: %s\n", err);
+		return NULL;
+	}
+	ovs_schema_free(s);
+	sb_replica_set_tracking(r, true);
+	json_t *u = json_load_file(snap, 0, &je);
+	if (u == NULL) {
+		fprintf(stderr, "pl-bench: %s: %s\n", snap, je.text);
+		return NULL;
+	}
+	if (sb_replica_apply(r, u, false, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pl-bench: %s: %s\n", snap, err);
+		return NULL;
+	}
+	json_decref(u);
+	struct lfc *c = lfc_new();
+	lfc_update(c, r, true);
+	sb_replica_ack(r);
+	const struct lfc_stats *st = lfc_get_stats(c);
+	printf("compiled %u flows (%u skipped)\n", st->compiled, st->skipped);
+	struct pl_gen *g = pl_build(c, locals, n_locals);
+	lfc_free(c);
+	sb_replica_free(r);
+	return g;
+}
+
+int main(int argc, char **argv)
+{
+	const char *snap = NULL, *schema = "/usr/share/ovn/ovn-sb.ovsschema";
+	struct pl_local locals[MAX_LOCALS];
+	struct bkey keys[MAX_KEYS];
+	unsigned n_locals = 0, n_keys = 0, runs = 2000, cold = 0;
+	bool linear = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--schema") == 0 && i + 1 < argc) {
+			schema = argv[++i];
+		} else if (strcmp(a, "--runs") == 0 && i + 1 < argc) {
+			runs = (unsigned)atoi(argv[++i]);
+		} else if (strcmp(a, "--cold") == 0 && i + 1 < argc) {
+			cold = (unsigned)atoi(argv[++i]);
+		} else if (strcmp(a, "--linear") == 0) {
+			linear = true;
+		} else if (strcmp(a, "--local") == 0 && i + 1 < argc && n_locals < MAX_LOCALS) {
+			char *eq = strchr(argv[++i], '=');
+			if (eq == NULL)
+				goto usage;
+			*eq = '\0';
+			locals[n_locals++] = (struct pl_local){(uint16_t)atoi(eq + 1), argv[i]};
+		} else if (strcmp(a, "--key") == 0 && i + 1 < argc && n_keys < MAX_KEYS) {
+			if (make_key(argv[++i], &keys[n_keys]) < 0) {
+				fprintf(stderr, "pl-bench: bad key %s\n", argv[i]);
+				return 2;
+			}
+			n_keys++;
+		} else if (a[0] != '-' && snap == NULL) {
+			snap = a;
+		} else {
+			goto usage;
+		}
+	}
+	if (snap == NULL || runs == 0)
+		goto usage;
+	struct pl_gen *g = load(snap, schema, locals, n_locals);
+	if (g == NULL)
+		return 1;
+	printf("generation: %u datapaths, %u flows, %u rules, %u terms, %u ports (%u local), "
+	       "%u groups%s\n", g->n_dps, g->n_flows, g->n_rules, g->n_terms, g->n_ports,
+	       g->n_local, g->n_mcgroups, linear ? "; linear scan" : "");
+	if (linear)
+		pl_gen_set_indexed(g, false);
+	else if (g->index)
+		printf("stage indexes: %u of %u stages\n", g->index->n_indexed_stages,
+		       g->index->n_sidx);
+	uint64_t *t = calloc(runs, sizeof(*t));
+	uint8_t *evict = cold ? calloc(1, EVICT_BYTES) : NULL;
+	if (t == NULL || (cold && evict == NULL))
+		return 1;
+	for (unsigned i = 0; i < n_keys; i++) {
+		struct pl_counters c;
+		struct dp_key mask;
+		uint8_t buf[2048];
+		char text[1024];
+		struct dpa_buf b = {.data = buf, .cap = sizeof(buf)};
+		memset(&c, 0, sizeof(c));
+		if (pl_run(g, &keys[i].k, &mask, &b, &c) < 0) {
+			fprintf(stderr, "pl-bench: %s: action overflow\n", keys[i].name);
+			return 1;
+		}
+		dpa_format(buf, b.len, text, sizeof(text));
+		printf("%s: %s (%llu stages)\n", keys[i].name, text, (unsigned long long)c.stages);
+		print_mask(&mask);
+		for (unsigned r = 0; r < runs; r++) {
+			uint64_t t0 = __rdtsc();
+			b.len = 0;
+			pl_run(g, &keys[i].k, &mask, &b, &c);
+			t[r] = __rdtsc() - t0;
+		}
+		uint64_t sum = 0;
+		for (unsigned r = 0; r < runs; r++)
+			sum += t[r];
+		qsort(t, runs, sizeof(*t), cmp_u64);
+		printf("  cycles: min %llu  median %llu  mean %llu  (%u runs)\n",
+		       (unsigned long long)t[0], (unsigned long long)t[runs / 2],
+		       (unsigned long long)(sum / runs), runs);
+		/* cold: the caches filled with other data before each run, as when a PMD that
+		 * was forwarding meets a new flow */
+		unsigned cruns = cold < runs ? cold : runs;
+		for (unsigned r = 0; r < cruns; r++) {
+			for (size_t j = 0; j < EVICT_BYTES; j += 64)
+				evict[j]++;
+			uint64_t t0 = __rdtsc();
+			b.len = 0;
+			pl_run(g, &keys[i].k, &mask, &b, &c);
+			t[r] = __rdtsc() - t0;
+		}
+		if (cruns) {
+			qsort(t, cruns, sizeof(*t), cmp_u64);
+			printf("  cold cycles: min %llu  median %llu  (%u runs)\n",
+			       (unsigned long long)t[0], (unsigned long long)t[cruns / 2], cruns);
+		}
+	}
+	free(t);
+	free(evict);
+	pl_gen_free(g);
+	return 0;
+usage:
+	fprintf(stderr, "usage: brint-pl-bench SNAPSHOT.json [--schema FILE] [--runs N] "
+			"[--cold N] [--local IFACE=ID ...] [--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
+			"NAME:arp,IN,SMAC,SIP,TIP ...] [--linear]\n");
+	return 2;
+}
