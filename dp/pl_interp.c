@@ -206,6 +206,14 @@ static bool commit(struct plx *x, struct pls *s)
 	struct dp_key *c = &x->committed;
 	bool arp = s->pkt.f.eth_type == 0x0806;
 
+	/* whether a written field still equals what the packet carries (no rewrite needed, or
+	 * the refusal below) depends on the key's own bits under what was written: match them
+	 * (tests/unit/test_pl_index.c found `ip.dscp = 10' passing or failing on the packet's
+	 * DSCP with that byte out of the mask) */
+	for (unsigned mf = 0; mf < LF_MF_N; mf++)
+		if (s->wr[mf] != 0)
+			lfield_mask(x->mask, (enum lf_mf)mf, s->wr[mf]);
+
 	if (memcmp(&s->pkt.f, &c->f, sizeof(c->f)) == 0)
 		return true; /* nothing to rewrite (the common case) */
 
