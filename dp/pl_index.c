@@ -274,7 +274,7 @@ static bool build_stage(struct builder *b, const struct pl_gen *g, const struct 
 static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsigned stage,
 				 const struct pl_flow *fl)
 {
-	struct pl_fnext n = {-1, 0};
+	struct pl_fnext n = {-1, 0, 0};
 	const struct lflow_prog *p = fl->prog;
 	if (p == NULL || p->n_top == 0 || p->top + p->n_top > p->n_insns)
 		return n;
@@ -301,7 +301,51 @@ static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsi
 		n.stage = idx;
 		n.egress = eg;
 	}
+	n.only_next = p->n_top == 1;
 	return n;
+}
+
+/* where a stage goes when nothing can happen in it: its one flow (match "1", `next;'
+ * alone) leads on */
+static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp,
+			 const struct pl_sidx *si, unsigned st, struct pl_fnext *to)
+{
+	if (st >= pp->n_stages || pp->stages[st].name == NULL || si->n_all != 1)
+		return false;
+	const struct pl_sent *e = &ix->ents[si->all];
+	if (e->tn != 0 || e->ndims != 0 || !ix->fnext[e->flow].only_next ||
+	    ix->fnext[e->flow].stage < 0)
+		return false;
+	*to = ix->fnext[e->flow];
+	return true;
+}
+
+#define MAX_JUMP 1024
+
+static void set_jump(struct pl_index *ix, const struct pl_gen *g, unsigned d, int eg,
+		     unsigned st)
+{
+	struct pl_sidx *si = &ix->sidx[ix->stage_base[2 * d + eg] + st];
+	struct pl_fnext to;
+	unsigned n = 0;
+	int ce = eg;
+	unsigned cs = st;
+	for (;;) {
+		const struct pl_pipeline *pp = &g->dps[d].pipe[ce];
+		const struct pl_sidx *c =
+			cs < pp->n_stages ? &ix->sidx[ix->stage_base[2 * d + ce] + cs] : NULL;
+		if (c == NULL || !pass_through(ix, pp, c, cs, &to) || n == MAX_JUMP)
+			break; /* (a loop of pass-through stages ends at the bound: the
+				* interpreter's stage limit catches it) */
+		n++;
+		ce = to.egress;
+		cs = (unsigned)to.stage;
+	}
+	if (n) {
+		si->jump_n = (uint16_t)n;
+		si->jump_egress = (uint8_t)ce;
+		si->jump_stage = (int32_t)cs;
+	}
 }
 
 /* ---- (dp, key) hashes ---- */
@@ -345,7 +389,7 @@ bool pl_index_build(struct pl_gen *g)
 	for (uint32_t i = 0; i < g->n_terms; i++)
 		fterm_build(&g->terms[i], &ix->fterms[i]);
 	for (uint32_t i = 0; i < g->n_flows; i++)
-		ix->fnext[i] = (struct pl_fnext){-1, 0};
+		ix->fnext[i] = (struct pl_fnext){-1, 0, 0};
 
 	for (unsigned d = 0; d < g->n_dps; d++)
 		for (int eg = 0; eg < 2; eg++) {
@@ -368,6 +412,11 @@ bool pl_index_build(struct pl_gen *g)
 						flow_next(&g->dps[d], eg, s, &g->flows[st->flows.first + f]);
 			}
 		}
+
+	for (unsigned d = 0; d < g->n_dps; d++)
+		for (int eg = 0; eg < 2; eg++)
+			for (unsigned st = 0; st < g->dps[d].pipe[eg].n_stages; st++)
+				set_jump(ix, g, d, eg, st);
 
 	ix->ports = hash_new(g->n_ports, &ix->ports_mask);
 	ix->mcgroups = hash_new(g->n_mcgroups, &ix->mcgroups_mask);

@@ -20,7 +20,9 @@
  *    merges the bucket and the rest list in priority (rule) order, stopping at the first
  *    matching rule: the same rule the linear scan finds.
  *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
- *    instead of at every packet.
+ *    instead of at every packet; per stage, the chain of pass-through stages that follows
+ *    (a single flow "1" whose program is `next;' alone: nothing read, nothing changed), which
+ *    the interpreter crosses in one step (counting the stages, and not when tracing).
  *  - hashes of ports and multicast groups by (datapath, tunnel key) and of datapaths by key.
  *
  * Why the megaflow mask stays right. The interpreter's invariant: every key bit whose value
@@ -86,11 +88,18 @@ struct pl_sidx {
 	uint8_t mf;
 	uint16_t ofs;
 	uint64_t m;
+	/* jump_n > 0: this stage and the jump_n - 1 after it are pass-through (one flow, match
+	 * "1", `next;' alone: nothing read, nothing done): go straight to (jump_egress,
+	 * jump_stage) */
+	uint16_t jump_n;
+	uint8_t jump_egress;
+	int32_t jump_stage;
 };
 
 struct pl_fnext {
 	int32_t stage;   /* -1: the final `next' has no target (or the flow ends otherwise) */
 	uint8_t egress;
+	uint8_t only_next; /* the program is that `next' alone: the stage needs nothing else */
 };
 
 struct pl_hslot {

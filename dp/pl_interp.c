@@ -542,14 +542,37 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 		}
 		const struct pl_stage *st = &pp->stages[idx];
 		const struct pl_index *ix = x->g->index;
-		const struct pl_flow *hit =
-			ix && ix->stages_on
-				? stage_lookup(x, s, pl_index_stage(ix, x->g, s->dp, egress, idx))
-				: stage_scan(x, s, st);
+		const struct pl_flow *hit;
+		if (ix && ix->stages_on) {
+			const struct pl_sidx *si = pl_index_stage(ix, x->g, s->dp, egress, idx);
+			if (si->jump_n && !unlikely_trace(x)) {
+				/* pass-through stages: counted, crossed in one step */
+				x->stages += si->jump_n - 1u;
+				x->c->stages += si->jump_n - 1u;
+				if (x->stages > PL_MAX_STAGES) {
+					rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+					goto out;
+				}
+				egress = si->jump_egress;
+				idx = (unsigned)si->jump_stage;
+				continue;
+			}
+			hit = stage_lookup(x, s, si);
+		} else {
+			hit = stage_scan(x, s, st);
+		}
 		if (unlikely_trace(x)) {
 			struct pl_trace_ev ev = {s->dp, egress, idx, st->name, hit, s->reg[14],
 						 s->reg[15]};
 			x->trace(x->trace_arg, &ev);
+		}
+		if (hit && ix && ix->stages_on && ix->fnext[hit->id].only_next &&
+		    ix->fnext[hit->id].stage >= 0) {
+			/* `next;' alone (most stages' default flow): straight on, the program
+			 * untouched */
+			egress = ix->fnext[hit->id].egress;
+			idx = (unsigned)ix->fnext[hit->id].stage;
+			continue;
 		}
 		if (hit == NULL || hit->prog == NULL || hit->prog->n_top == 0 ||
 		    hit->prog->top + hit->prog->n_top > hit->prog->n_insns) {

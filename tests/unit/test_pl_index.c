@@ -75,6 +75,18 @@ static void run(struct pl_gen *g, bool indexed, const struct dp_key *k, struct r
 	assert_int_equal(pl_run_traced(g, k, &r->mask, &b, &c, on_stage, r), 0);
 	assert_true(dpa_valid(buf, b.len));
 	assert_true(dpa_format(buf, b.len, r->text, sizeof(r->text)) >= 0);
+	/* untraced (pass-through stages crossed in one step): the same actions, mask and
+	 * number of stages */
+	uint8_t buf2[4096];
+	struct dpa_buf b2 = {.data = buf2, .cap = sizeof(buf2)};
+	struct pl_counters c2;
+	struct dp_key m2;
+	memset(&c2, 0, sizeof(c2));
+	assert_int_equal(pl_run(g, k, &m2, &b2, &c2), 0);
+	assert_int_equal(b2.len, b.len);
+	assert_memory_equal(buf2, buf, b.len);
+	assert_memory_equal(&m2, &r->mask, sizeof(m2));
+	assert_int_equal(c2.stages, c.stages);
 }
 
 /* k and keys agreeing with k under the indexed run's mask: same stages, flows and actions
