@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_INDEXED_RULES 3 /* a stage with fewer rules is scanned */
-#define MAX_CANDIDATES 64   /* (field, mask) pairs considered per stage */
+#define MIN_INDEXED_RULES 3 /* fewer rules are scanned */
+#define MAX_INDEX_DEPTH 5   /* index nodes on a path: the lookup follows at most 2^5 nodes */
+#define MAX_CANDIDATES 64   /* (field, mask) pairs considered per index node */
 
 static uint64_t load64(const void *p)
 {
@@ -94,13 +95,13 @@ static bool push(struct arr *a, const void *e)
 	return true;
 }
 
-/* ---- stages ---- */
+/* ---- stages: a tree of index nodes over the stage's rules ---- */
 
 struct cand {
 	uint8_t kind, mf;
 	uint16_t ofs;
 	uint64_t m;
-	uint32_t rules;
+	uint32_t bucketed, cost;
 };
 
 static bool indexable(const struct pl_fterm *f)
@@ -113,7 +114,7 @@ static bool same_cand(const struct cand *c, const struct pl_fterm *f)
 	return c->kind == f->kind && c->mf == f->mf && c->ofs == f->ofs[0] && c->m == f->m[0];
 }
 
-/* the rule's index term for c, or NULL */
+/* the rule's term on c's (field, mask), or NULL */
 static const struct pl_fterm *rule_term(const struct pl_index *ix, const struct pl_sent *e,
 					const struct cand *c)
 {
@@ -148,8 +149,227 @@ static uint32_t pow2_at_least(uint32_t n)
 
 struct builder {
 	struct pl_index *ix;
-	struct arr ents, buckets;
+	const struct pl_gen *g;
+	struct arr ents, buckets, nodes, guards;
 };
+
+static bool same_term(const struct pl_term *a, const struct pl_term *b)
+{
+	return a->mf == b->mf && a->neg == b->neg && a->value == b->value && a->mask == b->mask;
+}
+
+/* the terms of the first bucketed rule (besides the index term) that every other bucketed
+ * rule has too; g[] gets term numbers, the count is returned */
+static uint32_t guard_of(const struct pl_gen *g, const struct pl_index *ix, const struct vpos *vp,
+			 uint32_t k, const struct cand *c, uint32_t *gd, uint32_t max)
+{
+	uint32_t n = 0;
+	if (k == 0)
+		return 0;
+	const struct pl_sent *e0 = &ix->ents[vp[0].ent];
+	const struct pl_fterm *it = rule_term(ix, e0, c);
+	for (uint32_t t = 0; t < e0->tn && n < max; t++) {
+		uint32_t ti = e0->tfirst + t;
+		if (&ix->fterms[ti] == it)
+			continue;
+		bool all = true;
+		for (uint32_t i = 1; i < k && all; i++) {
+			const struct pl_sent *e = &ix->ents[vp[i].ent];
+			bool has = false;
+			for (uint32_t u = 0; u < e->tn && !has; u++)
+				has = same_term(&g->terms[ti], &g->terms[e->tfirst + u]);
+			all = has;
+		}
+		if (all)
+			gd[n++] = ti;
+	}
+	return n;
+}
+
+static bool guard_has(const struct pl_gen *g, const uint32_t *gd, uint32_t n, enum lf_mf mf,
+		      lf_u128 mask)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (g->terms[gd[i]].mf == mf && !g->terms[gd[i]].neg && g->terms[gd[i]].mask == mask)
+			return true;
+	return false;
+}
+
+/* An index field is only read where the rules under the buckets make sense of it: an L3
+ * field under a fixed eth.type, an L4 field under a fixed ip.proto too (see pl_index.h). */
+static bool guard_enough(const struct pl_gen *g, const uint32_t *gd, uint32_t n, enum lf_mf mf)
+{
+	switch (mf) {
+	case LF_MF_IP_PROTO: case LF_MF_IP_DSCP: case LF_MF_IP_ECN: case LF_MF_IP_TTL:
+	case LF_MF_IP_FRAG: case LF_MF_IP4_SRC: case LF_MF_IP4_DST: case LF_MF_IP6_SRC:
+	case LF_MF_IP6_DST: case LF_MF_IP6_LABEL: case LF_MF_ARP_OP: case LF_MF_ARP_SPA:
+	case LF_MF_ARP_TPA: case LF_MF_ARP_SHA: case LF_MF_ARP_THA:
+		return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff);
+	case LF_MF_ND_TARGET: case LF_MF_ND_SLL: case LF_MF_ND_TLL: case LF_MF_ICMP_TYPE:
+	case LF_MF_ICMP_CODE:
+		return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff) &&
+		       guard_has(g, gd, n, LF_MF_IP_PROTO, 0xff);
+	case LF_MF_L4_SRC: case LF_MF_L4_DST: case LF_MF_TCP_FLAGS:
+		/* never: a TCP or UDP flow's megaflow must not depend on its ports where the
+		 * linear scan would not have read them (DHCP's udp.src == 68 behind an inport
+		 * test would make every UDP source port a megaflow of its own) */
+		return false;
+	default:
+		return true; /* Ethernet, registers */
+	}
+}
+
+#define MAX_GUARD 16
+
+/* c's rules (bucketed) and their values, sorted by (value, position) */
+static uint32_t values_of(const struct pl_index *ix, const uint32_t *pos, uint32_t n,
+			  const struct cand *c, struct vpos *vp)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct pl_fterm *f = rule_term(ix, &ix->ents[pos[i]], c);
+		if (f)
+			vp[k++] = (struct vpos){f->v[0], pos[i]};
+	}
+	qsort(vp, k, sizeof(*vp), cmp_vpos);
+	return k;
+}
+
+/* The (field, mask) that leaves the fewest candidates in the worst case (the rules without
+ * it plus the largest bucket); registers first on a tie (reading them widens no mask).
+ * False if none gains enough to pay for a lookup. */
+static bool choose(const struct pl_gen *g, const struct pl_index *ix, const uint32_t *pos,
+		   uint32_t n, struct vpos *vp, struct cand *best)
+{
+	struct cand cands[MAX_CANDIDATES];
+	unsigned n_cands = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct pl_sent *e = &ix->ents[pos[i]];
+		for (uint32_t t = 0; t < e->tn; t++) {
+			const struct pl_fterm *f = &ix->fterms[e->tfirst + t];
+			if (!indexable(f))
+				continue;
+			unsigned c = 0;
+			while (c < n_cands && !same_cand(&cands[c], f))
+				c++;
+			if (c == n_cands && n_cands < MAX_CANDIDATES)
+				cands[n_cands++] = (struct cand){f->kind, f->mf, f->ofs[0], f->m[0], 0, 0};
+		}
+	}
+	bool have = false;
+	for (unsigned c = 0; c < n_cands; c++) {
+		uint32_t k = values_of(ix, pos, n, &cands[c], vp), run = 0, max = 0;
+		for (uint32_t i = 0; i < k; i++) {
+			run = i && vp[i].v == vp[i - 1].v ? run + 1 : 1;
+			max = run > max ? run : max;
+		}
+		cands[c].bucketed = k;
+		cands[c].cost = n - k + max;
+		if (cands[c].cost + 2 > n)
+			continue;
+		uint32_t gd[MAX_GUARD];
+		uint32_t ng = guard_of(g, ix, vp, k, &cands[c], gd, MAX_GUARD);
+		if (!guard_enough(g, gd, ng, (enum lf_mf)cands[c].mf))
+			continue;
+		if (!have || cands[c].cost < best->cost ||
+		    (cands[c].cost == best->cost && cands[c].kind == PL_FT_REG &&
+		     best->kind != PL_FT_REG)) {
+			*best = cands[c];
+			have = true;
+		}
+	}
+	return have;
+}
+
+/* A node over the entries at positions pos (ascending rule order): a leaf listing them, or
+ * an index on the best (field, mask) with a child per value and one for the rules without
+ * it. *out: the node's number. */
+static bool build_node(struct builder *b, const uint32_t *pos, uint32_t n, unsigned depth,
+		       uint32_t *out)
+{
+	struct pl_index *ix = b->ix;
+	struct pl_inode nd;
+	struct cand best;
+	bool ok = false;
+
+	memset(&nd, 0, sizeof(nd));
+	*out = ix->n_nodes;
+	if (!push(&b->nodes, &nd))
+		return false;
+	struct vpos *vp = malloc((n ? n : 1) * sizeof(*vp));
+	uint32_t *sub = malloc((n ? n : 1) * sizeof(*sub));
+	if (vp == NULL || sub == NULL)
+		goto done;
+	if (n < MIN_INDEXED_RULES || depth >= MAX_INDEX_DEPTH || !choose(b->g, ix, pos, n, vp, &best)) {
+		nd.list = ix->n_ents;
+		nd.n_list = n;
+		for (uint32_t i = 0; i < n; i++) {
+			struct pl_sent e = ix->ents[pos[i]];
+			if (!push(&b->ents, &e))
+				goto done;
+		}
+		ix->nodes[*out] = nd;
+		ok = true;
+		goto done;
+	}
+	nd.indexed = 1;
+	nd.kind = best.kind;
+	nd.mf = best.mf;
+	nd.ofs = best.ofs;
+	nd.m = best.m;
+	nd.rest = UINT32_MAX;
+	nd.min_bucket_rule = UINT32_MAX;
+	uint32_t k = values_of(ix, pos, n, &best, vp), n_rest = 0, n_vals = 0;
+	uint32_t gd[MAX_GUARD];
+	nd.n_guard = guard_of(b->g, ix, vp, k, &best, gd, MAX_GUARD);
+	nd.guard = ix->n_guards;
+	for (uint32_t i = 0; i < nd.n_guard; i++)
+		if (!push(&b->guards, &gd[i]))
+			goto done;
+	for (uint32_t i = 0; i < n; i++)
+		if (rule_term(ix, &ix->ents[pos[i]], &best) == NULL)
+			sub[n_rest++] = pos[i];
+	if (n_rest && !build_node(b, sub, n_rest, depth + 1, &nd.rest))
+		goto done;
+	for (uint32_t i = 0; i < k; i++) {
+		n_vals += i == 0 || vp[i].v != vp[i - 1].v;
+		if (ix->ents[vp[i].ent].rule < nd.min_bucket_rule)
+			nd.min_bucket_rule = ix->ents[vp[i].ent].rule;
+	}
+	nd.hmask = pow2_at_least(2 * n_vals) - 1;
+	nd.buckets = ix->n_buckets;
+	for (uint32_t i = 0; i <= nd.hmask; i++) {
+		struct pl_bucket z = {0, UINT32_MAX};
+		if (!push(&b->buckets, &z))
+			goto done;
+	}
+	for (uint32_t i = 0; i < k;) {
+		uint32_t j = i, m = 0;
+		while (j < k && vp[j].v == vp[i].v)
+			sub[m++] = vp[j++].ent; /* ascending: sorted by (value, position) */
+		uint32_t child;
+		if (!build_node(b, sub, m, depth + 1, &child))
+			goto done;
+		struct pl_bucket *t = &ix->buckets[nd.buckets];
+		uint32_t h = (uint32_t)pl_index_hash(vp[i].v);
+		while (t[h & nd.hmask].node != UINT32_MAX)
+			h++;
+		t[h & nd.hmask] = (struct pl_bucket){vp[i].v, child};
+		i = j;
+	}
+	nd.simple = nd.rest == UINT32_MAX || !ix->nodes[nd.rest].indexed;
+	for (uint32_t i = 0; i <= nd.hmask && nd.simple; i++) {
+		uint32_t c = ix->buckets[nd.buckets + i].node;
+		nd.simple = c == UINT32_MAX || !ix->nodes[c].indexed;
+	}
+	ix->nodes[*out] = nd;
+	ix->n_index_nodes++;
+	ok = true;
+done:
+	free(vp);
+	free(sub);
+	return ok;
+}
 
 static bool build_stage(struct builder *b, const struct pl_gen *g, const struct pl_stage *st,
 			struct pl_sidx *si)
@@ -171,102 +391,17 @@ static bool build_stage(struct builder *b, const struct pl_gen *g, const struct 
 		}
 	}
 	si->n_all = ix->n_ents - si->all;
-	si->rest = si->all;
-	si->n_rest = si->n_all;
-	if (si->n_all < MIN_INDEXED_RULES)
-		return true;
-
-	/* the (field, mask) most rules compare exactly; registers first on a tie (reading them
-	 * widens no mask) */
-	struct cand cands[MAX_CANDIDATES];
-	unsigned n_cands = 0;
-	for (uint32_t i = 0; i < si->n_all; i++) {
-		const struct pl_sent *e = &ix->ents[si->all + i];
-		for (uint32_t t = 0; t < e->tn; t++) {
-			const struct pl_fterm *f = &ix->fterms[e->tfirst + t];
-			if (!indexable(f))
-				continue;
-			unsigned c = 0;
-			while (c < n_cands && !same_cand(&cands[c], f))
-				c++;
-			if (c == n_cands) {
-				if (n_cands == MAX_CANDIDATES)
-					continue;
-				cands[n_cands++] = (struct cand){f->kind, f->mf, f->ofs[0], f->m[0], 0};
-			}
-			/* once per rule: the rule's first term on it decides */
-			if (rule_term(ix, e, &cands[c]) == f)
-				cands[c].rules++;
-		}
-	}
-	const struct cand *best = NULL;
-	for (unsigned c = 0; c < n_cands; c++)
-		if (best == NULL || cands[c].rules > best->rules ||
-		    (cands[c].rules == best->rules && cands[c].kind == PL_FT_REG &&
-		     best->kind != PL_FT_REG))
-			best = &cands[c];
-	if (best == NULL || best->rules < 2)
-		return true;
-
-	/* the rest, then each value's rules, in order */
-	uint32_t n_all = si->n_all, all = si->all;
-	si->rest = ix->n_ents;
-	for (uint32_t i = 0; i < n_all; i++) {
-		struct pl_sent e = ix->ents[all + i];
-		if (rule_term(ix, &e, best) == NULL && !push(&b->ents, &e))
-			return false;
-	}
-	si->n_rest = ix->n_ents - si->rest;
-	/* each value's rules together, in order within a value: sorted by (value, rule) */
-	uint32_t n_b = n_all - si->n_rest, n_vals = 0;
-	struct vpos *vp = malloc((n_b ? n_b : 1) * sizeof(*vp));
-	if (vp == NULL)
+	uint32_t *pos = malloc((si->n_all ? si->n_all : 1) * sizeof(*pos));
+	if (pos == NULL)
 		return false;
-	for (uint32_t i = 0, k = 0; i < n_all; i++) {
-		const struct pl_fterm *f = rule_term(ix, &ix->ents[all + i], best);
-		if (f)
-			vp[k++] = (struct vpos){f->v[0], all + i};
-	}
-	qsort(vp, n_b, sizeof(*vp), cmp_vpos);
-	uint32_t first_bucketed = ix->n_ents;
-	for (uint32_t i = 0; i < n_b; i++) {
-		struct pl_sent e = ix->ents[vp[i].ent];
-		n_vals += i == 0 || vp[i].v != vp[i - 1].v;
-		if (!push(&b->ents, &e)) {
-			free(vp);
-			return false;
-		}
-	}
-	free(vp);
-	si->hmask = pow2_at_least(2 * n_vals) - 1;
-	si->buckets = ix->n_buckets;
-	for (uint32_t i = 0; i <= si->hmask; i++) {
-		struct pl_bucket z = {0, 0, 0};
-		if (!push(&b->buckets, &z))
-			return false;
-	}
-	si->min_bucket_rule = UINT32_MAX;
-	for (uint32_t j = first_bucketed; j < ix->n_ents;) {
-		uint64_t v = rule_term(ix, &ix->ents[j], best)->v[0];
-		uint32_t k = j;
-		while (k < ix->n_ents && rule_term(ix, &ix->ents[k], best)->v[0] == v)
-			k++;
-		struct pl_bucket *t = &ix->buckets[si->buckets];
-		uint32_t h = (uint32_t)pl_index_hash(v);
-		while (t[h & si->hmask].n)
-			h++;
-		t[h & si->hmask] = (struct pl_bucket){v, j, k - j};
-		if (ix->ents[j].rule < si->min_bucket_rule)
-			si->min_bucket_rule = ix->ents[j].rule;
-		j = k;
-	}
-	si->indexed = 1;
-	si->kind = best->kind;
-	si->mf = best->mf;
-	si->ofs = best->ofs;
-	si->m = best->m;
-	ix->n_indexed_stages++;
-	return true;
+	for (uint32_t i = 0; i < si->n_all; i++)
+		pos[i] = si->all + i;
+	uint32_t before = ix->n_index_nodes;
+	bool ok = build_node(b, pos, si->n_all, 0, &si->root);
+	free(pos);
+	if (ok && ix->n_index_nodes > before)
+		ix->n_indexed_stages++;
+	return ok;
 }
 
 /* ---- where a flow's final `next' goes (as pl_interp.c next_target decides it) ---- */
@@ -312,7 +447,7 @@ static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp
 {
 	if (st >= pp->n_stages || pp->stages[st].name == NULL || si->n_all != 1)
 		return false;
-	const struct pl_sent *e = &ix->ents[si->all];
+	const struct pl_sent *e = &ix->ents[si->all]; /* (a one-rule stage is a leaf) */
 	if (e->tn != 0 || e->ndims != 0 || !ix->fnext[e->flow].only_next ||
 	    ix->fnext[e->flow].stage < 0)
 		return false;
@@ -378,8 +513,10 @@ bool pl_index_build(struct pl_gen *g)
 	struct pl_index *ix = calloc(1, sizeof(*ix));
 	if (ix == NULL)
 		return false;
-	struct builder b = {ix, {(void **)&ix->ents, &ix->n_ents, 0, sizeof(struct pl_sent)},
-			    {(void **)&ix->buckets, &ix->n_buckets, 0, sizeof(struct pl_bucket)}};
+	struct builder b = {ix, g, {(void **)&ix->ents, &ix->n_ents, 0, sizeof(struct pl_sent)},
+			    {(void **)&ix->buckets, &ix->n_buckets, 0, sizeof(struct pl_bucket)},
+			    {(void **)&ix->nodes, &ix->n_nodes, 0, sizeof(struct pl_inode)},
+			    {(void **)&ix->guards, &ix->n_guards, 0, sizeof(uint32_t)}};
 	ix->stages_on = true;
 	ix->fterms = calloc(g->n_terms ? g->n_terms : 1, sizeof(*ix->fterms));
 	ix->fnext = calloc(g->n_flows ? g->n_flows : 1, sizeof(*ix->fnext));
@@ -447,6 +584,8 @@ void pl_index_free(struct pl_index *ix)
 	free(ix->stage_base);
 	free(ix->ents);
 	free(ix->buckets);
+	free(ix->nodes);
+	free(ix->guards);
 	free(ix->ports);
 	free(ix->mcgroups);
 	free(ix->dps);

@@ -11,14 +11,26 @@
  *    megaflow mask by it is an OR into the same window; a register term is a 32-bit compare.
  *    Terms the windows cannot express exactly (fields not in the key, values wider than the
  *    field) keep the interpreter's general path.
- *  - per stage (struct pl_sidx), when it pays: one "index term" chosen as the (field, mask)
- *    most of the stage's rules compare exactly (eth.dst in the L2 lookup, outport in egress
- *    port security, the router port MACs in admission, ...). Those rules are hashed by the
- *    value they want; the others form the "rest" list. A lookup walks the rest list in
- *    priority order and, once the next rest rule would come after the first indexed rule,
- *    reads the packet's value of the index field (once), takes that value's bucket, and
- *    merges the bucket and the rest list in priority (rule) order, stopping at the first
- *    matching rule: the same rule the linear scan finds.
+ *  - per stage (struct pl_sidx), a small tree of index nodes (struct pl_inode) over its
+ *    rules. An indexed node has one "index term", the (field, mask) that leaves the fewest
+ *    candidates (rules without it plus the largest group wanting one value): eth.dst in the
+ *    L2 lookup, inport in router admission, outport in egress delivery, ip4.dst prefixes of
+ *    one length in routing, eth.type where nothing better splits. Its rules that compare it
+ *    exactly are grouped by the value they want, one child node per value (hashed); the
+ *    others go to its "rest" child; children are indexed again while it pays (depth <= 5);
+ *    leaves list rules in priority order. An indexed node also keeps its "guard", the terms
+ *    every rule under its buckets has besides the index term (their prerequisites:
+ *    eth.type == 0x800, ip.proto == 1, ...), and is only chosen for an L3 field when its
+ *    guard fixes eth.type, for an L4 field when it fixes ip.proto too: before the field is
+ *    read the guard is checked, and if it fails no bucket can match and the field is not
+ *    read (an ICMP type index never reads a UDP packet's source port, which shares its
+ *    byte, so the megaflow of a UDP flow stays free of it). TCP/UDP ports and TCP flags are
+ *    never index fields: a flow's megaflow must not come to depend on its ports where the
+ *    linear scan would have stopped before reading them. A lookup merges, in priority (rule) order, the
+ *    leaves it has reached, starting with the root's chain of rest children; an indexed node
+ *    reached is consulted (the packet's value read once, that value's child reached) only
+ *    when its first bucketed rule would come before every candidate left; it stops at the
+ *    first matching rule: the linear scan's rule.
  *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
  *    instead of at every packet; per stage, the chain of pass-through stages that follows
  *    (a single flow "1" whose program is `next;' alone: nothing read, nothing changed), which
@@ -30,17 +42,19 @@
  * mask takes the same decisions. Skipping a bucket of rules is a decision taken on the index
  * field's value (under the index mask): those rules all require a different value, so none of
  * them can match this packet, and any key agreeing under the mask has the same value there and
- * skips the same rules. So the lookup unmasks exactly the index term's bits when it consults
- * the index (and not when a rest rule before every indexed rule already matched: then it never
- * read the field), and each rule it does evaluate unmasks what it reads, as in the linear
- * scan. The chosen rule is the linear scan's: the candidates are a subset of the stage's rules
- * in the same order, and the rules left out cannot match. The mask may be narrower than the
- * linear scan's (rules of other buckets are not evaluated, so their other fields are not read)
- * and still sound; it may also hold the index field where the linear scan would have stopped
- * at an earlier term of every indexed rule: more specific, never wrong. When the index field
- * was written by an earlier action in this branch (the packet's value is not the key's), the
- * stage is scanned linearly over its precompiled rules instead, which handles written fields
- * the general way. tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
+ * skips the same rules. So the lookup unmasks exactly an index term's bits when it consults
+ * that node (and not when a candidate before every rule under its buckets already matched:
+ * then it never read the field), and each rule it does evaluate unmasks what it reads, as in
+ * the linear scan; which rules it evaluates, and in what order, follows from values already
+ * in the mask. The chosen rule is the linear scan's: the candidates are a subset of the
+ * stage's rules taken in the same order, and the rules left out cannot match. The mask may
+ * be narrower than the linear scan's (rules of other buckets are not evaluated, so their
+ * other fields are not read) and still sound; it may also hold an index field where the
+ * linear scan would have stopped at an earlier term of every rule under the buckets: more
+ * specific, never wrong. When an index field was written by an earlier action in this branch
+ * (the packet's value is not the key's), the stage is scanned linearly over its pre-decoded
+ * rules instead, which handle written fields the general way (rules already evaluated only
+ * widened the mask). tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
  * on random packets (same actions, and sound masks). Plain C (no DPDK). */
 #pragma once
 
@@ -73,21 +87,31 @@ struct pl_sent {
 };
 
 struct pl_bucket {
-	uint64_t v;           /* the index field's value */
-	uint32_t first, n;    /* into index->ents; n == 0: empty slot */
+	uint64_t v;    /* the index field's value */
+	uint32_t node; /* the node of the rules wanting it; UINT32_MAX: empty slot */
+};
+
+/* A node of a stage's index: a leaf lists rules; an indexed node hashes the rules that
+ * compare (mf, mask) exactly by the value they want (one child node per value) and keeps the
+ * others in its rest child. */
+struct pl_inode {
+	uint32_t list, n_list;    /* leaf: rules in order (into index->ents) */
+	uint32_t rest;            /* indexed: node of the rules without the term, UINT32_MAX */
+	uint32_t buckets, hmask;  /* indexed: hmask + 1 slots in index->buckets */
+	uint32_t min_bucket_rule; /* the first rule under the buckets: consult before it */
+	uint32_t guard, n_guard;  /* indexed: terms every bucketed rule has (into
+				   * index->guards: term numbers), checked before the field is read */
+	uint8_t indexed;
+	uint8_t simple;           /* indexed, its rest child and bucket children all leaves */
+	uint8_t kind;             /* PL_FT_KEY or PL_FT_REG */
+	uint8_t mf;
+	uint16_t ofs;
+	uint64_t m;
 };
 
 struct pl_sidx {
 	uint32_t all, n_all;   /* every rule, in order (into index->ents) */
-	uint32_t rest, n_rest; /* rules without the index term (all of them if no index) */
-	uint32_t buckets;      /* into index->buckets: hmask + 1 slots; valid if indexed */
-	uint32_t hmask;
-	uint32_t min_bucket_rule; /* the first indexed rule: consult the index before it */
-	uint8_t indexed;
-	uint8_t kind;          /* PL_FT_KEY or PL_FT_REG */
-	uint8_t mf;
-	uint16_t ofs;
-	uint64_t m;
+	uint32_t root;         /* its index tree (index->nodes) */
 	/* jump_n > 0: this stage and the jump_n - 1 after it are pass-through (one flow, match
 	 * "1", `next;' alone: nothing read, nothing done): go straight to (jump_egress,
 	 * jump_stage) */
@@ -115,12 +139,14 @@ struct pl_index {
 	uint32_t *stage_base;      /* [2 * n_dps]: sidx of stage 0 of dps[i].pipe[eg] */
 	struct pl_sent *ents;
 	struct pl_bucket *buckets;
-	uint32_t n_sidx, n_ents, n_buckets;
+	struct pl_inode *nodes;
+	uint32_t *guards;
+	uint32_t n_sidx, n_ents, n_buckets, n_nodes, n_guards;
 	/* (dp, key) -> index in gen->ports / gen->mcgroups; key -> index in gen->dps */
 	struct pl_hslot *ports, *mcgroups, *dps;
 	uint32_t ports_mask, mcgroups_mask, dps_mask;
 	/* what the build found, for tests and the bench */
-	uint32_t n_indexed_stages;
+	uint32_t n_indexed_stages, n_index_nodes;
 };
 
 /* Build g's index (g->index); false when out of memory (g->index stays NULL: every lookup
@@ -146,17 +172,15 @@ static inline uint64_t pl_index_hash(uint64_t v)
 	return v ^ (v >> 32);
 }
 
-/* The bucket of value v (NULL: no rule wants it). */
-static inline const struct pl_bucket *pl_index_bucket(const struct pl_index *ix,
-						      const struct pl_sidx *si, uint64_t v)
+/* The node of the rules wanting value v at an indexed node; UINT32_MAX if none. */
+static inline uint32_t pl_index_bucket(const struct pl_index *ix, const struct pl_inode *nd,
+				       uint64_t v)
 {
-	const struct pl_bucket *t = &ix->buckets[si->buckets];
+	const struct pl_bucket *t = &ix->buckets[nd->buckets];
 	for (uint32_t h = (uint32_t)pl_index_hash(v);; h++) {
-		const struct pl_bucket *b = &t[h & si->hmask];
-		if (b->n == 0)
-			return NULL;
-		if (b->v == v)
-			return b;
+		const struct pl_bucket *b = &t[h & nd->hmask];
+		if (b->node == UINT32_MAX || b->v == v)
+			return b->node;
 	}
 }
 

@@ -456,34 +456,77 @@ static const struct pl_flow *ents_scan(struct plx *x, struct pls *s, const struc
 	return NULL;
 }
 
-/* The stage's first matching flow through its index: the rest list in order until an indexed
- * rule could come first, then the bucket of the packet's value of the index field merged
- * with the rest of the rest list. See pl_index.h for why the mask stays sound. */
-static const struct pl_flow *stage_lookup(struct plx *x, struct pls *s,
-					  const struct pl_sidx *si)
+/* The stage's first matching flow through its index tree: the leaves reached so far are
+ * merged in rule order; an indexed node reached is consulted (its field read, the value's
+ * child reached) only when a rule under its buckets could come before every candidate left.
+ * See pl_index.h for why the mask stays sound. */
+#define PL_LOOKUP_MAX 40 /* leaves and pending nodes: 2^MAX_INDEX_DEPTH (5) at most */
+
+struct lookup {
+	const struct pl_sent *p[PL_LOOKUP_MAX], *e[PL_LOOKUP_MAX];
+	const struct pl_inode *pend[PL_LOOKUP_MAX];
+	unsigned ns, np;
+};
+
+/* a node reached: its chain of rest children down to a leaf; false if the arrays are full */
+static bool reach(const struct pl_index *ix, struct lookup *l, uint32_t n)
+{
+	while (n != UINT32_MAX) {
+		const struct pl_inode *nd = &ix->nodes[n];
+		if (!nd->indexed) {
+			if (l->ns == PL_LOOKUP_MAX)
+				return false;
+			l->p[l->ns] = &ix->ents[nd->list];
+			l->e[l->ns++] = &ix->ents[nd->list + nd->n_list];
+			return true;
+		}
+		if (l->np == PL_LOOKUP_MAX)
+			return false;
+		l->pend[l->np++] = nd;
+		n = nd->rest;
+	}
+	return true;
+}
+
+/* the guard of an indexed node holds (else no rule under its buckets can match) */
+static bool guard_ok(struct plx *x, struct pls *s, const struct pl_inode *nd)
 {
 	const struct pl_index *ix = x->g->index;
-	const struct pl_sent *r = &ix->ents[si->rest], *re = r + si->n_rest;
-	const struct pl_sent *b = NULL, *be = NULL;
+	for (uint32_t i = 0; i < nd->n_guard; i++)
+		if (!fterm_match(x, s, ix->guards[nd->guard + i]))
+			return false;
+	return true;
+}
 
-	if (!si->indexed)
-		return ents_scan(x, s, r, si->n_rest);
-	if (si->kind == PL_FT_KEY && s->wr[si->mf] != 0)
-		return ents_scan(x, s, &ix->ents[si->all], si->n_all);
-	for (; r < re && r->rule < si->min_bucket_rule; r++)
+/* One indexed node over leaves (the common case): the rest leaf merged with the bucket's. */
+static const struct pl_flow *simple_lookup(struct plx *x, struct pls *s,
+					   const struct pl_sidx *si, const struct pl_inode *nd)
+{
+	const struct pl_index *ix = x->g->index;
+	const struct pl_sent *r = NULL, *re = NULL, *b = NULL, *be = NULL;
+	if (nd->rest != UINT32_MAX) {
+		const struct pl_inode *rn = &ix->nodes[nd->rest];
+		r = &ix->ents[rn->list];
+		re = r + rn->n_list;
+	}
+	for (; r < re && r->rule < nd->min_bucket_rule; r++)
 		if (ent_match(x, s, r))
 			return &x->g->flows[r->flow];
-	uint64_t v;
-	if (si->kind == PL_FT_REG) {
-		v = s->reg[si->ofs] & si->m;
-	} else {
-		mask_word(x->mask, si->ofs, si->m);
-		v = key_word(&s->pkt, si->ofs) & si->m;
-	}
-	const struct pl_bucket *bk = pl_index_bucket(ix, si, v);
-	if (bk) {
-		b = &ix->ents[bk->first];
-		be = b + bk->n;
+	if (guard_ok(x, s, nd)) {
+		uint64_t v;
+		if (nd->kind == PL_FT_REG) {
+			v = s->reg[nd->ofs] & nd->m;
+		} else {
+			if (s->wr[nd->mf] != 0) /* the packet's value is not the key's */
+				return ents_scan(x, s, &ix->ents[si->all], si->n_all);
+			mask_word(x->mask, nd->ofs, nd->m);
+			v = key_word(&s->pkt, nd->ofs) & nd->m;
+		}
+		uint32_t c = pl_index_bucket(ix, nd, v);
+		if (c != UINT32_MAX) {
+			b = &ix->ents[ix->nodes[c].list];
+			be = b + ix->nodes[c].n_list;
+		}
 	}
 	for (;;) {
 		const struct pl_sent *e;
@@ -493,6 +536,59 @@ static const struct pl_flow *stage_lookup(struct plx *x, struct pls *s,
 			e = r++;
 		else
 			return NULL;
+		if (ent_match(x, s, e))
+			return &x->g->flows[e->flow];
+	}
+}
+
+static const struct pl_flow *stage_lookup(struct plx *x, struct pls *s,
+					  const struct pl_sidx *si)
+{
+	const struct pl_index *ix = x->g->index;
+	const struct pl_inode *root = &ix->nodes[si->root];
+	struct lookup l;
+
+	if (!root->indexed)
+		return ents_scan(x, s, &ix->ents[root->list], root->n_list);
+	if (root->simple)
+		return simple_lookup(x, s, si, root);
+	l.ns = l.np = 0;
+	if (!reach(ix, &l, si->root))
+		return ents_scan(x, s, &ix->ents[si->all], si->n_all);
+	for (;;) {
+		uint32_t next = UINT32_MAX, pmin = UINT32_MAX;
+		unsigned bs = 0, bp = 0;
+		for (unsigned i = 0; i < l.ns; i++)
+			if (l.p[i] < l.e[i] && l.p[i]->rule < next) {
+				next = l.p[i]->rule;
+				bs = i;
+			}
+		for (unsigned i = 0; i < l.np; i++)
+			if (l.pend[i]->min_bucket_rule < pmin) {
+				pmin = l.pend[i]->min_bucket_rule;
+				bp = i;
+			}
+		if (pmin < next) {
+			const struct pl_inode *nd = l.pend[bp];
+			uint64_t v;
+			l.pend[bp] = l.pend[--l.np];
+			if (!guard_ok(x, s, nd))
+				continue; /* no rule under the buckets can match */
+			if (nd->kind == PL_FT_REG) {
+				v = s->reg[nd->ofs] & nd->m;
+			} else {
+				if (s->wr[nd->mf] != 0) /* the packet's value is not the key's */
+					return ents_scan(x, s, &ix->ents[si->all], si->n_all);
+				mask_word(x->mask, nd->ofs, nd->m);
+				v = key_word(&s->pkt, nd->ofs) & nd->m;
+			}
+			if (!reach(ix, &l, pl_index_bucket(ix, nd, v)))
+				return ents_scan(x, s, &ix->ents[si->all], si->n_all);
+			continue;
+		}
+		if (next == UINT32_MAX)
+			return NULL;
+		const struct pl_sent *e = l.p[bs]++;
 		if (ent_match(x, s, e))
 			return &x->g->flows[e->flow];
 	}

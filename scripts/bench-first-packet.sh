@@ -10,7 +10,8 @@
 #   arp  pod1's ARP request for its gateway 10.16.0.1
 # Local ports: pod1 = 1, pod2 = 2, pod3 = 3. min / median / mean cycles of N runs per key
 # (caches hot), min / median of --cold N runs after evicting the caches (default 200);
-# with --linear as well, the same generation without the stage indexes.
+# with --linear as well, the same generation without the stage indexes. Each key is also
+# checked against the linear scan (brint-pl-bench --verify).
 #
 # usage: scripts/bench-first-packet.sh [--runs N] [--cold N] [--linear] [--keep FILE]
 #   (BRINT_BUILD: the build directory, default build/; --keep: save the SB snapshot)
@@ -88,7 +89,7 @@ KEYS=(--key "l2:udp,1,00:00:00:00:01:01,00:00:00:00:01:02,10.16.0.11,10.16.0.12"
 	--key "l3:udp,1,00:00:00:00:01:01,00:00:00:a1:00:01,10.16.0.11,10.17.0.11"
 	--key "arp:arp,1,00:00:00:00:01:01,10.16.0.11,10.16.0.1")
 LOCALS=(--local pod1=1 --local pod2=2 --local pod3=3)
-"$BENCH" "$T/sb-snapshot.json" --runs "$RUNS" --cold "$COLD" "${LOCALS[@]}" "${KEYS[@]}" || fail "bench"
+"$BENCH" "$T/sb-snapshot.json" --verify --runs "$RUNS" --cold "$COLD" "${LOCALS[@]}" "${KEYS[@]}" || fail "bench"
 if [ $LINEAR = 1 ]; then
 	"$BENCH" "$T/sb-snapshot.json" --runs "$RUNS" --cold "$COLD" --linear "${LOCALS[@]}" "${KEYS[@]}" ||
 		fail "bench --linear"

@@ -15,7 +15,10 @@
  * For each key: the flat actions and the megaflow mask's fields, then pl_run's cycles
  * (rdtsc) over N runs: min, median, mean; with --cold N, also N runs each after writing
  * 64 MB elsewhere (caches cold, as for a PMD meeting a new flow between bursts). --linear disables the stage indexes (the linear
- * scan the interpreter falls back to), for before/after in one binary. */
+ * scan the interpreter falls back to), for before/after in one binary. --explain lists the
+ * stages each key visits, their index and the flow hit; --verify checks each key against the
+ * linear scan (same actions, and keys agreeing under the indexed mask get them too; exit 1
+ * otherwise). */
 #include "dp_actions.h"
 #include "flow_key.h"
 #include "lflow/compile.h"
@@ -126,6 +129,81 @@ static int make_key(const char *spec, struct bkey *bk)
 	return 0;
 }
 
+/* --explain: each stage a key visits, its index (the root's chain of index fields) and the
+ * flow hit */
+static void on_stage(void *arg, const struct pl_trace_ev *ev)
+{
+	const struct pl_gen *g = arg;
+	const struct pl_index *ix = g->index;
+	printf("    %-11s %s %2u %-26s", ev->dp->name, ev->egress ? "out" : "in ", ev->table,
+	       ev->stage);
+	if (ix) {
+		const struct pl_sidx *si = pl_index_stage(ix, g, ev->dp, ev->egress, ev->table);
+		const struct pl_inode *nd = &ix->nodes[si->root];
+		printf(" rules %3u", si->n_all);
+		for (unsigned d = 0; nd->indexed; d++) {
+			printf("%s%s", d ? "," : " on ", lf_mf_name((enum lf_mf)nd->mf));
+			if (nd->rest == UINT32_MAX)
+				break;
+			nd = &ix->nodes[nd->rest];
+		}
+		if (si->jump_n)
+			printf(" pass-through");
+	}
+	if (ev->flow) {
+		char *t = lflow_prog_format(ev->flow->prog);
+		printf(" -> %d: %.50s", ev->flow->priority, t ? t : "");
+		free(t);
+	}
+	printf("\n");
+}
+
+/* --verify: the indexed run gives the linear scan's actions, and keys agreeing with it under
+ * the indexed run's mask get those actions from the linear scan too */
+static int verify(struct pl_gen *g, const struct bkey *bk)
+{
+	uint8_t b1[2048], b2[2048];
+	char t1[1024], t2[1024];
+	struct dpa_buf a1 = {.data = b1, .cap = sizeof(b1)}, a2 = {.data = b2, .cap = sizeof(b2)};
+	struct pl_counters c;
+	struct dp_key m1, m2;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	int bad = 0;
+
+	memset(&c, 0, sizeof(c));
+	pl_gen_set_indexed(g, true);
+	pl_run(g, &bk->k, &m1, &a1, &c);
+	dpa_format(b1, a1.len, t1, sizeof(t1));
+	pl_gen_set_indexed(g, false);
+	pl_run(g, &bk->k, &m2, &a2, &c);
+	dpa_format(b2, a2.len, t2, sizeof(t2));
+	if (strcmp(t1, t2) != 0) {
+		printf("  VERIFY: indexed %s, linear %s\n", t1, t2);
+		bad = 1;
+	}
+	for (int i = 0; i < 2000 && !bad; i++) {
+		struct dp_key v = bk->k;
+		uint8_t *vb = (uint8_t *)&v;
+		const uint8_t *mb = (const uint8_t *)&m1;
+		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			uint8_t r = (uint8_t)(seed >> 56);
+			vb[j] = (uint8_t)((vb[j] & mb[j]) | (r & ~mb[j]));
+		}
+		a2.len = 0;
+		pl_run(g, &v, &m2, &a2, &c);
+		dpa_format(b2, a2.len, t2, sizeof(t2));
+		if (strcmp(t1, t2) != 0) {
+			printf("  VERIFY: mask unsound: %s for a key under the mask, %s\n", t2, t1);
+			bad = 1;
+		}
+	}
+	pl_gen_set_indexed(g, true);
+	if (!bad)
+		printf("  verify: the linear scan's actions; 2000 keys under the mask agree\n");
+	return bad;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -208,7 +286,8 @@ int main(int argc, char **argv)
 	struct pl_local locals[MAX_LOCALS];
 	struct bkey keys[MAX_KEYS];
 	unsigned n_locals = 0, n_keys = 0, runs = 2000, cold = 0;
-	bool linear = false;
+	bool linear = false, explain = false, check = false;
+	int failed = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -218,6 +297,10 @@ int main(int argc, char **argv)
 			runs = (unsigned)atoi(argv[++i]);
 		} else if (strcmp(a, "--cold") == 0 && i + 1 < argc) {
 			cold = (unsigned)atoi(argv[++i]);
+		} else if (strcmp(a, "--explain") == 0) {
+			explain = true;
+		} else if (strcmp(a, "--verify") == 0) {
+			check = true;
 		} else if (strcmp(a, "--linear") == 0) {
 			linear = true;
 		} else if (strcmp(a, "--local") == 0 && i + 1 < argc && n_locals < MAX_LOCALS) {
@@ -249,8 +332,8 @@ int main(int argc, char **argv)
 	if (linear)
 		pl_gen_set_indexed(g, false);
 	else if (g->index)
-		printf("stage indexes: %u of %u stages\n", g->index->n_indexed_stages,
-		       g->index->n_sidx);
+		printf("stage indexes: %u of %u stages, %u index nodes\n",
+		       g->index->n_indexed_stages, g->index->n_sidx, g->index->n_index_nodes);
 	uint64_t *t = calloc(runs, sizeof(*t));
 	uint8_t *evict = cold ? calloc(1, EVICT_BYTES) : NULL;
 	if (t == NULL || (cold && evict == NULL))
@@ -269,6 +352,12 @@ int main(int argc, char **argv)
 		dpa_format(buf, b.len, text, sizeof(text));
 		printf("%s: %s (%llu stages)\n", keys[i].name, text, (unsigned long long)c.stages);
 		print_mask(&mask);
+		if (explain) {
+			b.len = 0;
+			pl_run_traced(g, &keys[i].k, &mask, &b, &c, on_stage, g);
+		}
+		if (check && verify(g, &keys[i]))
+			failed = 1;
 		for (unsigned r = 0; r < runs; r++) {
 			uint64_t t0 = __rdtsc();
 			b.len = 0;
@@ -302,10 +391,10 @@ int main(int argc, char **argv)
 	free(t);
 	free(evict);
 	pl_gen_free(g);
-	return 0;
+	return failed;
 usage:
 	fprintf(stderr, "usage: brint-pl-bench SNAPSHOT.json [--schema FILE] [--runs N] "
-			"[--cold N] [--local IFACE=ID ...] [--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
+			"[--cold N] [--explain] [--verify] [--local IFACE=ID ...] [--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
 			"NAME:arp,IN,SMAC,SIP,TIP ...] [--linear]\n");
 	return 2;
 }
