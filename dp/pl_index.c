@@ -331,6 +331,10 @@ static bool build_node(struct builder *b, const uint32_t *pos, uint32_t n, unsig
 			sub[n_rest++] = pos[i];
 	if (n_rest && !build_node(b, sub, n_rest, depth + 1, &nd.rest))
 		goto done;
+	if (n_rest && !ix->nodes[nd.rest].indexed) {
+		nd.list = ix->nodes[nd.rest].list;
+		nd.n_list = ix->nodes[nd.rest].n_list;
+	}
 	for (uint32_t i = 0; i < k; i++) {
 		n_vals += i == 0 || vp[i].v != vp[i - 1].v;
 		if (ix->ents[vp[i].ent].rule < nd.min_bucket_rule)
@@ -339,7 +343,7 @@ static bool build_node(struct builder *b, const uint32_t *pos, uint32_t n, unsig
 	nd.hmask = pow2_at_least(2 * n_vals) - 1;
 	nd.buckets = ix->n_buckets;
 	for (uint32_t i = 0; i <= nd.hmask; i++) {
-		struct pl_bucket z = {0, UINT32_MAX};
+		struct pl_bucket z = {0, UINT32_MAX, 0, 0};
 		if (!push(&b->buckets, &z))
 			goto done;
 	}
@@ -354,7 +358,8 @@ static bool build_node(struct builder *b, const uint32_t *pos, uint32_t n, unsig
 		uint32_t h = (uint32_t)pl_index_hash(vp[i].v);
 		while (t[h & nd.hmask].node != UINT32_MAX)
 			h++;
-		t[h & nd.hmask] = (struct pl_bucket){vp[i].v, child};
+		t[h & nd.hmask] = (struct pl_bucket){vp[i].v, child, ix->nodes[child].list,
+						     ix->nodes[child].n_list};
 		i = j;
 	}
 	nd.simple = nd.rest == UINT32_MAX || !ix->nodes[nd.rest].indexed;
@@ -384,8 +389,11 @@ static bool build_stage(struct builder *b, const struct pl_gen *g, const struct 
 			const struct pl_rule *ru = &g->rules[f->rules.first + r];
 			if (ru->terms.n > UINT16_MAX || ru->dims.n > UINT16_MAX)
 				return false;
+			const struct pl_fnext *nx = &ix->fnext[fi];
 			struct pl_sent e = {f->rules.first + r, fi, ru->terms.first,
-					    (uint16_t)ru->terms.n, (uint16_t)ru->dims.n};
+					    (uint16_t)ru->terms.n, (uint16_t)ru->dims.n,
+					    nx->stage, nx->egress,
+					    nx->only_next && nx->stage >= 0};
 			if (!push(&b->ents, &e))
 				return false;
 		}
@@ -396,9 +404,11 @@ static bool build_stage(struct builder *b, const struct pl_gen *g, const struct 
 		return false;
 	for (uint32_t i = 0; i < si->n_all; i++)
 		pos[i] = si->all + i;
-	uint32_t before = ix->n_index_nodes;
-	bool ok = build_node(b, pos, si->n_all, 0, &si->root);
+	uint32_t before = ix->n_index_nodes, root;
+	bool ok = build_node(b, pos, si->n_all, 0, &root);
 	free(pos);
+	if (ok)
+		si->root = ix->nodes[root];
 	if (ok && ix->n_index_nodes > before)
 		ix->n_indexed_stages++;
 	return ok;
@@ -533,20 +543,21 @@ bool pl_index_build(struct pl_gen *g)
 			ix->stage_base[2 * d + eg] = ix->n_sidx;
 			ix->n_sidx += g->dps[d].pipe[eg].n_stages;
 		}
-	ix->sidx = calloc(ix->n_sidx ? ix->n_sidx : 1, sizeof(*ix->sidx));
+	ix->sidx = aligned_alloc(64, (ix->n_sidx ? ix->n_sidx : 1) * sizeof(*ix->sidx));
 	if (ix->sidx == NULL)
 		goto fail;
+	memset(ix->sidx, 0, (ix->n_sidx ? ix->n_sidx : 1) * sizeof(*ix->sidx));
 	for (unsigned d = 0; d < g->n_dps; d++)
 		for (int eg = 0; eg < 2; eg++) {
 			const struct pl_pipeline *pp = &g->dps[d].pipe[eg];
 			for (unsigned s = 0; s < pp->n_stages; s++) {
 				const struct pl_stage *st = &pp->stages[s];
 				struct pl_sidx *si = &ix->sidx[ix->stage_base[2 * d + eg] + s];
-				if (!build_stage(&b, g, st, si))
-					goto fail;
 				for (uint32_t f = 0; f < st->flows.n; f++)
 					ix->fnext[st->flows.first + f] =
 						flow_next(&g->dps[d], eg, s, &g->flows[st->flows.first + f]);
+				if (!build_stage(&b, g, st, si))
+					goto fail;
 			}
 		}
 

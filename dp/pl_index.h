@@ -78,24 +78,30 @@ struct pl_fterm {
 	uint64_t m[2], v[2]; /* as the key's bytes at ofs read by an unaligned 64-bit load */
 };
 
-/* A candidate rule of a stage lookup. */
+/* A candidate rule of a stage lookup, with what its flow does when it is `next;' alone (so
+ * the common hit needs nothing else). */
 struct pl_sent {
 	uint32_t rule;     /* index in gen->rules: the order of the linear scan */
 	uint32_t flow;     /* index in gen->flows */
 	uint32_t tfirst;   /* its terms (gen->terms / index->fterms) */
 	uint16_t tn, ndims;
+	int32_t nstage;    /* only_next: where it goes (index->fnext[flow]) */
+	uint8_t negress;
+	uint8_t only_next; /* the flow's program is `next;' alone, to an existing target */
 };
 
 struct pl_bucket {
-	uint64_t v;    /* the index field's value */
-	uint32_t node; /* the node of the rules wanting it; UINT32_MAX: empty slot */
+	uint64_t v;           /* the index field's value */
+	uint32_t node;        /* the node of the rules wanting it; UINT32_MAX: empty slot */
+	uint32_t list, n_list; /* that node's rules when it is a leaf (index->ents) */
 };
 
 /* A node of a stage's index: a leaf lists rules; an indexed node hashes the rules that
  * compare (mf, mask) exactly by the value they want (one child node per value) and keeps the
  * others in its rest child. */
 struct pl_inode {
-	uint32_t list, n_list;    /* leaf: rules in order (into index->ents) */
+	uint32_t list, n_list;    /* leaf: rules in order (into index->ents); indexed: those
+				   * of its rest child when that is a leaf (n_list 0: none) */
 	uint32_t rest;            /* indexed: node of the rules without the term, UINT32_MAX */
 	uint32_t buckets, hmask;  /* indexed: hmask + 1 slots in index->buckets */
 	uint32_t min_bucket_rule; /* the first rule under the buckets: consult before it */
@@ -110,15 +116,15 @@ struct pl_inode {
 };
 
 struct pl_sidx {
+	struct pl_inode root;  /* its index tree's root (children in index->nodes) */
 	uint32_t all, n_all;   /* every rule, in order (into index->ents) */
-	uint32_t root;         /* its index tree (index->nodes) */
 	/* jump_n > 0: this stage and the jump_n - 1 after it are pass-through (one flow, match
 	 * "1", `next;' alone: nothing read, nothing done): go straight to (jump_egress,
 	 * jump_stage) */
 	uint16_t jump_n;
 	uint8_t jump_egress;
 	int32_t jump_stage;
-};
+} __attribute__((aligned(64))); /* what a lookup reads first: one cache line */
 
 struct pl_fnext {
 	int32_t stage;   /* -1: the final `next' has no target (or the flow ends otherwise) */
@@ -172,15 +178,17 @@ static inline uint64_t pl_index_hash(uint64_t v)
 	return v ^ (v >> 32);
 }
 
-/* The node of the rules wanting value v at an indexed node; UINT32_MAX if none. */
-static inline uint32_t pl_index_bucket(const struct pl_index *ix, const struct pl_inode *nd,
-				       uint64_t v)
+/* The bucket of the rules wanting value v at an indexed node; NULL if none. */
+static inline const struct pl_bucket *pl_index_bucket(const struct pl_index *ix,
+						      const struct pl_inode *nd, uint64_t v)
 {
 	const struct pl_bucket *t = &ix->buckets[nd->buckets];
 	for (uint32_t h = (uint32_t)pl_index_hash(v);; h++) {
 		const struct pl_bucket *b = &t[h & nd->hmask];
-		if (b->node == UINT32_MAX || b->v == v)
-			return b->node;
+		if (b->node == UINT32_MAX)
+			return NULL;
+		if (b->v == v)
+			return b;
 	}
 }
 

@@ -447,45 +447,13 @@ static bool ent_match(struct plx *x, struct pls *s, const struct pl_sent *e)
 	return true;
 }
 
-static const struct pl_flow *ents_scan(struct plx *x, struct pls *s, const struct pl_sent *e,
+static const struct pl_sent *ents_scan(struct plx *x, struct pls *s, const struct pl_sent *e,
 				       uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (ent_match(x, s, &e[i]))
-			return &x->g->flows[e[i].flow];
+			return &e[i];
 	return NULL;
-}
-
-/* The stage's first matching flow through its index tree: the leaves reached so far are
- * merged in rule order; an indexed node reached is consulted (its field read, the value's
- * child reached) only when a rule under its buckets could come before every candidate left.
- * See pl_index.h for why the mask stays sound. */
-#define PL_LOOKUP_MAX 40 /* leaves and pending nodes: 2^MAX_INDEX_DEPTH (5) at most */
-
-struct lookup {
-	const struct pl_sent *p[PL_LOOKUP_MAX], *e[PL_LOOKUP_MAX];
-	const struct pl_inode *pend[PL_LOOKUP_MAX];
-	unsigned ns, np;
-};
-
-/* a node reached: its chain of rest children down to a leaf; false if the arrays are full */
-static bool reach(const struct pl_index *ix, struct lookup *l, uint32_t n)
-{
-	while (n != UINT32_MAX) {
-		const struct pl_inode *nd = &ix->nodes[n];
-		if (!nd->indexed) {
-			if (l->ns == PL_LOOKUP_MAX)
-				return false;
-			l->p[l->ns] = &ix->ents[nd->list];
-			l->e[l->ns++] = &ix->ents[nd->list + nd->n_list];
-			return true;
-		}
-		if (l->np == PL_LOOKUP_MAX)
-			return false;
-		l->pend[l->np++] = nd;
-		n = nd->rest;
-	}
-	return true;
 }
 
 /* the guard of an indexed node holds (else no rule under its buckets can match) */
@@ -498,35 +466,40 @@ static bool guard_ok(struct plx *x, struct pls *s, const struct pl_inode *nd)
 	return true;
 }
 
+/* Consult an indexed node: its field read (and unmasked), the value's bucket (NULL if none);
+ * false if the field was written in this branch (then the caller scans). */
+static bool consult(struct plx *x, struct pls *s, const struct pl_inode *nd,
+		    const struct pl_bucket **child)
+{
+	uint64_t v;
+	if (nd->kind == PL_FT_REG) {
+		v = s->reg[nd->ofs] & nd->m;
+	} else {
+		if (s->wr[nd->mf] != 0) /* the packet's value is not the key's */
+			return false;
+		mask_word(x->mask, nd->ofs, nd->m);
+		v = key_word(&s->pkt, nd->ofs) & nd->m;
+	}
+	*child = pl_index_bucket(x->g->index, nd, v);
+	return true;
+}
+
 /* One indexed node over leaves (the common case): the rest leaf merged with the bucket's. */
-static const struct pl_flow *simple_lookup(struct plx *x, struct pls *s,
-					   const struct pl_sidx *si, const struct pl_inode *nd)
+static const struct pl_sent *simple_lookup(struct plx *x, struct pls *s,
+					   const struct pl_sidx *si)
 {
 	const struct pl_index *ix = x->g->index;
-	const struct pl_sent *r = NULL, *re = NULL, *b = NULL, *be = NULL;
-	if (nd->rest != UINT32_MAX) {
-		const struct pl_inode *rn = &ix->nodes[nd->rest];
-		r = &ix->ents[rn->list];
-		re = r + rn->n_list;
-	}
+	const struct pl_inode *nd = &si->root;
+	const struct pl_sent *r = &ix->ents[nd->list], *re = r + nd->n_list, *b = NULL, *be = NULL;
 	for (; r < re && r->rule < nd->min_bucket_rule; r++)
 		if (ent_match(x, s, r))
-			return &x->g->flows[r->flow];
-	if (guard_ok(x, s, nd)) {
-		uint64_t v;
-		if (nd->kind == PL_FT_REG) {
-			v = s->reg[nd->ofs] & nd->m;
-		} else {
-			if (s->wr[nd->mf] != 0) /* the packet's value is not the key's */
-				return ents_scan(x, s, &ix->ents[si->all], si->n_all);
-			mask_word(x->mask, nd->ofs, nd->m);
-			v = key_word(&s->pkt, nd->ofs) & nd->m;
-		}
-		uint32_t c = pl_index_bucket(ix, nd, v);
-		if (c != UINT32_MAX) {
-			b = &ix->ents[ix->nodes[c].list];
-			be = b + ix->nodes[c].n_list;
-		}
+			return r;
+	const struct pl_bucket *c = NULL;
+	if (guard_ok(x, s, nd) && !consult(x, s, nd, &c))
+		return ents_scan(x, s, &ix->ents[si->all], si->n_all);
+	if (c) {
+		b = &ix->ents[c->list];
+		be = b + c->n_list;
 	}
 	for (;;) {
 		const struct pl_sent *e;
@@ -537,23 +510,53 @@ static const struct pl_flow *simple_lookup(struct plx *x, struct pls *s,
 		else
 			return NULL;
 		if (ent_match(x, s, e))
-			return &x->g->flows[e->flow];
+			return e;
 	}
 }
 
-static const struct pl_flow *stage_lookup(struct plx *x, struct pls *s,
+/* The stage's first matching rule through its index tree: the leaves reached so far are
+ * merged in rule order; an indexed node reached is consulted (its guard checked, its field
+ * read, the value's child reached) only when a rule under its buckets could come before
+ * every candidate left. See pl_index.h for why the mask stays sound. */
+#define PL_LOOKUP_MAX 40 /* leaves and pending nodes: 2^MAX_INDEX_DEPTH (5) at most */
+
+struct lookup {
+	const struct pl_sent *p[PL_LOOKUP_MAX], *e[PL_LOOKUP_MAX];
+	const struct pl_inode *pend[PL_LOOKUP_MAX];
+	unsigned ns, np;
+};
+
+/* a node reached: its chain of rest children down to a leaf; false if the arrays are full */
+static bool reach(const struct pl_index *ix, struct lookup *l, const struct pl_inode *nd)
+{
+	while (nd) {
+		if (!nd->indexed) {
+			if (l->ns == PL_LOOKUP_MAX)
+				return false;
+			l->p[l->ns] = &ix->ents[nd->list];
+			l->e[l->ns++] = &ix->ents[nd->list + nd->n_list];
+			return true;
+		}
+		if (l->np == PL_LOOKUP_MAX)
+			return false;
+		l->pend[l->np++] = nd;
+		nd = nd->rest == UINT32_MAX ? NULL : &ix->nodes[nd->rest];
+	}
+	return true;
+}
+
+static const struct pl_sent *stage_lookup(struct plx *x, struct pls *s,
 					  const struct pl_sidx *si)
 {
 	const struct pl_index *ix = x->g->index;
-	const struct pl_inode *root = &ix->nodes[si->root];
 	struct lookup l;
 
-	if (!root->indexed)
-		return ents_scan(x, s, &ix->ents[root->list], root->n_list);
-	if (root->simple)
-		return simple_lookup(x, s, si, root);
+	if (!si->root.indexed)
+		return ents_scan(x, s, &ix->ents[si->root.list], si->root.n_list);
+	if (si->root.simple)
+		return simple_lookup(x, s, si);
 	l.ns = l.np = 0;
-	if (!reach(ix, &l, si->root))
+	if (!reach(ix, &l, &si->root))
 		return ents_scan(x, s, &ix->ents[si->all], si->n_all);
 	for (;;) {
 		uint32_t next = UINT32_MAX, pmin = UINT32_MAX;
@@ -570,19 +573,11 @@ static const struct pl_flow *stage_lookup(struct plx *x, struct pls *s,
 			}
 		if (pmin < next) {
 			const struct pl_inode *nd = l.pend[bp];
-			uint64_t v;
+			const struct pl_bucket *c = NULL;
 			l.pend[bp] = l.pend[--l.np];
 			if (!guard_ok(x, s, nd))
 				continue; /* no rule under the buckets can match */
-			if (nd->kind == PL_FT_REG) {
-				v = s->reg[nd->ofs] & nd->m;
-			} else {
-				if (s->wr[nd->mf] != 0) /* the packet's value is not the key's */
-					return ents_scan(x, s, &ix->ents[si->all], si->n_all);
-				mask_word(x->mask, nd->ofs, nd->m);
-				v = key_word(&s->pkt, nd->ofs) & nd->m;
-			}
-			if (!reach(ix, &l, pl_index_bucket(ix, nd, v)))
+			if (!consult(x, s, nd, &c) || (c && !reach(ix, &l, &ix->nodes[c->node])))
 				return ents_scan(x, s, &ix->ents[si->all], si->n_all);
 			continue;
 		}
@@ -590,7 +585,7 @@ static const struct pl_flow *stage_lookup(struct plx *x, struct pls *s,
 			return NULL;
 		const struct pl_sent *e = l.p[bs]++;
 		if (ent_match(x, s, e))
-			return &x->g->flows[e->flow];
+			return e;
 	}
 }
 
@@ -653,7 +648,15 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 				idx = (unsigned)si->jump_stage;
 				continue;
 			}
-			hit = stage_lookup(x, s, si);
+			const struct pl_sent *he = stage_lookup(x, s, si);
+			if (he && he->only_next && !unlikely_trace(x)) {
+				/* `next;' alone (most stages' default flow): straight on, neither
+				 * the flow nor its program touched */
+				egress = he->negress;
+				idx = (unsigned)he->nstage;
+				continue;
+			}
+			hit = he ? &x->g->flows[he->flow] : NULL;
 		} else {
 			hit = stage_scan(x, s, st);
 		}

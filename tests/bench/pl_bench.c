@@ -14,7 +14,8 @@
  *   arp,IN,SMAC,SIP,TIP             an ARP request (broadcast)
  * For each key: the flat actions and the megaflow mask's fields, then pl_run's cycles
  * (rdtsc) over N runs: min, median, mean; with --cold N, also N runs each after writing
- * 64 MB elsewhere (caches cold, as for a PMD meeting a new flow between bursts). --linear disables the stage indexes (the linear
+ * 64 MB elsewhere (--evict-mb: caches cold, as for a PMD meeting a new flow between bursts;
+ * 4 MB empties this machine's L1 and L2 and leaves most of its L3). --linear disables the stage indexes (the linear
  * scan the interpreter falls back to), for before/after in one binary. --explain lists the
  * stages each key visits, their index and the flow hit; --verify checks each key against the
  * linear scan (same actions, and keys agreeing under the indexed mask get them too; exit 1
@@ -35,7 +36,7 @@
 
 #define MAX_LOCALS 64
 #define MAX_KEYS 32
-#define EVICT_BYTES ((size_t)64 << 20) /* twice this machine's L3 */
+#define EVICT_MB 64 /* default: twice this machine's L3 */
 
 struct bkey {
 	char name[64];
@@ -139,7 +140,7 @@ static void on_stage(void *arg, const struct pl_trace_ev *ev)
 	       ev->stage);
 	if (ix) {
 		const struct pl_sidx *si = pl_index_stage(ix, g, ev->dp, ev->egress, ev->table);
-		const struct pl_inode *nd = &ix->nodes[si->root];
+		const struct pl_inode *nd = &si->root;
 		printf(" rules %3u", si->n_all);
 		for (unsigned d = 0; nd->indexed; d++) {
 			printf("%s%s", d ? "," : " on ", lf_mf_name((enum lf_mf)nd->mf));
@@ -285,7 +286,7 @@ int main(int argc, char **argv)
 	const char *snap = NULL, *schema = "/usr/share/ovn/ovn-sb.ovsschema";
 	struct pl_local locals[MAX_LOCALS];
 	struct bkey keys[MAX_KEYS];
-	unsigned n_locals = 0, n_keys = 0, runs = 2000, cold = 0;
+	unsigned n_locals = 0, n_keys = 0, runs = 2000, cold = 0, evict_mb = EVICT_MB;
 	bool linear = false, explain = false, check = false;
 	int failed = 0;
 
@@ -295,6 +296,8 @@ int main(int argc, char **argv)
 			schema = argv[++i];
 		} else if (strcmp(a, "--runs") == 0 && i + 1 < argc) {
 			runs = (unsigned)atoi(argv[++i]);
+		} else if (strcmp(a, "--evict-mb") == 0 && i + 1 < argc) {
+			evict_mb = (unsigned)atoi(argv[++i]);
 		} else if (strcmp(a, "--cold") == 0 && i + 1 < argc) {
 			cold = (unsigned)atoi(argv[++i]);
 		} else if (strcmp(a, "--explain") == 0) {
@@ -335,7 +338,8 @@ int main(int argc, char **argv)
 		printf("stage indexes: %u of %u stages, %u index nodes\n",
 		       g->index->n_indexed_stages, g->index->n_sidx, g->index->n_index_nodes);
 	uint64_t *t = calloc(runs, sizeof(*t));
-	uint8_t *evict = cold ? calloc(1, EVICT_BYTES) : NULL;
+	size_t evict_bytes = (size_t)evict_mb << 20;
+	uint8_t *evict = cold ? calloc(1, evict_bytes) : NULL;
 	if (t == NULL || (cold && evict == NULL))
 		return 1;
 	for (unsigned i = 0; i < n_keys; i++) {
@@ -375,7 +379,7 @@ int main(int argc, char **argv)
 		 * was forwarding meets a new flow */
 		unsigned cruns = cold < runs ? cold : runs;
 		for (unsigned r = 0; r < cruns; r++) {
-			for (size_t j = 0; j < EVICT_BYTES; j += 64)
+			for (size_t j = 0; j < evict_bytes; j += 64)
 				evict[j]++;
 			uint64_t t0 = __rdtsc();
 			b.len = 0;
@@ -384,8 +388,9 @@ int main(int argc, char **argv)
 		}
 		if (cruns) {
 			qsort(t, cruns, sizeof(*t), cmp_u64);
-			printf("  cold cycles: min %llu  median %llu  (%u runs)\n",
-			       (unsigned long long)t[0], (unsigned long long)t[cruns / 2], cruns);
+			printf("  cold cycles (%u MB evicted): min %llu  median %llu  (%u runs)\n",
+			       evict_mb, (unsigned long long)t[0], (unsigned long long)t[cruns / 2],
+			       cruns);
 		}
 	}
 	free(t);
@@ -394,7 +399,7 @@ int main(int argc, char **argv)
 	return failed;
 usage:
 	fprintf(stderr, "usage: brint-pl-bench SNAPSHOT.json [--schema FILE] [--runs N] "
-			"[--cold N] [--explain] [--verify] [--local IFACE=ID ...] [--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
+			"[--cold N] [--evict-mb N] [--explain] [--verify] [--local IFACE=ID ...] [--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
 			"NAME:arp,IN,SMAC,SIP,TIP ...] [--linear]\n");
 	return 2;
 }

@@ -250,7 +250,7 @@ static void test_interleaved(void **state)
 	struct result r;
 	static const uint8_t zero6[6];
 	const struct pl_sidx *si = pl_index_stage(g->index, g, &g->dps[0], false, 0);
-	const struct pl_inode *root = &g->index->nodes[si->root];
+	const struct pl_inode *root = &si->root;
 	assert_true(root->indexed);
 	assert_int_equal(root->mf, LF_MF_ETH_DST);
 
