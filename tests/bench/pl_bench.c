@@ -13,14 +13,16 @@
  *   udp,IN,SMAC,DMAC,SIP,DIP        an IPv4 UDP packet (TTL 64, ports 1024 -> 5001)
  *   arp,IN,SMAC,SIP,TIP             an ARP request (broadcast)
  * For each key: the flat actions and the megaflow mask's fields, then pl_run's cycles
- * (rdtsc) over N runs: min, median, mean; with --cold N, also N runs each after writing
- * 64 MB elsewhere (--evict-mb: caches cold, as for a PMD meeting a new flow between bursts;
- * 4 MB empties this machine's L1 and L2 and leaves most of its L3). --linear disables the stage indexes (the linear
- * scan the interpreter falls back to), for before/after in one binary. --explain lists the
- * stages each key visits, their index and the flow hit; --verify checks each key against the
- * linear scan (same actions, and keys agreeing under the indexed mask get them too; exit 1
- * otherwise). */
+ * (rdtsc) over N runs: min, median, mean; the megaflow insert that follows (fc_insert, as
+ * dp.c's upcall does); with --cold N, N more runs each after writing 64 MB elsewhere
+ * (--evict-mb: caches cold, as for a PMD meeting a new flow between bursts; 4 MB empties
+ * this machine's L1 and L2 and leaves most of its L3). --linear disables the stage indexes
+ * (the linear scan the interpreter falls back to), for before/after in one binary.
+ * --explain lists the stages each key visits, their index and the flow hit; --verify checks
+ * each key against the linear scan (same actions, and keys agreeing under the indexed mask
+ * get them too; exit 1 otherwise). */
 #include "dp_actions.h"
+#include "flow_cache.h"
 #include "flow_key.h"
 #include "lflow/compile.h"
 #include "lflow/pl_build.h"
@@ -211,6 +213,33 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* the megaflow insert that follows a slow-path run (dp/flow_cache.c fc_insert, as dp.c's
+ * upcall() calls it, in a cache sized as dp.c's): N inserts of distinct keys (in_port
+ * varied) under the key's mask; the first one also creates the subtable */
+static void time_insert(const struct dp_key *k, const struct dp_key *mask, const uint8_t *acts,
+			uint32_t len, unsigned runs, uint64_t *t)
+{
+	struct fc_cache *c = fc_create(8192, 65536);
+	if (c == NULL)
+		return;
+	for (unsigned r = 0; r < runs; r++) {
+		struct dp_key v = *k;
+		v.in_port = 1000 + r % 60000;
+		uint32_t h = fc_hash(&v);
+		if (r && r % 60000 == 0)
+			fc_flush(c);
+		uint64_t t0 = __rdtsc();
+		fc_insert(c, &v, h, mask, acts, len, t0);
+		t[r] = __rdtsc() - t0;
+	}
+	fc_destroy(c);
+	uint64_t first = t[0];
+	qsort(t, runs, sizeof(*t), cmp_u64);
+	printf("  megaflow insert cycles: first %llu (with its subtable), min %llu  median %llu\n",
+	       (unsigned long long)first, (unsigned long long)t[0],
+	       (unsigned long long)t[runs / 2]);
+}
+
 /* the key fields the mask covers (any bit) */
 static void print_mask(const struct dp_key *m)
 {
@@ -375,6 +404,9 @@ int main(int argc, char **argv)
 		printf("  cycles: min %llu  median %llu  mean %llu  (%u runs)\n",
 		       (unsigned long long)t[0], (unsigned long long)t[runs / 2],
 		       (unsigned long long)(sum / runs), runs);
+		b.len = 0;
+		pl_run(g, &keys[i].k, &mask, &b, &c);
+		time_insert(&keys[i].k, &mask, buf, b.len, runs, t);
 		/* cold: the caches filled with other data before each run, as when a PMD that
 		 * was forwarding meets a new flow */
 		unsigned cruns = cold < runs ? cold : runs;
