@@ -533,8 +533,23 @@ const struct pl_port *pl_port_by_key(const struct pl_gen *g, int64_t dp, int64_t
 	return NULL;
 }
 
+static const char *port_name(const void *g, int32_t i)
+{
+	return ((const struct pl_gen *)g)->ports[i].name;
+}
+
+static const char *mcgroup_name(const void *g, int32_t i)
+{
+	return ((const struct pl_gen *)g)->mcgroups[i].name;
+}
+
 const struct pl_port *pl_port_by_name(const struct pl_gen *g, int64_t dp, const char *name)
 {
+	if (g->index) {
+		int32_t i = pl_index_find_name(g->index->port_names, g->index->port_names_mask, dp,
+					       name, port_name, g);
+		return i < 0 ? NULL : &g->ports[i];
+	}
 	for (unsigned i = 0; i < g->n_ports; i++)
 		if (g->ports[i].dp == dp && strcmp(g->ports[i].name, name) == 0)
 			return &g->ports[i];
@@ -556,6 +571,12 @@ const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, i
 const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp,
 					    const char *name)
 {
+	if (g->index) {
+		int32_t i = pl_index_find_name(g->index->mcgroup_names,
+					       g->index->mcgroup_names_mask, dp, name, mcgroup_name,
+					       g);
+		return i < 0 ? NULL : &g->mcgroups[i];
+	}
 	for (unsigned i = 0; i < g->n_mcgroups; i++)
 		if (g->mcgroups[i].dp == dp && strcmp(g->mcgroups[i].name, name) == 0)
 			return &g->mcgroups[i];

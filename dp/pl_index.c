@@ -507,15 +507,19 @@ static struct pl_hslot *hash_new(uint32_t n, uint32_t *mask)
 	return t;
 }
 
-/* the first entry with a given (dp, key) wins, as the linear lookups */
-static void hash_add(struct pl_hslot *t, uint32_t mask, int64_t dp, int64_t key, int32_t i)
+static void hash_put(struct pl_hslot *t, uint32_t mask, int64_t dp, int64_t key, int32_t i)
 {
-	if (pl_index_find(t, mask, dp, key) >= 0)
-		return;
 	uint32_t h = (uint32_t)pl_index_hash((uint64_t)key * 31 + (uint64_t)dp);
 	while (t[h & mask].i >= 0)
 		h++;
 	t[h & mask] = (struct pl_hslot){dp, key, i};
+}
+
+/* the first entry with a given (dp, key) wins, as the linear lookups */
+static void hash_add(struct pl_hslot *t, uint32_t mask, int64_t dp, int64_t key, int32_t i)
+{
+	if (pl_index_find(t, mask, dp, key) < 0)
+		hash_put(t, mask, dp, key, i);
 }
 
 bool pl_index_build(struct pl_gen *g)
@@ -569,8 +573,21 @@ bool pl_index_build(struct pl_gen *g)
 	ix->ports = hash_new(g->n_ports, &ix->ports_mask);
 	ix->mcgroups = hash_new(g->n_mcgroups, &ix->mcgroups_mask);
 	ix->dps = hash_new(g->n_dps, &ix->dps_mask);
-	if (ix->ports == NULL || ix->mcgroups == NULL || ix->dps == NULL)
+	ix->port_names = hash_new(g->n_ports, &ix->port_names_mask);
+	ix->mcgroup_names = hash_new(g->n_mcgroups, &ix->mcgroup_names_mask);
+	if (ix->ports == NULL || ix->mcgroups == NULL || ix->dps == NULL || ix->port_names == NULL ||
+	    ix->mcgroup_names == NULL)
 		goto fail;
+	/* names: every entry goes in (equal hashes of different names are told apart by the
+	 * lookup's strcmp; the first entry of a name is found first, as the linear lookups) */
+	for (unsigned i = 0; i < g->n_ports; i++)
+		if (g->ports[i].name)
+			hash_put(ix->port_names, ix->port_names_mask, g->ports[i].dp,
+				 pl_index_name_hash(g->ports[i].name), (int32_t)i);
+	for (unsigned i = 0; i < g->n_mcgroups; i++)
+		if (g->mcgroups[i].name)
+			hash_put(ix->mcgroup_names, ix->mcgroup_names_mask, g->mcgroups[i].dp,
+				 pl_index_name_hash(g->mcgroups[i].name), (int32_t)i);
 	for (unsigned i = 0; i < g->n_ports; i++)
 		hash_add(ix->ports, ix->ports_mask, g->ports[i].dp, g->ports[i].key, (int32_t)i);
 	for (unsigned i = 0; i < g->n_mcgroups; i++)
@@ -600,6 +617,8 @@ void pl_index_free(struct pl_index *ix)
 	free(ix->ports);
 	free(ix->mcgroups);
 	free(ix->dps);
+	free(ix->port_names);
+	free(ix->mcgroup_names);
 	free(ix);
 }
 

@@ -35,7 +35,8 @@
  *    instead of at every packet; per stage, the chain of pass-through stages that follows
  *    (a single flow "1" whose program is `next;' alone: nothing read, nothing changed), which
  *    the interpreter crosses in one step (counting the stages, and not when tracing).
- *  - hashes of ports and multicast groups by (datapath, tunnel key) and of datapaths by key.
+ *  - hashes of ports and multicast groups by (datapath, tunnel key) and by (datapath, name),
+ *    and of datapaths by key.
  *
  * Why the megaflow mask stays right. The interpreter's invariant: every key bit whose value
  * was read to take a decision is in the mask, so every key agreeing with this one under the
@@ -52,9 +53,10 @@
  * other fields are not read) and still sound; it may also hold an index field where the
  * linear scan would have stopped at an earlier term of every rule under the buckets: more
  * specific, never wrong. When an index field was written by an earlier action in this branch
- * (the packet's value is not the key's), the stage is scanned linearly over its pre-decoded
- * rules instead, which handle written fields the general way (rules already evaluated only
- * widened the mask). tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
+ * (eth.dst after a router's arp_resolve), the lookup uses the packet's current value and
+ * unmasks only the key bits behind it, the bits no action wrote (as every field read does:
+ * the written bits follow from earlier decisions, themselves in the mask); pre-decoded terms
+ * on a written field are evaluated the general way. tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
  * on random packets (same actions, and sound masks). Plain C (no DPDK). */
 #pragma once
 
@@ -62,6 +64,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 enum pl_ft_kind {
 	PL_FT_KEY,  /* windows of the dp_key */
@@ -148,9 +151,10 @@ struct pl_index {
 	struct pl_inode *nodes;
 	uint32_t *guards;
 	uint32_t n_sidx, n_ents, n_buckets, n_nodes, n_guards;
-	/* (dp, key) -> index in gen->ports / gen->mcgroups; key -> index in gen->dps */
-	struct pl_hslot *ports, *mcgroups, *dps;
-	uint32_t ports_mask, mcgroups_mask, dps_mask;
+	/* (dp, key) -> index in gen->ports / gen->mcgroups; key -> index in gen->dps;
+	 * (dp, name hash) -> index in gen->ports / gen->mcgroups (key: the name's hash) */
+	struct pl_hslot *ports, *mcgroups, *dps, *port_names, *mcgroup_names;
+	uint32_t ports_mask, mcgroups_mask, dps_mask, port_names_mask, mcgroup_names_mask;
 	/* what the build found, for tests and the bench */
 	uint32_t n_indexed_stages, n_index_nodes;
 };
@@ -192,6 +196,15 @@ static inline const struct pl_bucket *pl_index_bucket(const struct pl_index *ix,
 	}
 }
 
+/* A name's hash for the name tables (FNV-1a). */
+static inline int64_t pl_index_name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return (int64_t)(h & INT64_MAX);
+}
+
 /* Lookups in a hash of (dp, key) pairs: the index, -1 if none. */
 static inline int32_t pl_index_find(const struct pl_hslot *t, uint32_t mask, int64_t dp,
 				    int64_t key)
@@ -201,6 +214,22 @@ static inline int32_t pl_index_find(const struct pl_hslot *t, uint32_t mask, int
 		if (s->i < 0)
 			return -1;
 		if (s->key == key && s->dp == dp)
+			return s->i;
+	}
+}
+
+/* The same in a name table: the first entry with that (dp, name hash) whose name(i) is name;
+ * -1 if none. */
+static inline int32_t pl_index_find_name(const struct pl_hslot *t, uint32_t mask, int64_t dp,
+					 const char *name, const char *(*name_of)(const void *, int32_t),
+					 const void *arg)
+{
+	int64_t key = pl_index_name_hash(name);
+	for (uint32_t h = (uint32_t)pl_index_hash((uint64_t)key * 31 + (uint64_t)dp);; h++) {
+		const struct pl_hslot *s = &t[h & mask];
+		if (s->i < 0)
+			return -1;
+		if (s->key == key && s->dp == dp && strcmp(name_of(arg, s->i), name) == 0)
 			return s->i;
 	}
 }

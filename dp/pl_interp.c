@@ -466,22 +466,26 @@ static bool guard_ok(struct plx *x, struct pls *s, const struct pl_inode *nd)
 	return true;
 }
 
-/* Consult an indexed node: its field read (and unmasked), the value's bucket (NULL if none);
- * false if the field was written in this branch (then the caller scans). */
-static bool consult(struct plx *x, struct pls *s, const struct pl_inode *nd,
-		    const struct pl_bucket **child)
+/* Consult an indexed node: the packet's value of its field, the key bits behind that value
+ * unmasked (as rd() does: bits an action wrote come from the actions, not the key), and the
+ * bucket of that value (NULL if no rule wants it). */
+static const struct pl_bucket *consult(struct plx *x, struct pls *s, const struct pl_inode *nd)
 {
 	uint64_t v;
 	if (nd->kind == PL_FT_REG) {
 		v = s->reg[nd->ofs] & nd->m;
 	} else {
-		if (s->wr[nd->mf] != 0) /* the packet's value is not the key's */
-			return false;
-		mask_word(x->mask, nd->ofs, nd->m);
+		uint64_t m = nd->m;
+		if (s->wr[nd->mf] != 0) { /* e.g. eth.dst after a router's arp_resolve */
+			struct dp_key w;
+			memset(&w, 0, sizeof(w));
+			lfield_mask(&w, (enum lf_mf)nd->mf, s->wr[nd->mf]);
+			m &= ~key_word(&w, nd->ofs);
+		}
+		mask_word(x->mask, nd->ofs, m);
 		v = key_word(&s->pkt, nd->ofs) & nd->m;
 	}
-	*child = pl_index_bucket(x->g->index, nd, v);
-	return true;
+	return pl_index_bucket(x->g->index, nd, v);
 }
 
 /* One indexed node over leaves (the common case): the rest leaf merged with the bucket's. */
@@ -494,9 +498,7 @@ static const struct pl_sent *simple_lookup(struct plx *x, struct pls *s,
 	for (; r < re && r->rule < nd->min_bucket_rule; r++)
 		if (ent_match(x, s, r))
 			return r;
-	const struct pl_bucket *c = NULL;
-	if (guard_ok(x, s, nd) && !consult(x, s, nd, &c))
-		return ents_scan(x, s, &ix->ents[si->all], si->n_all);
+	const struct pl_bucket *c = guard_ok(x, s, nd) ? consult(x, s, nd) : NULL;
 	if (c) {
 		b = &ix->ents[c->list];
 		be = b + c->n_list;
@@ -573,11 +575,11 @@ static const struct pl_sent *stage_lookup(struct plx *x, struct pls *s,
 			}
 		if (pmin < next) {
 			const struct pl_inode *nd = l.pend[bp];
-			const struct pl_bucket *c = NULL;
 			l.pend[bp] = l.pend[--l.np];
 			if (!guard_ok(x, s, nd))
 				continue; /* no rule under the buckets can match */
-			if (!consult(x, s, nd, &c) || (c && !reach(ix, &l, &ix->nodes[c->node])))
+			const struct pl_bucket *c = consult(x, s, nd);
+			if (c && !reach(ix, &l, &ix->nodes[c->node]))
 				return ents_scan(x, s, &ix->ents[si->all], si->n_all);
 			continue;
 		}

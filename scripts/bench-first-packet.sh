@@ -13,7 +13,9 @@
 # with --linear as well, the same generation without the stage indexes. Each key is also
 # checked against the linear scan (brint-pl-bench --verify).
 #
-# usage: scripts/bench-first-packet.sh [--runs N] [--cold N] [--linear] [--keep FILE]
+# usage: scripts/bench-first-packet.sh [--runs N] [--cold N] [--pods N] [--linear] [--keep FILE]
+#   --pods N: N more pods (with port security) on each of ovn-default and the second subnet,
+#   remote (not on this chassis): the stages that have a flow per pod grow with them
 #   (BRINT_BUILD: the build directory, default build/; --keep: save the SB snapshot)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,12 +28,14 @@ export BRINT_SB_PROBE=${BRINT_SB_PROBE:-/nonexistent} BRINTCTL=${BRINTCTL:-/none
 
 RUNS=2000
 COLD=200
+PODS=0
 LINEAR=0
 KEEP=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--cold) COLD=$2; shift 2 ;;
+	--pods) PODS=$2; shift 2 ;;
 	--linear) LINEAR=1; shift ;;
 	--keep) KEEP=$2; shift 2 ;;
 	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -59,6 +63,19 @@ nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.1
 	nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
 	nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
 	fail "pods"
+if [ "$PODS" -gt 0 ]; then
+	for sw in ovn-default:16:10 subnet2:17:20; do
+		IFS=: read -r name net m <<<"$sw"
+		args=()
+		for ((i = 0; i < PODS; i++)); do
+			mac=$(printf '00:00:00:%02x:%02x:%02x' "$m" $((i / 256)) $((i % 256)))
+			ip="10.$net.$((1 + i / 250)).$((1 + i % 250))"
+			args+=(-- lsp-add "$name" "$name-p$i" -- lsp-set-addresses "$name-p$i" "$mac $ip"
+				-- lsp-set-port-security "$name-p$i" "$mac $ip")
+		done
+		timeout 300 ovn-nbctl --db="unix:$T/nb.sock" "${args[@]:1}" || fail "pods on $name"
+	done
+fi
 nbctl --wait=sb sync || fail "northd sync"
 
 # the rows of the tables brintd monitors (ovn-glue/sb/sb_tables.c) as one update2 message

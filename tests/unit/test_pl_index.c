@@ -589,6 +589,24 @@ static void test_corpus(void **state)
 	struct pl_gen *g = corpus_gen(&n_flows);
 	assert_true(n_flows > 400);
 	assert_true(g->index->n_indexed_stages > 10);
+	/* the hashed port, group and datapath lookups find what a linear search finds */
+	for (unsigned i = 0; i < g->n_ports; i++) {
+		const struct pl_port *p = &g->ports[i];
+		assert_ptr_equal(pl_port_by_key(g, p->dp, p->key), p);
+		assert_ptr_equal(pl_port_by_name(g, p->dp, p->name), p);
+		assert_null(pl_port_by_name(g, p->dp + 100, p->name));
+	}
+	for (unsigned i = 0; i < g->n_mcgroups; i++) {
+		const struct pl_mcgroup *m = &g->mcgroups[i];
+		assert_ptr_equal(pl_mcgroup_by_key(g, m->dp, m->key), m);
+		assert_ptr_equal(pl_mcgroup_by_name(g, m->dp, m->name), m);
+	}
+	for (unsigned i = 0; i < g->n_dps; i++)
+		assert_ptr_equal(pl_dp(g, g->dps[i].key), &g->dps[i]);
+	assert_null(pl_dp(g, 999));
+	assert_null(pl_port_by_name(g, g->dps[0].key, "no-such-port"));
+	assert_null(pl_port_by_key(g, g->dps[0].key, 4242));
+	assert_null(pl_mcgroup_by_name(g, g->dps[0].key, "_MC_none"));
 	printf("corpus: %u flows, %u rules, %u terms; %u of %u stages indexed\n", g->n_flows,
 	       g->n_rules, g->n_terms, g->index->n_indexed_stages, g->index->n_sidx);
 	for (unsigned i = 0; i < 6000; i++) {
