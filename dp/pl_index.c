@@ -562,6 +562,7 @@ bool pl_index_build(struct pl_gen *g)
 						flow_next(&g->dps[d], eg, s, &g->flows[st->flows.first + f]);
 				if (!build_stage(&b, g, st, si))
 					goto fail;
+				si->exists = st->name != NULL;
 			}
 		}
 

@@ -126,6 +126,7 @@ struct pl_sidx {
 	 * jump_stage) */
 	uint16_t jump_n;
 	uint8_t jump_egress;
+	uint8_t exists;        /* the stage has a name (else a `next' to it drops) */
 	int32_t jump_stage;
 } __attribute__((aligned(64))); /* what a lookup reads first: one cache line */
 

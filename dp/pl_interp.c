@@ -629,15 +629,19 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 			goto out;
 		}
 		x->c->stages++;
-		if (idx >= pp->n_stages || pp->stages[idx].name == NULL) {
+		const struct pl_index *ix = x->g->index;
+		const struct pl_stage *st = &pp->stages[idx]; /* (its name read only if needed) */
+		const struct pl_flow *hit;
+		if (idx >= pp->n_stages) {
 			rc = fail(x, BRINT_DROP_LFLOW_DROP);
 			goto out;
 		}
-		const struct pl_stage *st = &pp->stages[idx];
-		const struct pl_index *ix = x->g->index;
-		const struct pl_flow *hit;
 		if (ix && ix->stages_on) {
 			const struct pl_sidx *si = pl_index_stage(ix, x->g, s->dp, egress, idx);
+			if (!si->exists) {
+				rc = fail(x, BRINT_DROP_LFLOW_DROP);
+				goto out;
+			}
 			if (si->jump_n && !unlikely_trace(x)) {
 				/* pass-through stages: counted, crossed in one step */
 				x->stages += si->jump_n - 1u;
@@ -660,6 +664,10 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 			}
 			hit = he ? &x->g->flows[he->flow] : NULL;
 		} else {
+			if (st->name == NULL) {
+				rc = fail(x, BRINT_DROP_LFLOW_DROP);
+				goto out;
+			}
 			hit = stage_scan(x, s, st);
 		}
 		if (unlikely_trace(x)) {
