@@ -630,12 +630,12 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 		}
 		x->c->stages++;
 		const struct pl_index *ix = x->g->index;
-		const struct pl_stage *st = &pp->stages[idx]; /* (its name read only if needed) */
 		const struct pl_flow *hit;
 		if (idx >= pp->n_stages) {
 			rc = fail(x, BRINT_DROP_LFLOW_DROP);
 			goto out;
 		}
+		const struct pl_stage *st = &pp->stages[idx]; /* (its name read only if needed) */
 		if (ix && ix->stages_on) {
 			const struct pl_sidx *si = pl_index_stage(ix, x->g, s->dp, egress, idx);
 			if (!si->exists) {
