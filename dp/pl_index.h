@@ -165,7 +165,8 @@ struct pl_index {
 bool pl_index_build(struct pl_gen *g);
 void pl_index_free(struct pl_index *ix);
 
-/* The stage lookups on or off (off: the linear scan, the reference the tests compare with). */
+/* The stage lookups on or off (off: the linear scan, the reference the tests compare with).
+ * Tests and the bench only: never on a published generation (PMDs read it). */
 void pl_gen_set_indexed(struct pl_gen *g, bool on);
 
 static inline const struct pl_sidx *pl_index_stage(const struct pl_index *ix,
