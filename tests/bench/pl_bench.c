@@ -390,12 +390,18 @@ int main(int argc, char **argv)
 		char text[1024];
 		struct dpa_buf b = {.data = buf, .cap = sizeof(buf)};
 		memset(&c, 0, sizeof(c));
+		uint64_t tf = __rdtsc();
 		if (pl_run(g, &keys[i].k, &mask, &b, &c) < 0) {
 			fprintf(stderr, "pl-bench: %s: action overflow\n", keys[i].name);
 			return 1;
 		}
+		uint64_t first = __rdtsc() - tf;
 		dpa_format(buf, b.len, text, sizeof(text));
 		printf("%s: %s (%llu stages)\n", keys[i].name, text, (unsigned long long)c.stages);
+		if (i == 0) /* the process's first run: its code never ran (page faults, lazy
+			     * lookups), as a daemon's first upcall */
+			printf("  first run of the process: %llu cycles\n",
+			       (unsigned long long)first);
 		print_mask(&mask);
 		if (explain) {
 			b.len = 0;
