@@ -53,10 +53,10 @@
  * other fields are not read) and still sound; it may also hold an index field where the
  * linear scan would have stopped at an earlier term of every rule under the buckets: more
  * specific, never wrong. When an index field was written by an earlier action in this branch
- * (eth.dst after a router's arp_resolve), the lookup uses the packet's current value and
- * unmasks only the key bits behind it, the bits no action wrote (as every field read does:
- * the written bits follow from earlier decisions, themselves in the mask); pre-decoded terms
- * on a written field are evaluated the general way. tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
+ * (eth.dst after a router's arp_resolve), the lookup and the pre-decoded terms use the
+ * packet's current value and unmask only the key bits behind it, the bits no action wrote
+ * (the interpreter keeps the written bits in key form too): the written bits follow from
+ * earlier decisions, themselves in the mask. tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
  * on random packets (same actions, and sound masks). Plain C (no DPDK). */
 #pragma once
 

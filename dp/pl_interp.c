@@ -15,6 +15,8 @@
 
 struct pls {                /* a branch's packet state */
 	struct dp_key pkt;      /* headers as the logical actions left them */
+	struct dp_key wrk;      /* the same written bits as the key's raw bits (kept by wr()):
+				 * what the pre-decoded terms and indexes leave out of the mask */
 	uint32_t reg[16];       /* reg0..reg15; flags = reg10, inport = reg14, outport = reg15 */
 	lf_u128 wr[LF_MF_N];    /* bits of key fields written (read from pkt, not the key) */
 	lf_u128 nk[LF_MF_N];    /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
@@ -77,6 +79,7 @@ static void wr(struct pls *s, enum lf_mf mf, lf_u128 v, lf_u128 bits)
 	} else {
 		lfield_set(&s->pkt, mf, v, bits);
 		s->wr[mf] |= bits;
+		lfield_mask(&s->wrk, mf, bits);
 	}
 }
 
@@ -393,8 +396,9 @@ static inline void mask_word(struct dp_key *m, unsigned ofs, uint64_t bits)
 	memcpy((uint8_t *)m + ofs, &v, sizeof(v));
 }
 
-/* term i (pre-decoded): as term_match, the key's windows read directly when the field was
- * not written in this branch (then rd() would unmask all its bits and read the packet) */
+/* term i (pre-decoded): as term_match, on the packet's bytes; the key bits behind them are
+ * unmasked, but not those an action wrote in this branch (s->wrk: their value follows from
+ * earlier decisions, already in the mask) */
 static inline bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
 {
 	const struct pl_fterm *f = &x->g->index->fterms[i];
@@ -404,15 +408,12 @@ static inline bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
 		eq = (s->reg[f->ofs[0]] & f->m[0]) == f->v[0];
 		break;
 	case PL_FT_KEY:
-		if (s->wr[f->mf] == 0) {
-			eq = true;
-			for (unsigned w = 0; w < f->nw; w++) {
-				mask_word(x->mask, f->ofs[w], f->m[w]);
-				eq &= (key_word(&s->pkt, f->ofs[w]) & f->m[w]) == f->v[w];
-			}
-			break;
+		eq = true;
+		for (unsigned w = 0; w < f->nw; w++) {
+			mask_word(x->mask, f->ofs[w], f->m[w] & ~key_word(&s->wrk, f->ofs[w]));
+			eq &= (key_word(&s->pkt, f->ofs[w]) & f->m[w]) == f->v[w];
 		}
-		/* fall through */
+		break;
 	default:
 		return term_match(x, s, &x->g->terms[i]);
 	}
@@ -475,14 +476,8 @@ static const struct pl_bucket *consult(struct plx *x, struct pls *s, const struc
 	if (nd->kind == PL_FT_REG) {
 		v = s->reg[nd->ofs] & nd->m;
 	} else {
-		uint64_t m = nd->m;
-		if (s->wr[nd->mf] != 0) { /* e.g. eth.dst after a router's arp_resolve */
-			struct dp_key w;
-			memset(&w, 0, sizeof(w));
-			lfield_mask(&w, (enum lf_mf)nd->mf, s->wr[nd->mf]);
-			m &= ~key_word(&w, nd->ofs);
-		}
-		mask_word(x->mask, nd->ofs, m);
+		/* written bits (eth.dst after a router's arp_resolve) stay out of the mask */
+		mask_word(x->mask, nd->ofs, nd->m & ~key_word(&s->wrk, nd->ofs));
 		v = key_word(&s->pkt, nd->ofs) & nd->m;
 	}
 	return pl_index_bucket(x->g->index, nd, v);
