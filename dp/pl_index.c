@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_INDEXED_RULES 3 /* fewer rules are scanned */
-#define MAX_INDEX_DEPTH 5   /* index nodes on a path: the lookup follows at most 2^5 nodes */
-#define MAX_CANDIDATES 64   /* (field, mask) pairs considered per index node */
+#define MIN_INDEXED_RULES 3  /* fewer rules are scanned */
+#define MAX_INDEX_DEPTH	  5  /* index nodes on a path: the lookup follows at most 2^5 nodes */
+#define MAX_CANDIDATES	  64 /* (field, mask) pairs considered per index node */
 
 static uint64_t load64(const void *p)
 {
@@ -190,7 +190,8 @@ static bool guard_has(const struct pl_gen *g, const uint32_t *gd, uint32_t n, en
 		      lf_u128 mask)
 {
 	for (uint32_t i = 0; i < n; i++)
-		if (g->terms[gd[i]].mf == mf && !g->terms[gd[i]].neg && g->terms[gd[i]].mask == mask)
+		if (g->terms[gd[i]].mf == mf && !g->terms[gd[i]].neg &&
+		    g->terms[gd[i]].mask == mask)
 			return true;
 	return false;
 }
@@ -200,22 +201,36 @@ static bool guard_has(const struct pl_gen *g, const uint32_t *gd, uint32_t n, en
 static bool guard_enough(const struct pl_gen *g, const uint32_t *gd, uint32_t n, enum lf_mf mf)
 {
 	switch (mf) {
-	case LF_MF_IP_PROTO: case LF_MF_IP_DSCP: case LF_MF_IP_ECN: case LF_MF_IP_TTL:
-	case LF_MF_IP_FRAG: case LF_MF_IP4_SRC: case LF_MF_IP4_DST: case LF_MF_IP6_SRC:
-	case LF_MF_IP6_DST: case LF_MF_IP6_LABEL: case LF_MF_ARP_OP: case LF_MF_ARP_SPA:
-	case LF_MF_ARP_TPA: case LF_MF_ARP_SHA: case LF_MF_ARP_THA:
-		return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff);
-	case LF_MF_ND_TARGET: case LF_MF_ND_SLL: case LF_MF_ND_TLL: case LF_MF_ICMP_TYPE:
+	case LF_MF_IP_PROTO:
+	case LF_MF_IP_DSCP:
+	case LF_MF_IP_ECN:
+	case LF_MF_IP_TTL:
+	case LF_MF_IP_FRAG:
+	case LF_MF_IP4_SRC:
+	case LF_MF_IP4_DST:
+	case LF_MF_IP6_SRC:
+	case LF_MF_IP6_DST:
+	case LF_MF_IP6_LABEL:
+	case LF_MF_ARP_OP:
+	case LF_MF_ARP_SPA:
+	case LF_MF_ARP_TPA:
+	case LF_MF_ARP_SHA:
+	case LF_MF_ARP_THA: return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff);
+	case LF_MF_ND_TARGET:
+	case LF_MF_ND_SLL:
+	case LF_MF_ND_TLL:
+	case LF_MF_ICMP_TYPE:
 	case LF_MF_ICMP_CODE:
 		return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff) &&
 		       guard_has(g, gd, n, LF_MF_IP_PROTO, 0xff);
-	case LF_MF_L4_SRC: case LF_MF_L4_DST: case LF_MF_TCP_FLAGS:
+	case LF_MF_L4_SRC:
+	case LF_MF_L4_DST:
+	case LF_MF_TCP_FLAGS:
 		/* never: a TCP or UDP flow's megaflow must not depend on its ports where the
 		 * linear scan would not have read them (DHCP's udp.src == 68 behind an inport
 		 * test would make every UDP source port a megaflow of its own) */
 		return false;
-	default:
-		return true; /* Ethernet, registers */
+	default: return true; /* Ethernet, registers */
 	}
 }
 
@@ -253,7 +268,8 @@ static bool choose(const struct pl_gen *g, const struct pl_index *ix, const uint
 			while (c < n_cands && !same_cand(&cands[c], f))
 				c++;
 			if (c == n_cands && n_cands < MAX_CANDIDATES)
-				cands[n_cands++] = (struct cand){f->kind, f->mf, f->ofs[0], f->m[0], 0, 0};
+				cands[n_cands++] =
+				    (struct cand){f->kind, f->mf, f->ofs[0], f->m[0], 0, 0};
 		}
 	}
 	bool have = false;
@@ -300,7 +316,8 @@ static bool build_node(struct builder *b, const uint32_t *pos, uint32_t n, unsig
 	uint32_t *sub = malloc((n ? n : 1) * sizeof(*sub));
 	if (vp == NULL || sub == NULL)
 		goto done;
-	if (n < MIN_INDEXED_RULES || depth >= MAX_INDEX_DEPTH || !choose(b->g, ix, pos, n, vp, &best)) {
+	if (n < MIN_INDEXED_RULES || depth >= MAX_INDEX_DEPTH ||
+	    !choose(b->g, ix, pos, n, vp, &best)) {
 		nd.list = ix->n_ents;
 		nd.n_list = n;
 		for (uint32_t i = 0; i < n; i++) {
@@ -390,10 +407,14 @@ static bool build_stage(struct builder *b, const struct pl_gen *g, const struct 
 			if (ru->terms.n > UINT16_MAX || ru->dims.n > UINT16_MAX)
 				return false;
 			const struct pl_fnext *nx = &ix->fnext[fi];
-			struct pl_sent e = {f->rules.first + r, fi, ru->terms.first,
-					    (uint16_t)ru->terms.n, (uint16_t)ru->dims.n,
-					    nx->stage, nx->egress,
-					    nx->only_next && nx->stage >= 0};
+			struct pl_sent e = {.rule = f->rules.first + r,
+					    .flow = fi,
+					    .tfirst = ru->terms.first,
+					    .tn = (uint16_t)ru->terms.n,
+					    .ndims = (uint16_t)ru->dims.n,
+					    .nstage = nx->stage,
+					    .negress = nx->egress,
+					    .only_next = nx->only_next && nx->stage >= 0};
 			if (!push(&b->ents, &e))
 				return false;
 		}
@@ -467,8 +488,7 @@ static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp
 
 #define MAX_JUMP 1024
 
-static void set_jump(struct pl_index *ix, const struct pl_gen *g, unsigned d, int eg,
-		     unsigned st)
+static void set_jump(struct pl_index *ix, const struct pl_gen *g, unsigned d, int eg, unsigned st)
 {
 	struct pl_sidx *si = &ix->sidx[ix->stage_base[2 * d + eg] + st];
 	struct pl_fnext to;
@@ -478,7 +498,7 @@ static void set_jump(struct pl_index *ix, const struct pl_gen *g, unsigned d, in
 	for (;;) {
 		const struct pl_pipeline *pp = &g->dps[d].pipe[ce];
 		const struct pl_sidx *c =
-			cs < pp->n_stages ? &ix->sidx[ix->stage_base[2 * d + ce] + cs] : NULL;
+		    cs < pp->n_stages ? &ix->sidx[ix->stage_base[2 * d + ce] + cs] : NULL;
 		if (c == NULL || !pass_through(ix, pp, c, cs, &to) || n == MAX_JUMP)
 			break; /* (a loop of pass-through stages ends at the bound: the
 				* interpreter's stage limit catches it) */
@@ -527,7 +547,9 @@ bool pl_index_build(struct pl_gen *g)
 	struct pl_index *ix = calloc(1, sizeof(*ix));
 	if (ix == NULL)
 		return false;
-	struct builder b = {ix, g, {(void **)&ix->ents, &ix->n_ents, 0, sizeof(struct pl_sent)},
+	struct builder b = {ix,
+			    g,
+			    {(void **)&ix->ents, &ix->n_ents, 0, sizeof(struct pl_sent)},
 			    {(void **)&ix->buckets, &ix->n_buckets, 0, sizeof(struct pl_bucket)},
 			    {(void **)&ix->nodes, &ix->n_nodes, 0, sizeof(struct pl_inode)},
 			    {(void **)&ix->guards, &ix->n_guards, 0, sizeof(uint32_t)}};
@@ -558,8 +580,8 @@ bool pl_index_build(struct pl_gen *g)
 				const struct pl_stage *st = &pp->stages[s];
 				struct pl_sidx *si = &ix->sidx[ix->stage_base[2 * d + eg] + s];
 				for (uint32_t f = 0; f < st->flows.n; f++)
-					ix->fnext[st->flows.first + f] =
-						flow_next(&g->dps[d], eg, s, &g->flows[st->flows.first + f]);
+					ix->fnext[st->flows.first + f] = flow_next(
+					    &g->dps[d], eg, s, &g->flows[st->flows.first + f]);
 				if (!build_stage(&b, g, st, si))
 					goto fail;
 				si->exists = st->name != NULL;
@@ -576,8 +598,8 @@ bool pl_index_build(struct pl_gen *g)
 	ix->dps = hash_new(g->n_dps, &ix->dps_mask);
 	ix->port_names = hash_new(g->n_ports, &ix->port_names_mask);
 	ix->mcgroup_names = hash_new(g->n_mcgroups, &ix->mcgroup_names_mask);
-	if (ix->ports == NULL || ix->mcgroups == NULL || ix->dps == NULL || ix->port_names == NULL ||
-	    ix->mcgroup_names == NULL)
+	if (ix->ports == NULL || ix->mcgroups == NULL || ix->dps == NULL ||
+	    ix->port_names == NULL || ix->mcgroup_names == NULL)
 		goto fail;
 	/* names: every entry goes in (equal hashes of different names are told apart by the
 	 * lookup's strcmp; the first entry of a name is found first, as the linear lookups) */

@@ -26,11 +26,11 @@
  *    read (an ICMP type index never reads a UDP packet's source port, which shares its
  *    byte, so the megaflow of a UDP flow stays free of it). TCP/UDP ports and TCP flags are
  *    never index fields: a flow's megaflow must not come to depend on its ports where the
- *    linear scan would have stopped before reading them. A lookup merges, in priority (rule) order, the
- *    leaves it has reached, starting with the root's chain of rest children; an indexed node
- *    reached is consulted (the packet's value read once, that value's child reached) only
- *    when its first bucketed rule would come before every candidate left; it stops at the
- *    first matching rule: the linear scan's rule.
+ *    linear scan would have stopped before reading them. A lookup merges, in priority (rule)
+ *    order, the leaves it has reached, starting with the root's chain of rest children; an
+ *    indexed node reached is consulted (the packet's value read once, that value's child
+ *    reached) only when its first bucketed rule would come before every candidate left; it
+ *    stops at the first matching rule: the linear scan's rule.
  *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
  *    instead of at every packet; per stage, the chain of pass-through stages that follows
  *    (a single flow "1" whose program is `next;' alone: nothing read, nothing changed), which
@@ -56,8 +56,9 @@
  * (eth.dst after a router's arp_resolve), the lookup and the pre-decoded terms use the
  * packet's current value and unmask only the key bits behind it, the bits no action wrote
  * (the interpreter keeps the written bits in key form too): the written bits follow from
- * earlier decisions, themselves in the mask. tests/unit/test_pl_index.c compares the indexed lookup with the linear scan
- * on random packets (same actions, and sound masks). Plain C (no DPDK). */
+ * earlier decisions, themselves in the mask. tests/unit/test_pl_index.c compares the indexed
+ * lookup with the linear scan on random packets (same actions, and sound masks). Plain C (no
+ * DPDK). */
 #pragma once
 
 #include "pipeline.h"
@@ -75,8 +76,8 @@ enum pl_ft_kind {
 struct pl_fterm {
 	uint8_t kind; /* enum pl_ft_kind */
 	uint8_t neg;
-	uint8_t mf;   /* enum lf_mf (its bits written this branch: general path) */
-	uint8_t nw;   /* windows used (0..2) */
+	uint8_t mf; /* enum lf_mf */
+	uint8_t nw; /* windows used (0..2) */
 	uint16_t ofs[2];
 	uint64_t m[2], v[2]; /* as the key's bytes at ofs read by an unaligned 64-bit load */
 };
@@ -84,18 +85,18 @@ struct pl_fterm {
 /* A candidate rule of a stage lookup, with what its flow does when it is `next;' alone (so
  * the common hit needs nothing else). */
 struct pl_sent {
-	uint32_t rule;     /* index in gen->rules: the order of the linear scan */
-	uint32_t flow;     /* index in gen->flows */
-	uint32_t tfirst;   /* its terms (gen->terms / index->fterms) */
+	uint32_t rule;	 /* index in gen->rules: the order of the linear scan */
+	uint32_t flow;	 /* index in gen->flows */
+	uint32_t tfirst; /* its terms (gen->terms / index->fterms) */
 	uint16_t tn, ndims;
-	int32_t nstage;    /* only_next: where it goes (index->fnext[flow]) */
+	int32_t nstage; /* only_next: where it goes (index->fnext[flow]) */
 	uint8_t negress;
 	uint8_t only_next; /* the flow's program is `next;' alone, to an existing target */
 };
 
 struct pl_bucket {
-	uint64_t v;           /* the index field's value */
-	uint32_t node;        /* the node of the rules wanting it; UINT32_MAX: empty slot */
+	uint64_t v;	       /* the index field's value */
+	uint32_t node;	       /* the node of the rules wanting it; UINT32_MAX: empty slot */
 	uint32_t list, n_list; /* that node's rules when it is a leaf (index->ents) */
 };
 
@@ -103,35 +104,36 @@ struct pl_bucket {
  * compare (mf, mask) exactly by the value they want (one child node per value) and keeps the
  * others in its rest child. */
 struct pl_inode {
-	uint32_t list, n_list;    /* leaf: rules in order (into index->ents); indexed: those
+	uint32_t list, n_list;	  /* leaf: rules in order (into index->ents); indexed: those
 				   * of its rest child when that is a leaf (n_list 0: none) */
-	uint32_t rest;            /* indexed: node of the rules without the term, UINT32_MAX */
+	uint32_t rest;		  /* indexed: node of the rules without the term, UINT32_MAX */
 	uint32_t buckets, hmask;  /* indexed: hmask + 1 slots in index->buckets */
 	uint32_t min_bucket_rule; /* the first rule under the buckets: consult before it */
-	uint32_t guard, n_guard;  /* indexed: terms every bucketed rule has (into
-				   * index->guards: term numbers), checked before the field is read */
+	/* indexed: terms every bucketed rule has (index->guards: term numbers), checked before
+	 * the field is read */
+	uint32_t guard, n_guard;
 	uint8_t indexed;
-	uint8_t simple;           /* indexed, its rest child and bucket children all leaves */
-	uint8_t kind;             /* PL_FT_KEY or PL_FT_REG */
+	uint8_t simple; /* indexed, its rest child and bucket children all leaves */
+	uint8_t kind;	/* PL_FT_KEY or PL_FT_REG */
 	uint8_t mf;
 	uint16_t ofs;
 	uint64_t m;
 };
 
 struct pl_sidx {
-	struct pl_inode root;  /* its index tree's root (children in index->nodes) */
-	uint32_t all, n_all;   /* every rule, in order (into index->ents) */
+	struct pl_inode root; /* its index tree's root (children in index->nodes) */
+	uint32_t all, n_all;  /* every rule, in order (into index->ents) */
 	/* jump_n > 0: this stage and the jump_n - 1 after it are pass-through (one flow, match
 	 * "1", `next;' alone: nothing read, nothing done): go straight to (jump_egress,
 	 * jump_stage) */
 	uint16_t jump_n;
 	uint8_t jump_egress;
-	uint8_t exists;        /* the stage has a name (else a `next' to it drops) */
+	uint8_t exists; /* the stage has a name (else a `next' to it drops) */
 	int32_t jump_stage;
 } __attribute__((aligned(64))); /* what a lookup reads first: one cache line */
 
 struct pl_fnext {
-	int32_t stage;   /* -1: the final `next' has no target (or the flow ends otherwise) */
+	int32_t stage; /* -1: the final `next' has no target (or the flow ends otherwise) */
 	uint8_t egress;
 	uint8_t only_next; /* the program is that `next' alone: the stage needs nothing else */
 };
@@ -142,11 +144,11 @@ struct pl_hslot {
 };
 
 struct pl_index {
-	bool stages_on;            /* the interpreter uses the stage indexes */
-	struct pl_fterm *fterms;   /* [gen->n_terms] */
-	struct pl_fnext *fnext;    /* [gen->n_flows] */
-	struct pl_sidx *sidx;      /* per (datapath, pipeline, stage) */
-	uint32_t *stage_base;      /* [2 * n_dps]: sidx of stage 0 of dps[i].pipe[eg] */
+	bool stages_on;		 /* the interpreter uses the stage indexes */
+	struct pl_fterm *fterms; /* [gen->n_terms] */
+	struct pl_fnext *fnext;	 /* [gen->n_flows] */
+	struct pl_sidx *sidx;	 /* per (datapath, pipeline, stage) */
+	uint32_t *stage_base;	 /* [2 * n_dps]: sidx of stage 0 of dps[i].pipe[eg] */
 	struct pl_sent *ents;
 	struct pl_bucket *buckets;
 	struct pl_inode *nodes;
@@ -223,7 +225,8 @@ static inline int32_t pl_index_find(const struct pl_hslot *t, uint32_t mask, int
 /* The same in a name table: the first entry with that (dp, name hash) whose name(i) is name;
  * -1 if none. */
 static inline int32_t pl_index_find_name(const struct pl_hslot *t, uint32_t mask, int64_t dp,
-					 const char *name, const char *(*name_of)(const void *, int32_t),
+					 const char *name,
+					 const char *(*name_of)(const void *, int32_t),
 					 const void *arg)
 {
 	int64_t key = pl_index_name_hash(name);

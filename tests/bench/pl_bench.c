@@ -38,8 +38,8 @@
 #include <x86intrin.h>
 
 #define MAX_LOCALS 64
-#define MAX_KEYS 32
-#define EVICT_MB 64 /* default: twice this machine's L3 */
+#define MAX_KEYS   32
+#define EVICT_MB   64 /* default: twice this machine's L3 */
 
 struct bkey {
 	char name[64];
@@ -115,11 +115,11 @@ static int make_key(const char *spec, struct bkey *bk)
 		fr[12] = 0x08;
 		fr[13] = 0x06;
 		uint8_t *a = fr + 14;
-		a[1] = 1;      /* Ethernet */
-		a[2] = 0x08;   /* IPv4 */
+		a[1] = 1;    /* Ethernet */
+		a[2] = 0x08; /* IPv4 */
 		a[4] = 6;
 		a[5] = 4;
-		a[7] = 1;      /* request */
+		a[7] = 1; /* request */
 		memcpy(a + 8, fr + 6, 6);
 		memcpy(a + 14, &s, 4);
 		memcpy(a + 24, &t, 4);
@@ -244,12 +244,15 @@ static void time_insert(const struct dp_key *k, const struct dp_key *mask, const
 /* the key fields the mask covers (any bit) */
 static void print_mask(const struct dp_key *m)
 {
-	static const struct { const char *name; size_t ofs, n; } fl[] = {
+	static const struct {
+		const char *name;
+		size_t ofs, n;
+	} fl[] = {
 #define F(x) {#x, offsetof(struct dp_key, f.x), sizeof(((struct flow_key *)0)->x)}
-		F(eth_dst), F(eth_src), F(eth_type), F(vlan_tci), F(nw_proto), F(nw_ttl),
-		F(nw_tos), F(nw_frag), F(ip4_src), F(ip4_dst), F(ip6_src), F(ip6_dst),
-		F(ip6_label), F(tp_src), F(tp_dst), F(tcp_flags), F(arp_op), F(arp_sha),
-		F(arp_tha), F(nd_target), F(igmp_type),
+	    F(eth_dst),	  F(eth_src),	F(eth_type),  F(vlan_tci),  F(nw_proto), F(nw_ttl),
+	    F(nw_tos),	  F(nw_frag),	F(ip4_src),   F(ip4_dst),   F(ip6_src),	 F(ip6_dst),
+	    F(ip6_label), F(tp_src),	F(tp_dst),    F(tcp_flags), F(arp_op),	 F(arp_sha),
+	    F(arp_tha),	  F(nd_target), F(igmp_type),
 #undef F
 	};
 	printf("  mask:");
@@ -360,8 +363,9 @@ int main(int argc, char **argv)
 	if (g == NULL)
 		return 1;
 	printf("generation: %u datapaths, %u flows, %u rules, %u terms, %u ports (%u local), "
-	       "%u groups%s\n", g->n_dps, g->n_flows, g->n_rules, g->n_terms, g->n_ports,
-	       g->n_local, g->n_mcgroups, linear ? "; linear scan" : "");
+	       "%u groups%s\n",
+	       g->n_dps, g->n_flows, g->n_rules, g->n_terms, g->n_ports, g->n_local, g->n_mcgroups,
+	       linear ? "; linear scan" : "");
 	if (g->index) { /* the index's build time (plb_finish built it once already) */
 		struct timespec t0, t1;
 		pl_index_free(g->index);
@@ -370,8 +374,8 @@ int main(int argc, char **argv)
 		if (!pl_index_build(g))
 			return 1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		printf("index build: %.2f ms\n",
-		       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		printf("index build: %.2f ms\n", (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+						     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	}
 	if (linear)
 		pl_gen_set_indexed(g, false);
@@ -449,7 +453,8 @@ int main(int argc, char **argv)
 	return failed;
 usage:
 	fprintf(stderr, "usage: brint-pl-bench SNAPSHOT.json [--schema FILE] [--runs N] "
-			"[--cold N] [--evict-mb N] [--explain] [--verify] [--local IFACE=ID ...] [--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
+			"[--cold N] [--evict-mb N] [--explain] [--verify] [--local IFACE=ID ...] "
+			"[--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
 			"NAME:arp,IN,SMAC,SIP,TIP ...] [--linear]\n");
 	return 2;
 }

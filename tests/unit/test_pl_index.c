@@ -59,7 +59,8 @@ static void on_stage(void *arg, const struct pl_trace_ev *ev)
 {
 	struct result *r = arg;
 	if (r->n_ev + 2 <= MAX_EV) {
-		r->ev[r->n_ev++] = (uint32_t)(ev->dp->key << 9 | (int64_t)ev->egress << 8 | ev->table);
+		r->ev[r->n_ev++] =
+		    (uint32_t)(ev->dp->key << 9 | (int64_t)ev->egress << 8 | ev->table);
 		r->ev[r->n_ev++] = ev->flow ? ev->flow->id + 1 : 0;
 	}
 }
@@ -95,8 +96,7 @@ struct mstats {
 	unsigned same, narrower, other; /* the indexed mask against the linear scan's */
 };
 
-static void compare(struct pl_gen *g, const struct dp_key *k, unsigned perturb,
-		    struct mstats *ms)
+static void compare(struct pl_gen *g, const struct dp_key *k, unsigned perturb, struct mstats *ms)
 {
 	struct result lin, idx;
 	run(g, false, k, &lin);
@@ -111,7 +111,8 @@ static void compare(struct pl_gen *g, const struct dp_key *k, unsigned perturb,
 	if (k->f.nw_proto == 6 || k->f.nw_proto == 17) {
 		/* a TCP or UDP flow's megaflow never comes to depend on its ports through an
 		 * index (pl_index.h) */
-		size_t p0 = offsetof(struct dp_key, f.tp_src), p1 = offsetof(struct dp_key, f.tcp_flags);
+		size_t p0 = offsetof(struct dp_key, f.tp_src),
+		       p1 = offsetof(struct dp_key, f.tcp_flags);
 		for (size_t j = p0; j < p1 + 2; j++)
 			assert_int_equal(im[j] & ~lm[j], 0);
 	}
@@ -140,7 +141,8 @@ static void compare(struct pl_gen *g, const struct dp_key *k, unsigned perturb,
 			for (size_t j = 0; j < sizeof(v); j++)
 				in_lin &= ((b[j] ^ kb[j]) & l[j]) == 0;
 			fail_msg("mask unsound: %s vs %s (the key change is %s the linear scan's "
-				 "mask)", o.text, lin.text, in_lin ? "outside" : "inside");
+				 "mask)",
+				 o.text, lin.text, in_lin ? "outside" : "inside");
 		}
 	}
 }
@@ -305,7 +307,8 @@ static void test_interleaved(void **state)
 		compare(g, &k, 3, &ms);
 	}
 	printf("interleaved: the indexed mask equal to the linear scan's %u times, narrower %u, "
-	       "neither %u\n", ms.same, ms.narrower, ms.other);
+	       "neither %u\n",
+	       ms.same, ms.narrower, ms.other);
 	/* in this stage every rule reads the fields in the same order both ways */
 	assert_int_equal(ms.narrower + ms.other, 0);
 	pl_gen_free(g);
@@ -373,38 +376,37 @@ struct cport {
 /* the corpus topology (tests/golden/gen_lflows.sh): logical ports by datapath, router ports'
  * peers, which ones are on this chassis */
 static const struct cport cports[] = {
-	{"pod1", "ovn-default", NULL, 1},
-	{"pod2", "ovn-default", NULL, 2},
-	{"pod3", "ovn-default", NULL, 3},
-	{"pod4", "ovn-default", NULL, 4},
-	{"pod4-c1", "ovn-default", NULL, PL_PORT_NONE},
-	{"vm1", "ovn-default", NULL, PL_PORT_NONE},
-	{"mdport", "ovn-default", NULL, 5},
-	{"ovn-default-ovn-cluster", "ovn-default", "ovn-cluster-ovn-default", PL_PORT_NONE},
-	{"node-n1", "join", NULL, 6},
-	{"join-ovn-cluster", "join", "ovn-cluster-join", PL_PORT_NONE},
-	{"join-gw1", "join", "gw1-join", PL_PORT_NONE},
-	{"ln-external", "external", NULL, 7},
-	{"ln-vlan", "external", NULL, PL_PORT_NONE},
-	{"external-ovn-cluster", "external", "ovn-cluster-external", PL_PORT_NONE},
-	{"ovn-cluster-ovn-default", "ovn-cluster", "ovn-default-ovn-cluster", PL_PORT_NONE},
-	{"ovn-cluster-join", "ovn-cluster", "join-ovn-cluster", PL_PORT_NONE},
-	{"ovn-cluster-external", "ovn-cluster", "external-ovn-cluster", PL_PORT_NONE},
-	{"cr-ovn-cluster-external", "ovn-cluster", NULL, PL_PORT_NONE},
-	{"cr-ovn-cluster-join", "ovn-cluster", NULL, PL_PORT_NONE},
-	{"gw1-join", "gw1", "join-gw1", PL_PORT_NONE},
+    {"pod1", "ovn-default", NULL, 1},
+    {"pod2", "ovn-default", NULL, 2},
+    {"pod3", "ovn-default", NULL, 3},
+    {"pod4", "ovn-default", NULL, 4},
+    {"pod4-c1", "ovn-default", NULL, PL_PORT_NONE},
+    {"vm1", "ovn-default", NULL, PL_PORT_NONE},
+    {"mdport", "ovn-default", NULL, 5},
+    {"ovn-default-ovn-cluster", "ovn-default", "ovn-cluster-ovn-default", PL_PORT_NONE},
+    {"node-n1", "join", NULL, 6},
+    {"join-ovn-cluster", "join", "ovn-cluster-join", PL_PORT_NONE},
+    {"join-gw1", "join", "gw1-join", PL_PORT_NONE},
+    {"ln-external", "external", NULL, 7},
+    {"ln-vlan", "external", NULL, PL_PORT_NONE},
+    {"external-ovn-cluster", "external", "ovn-cluster-external", PL_PORT_NONE},
+    {"ovn-cluster-ovn-default", "ovn-cluster", "ovn-default-ovn-cluster", PL_PORT_NONE},
+    {"ovn-cluster-join", "ovn-cluster", "join-ovn-cluster", PL_PORT_NONE},
+    {"ovn-cluster-external", "ovn-cluster", "external-ovn-cluster", PL_PORT_NONE},
+    {"cr-ovn-cluster-external", "ovn-cluster", NULL, PL_PORT_NONE},
+    {"cr-ovn-cluster-join", "ovn-cluster", NULL, PL_PORT_NONE},
+    {"gw1-join", "gw1", "join-gw1", PL_PORT_NONE},
 };
 #define N_CPORTS (sizeof(cports) / sizeof(cports[0]))
-static const char *const groups[] = {"_MC_flood", "_MC_flood_l2", "_MC_unknown",
-				     "_MC_mrouter_flood", "_MC_mrouter_static",
-				     "_MC_static"};
+static const char *const groups[] = {"_MC_flood",	  "_MC_flood_l2",	"_MC_unknown",
+				     "_MC_mrouter_flood", "_MC_mrouter_static", "_MC_static"};
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
 
 static int64_t dp_key_of(const char *name)
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(corpus, "datapaths"), i, d)
+	json_array_foreach (json_object_get(corpus, "datapaths"), i, d)
 		if (!strcmp(json_string_value(json_object_get(d, "name")), name))
 			return json_integer_value(json_object_get(d, "key"));
 	return -1;
@@ -479,7 +481,7 @@ static bool flow_on(json_t *f, const char *dp)
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(f, "datapaths"), i, d)
+	json_array_foreach (json_object_get(f, "datapaths"), i, d)
 		if (strcmp(json_string_value(d), dp) == 0)
 			return true;
 	return false;
@@ -497,7 +499,7 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 	json_t *flows = json_object_get(corpus, "flows"), *f, *d;
 	size_t i, j;
 	*n_flows = 0;
-	json_array_foreach(flows, i, f) {
+	json_array_foreach (flows, i, f) {
 		const char *st = json_string_value(json_object_get(f, "stage"));
 		int t = (int)json_integer_value(json_object_get(f, "table"));
 		bool eg = strcmp(json_string_value(json_object_get(f, "pipeline")), "egress") == 0;
@@ -508,10 +510,10 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 	assert_non_null(b);
 	json_t **sel = calloc(json_array_size(flows), sizeof(*sel));
 	assert_non_null(sel);
-	json_array_foreach(json_object_get(corpus, "datapaths"), j, d) {
+	json_array_foreach (json_object_get(corpus, "datapaths"), j, d) {
 		const char *dpn = json_string_value(json_object_get(d, "name"));
 		struct cctx c = {.dp = json_integer_value(json_object_get(d, "key"))};
-		json_array_foreach(flows, i, f)
+		json_array_foreach (flows, i, f)
 			if (flow_on(f, dpn)) {
 				c.router = strncmp(json_string_value(json_object_get(f, "stage")),
 						   "lr_", 3) == 0;
@@ -525,7 +527,7 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 					continue;
 				assert_true(plb_stage(b, eg, (unsigned)t, name) >= 0);
 				size_t n = 0;
-				json_array_foreach(flows, i, f)
+				json_array_foreach (flows, i, f)
 					if (flow_on(f, dpn) &&
 					    strcmp(json_string_value(json_object_get(f, "stage")),
 						   name) == 0)
@@ -533,8 +535,10 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 				qsort(sel, n, sizeof(*sel), cmp_prio);
 				for (size_t k = 0; k < n; k++) {
 					struct lflow_act_params pp = {
-						.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-						.cur_table = t, .stage_name = stage_of, .aux = &c};
+					    .pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+					    .cur_table = t,
+					    .stage_name = stage_of,
+					    .aux = &c};
 					struct lf_expr_ctx ec = {.addr_set = addr_set,
 								 .port_group = port_group,
 								 .arg = &c};
@@ -542,20 +546,23 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 					char *err = NULL;
 					size_t pos;
 					struct lf_match m;
-					const char *act = json_string_value(
-						json_object_get(sel[k], "actions"));
-					const char *mt = json_string_value(
-						json_object_get(sel[k], "match"));
-					struct lflow_prog *p = lflow_act_parse(act, &pp, &err, &pos);
+					const char *act =
+					    json_string_value(json_object_get(sel[k], "actions"));
+					const char *mt =
+					    json_string_value(json_object_get(sel[k], "match"));
+					struct lflow_prog *p =
+					    lflow_act_parse(act, &pp, &err, &pos);
 					if (p == NULL) {
 						free(err);
 						continue; /* brintd skips it too */
 					}
 					if (lf_match_compile(mt, &ec, NULL, &m, &err, &pos) < 0)
 						fail_msg("%s: %s", mt, err);
-					assert_true(plb_flow(b, (int)json_integer_value(json_object_get(
-								    sel[k], "priority")),
-							     p) >= 0);
+					assert_true(
+					    plb_flow(b,
+						     (int)json_integer_value(
+							 json_object_get(sel[k], "priority")),
+						     p) >= 0);
 					assert_int_equal(plb_match(b, &m, &r), 0);
 					lf_match_free(&m);
 					lflow_prog_free(p);
@@ -578,11 +585,11 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 		for (size_t k = 0; cports[i2].peer && k < N_CPORTS; k++)
 			if (strcmp(cports[k].name, cports[i2].peer) == 0)
 				plb_port_peer(b, (int)i2, (int)k);
-	json_array_foreach(json_object_get(corpus, "datapaths"), j, d) {
+	json_array_foreach (json_object_get(corpus, "datapaths"), j, d) {
 		const char *dpn = json_string_value(json_object_get(d, "name"));
 		for (size_t gi = 0; gi < N_GROUPS; gi++) {
-			assert_true(plb_mcgroup(b, groups[gi], dp_key_of(dpn), 32768 + (int64_t)gi) >=
-				    0);
+			assert_true(
+			    plb_mcgroup(b, groups[gi], dp_key_of(dpn), 32768 + (int64_t)gi) >= 0);
 			for (size_t i2 = 0; i2 < N_CPORTS; i2++)
 				if (strcmp(cports[i2].dp, dpn) == 0)
 					assert_int_equal(plb_mc_member(b, (int)i2), 0);
@@ -606,9 +613,19 @@ static void random_key(const struct pl_gen *g, struct dp_key *k)
 	k->f.vlan_tci = 0;
 	k->f.nw_frag = 0;
 	switch (rnd() % 4) {
-	case 0: k->f.eth_type = 0x0806; k->f.nw_proto = 1; k->f.arp_op = __builtin_bswap16(1); break;
-	case 1: k->f.eth_type = 0x86dd; k->f.nw_proto = rnd() % 2 ? 58 : 17; break;
-	default: k->f.eth_type = 0x0800; k->f.nw_proto = (uint8_t[]){1, 6, 17}[rnd() % 3]; break;
+	case 0:
+		k->f.eth_type = 0x0806;
+		k->f.nw_proto = 1;
+		k->f.arp_op = __builtin_bswap16(1);
+		break;
+	case 1:
+		k->f.eth_type = 0x86dd;
+		k->f.nw_proto = rnd() % 2 ? 58 : 17;
+		break;
+	default:
+		k->f.eth_type = 0x0800;
+		k->f.nw_proto = (uint8_t[]){1, 6, 17}[rnd() % 3];
+		break;
 	}
 	k->f.nw_ttl = (uint8_t)(rnd() % 3 ? 64 : rnd() % 2);
 	if (k->in_port >= 1 && k->in_port <= 4 && rnd() % 4) {
@@ -668,7 +685,8 @@ static void test_corpus(void **state)
 		outputs += strstr(r.text, "output:") != NULL;
 	}
 	printf("6000 packets: %u with an output; the indexed mask equal to the linear scan's "
-	       "%u times, narrower %u, neither %u\n", outputs, ms.same, ms.narrower, ms.other);
+	       "%u times, narrower %u, neither %u\n",
+	       outputs, ms.same, ms.narrower, ms.other);
 	assert_true(outputs > 100); /* the random packets do go places */
 	pl_gen_free(g);
 	json_decref(corpus);
@@ -684,9 +702,9 @@ int main(int argc, char **argv)
 	if (getenv("BRINT_TEST_SEED")) /* other packets than the default run's */
 		rng = strtoull(getenv("BRINT_TEST_SEED"), NULL, 0) | 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_interleaved),
-		cmocka_unit_test(test_written_field),
-		cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_interleaved),
+	    cmocka_unit_test(test_written_field),
+	    cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
