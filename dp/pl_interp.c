@@ -338,13 +338,27 @@ static int to_egress(struct plx *x, struct pls *s)
 		struct pls e = *s;
 		return run_stage(x, &e, true, 0);
 	}
+	bool remote = false;
 	for (uint32_t i = 0; i < mc->members.n; i++) {
 		const struct pl_port *m = &x->g->ports[x->g->mc_members[mc->members.first + i]];
 		if ((uint32_t)m->key == s->reg[14] && !flag_loopback(s))
 			continue;
+		if (m->type == PL_PT_VIF && m->local == PL_PORT_NONE) {
+			/* bound elsewhere (or nowhere): as ovn-controller, no egress pipeline here
+			 * for it (controller/physical.c consider_mc_group sends the packet once per
+			 * remote chassis, whose egress pipeline runs there). A switch with
+			 * thousands of remote members would otherwise run thousands of egress
+			 * passes, past the stage limit and its local members with them. */
+			remote = true;
+			continue;
+		}
 		struct pls e = *s;
 		e.reg[15] = (uint32_t)m->key;
 		run_stage(x, &e, true, 0);
+	}
+	if (remote) { /* no tunnels yet: counted once, dropped */
+		x->c->remote_outputs++;
+		fail(x, BRINT_DROP_NO_LOCAL_PORT);
 	}
 	return GO;
 }

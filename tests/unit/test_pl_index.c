@@ -364,6 +364,57 @@ static void test_written_field(void **state)
 	pl_gen_free(g);
 }
 
+/* A flood to a group of many members bound elsewhere and one local member listed last: the
+ * local member gets its copy (remote members run no egress pipeline here, as in
+ * ovn-controller; they used to run one each, past the stage limit), the remote ones are
+ * counted once. */
+static void test_big_flood(void **state)
+{
+	(void)state;
+	enum { N_REMOTE = 1000 };
+	struct plb *b = plb_new(3);
+	assert_int_equal(plb_dp(b, 9, "ls", PL_DP_SWITCH), 0);
+	assert_int_equal(plb_stage(b, false, 0, "ls_in_l2_lkup"), 0);
+	add_flow(b, 0, "1", "outport = \"_MC_flood\"; output;", 0, false);
+	for (unsigned t = 0; t < 8; t++) {
+		char name[32];
+		snprintf(name, sizeof(name), "ls_out_stage%u", t);
+		assert_int_equal(plb_stage(b, true, t, name), (int)t);
+		add_flow(b, 10, "ip4", t < 7 ? "next;" : "output;", (int)t, true);
+		add_flow(b, 0, "1", t < 7 ? "next;" : "output;", (int)t, true);
+	}
+	int in = plb_port(b, "p1", 9, 1, PL_PT_VIF, 1);
+	int members[N_REMOTE + 2];
+	members[0] = in;
+	for (unsigned i = 0; i < N_REMOTE; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "remote%u", i);
+		members[1 + i] = plb_port(b, name, 9, 100 + i, PL_PT_VIF, PL_PORT_NONE);
+	}
+	members[N_REMOTE + 1] = plb_port(b, "p3", 9, 3, PL_PT_VIF, 3);
+	plb_mcgroup(b, "_MC_flood", 9, 32768);
+	for (unsigned i = 0; i < N_REMOTE + 2; i++)
+		assert_int_equal(plb_mc_member(b, members[i]), 0);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+
+	struct dp_key k = ip4_key(1, 0x0a0000000001ULL, 0xffffffffffffULL, 0x0a000001);
+	uint8_t buf[512];
+	char text[256];
+	struct dpa_buf a = {.data = buf, .cap = sizeof(buf)};
+	struct pl_counters c;
+	struct dp_key mask;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pl_run(g, &k, &mask, &a, &c), 0);
+	assert_true(dpa_format(buf, a.len, text, sizeof(text)) >= 0);
+	assert_string_equal(text, "output:3");
+	assert_int_equal(c.remote_outputs, 1);
+	assert_true(c.stages < 64);
+	struct mstats ms = {0, 0, 0};
+	compare(g, &k, 10, &ms);
+	pl_gen_free(g);
+}
+
 /* ---- the corpus as one generation ---- */
 
 static json_t *corpus;
@@ -704,6 +755,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_interleaved),
 	    cmocka_unit_test(test_written_field),
+	    cmocka_unit_test(test_big_flood),
 	    cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
