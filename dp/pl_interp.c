@@ -213,9 +213,14 @@ static bool commit(struct plx *x, struct pls *s)
 	 * the refusal below) depends on the key's own bits under what was written: match them
 	 * (tests/unit/test_pl_index.c found `ip.dscp = 10' passing or failing on the packet's
 	 * DSCP with that byte out of the mask) */
-	for (unsigned mf = 0; mf < LF_MF_N; mf++)
-		if (s->wr[mf] != 0)
-			lfield_mask(x->mask, (enum lf_mf)mf, s->wr[mf]);
+	{
+		uint64_t m[DP_KEY_WORDS], w[DP_KEY_WORDS];
+		memcpy(m, x->mask, sizeof(m));
+		memcpy(w, &s->wrk, sizeof(w)); /* every field's written bits, as wr() kept them */
+		for (unsigned i = 0; i < DP_KEY_WORDS; i++)
+			m[i] |= w[i];
+		memcpy(x->mask, m, sizeof(m));
+	}
 
 	if (memcmp(&s->pkt.f, &c->f, sizeof(c->f)) == 0)
 		return true; /* nothing to rewrite (the common case) */
