@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--pods) PODS=$2; shift 2 ;;
 	--linear) LINEAR=1; shift ;;
 	--keep) KEEP=$2; shift 2 ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-first-packet.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
 done
