@@ -141,6 +141,9 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		case DPA_LEARN: /* counted by dp/learn.c, queue full included */
 			dp_learn_post(&((const struct dpa_learn *)(const void *)a)->l);
 			break;
+		case DPA_SLOWPATH: /* the pipeline generates packets from this one */
+			dp_slowpath(pmd, in, m);
+			return;
 		default:
 			ok = false;
 			break;

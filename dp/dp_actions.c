@@ -182,6 +182,7 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 			break;
 		}
 		case DPA_SET_TTL: w = snprintf(out + n, outlen - n, "%sset(ttl=%u)", sep, a->u16); break;
+		case DPA_SLOWPATH: w = snprintf(out + n, outlen - n, "%sslowpath", sep); break;
 		case DPA_SET_L4_SRC:
 		case DPA_SET_L4_DST: {
 			const uint8_t *v = (const uint8_t *)&a->u16;

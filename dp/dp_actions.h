@@ -31,6 +31,9 @@ enum dpa_type {
 	DPA_SET_L4_DST,   /* u16 network order: TCP/UDP destination port, or ICMP/ICMPv6 code */
 	DPA_LEARN,        /* struct dpa_learn: post a put_arp/put_nd/put_fdb to the control thread
 			   * (dp/learn.h); the packet is unchanged */
+	DPA_SLOWPATH,     /* the last action of its list (after learn events, if any): every packet
+			   * is interpreted again, one by one, on its bytes (the pipeline generates
+			   * packets from it; dp/upcall.h) */
 	DPA__MAX,
 };
 

@@ -809,3 +809,404 @@ int pktgen_sctp_abort(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, siz
 	sh[11] = (uint8_t)(crc >> 24);
 	return (int)n;
 }
+
+/* ---- rewriting a frame's headers ---- */
+
+/* the sum of n bytes at p with the 16-bit word at offset skip (even) taken as zero */
+static uint64_t sum_skip(const uint8_t *p, size_t n, size_t skip)
+{
+	if (skip + 2 > n)
+		return sum(p, n, 0);
+	return sum(p + skip + 2, n - skip - 2, sum(p, skip, 0));
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m and m' the sums of what the checksum covers
+ * before and after */
+static uint16_t csum_adjust(uint16_t hc, uint64_t m_old, uint64_t m_new)
+{
+	uint64_t s = (uint16_t)~hc + (uint64_t)(uint16_t)~fold(m_old) + fold(m_new);
+	return (uint16_t)~fold(s);
+}
+
+struct l4_view {
+	uint8_t *l4;
+	size_t len;    /* bytes of the L4 datagram present in the frame */
+	size_t csum;   /* offset of the checksum (SIZE_MAX: none / CRC32c) */
+	bool pseudo;   /* the pseudo-header is covered */
+};
+
+static bool l4_view(uint8_t *f, size_t len, const struct flow_layout *lay,
+		    const struct flow_key *k, struct l4_view *v)
+{
+	const uint8_t *ip = f + lay->l3_ofs;
+	size_t end;
+	memset(v, 0, sizeof(*v));
+	v->csum = SIZE_MAX;
+	if (lay->l4_ofs == 0 || lay->l4_ofs >= len)
+		return false;
+	end = k->eth_type == ETH_P_IP ? lay->l3_ofs + (size_t)rd16(ip + 2)
+				      : lay->l3_ofs + IP6_HLEN + (size_t)rd16(ip + 4);
+	if (end > len || end < lay->l4_ofs)
+		return false;
+	v->l4 = f + lay->l4_ofs;
+	v->len = end - lay->l4_ofs;
+	switch (lay->l4_proto) {
+	case P_TCP: v->csum = 16; v->pseudo = true; break;
+	case 17: v->csum = 6; v->pseudo = true; break;
+	case P_ICMP: v->csum = 2; break;
+	case P_ICMPV6: v->csum = 2; v->pseudo = true; break;
+	default: break;
+	}
+	if (v->csum != SIZE_MAX && v->csum + 2 > v->len)
+		v->csum = SIZE_MAX; /* truncated: nothing to update */
+	return true;
+}
+
+/* what the L4 checksum covers, its own field as zero */
+static uint64_t l4_sum(const uint8_t *f, const struct flow_layout *lay, const struct flow_key *k,
+		       const struct l4_view *v)
+{
+	uint64_t s = sum_skip(v->l4, v->len, v->csum);
+	const uint8_t *ip = f + lay->l3_ofs;
+	if (!v->pseudo)
+		return s;
+	if (k->eth_type == ETH_P_IP)
+		return s + pseudo4(ip + 12, ip + 16, lay->l4_proto, v->len);
+	return s + pseudo6(ip + 8, ip + 24, lay->l4_proto, v->len);
+}
+
+/* the option of type t of an ND message (its 6-byte address), or NULL */
+static uint8_t *nd_opt(uint8_t *nd, size_t len, uint8_t t)
+{
+	for (size_t off = 24; off + 8 <= len && nd[off + 1];) {
+		size_t olen = (size_t)nd[off + 1] * 8;
+		if (olen > len - off)
+			break;
+		if (nd[off] == t && olen == 8)
+			return nd + off + 2;
+		off += olen;
+	}
+	return NULL;
+}
+
+static bool key_eq(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+static int rewrite_l4(uint8_t *f, size_t len, const struct flow_layout *lay,
+		      const struct flow_key *from, const struct flow_key *to, bool l3_changed)
+{
+	bool ports = from->tp_src != to->tp_src || from->tp_dst != to->tp_dst;
+	bool nd = !key_eq(from->nd_target, to->nd_target, 16) ||
+		  !key_eq(from->arp_sha, to->arp_sha, 6) || !key_eq(from->arp_tha, to->arp_tha, 6);
+	struct l4_view v;
+	uint64_t before = 0;
+	uint32_t crc_ok = 0;
+
+	if (!l4_view(f, len, lay, from, &v)) {
+		/* no L4 header (a later fragment, an unknown protocol): only L3 may change */
+		return ports || nd ? -1 : 0;
+	}
+	if (!ports && !nd && !(l3_changed && v.pseudo))
+		return 0;
+	if (lay->l4_proto == P_SCTP) {
+		if (nd || v.len < 12)
+			return nd || ports ? -1 : 0;
+		if (ports && from->nw_frag)
+			return -1; /* the CRC covers what this fragment does not hold */
+		uint8_t c[4];
+		memcpy(c, v.l4 + 8, 4);
+		memset(v.l4 + 8, 0, 4);
+		uint32_t crc = crc32c(v.l4, v.len);
+		crc_ok = c[0] == (uint8_t)crc && c[1] == (uint8_t)(crc >> 8) &&
+			 c[2] == (uint8_t)(crc >> 16) && c[3] == (uint8_t)(crc >> 24);
+		memcpy(v.l4 + 8, c, 4);
+	} else if (v.csum != SIZE_MAX) {
+		before = l4_sum(f, lay, from, &v);
+	}
+	switch (lay->l4_proto) {
+	case P_TCP:
+	case 17:
+	case P_SCTP:
+		if (nd || v.len < 4)
+			return nd ? -1 : (ports ? -1 : 0);
+		memcpy(v.l4, &to->tp_src, 2);
+		memcpy(v.l4 + 2, &to->tp_dst, 2);
+		break;
+	case P_ICMP:
+	case P_ICMPV6:
+		if (v.len < 4)
+			return -1;
+		v.l4[0] = ((const uint8_t *)&to->tp_src)[1];
+		v.l4[1] = ((const uint8_t *)&to->tp_dst)[1];
+		if (nd) {
+			uint8_t t = v.l4[0];
+			if (lay->l4_proto != P_ICMPV6 || (t != ND_NS && t != ND_NA) || v.l4[1] ||
+			    v.len < 24)
+				return -1;
+			memcpy(v.l4 + 8, to->nd_target, 16);
+			const uint8_t *want = t == ND_NS ? to->arp_sha : to->arp_tha;
+			const uint8_t *had = t == ND_NS ? from->arp_sha : from->arp_tha;
+			/* the other one is not in such a message: it must stay 0 */
+			if (!eth_zero(t == ND_NS ? to->arp_tha : to->arp_sha))
+				return -1;
+			if (!key_eq(want, had, 6)) {
+				uint8_t *o = nd_opt(v.l4, v.len, t == ND_NS ? ND_OPT_SLL : ND_OPT_TLL);
+				if (o == NULL)
+					return -1;
+				memcpy(o, want, 6);
+			}
+		}
+		break;
+	default:
+		if (ports || nd)
+			return -1;
+		break;
+	}
+	if (lay->l4_proto == P_SCTP) {
+		if (crc_ok && ports) {
+			memset(v.l4 + 8, 0, 4);
+			uint32_t crc = crc32c(v.l4, v.len);
+			v.l4[8] = (uint8_t)crc;
+			v.l4[9] = (uint8_t)(crc >> 8);
+			v.l4[10] = (uint8_t)(crc >> 16);
+			v.l4[11] = (uint8_t)(crc >> 24);
+		}
+		return 0;
+	}
+	if (v.csum == SIZE_MAX)
+		return 0;
+	uint16_t hc = rd16(v.l4 + v.csum);
+	if (lay->l4_proto == 17 && hc == 0 && from->eth_type == ETH_P_IP)
+		return 0; /* UDP over IPv4 without a checksum */
+	hc = csum_adjust(hc, before, l4_sum(f, lay, to, &v));
+	if (lay->l4_proto == 17 && hc == 0)
+		hc = 0xffff;
+	wr16(v.l4 + v.csum, hc);
+	return 0;
+}
+
+int pktgen_rewrite(uint8_t *f, size_t len, const struct flow_layout *lay,
+		   const struct flow_key *from, const struct flow_key *to)
+{
+	bool l3_changed = false;
+
+	if (!f || !lay || !from || !to || len < 14)
+		return -1;
+	if (key_eq(from, to, sizeof(*from)))
+		return 0;
+	if (from->eth_type != to->eth_type || from->vlan_tci != to->vlan_tci ||
+	    from->nw_frag != to->nw_frag || from->igmp_type != to->igmp_type)
+		return -1;
+	memcpy(f, to->eth_dst, 6);
+	memcpy(f + 6, to->eth_src, 6);
+
+	if (from->eth_type == ETH_P_ARP) {
+		uint8_t *p = f + lay->l3_ofs;
+		if (lay->l3_ofs == 0 || (size_t)lay->l3_ofs + 28 > len)
+			return -1;
+		memcpy(p + 6, &to->arp_op, 2);
+		memcpy(p + 8, to->arp_sha, 6);
+		memcpy(p + 14, &to->ip4_src, 4);
+		memcpy(p + 18, to->arp_tha, 6);
+		memcpy(p + 24, &to->ip4_dst, 4);
+		return 0;
+	}
+	if (from->eth_type != ETH_P_IP && from->eth_type != ETH_P_IPV6) {
+		/* nothing above Ethernet is known: the rest of the key must not change */
+		struct flow_key a = *from, b = *to;
+		memset(a.eth_src, 0, 12);
+		memset(b.eth_src, 0, 12);
+		memset(a.eth_dst, 0, 6);
+		memset(b.eth_dst, 0, 6);
+		return key_eq(&a, &b, sizeof(a)) ? 0 : -1;
+	}
+	if (from->nw_proto != to->nw_proto || from->tcp_flags != to->tcp_flags ||
+	    lay->l3_ofs == 0)
+		return -1;
+	uint8_t *ip = f + lay->l3_ofs;
+	struct l4_view v;
+	uint64_t l4_before = 0;
+	bool have_l4 = l4_view(f, len, lay, from, &v) && v.csum != SIZE_MAX &&
+		       lay->l4_proto != P_SCTP;
+	if (from->eth_type == ETH_P_IP) {
+		size_t ihl;
+		if ((size_t)lay->l3_ofs + IP4_HLEN > len)
+			return -1;
+		ihl = (size_t)(ip[0] & 0x0f) * 4;
+		if (ihl < IP4_HLEN || (size_t)lay->l3_ofs + ihl > len)
+			return -1;
+		if (!key_eq(from->ip6_src, to->ip6_src, 16) ||
+		    !key_eq(from->ip6_dst, to->ip6_dst, 16) || from->ip6_label != to->ip6_label)
+			return -1;
+		l3_changed = from->ip4_src != to->ip4_src || from->ip4_dst != to->ip4_dst;
+		if (l3_changed && have_l4)
+			l4_before = l4_sum(f, lay, from, &v);
+		uint64_t h0 = sum_skip(ip, ihl, 10);
+		ip[1] = to->nw_tos;
+		ip[8] = to->nw_ttl;
+		memcpy(ip + 12, &to->ip4_src, 4);
+		memcpy(ip + 16, &to->ip4_dst, 4);
+		wr16(ip + 10, csum_adjust(rd16(ip + 10), h0, sum_skip(ip, ihl, 10)));
+	} else {
+		if ((size_t)lay->l3_ofs + IP6_HLEN > len || from->ip4_src != to->ip4_src ||
+		    from->ip4_dst != to->ip4_dst)
+			return -1;
+		l3_changed = !key_eq(from->ip6_src, to->ip6_src, 16) ||
+			     !key_eq(from->ip6_dst, to->ip6_dst, 16);
+		if (l3_changed && have_l4)
+			l4_before = l4_sum(f, lay, from, &v);
+		uint32_t label;
+		memcpy(&label, &to->ip6_label, 4);
+		wr32(ip, 6u << 28 | (uint32_t)to->nw_tos << 20 | (h32(label) & 0xfffff));
+		ip[7] = to->nw_ttl;
+		memcpy(ip + 8, to->ip6_src, 16);
+		memcpy(ip + 24, to->ip6_dst, 16);
+	}
+	if (l3_changed && have_l4) {
+		/* fold the pseudo-header change into the L4 checksum first, then the L4 fields */
+		uint16_t hc = rd16(v.l4 + v.csum);
+		if (!(lay->l4_proto == 17 && hc == 0 && from->eth_type == ETH_P_IP)) {
+			hc = csum_adjust(hc, l4_before, l4_sum(f, lay, to, &v));
+			wr16(v.l4 + v.csum, lay->l4_proto == 17 && hc == 0 ? 0xffff : hc);
+		}
+	}
+	/* the L4 step sees the new addresses on both sides: only its own fields count */
+	struct flow_key mid = *from;
+	memcpy(mid.ip6_src, to->ip6_src, 16);
+	memcpy(mid.ip6_dst, to->ip6_dst, 16);
+	mid.ip4_src = to->ip4_src;
+	mid.ip4_dst = to->ip4_dst;
+	return rewrite_l4(f, len, lay, &mid, to, false);
+}
+
+/* ---- a frame from a key ---- */
+
+int pktgen_from_key(const struct flow_key *k, uint8_t *out, size_t cap)
+{
+	struct l2 t = {0, 0};
+	size_t h, l4len = 0;
+	uint8_t *ip, *l4;
+	bool v6;
+
+	if (!k || !out || cap < 256)
+		return -1;
+	memset(out, 0, 256);
+	if (k->vlan_tci & FLOW_VLAN_PRESENT) {
+		t.tpid = ETH_P_8021Q;
+		t.tci = k->vlan_tci & (uint16_t)~FLOW_VLAN_PRESENT;
+	}
+	h = put_eth(out, k->eth_dst, k->eth_src, &t, k->eth_type);
+	if (k->eth_type == ETH_P_ARP) {
+		uint8_t *p = out + h;
+		wr16(p, 1);
+		wr16(p + 2, ETH_P_IP);
+		p[4] = 6;
+		p[5] = 4;
+		memcpy(p + 6, &k->arp_op, 2);
+		memcpy(p + 8, k->arp_sha, 6);
+		memcpy(p + 14, &k->ip4_src, 4);
+		memcpy(p + 18, k->arp_tha, 6);
+		memcpy(p + 24, &k->ip4_dst, 4);
+		return (int)(h + 28);
+	}
+	if (k->eth_type != ETH_P_IP && k->eth_type != ETH_P_IPV6)
+		return (int)(h + 46);
+	v6 = k->eth_type == ETH_P_IPV6;
+	ip = out + h;
+	l4 = ip + (v6 ? IP6_HLEN + (k->nw_frag ? 8 : 0) : IP4_HLEN);
+	if (!(k->nw_frag & FLOW_FRAG_LATER)) {
+		switch (k->nw_proto) {
+		case P_TCP:
+			memcpy(l4, &k->tp_src, 2);
+			memcpy(l4 + 2, &k->tp_dst, 2);
+			wr32(l4 + 4, 1);
+			l4[12] = (TCP_HLEN / 4) << 4 | (uint8_t)(h16(k->tcp_flags) >> 8 & 0x0f);
+			l4[13] = (uint8_t)h16(k->tcp_flags);
+			wr16(l4 + 14, 65535);
+			l4len = TCP_HLEN;
+			break;
+		case 17:
+			memcpy(l4, &k->tp_src, 2);
+			memcpy(l4 + 2, &k->tp_dst, 2);
+			l4len = 16;
+			wr16(l4 + 4, (uint16_t)l4len);
+			break;
+		case P_SCTP:
+			memcpy(l4, &k->tp_src, 2);
+			memcpy(l4 + 2, &k->tp_dst, 2);
+			wr32(l4 + 4, 1);
+			l4[12] = 0; /* DATA, 4 bytes of user data */
+			l4[13] = 3;
+			wr16(l4 + 14, 20);
+			l4len = 32;
+			break;
+		case P_ICMP:
+		case P_ICMPV6:
+			l4[0] = ((const uint8_t *)&k->tp_src)[1];
+			l4[1] = ((const uint8_t *)&k->tp_dst)[1];
+			l4len = 16;
+			if (v6 && (l4[0] == ND_NS || l4[0] == ND_NA) && l4[1] == 0) {
+				const uint8_t *ll = l4[0] == ND_NS ? k->arp_sha : k->arp_tha;
+				memcpy(l4 + 8, k->nd_target, 16);
+				l4len = 24;
+				if (l4[0] == ND_NA)
+					l4[4] = 0x60; /* S, O */
+				if (!eth_zero(ll)) {
+					l4[24] = l4[0] == ND_NS ? ND_OPT_SLL : ND_OPT_TLL;
+					l4[25] = 1;
+					memcpy(l4 + 26, ll, 6);
+					l4len = 32;
+				}
+			}
+			break;
+		default:
+			l4len = 8;
+			break;
+		}
+	} else {
+		l4len = 8;
+	}
+	if (v6) {
+		size_t ext = k->nw_frag ? 8 : 0;
+		put_ip6(ip, k->nw_tos, ext + l4len, ext ? 44 : k->nw_proto, k->nw_ttl ? k->nw_ttl : 64,
+			k->ip6_src, k->ip6_dst);
+		uint32_t label;
+		memcpy(&label, &k->ip6_label, 4);
+		wr32(ip, rd32(ip) | (h32(label) & 0xfffff));
+		if (ext) {
+			ip[IP6_HLEN] = k->nw_proto;
+			wr16(ip + IP6_HLEN + 2, (uint16_t)((k->nw_frag & FLOW_FRAG_LATER ? 8 : 0) | 1));
+			wr32(ip + IP6_HLEN + 4, 1);
+		}
+	} else {
+		put_ip4(ip, k->nw_tos, IP4_HLEN + l4len, k->nw_ttl ? k->nw_ttl : 64, k->nw_proto,
+			k->ip4_src, k->ip4_dst);
+		if (k->nw_frag) {
+			wr16(ip + 6, (uint16_t)(0x2000 | (k->nw_frag & FLOW_FRAG_LATER ? 1 : 0)));
+			wr16(ip + 10, 0);
+			wr16(ip + 10, csum(sum(ip, IP4_HLEN, 0)));
+		}
+	}
+	if (!(k->nw_frag & FLOW_FRAG_LATER)) {
+		uint64_t ps = v6 ? pseudo6(ip + 8, ip + 24, k->nw_proto, l4len)
+				 : pseudo4(ip + 12, ip + 16, k->nw_proto, l4len);
+		switch (k->nw_proto) {
+		case P_TCP: wr16(l4 + 16, csum(sum(l4, l4len, ps))); break;
+		case 17: wr16(l4 + 6, csum(sum(l4, l4len, ps)) ?: 0xffff); break;
+		case P_ICMP: wr16(l4 + 2, csum(sum(l4, l4len, v6 ? ps : 0))); break;
+		case P_ICMPV6: wr16(l4 + 2, csum(sum(l4, l4len, ps))); break;
+		case P_SCTP: {
+			uint32_t crc = crc32c(l4, l4len);
+			l4[8] = (uint8_t)crc;
+			l4[9] = (uint8_t)(crc >> 8);
+			l4[10] = (uint8_t)(crc >> 16);
+			l4[11] = (uint8_t)(crc >> 24);
+			break;
+		}
+		default: break;
+		}
+	}
+	return (int)(l4 + l4len - out);
+}

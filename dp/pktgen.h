@@ -188,3 +188,29 @@ int pktgen_tcp_reset(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, size
  * here), tag 0 without a lone complete INIT, malformed chunks, a fragment, broadcast or
  * multicast addresses (8.4.1). */
 int pktgen_sctp_abort(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, size_t cap);
+
+/* ---- the headers of a frame rewritten, a frame made from a key ---- */
+
+/* Make the headers of frame[0, len) (flow_parse gave from and lay) say what `to` says: Ethernet
+ * addresses, the ARP body, IPv4 TOS/TTL/addresses, IPv6 traffic class/flow label/hop
+ * limit/addresses, TCP/UDP/SCTP ports, ICMP/ICMPv6 type and code, the ND target and its
+ * source/target link-layer option. Checksums are updated incrementally over everything they
+ * cover (RFC 1624): a checksum that was right stays right, one that was wrong stays wrong;
+ * SCTP's CRC32c is recomputed only if it was right. What a field write cannot express is
+ * refused with -1 and the frame is then unspecified: another eth.type, VLAN, IP protocol,
+ * fragment flags, TCP flags or IGMP type; an L4 or ND field change where the frame has no such
+ * header (a later fragment, a missing option); an address change under the L4 checksum of a
+ * fragment. 0 on success. This is how the slow path's packet mode (dp/pl_interp.h) writes what
+ * the logical actions did to a packet into its bytes, generated packets included. */
+int pktgen_rewrite(uint8_t *frame, size_t len, const struct flow_layout *lay,
+		   const struct flow_key *from, const struct flow_key *to);
+
+/* A well-formed frame with the headers k gives (for `brintctl trace`, which has a key and no
+ * packet): Ethernet (802.1Q if k->vlan_tci has FLOW_VLAN_PRESENT), then by eth.type ARP, IPv4 or
+ * IPv6 (hop limit k->nw_ttl, DF, a fragment as nw_frag says) with TCP (k's flags, seq 1),
+ * UDP (8 bytes of data), SCTP (one DATA chunk; an INIT when the verification tag would be 0 is
+ * not made: the tag is 1), ICMP/ICMPv6 (k's type and code, 8 bytes of data; ND NS/NA with the
+ * target and a link-layer option when k has one) or nothing more; every checksum right. Another
+ * eth.type gets 46 bytes of zeros. The frame's length, or -1 if cap is too small (256 is
+ * enough). */
+int pktgen_from_key(const struct flow_key *k, uint8_t *out, size_t cap);

@@ -5,6 +5,7 @@
 #include "pl_interp.h"
 #include "lfield.h"
 #include "pl_index.h"
+#include "pktgen.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -37,6 +38,13 @@ struct plx {                /* the run */
 	void *trace_arg;
 	struct dp_learn learns[PL_MAX_LEARNS]; /* put_* met, emitted first (DPA_LEARN) */
 	unsigned n_learns;
+	/* packet mode (NULL/0 in key mode): the received packet, the result, the packet the
+	 * actions run on (0: the received one, i: pm->gen[i - 1]) */
+	const struct pl_pkt *pkt;
+	struct pl_pm_out *pm;
+	unsigned cur;
+	bool slowpath; /* key mode reached a packet-generating action: the run stops */
+	bool gen_tried; /* packet mode: a packet-generating action ran */
 };
 
 enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
@@ -163,7 +171,7 @@ static bool flag_loopback(const struct pls *s)
 
 static int fail(struct plx *x, enum brint_drop_reason r)
 {
-	if (!x->failed) {
+	if (!x->failed && x->cur == 0) { /* a generated packet's end is not the packet's */
 		x->fail = r;
 		x->failed = true;
 	}
@@ -297,12 +305,16 @@ static int exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, 
 static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		     const struct lflow_insn *in, bool egress, unsigned stage);
 
+static int pm_emit(struct plx *x, struct pls *s, uint16_t port);
+
 /* the egress `output': the packet leaves on outport */
 static int deliver(struct plx *x, struct pls *s)
 {
 	const struct pl_port *p = pl_port_by_key(x->g, s->dp->key, s->reg[15]);
 	if (p == NULL)
 		return fail(x, BRINT_DROP_LFLOW_DROP);
+	if (p->local != PL_PORT_NONE && x->pm)
+		return pm_emit(x, s, p->local);
 	if (p->local != PL_PORT_NONE) {
 		if (!commit(x, s))
 			return fail(x, BRINT_DROP_UNSUPPORTED_REWRITE);
@@ -360,6 +372,8 @@ static int to_egress(struct plx *x, struct pls *s)
 		struct pls e = *s;
 		e.reg[15] = (uint32_t)m->key;
 		run_stage(x, &e, true, 0);
+		if (x->slowpath)
+			return STOP;
 	}
 	if (remote) { /* no tunnels yet: counted once, dropped */
 		x->c->remote_outputs++;
@@ -638,6 +652,10 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 	}
 	for (;;) {
 		const struct pl_pipeline *pp = &s->dp->pipe[egress];
+		if (x->slowpath) {
+			rc = STOP;
+			goto out;
+		}
 		if (++x->stages > PL_MAX_STAGES) {
 			rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
 			goto out;
@@ -686,7 +704,7 @@ static int run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 		}
 		if (unlikely_trace(x)) {
 			struct pl_trace_ev ev = {s->dp, egress, idx, st->name, hit, s->reg[14],
-						 s->reg[15]};
+						 s->reg[15], x->cur};
 			x->trace(x->trace_arg, &ev);
 		}
 		if (hit && ix && ix->stages_on && ix->fnext[hit->id].only_next &&
@@ -1079,6 +1097,8 @@ static int put_learns(struct plx *x)
 	b->len += need;
 	return 0;
 }
+static int pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
+			 const struct lflow_insn *in, bool egress, unsigned stage);
 
 static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		     const struct lflow_insn *in, bool egress, unsigned stage)
@@ -1129,8 +1149,12 @@ static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 	case LFLOW_OP_CLONE: {
 		struct pls c = *s;
 		exec_block(x, &c, p, in->sub, in->n_sub, egress, stage);
-		return GO;
+		return x->slowpath ? STOP : GO;
 	}
+	case LFLOW_OP_ARP: case LFLOW_OP_ICMP4: case LFLOW_OP_ICMP4_ERROR: case LFLOW_OP_ICMP6:
+	case LFLOW_OP_ICMP6_ERROR: case LFLOW_OP_TCP_RESET: case LFLOW_OP_SCTP_ABORT:
+	case LFLOW_OP_ND_NA: case LFLOW_OP_ND_NA_ROUTER: case LFLOW_OP_ND_NS: case LFLOW_OP_REJECT:
+		return pktgen_action(x, s, p, in, egress, stage);
 	case LFLOW_OP_DROP:
 		return fail(x, port_sec_stage(s->dp->pipe[egress].stages[stage].name)
 				       ? BRINT_DROP_PORT_SECURITY : BRINT_DROP_LFLOW_DROP);
@@ -1179,6 +1203,246 @@ static int exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, 
 	return GO;
 }
 
+/* ---- packet mode: generated packets (see pl_interp.h) ---- */
+
+static int pm_emit(struct plx *x, struct pls *s, uint16_t port)
+{
+	struct pl_pm_out *o = x->pm;
+	if (o->n_emit == PL_PM_MAX_EMIT) {
+		o->overflow = true;
+		return fail(x, BRINT_DROP_UPCALL_FAILED);
+	}
+	struct pl_pm_emit *e = &o->emit[o->n_emit++];
+	e->src = (uint16_t)x->cur;
+	e->port = port;
+	e->hdr = s->pkt.f;
+	if (x->cur == 0) {
+		x->n_out++;
+		x->c->outputs++;
+	} else {
+		x->c->gen_outputs[o->gen[x->cur - 1].op]++;
+	}
+	return GO;
+}
+
+/* the packet x->cur as the actions left it in s: its bytes (scratch when rewritten), parsed */
+static bool pm_current(struct plx *x, const struct pls *s, struct pktgen_in *in,
+		       struct flow_key *k, struct flow_layout *l)
+{
+	struct pl_pm_out *o = x->pm;
+	const uint8_t *data = x->pkt->data;
+	size_t len = x->pkt->len;
+	const struct flow_key *had = &x->key->f;
+	const struct flow_layout *lay = x->pkt->lay;
+
+	if (x->cur) {
+		const struct pl_pm_gen *gp = &o->gen[x->cur - 1];
+		data = gp->frame;
+		len = gp->len;
+		had = &gp->key;
+		lay = &gp->lay;
+	}
+	if (memcmp(had, &s->pkt.f, sizeof(*had)) != 0) {
+		if (len > sizeof(o->scratch))
+			return false;
+		memcpy(o->scratch, data, len);
+		if (pktgen_rewrite(o->scratch, len, lay, had, &s->pkt.f) < 0)
+			return false;
+		data = o->scratch;
+	}
+	if (flow_parse(data, len, k, l) != FLOW_OK)
+		return false;
+	*in = (struct pktgen_in){data, len, k, l};
+	return true;
+}
+
+/* OVN's pinctrl builds the ICMP packet of icmp4/icmp6 { } and icmp4_error/icmp6_error { } with
+ * the input's addresses in place (the nested actions swap them), reject's with them swapped;
+ * type destination unreachable, code 1 (host), or port unreachable (3, ICMPv6 4) for UDP when
+ * the action is icmp4/icmp6/reject; TTL 255; as much of the datagram as fits in 576 bytes
+ * (ICMPv4) or 1280 (ICMPv6), its Ethernet header counted. */
+static int pm_icmp(const struct pktgen_in *in, bool port_code, bool swap, uint8_t *out,
+		   size_t cap)
+{
+	const struct flow_key *k = in->key;
+	struct pktgen_icmp_err e;
+	bool udp = k->nw_proto == 17;
+
+	memset(&e, 0, sizeof(e));
+	e.ttl = 255;
+	memcpy(e.eth_src, swap ? k->eth_dst : k->eth_src, 6);
+	memcpy(e.eth_dst, swap ? k->eth_src : k->eth_dst, 6);
+	if (k->eth_type == 0x0800) {
+		e.type = 3;
+		e.code = port_code && udp ? 3 : 1;
+		e.ip4_src = swap ? k->ip4_dst : k->ip4_src;
+		e.ip4_dst = swap ? k->ip4_src : k->ip4_dst;
+		e.quote_max = 576 - 14 - 20 - 8;
+		return pktgen_icmp4_error(in, &e, out, cap);
+	}
+	if (k->eth_type != 0x86dd)
+		return -1;
+	e.type = 1;
+	e.code = port_code && udp ? 4 : 1;
+	memcpy(e.ip6_src, swap ? k->ip6_dst : k->ip6_src, 16);
+	memcpy(e.ip6_dst, swap ? k->ip6_src : k->ip6_dst, 16);
+	e.quote_max = 1280 - 14 - 40 - 8;
+	return pktgen_icmp6_error(in, &e, out, cap);
+}
+
+/* tcp_reset { } and sctp_abort { }: pinctrl keeps the input's addresses (the nested actions
+ * swap them) and swaps the ports; pktgen builds the answer with both swapped: put the
+ * addresses back (an exchange changes no checksum) */
+static int pm_unswap(uint8_t *f, int n)
+{
+	struct flow_key k, u;
+	struct flow_layout l;
+	if (n < 0 || flow_parse(f, (size_t)n, &k, &l) != FLOW_OK)
+		return -1;
+	u = k;
+	memcpy(u.eth_src, k.eth_dst, 6);
+	memcpy(u.eth_dst, k.eth_src, 6);
+	u.ip4_src = k.ip4_dst;
+	u.ip4_dst = k.ip4_src;
+	memcpy(u.ip6_src, k.ip6_dst, 16);
+	memcpy(u.ip6_dst, k.ip6_src, 16);
+	return pktgen_rewrite(f, (size_t)n, &l, &k, &u) < 0 ? -1 : n;
+}
+
+#define PM_TTL_TCP 63 /* pinctrl's tcp_reset and sctp_abort */
+
+static int pm_build(const struct pls *s, enum lflow_op op, const struct pktgen_in *in,
+		    uint8_t *out, size_t cap)
+{
+	const struct flow_key *k = in->key;
+
+	switch (op) {
+	case LFLOW_OP_ARP: {
+		struct pktgen_arp a;
+		return pktgen_arp_from_ip(in, &a) < 0 ? -1 : pktgen_arp(&a, out, cap);
+	}
+	case LFLOW_OP_ND_NS: {
+		/* the next hop the router's flow put in xxreg0 (reg0 its top 32 bits), else
+		 * ip6.dst, as pinctrl reads it */
+		uint8_t t[16];
+		bool any = false;
+		for (int i = 0; i < 16; i++) {
+			t[i] = (uint8_t)(s->reg[i / 4] >> (24 - 8 * (i % 4)));
+			any |= t[i] != 0;
+		}
+		return pktgen_nd_ns(in, any ? t : NULL, out, cap);
+	}
+	case LFLOW_OP_ND_NA:
+	case LFLOW_OP_ND_NA_ROUTER:
+		/* pinctrl: from the solicitation's eth.dst (the nested actions set eth.src and
+		 * nd.tll), S and O set, R for nd_na_router */
+		return pktgen_nd_na(in, k->eth_dst,
+				    PKTGEN_NA_OVERRIDE |
+					    (op == LFLOW_OP_ND_NA_ROUTER ? PKTGEN_NA_ROUTER : 0),
+				    out, cap);
+	case LFLOW_OP_ICMP4:
+	case LFLOW_OP_ICMP6:
+		return pm_icmp(in, true, false, out, cap);
+	case LFLOW_OP_ICMP4_ERROR:
+	case LFLOW_OP_ICMP6_ERROR:
+		return pm_icmp(in, false, false, out, cap);
+	case LFLOW_OP_TCP_RESET:
+		return pm_unswap(out, pktgen_tcp_reset(in, PM_TTL_TCP, out, cap));
+	case LFLOW_OP_SCTP_ABORT:
+		return pm_unswap(out, pktgen_sctp_abort(in, PM_TTL_TCP, out, cap));
+	case LFLOW_OP_REJECT:
+		/* by protocol, addresses already swapped ("eth.dst <-> eth.src; ip.dst <-> ip.src;
+		 * is implicit"); never about a reset or a destination unreachable */
+		if (k->nw_proto == 6)
+			return pktgen_tcp_reset(in, PM_TTL_TCP, out, cap);
+		if (k->nw_proto == 132)
+			return pktgen_sctp_abort(in, PM_TTL_TCP, out, cap);
+		if ((k->nw_proto == 1 && k->eth_type == 0x0800 && k->tp_src == __builtin_bswap16(3)) ||
+		    (k->nw_proto == 58 && k->eth_type == 0x86dd && k->tp_src == __builtin_bswap16(1)))
+			return -1;
+		return pm_icmp(in, true, true, out, cap);
+	default:
+		return -1;
+	}
+}
+
+static int pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
+			 const struct lflow_insn *in, bool egress, unsigned stage)
+{
+	struct pl_pm_out *o = x->pm;
+	enum lflow_op op = (enum lflow_op)in->op;
+	struct pktgen_in pin;
+	struct flow_key ck;
+	struct flow_layout cl;
+
+	if (o == NULL) {
+		/* key mode: the megaflow sends its packets to packet mode */
+		x->slowpath = true;
+		return STOP;
+	}
+	x->gen_tried = true;
+	struct pl_pm_gen *gp = &o->gen[o->n_gen];
+	int n = -1;
+	if (o->n_gen < PL_PM_MAX_GEN && pm_current(x, s, &pin, &ck, &cl))
+		n = pm_build(s, op, &pin, gp->frame, sizeof(gp->frame));
+	if (n < 0 || flow_parse(gp->frame, (size_t)n, &gp->key, &gp->lay) != FLOW_OK) {
+		/* nothing made; the actions after it go on with the packet (as after any) */
+		x->c->gen_refused[op]++;
+		return GO;
+	}
+	gp->op = (uint16_t)op;
+	gp->len = (uint16_t)n;
+	unsigned idx = ++o->n_gen, emits = o->n_emit, saved = x->cur;
+	x->c->gen_built[op]++;
+	/* the new packet, the same logical metadata (datapath, registers, stage) */
+	struct pls ns = *s;
+	ns.pkt.f = gp->key;
+	x->cur = idx;
+	exec_block(x, &ns, p, in->sub, in->n_sub, egress, stage);
+	x->cur = saved;
+	bool out = false;
+	for (unsigned i = emits; i < o->n_emit && !out; i++)
+		out = o->emit[i].src == idx;
+	if (!out)
+		x->c->gen_no_output[op]++;
+	return GO;
+}
+
+int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct pl_pkt *pkt,
+		  struct pl_pm_out *out, struct pl_counters *c, pl_trace_fn fn, void *arg)
+{
+	uint64_t abuf[1];
+	struct dpa_buf acts = {.data = (uint8_t *)abuf, .cap = sizeof(abuf)};
+	struct dp_key mask; /* packet mode installs nothing: the mask is not used */
+	const struct pl_port *in;
+
+	if (!g || !k || !pkt || !pkt->data || !pkt->lay || !out || !c)
+		return -1;
+	struct plx x = {.g = g, .key = k, .mask = &mask, .acts = &acts, .c = c, .committed = *k,
+			.trace = fn, .trace_arg = arg, .pkt = pkt, .pm = out};
+	memset(&mask, 0, sizeof(mask));
+	out->n_gen = out->n_emit = out->n_learn = 0;
+	out->overflow = false;
+	out->fail = BRINT_DROP_LFLOW_DROP;
+	c->packet_runs++;
+	in = k->in_port <= UINT16_MAX ? pl_port_local(g, (uint16_t)k->in_port) : NULL;
+	const struct pl_datapath *dp = in ? pl_dp(g, in->dp) : NULL;
+	if (dp == NULL) {
+		out->fail = BRINT_DROP_NO_PIPELINE;
+		return 0;
+	}
+	static struct pls zero;
+	struct pls s = zero;
+	s.pkt = *k;
+	s.dp = dp;
+	s.reg[14] = (uint32_t)in->key;
+	run_stage(&x, &s, false, 0);
+	if (x.n_out == 0)
+		out->fail = x.failed ? x.fail
+				     : x.gen_tried ? BRINT_DROP_PKTGEN_REPLACED : BRINT_DROP_LFLOW_DROP;
+	return 0;
+}
+
 int pl_run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 	   struct dpa_buf *acts, struct pl_counters *c)
 {
@@ -1209,6 +1473,15 @@ int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key 
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;
 	run_stage(&x, &s, false, 0);
+	if (x.slowpath) {
+		/* the mask read up to the action: every packet under it reaches it; the learn
+		 * events met on the way go first, as in any megaflow */
+		acts->len = 0;
+		c->slowpath_flows++;
+		if (dpa_put_simple(acts, DPA_SLOWPATH, 0, 0) < 0)
+			return -1;
+		return put_learns(&x);
+	}
 	if (x.overflow)
 		return -1;
 	if (x.n_out == 0) {

@@ -9,15 +9,31 @@
  * lookups read the generation's tables; put_arp/put_nd/put_fdb become DPA_LEARN actions at
  * the head of the list (kept when the packet is dropped). Actions not executed
  * yet end their branch, are counted per action name, and if nothing was output the megaflow
- * drops under a named reason (unsupported_ct, unsupported_pktgen, unsupported_action, ...).
- * Pure C over dp_key (no DPDK): unit-tested on hand-built generations. */
+ * drops under a named reason (unsupported_ct, unsupported_action, ...).
+ *
+ * Two modes. Key mode (pl_run) builds a megaflow from a key. When it reaches an action that
+ * generates a packet (arp, nd_ns, nd_na, nd_na_router, icmp4, icmp4_error, icmp6, icmp6_error,
+ * tcp_reset, sctp_abort, reject) it stops: the megaflow gets the one action DPA_SLOWPATH and
+ * the mask read so far (every packet matching it reaches that same action). Packet mode
+ * (pl_run_packet) runs for each packet hitting such a megaflow, on its real bytes: the
+ * packet's own outputs are listed with the headers the logical actions left; each generated
+ * packet is built by dp/pktgen.c from the packet as the actions left it at that point (as
+ * OVN's pinctrl builds it from the packet-in), parsed into its own key, and the action's
+ * nested block runs on it with the same logical metadata (datapath, registers, stage); its
+ * outputs are listed likewise. The caller (dp/upcall.c) writes those headers into copies of
+ * the frames (pktgen_rewrite) and sends them.
+ * Pure C over dp_key and byte buffers (no DPDK): unit-tested on hand-built generations. */
 #pragma once
 
 #include "dp_actions.h"
 #include "dp_key.h"
 #include "pipeline.h"
 
+#include "learn.h"
+
 #include <brint/drop_reasons.h>
+
+#include <stddef.h>
 
 /* Counters of one caller (a PMD): written by it alone, read by the control thread. Counted
  * per slow-path run (a megaflow built), not per packet: the packets are counted by the drop
@@ -36,6 +52,14 @@ struct pl_counters {
 	uint64_t learns_dropped; /* more distinct put_* in one run than a megaflow carries */
 	uint64_t unsupported_op[LFLOW_OP_N];      /* by action */
 	uint64_t unsupported_rewrite[LF_MF_N];    /* header writes with no flat action, by field */
+	/* packet generation (counted per action: arp, icmp4, tcp_reset, ...) */
+	uint64_t slowpath_flows;                  /* megaflows ended with DPA_SLOWPATH */
+	uint64_t packet_runs;                     /* packets interpreted in packet mode */
+	uint64_t gen_built[LFLOW_OP_N];           /* packets generated */
+	uint64_t gen_refused[LFLOW_OP_N];         /* the input could not make one (RFC rules,
+						   * malformed, too long, too many) */
+	uint64_t gen_outputs[LFLOW_OP_N];         /* outputs of generated packets */
+	uint64_t gen_no_output[LFLOW_OP_N];       /* generated packets the pipeline output nowhere */
 };
 
 /* Interpret g for key k. On return *mask holds every key bit the result depends on (in_port
@@ -53,7 +77,55 @@ struct pl_trace_ev {
 	const char *stage;
 	const struct pl_flow *flow;
 	uint32_t inport, outport; /* reg14 and reg15 when the stage was entered */
+	unsigned pkt; /* packet mode: 0 the received packet, i the i-th generated one */
 };
 typedef void (*pl_trace_fn)(void *arg, const struct pl_trace_ev *ev);
 int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 		  struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg);
+
+/* ---- packet mode ---- */
+
+#define PL_PM_MAX_GEN 4       /* packets one run may generate (more are refused, counted) */
+#define PL_PM_MAX_EMIT 32     /* outputs of one run, every packet together */
+#define PL_PM_FRAME_MAX 1536  /* room for a generated frame (an ICMPv6 error is <= 1298) */
+#define PL_PM_SCRATCH 2048    /* a received packet longer than this generates nothing */
+#define PL_PM_MAX_LEARN 4
+
+/* the received packet: its bytes and what flow_parse said of them (FLOW_OK) */
+struct pl_pkt {
+	const uint8_t *data;
+	size_t len;
+	const struct flow_layout *lay;
+};
+
+struct pl_pm_gen {
+	uint16_t op;            /* enum lflow_op of the action that made it */
+	uint16_t len;
+	struct flow_key key;    /* flow_parse(frame) */
+	struct flow_layout lay;
+	uint8_t frame[PL_PM_FRAME_MAX];
+};
+
+struct pl_pm_emit {
+	uint16_t src;           /* 0: the received packet; i: gen[i - 1] */
+	uint16_t port;          /* brint port id */
+	struct flow_key hdr;    /* the headers as the logical actions left them */
+};
+
+struct pl_pm_out {
+	unsigned n_gen, n_emit;
+	bool overflow;                 /* more outputs than PL_PM_MAX_EMIT: the rest dropped */
+	enum brint_drop_reason fail;   /* why the received packet has no output, if it has none */
+	struct pl_pm_emit emit[PL_PM_MAX_EMIT];
+	struct pl_pm_gen gen[PL_PM_MAX_GEN];
+	/* learn events (put_arp, put_nd, put_fdb) the run asks for, posted by the caller after
+	 * the run (dp/learn.h); not filled yet */
+	unsigned n_learn;
+	struct dp_learn learn[PL_PM_MAX_LEARN];
+	uint8_t scratch[PL_PM_SCRATCH]; /* the packet as the actions left it, for a builder */
+};
+
+/* Interpret g for the packet pkt (its key k, k->f parsed from pkt) in packet mode; fn may be
+ * NULL. 0, or -1 on bad arguments. */
+int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct pl_pkt *pkt,
+		  struct pl_pm_out *out, struct pl_counters *c, pl_trace_fn fn, void *arg);

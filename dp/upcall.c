@@ -2,14 +2,22 @@
 /* The slow path: the published pipeline generation interpreted for the packet's key
  * (dp/pl_interp.c). Before any generation exists (no OVN, or not compiled yet) a packet on a
  * port without a cross-connect gets a megaflow that drops everything from that port, counted
- * as no_pipeline; the mask covers the input port only. */
+ * as no_pipeline; the mask covers the input port only.
+ * Packet mode (dp_slowpath): the same pipeline on one packet's bytes, and the packets it
+ * outputs and generates written (pktgen_rewrite: the headers the logical actions left, with
+ * their checksums) into mbufs and sent. */
 #include "upcall.h"
 #include "pipeline_pub.h"
+#include "pktgen.h"
 #include "pl_interp.h"
 #include "pmd.h"
 
 #include <brint/drop_reasons.h>
 
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include <stddef.h>
 #include <string.h>
 
 int dp_upcall(struct pmd *pmd, struct dp_upcall *u)
@@ -22,4 +30,89 @@ int dp_upcall(struct pmd *pmd, struct dp_upcall *u)
 	u->mask.in_port = UINT32_MAX;
 	u->mask.recirc = UINT32_MAX;
 	return dpa_put_simple(&u->acts, DPA_DROP, BRINT_DROP_NO_PIPELINE, 0);
+}
+
+bool dp_slowpath_admit(struct dp_slowpath_bucket *b, uint64_t now, uint64_t hz)
+{
+	uint64_t cost = hz / DP_SLOWPATH_RATE, cap = cost * DP_SLOWPATH_BURST;
+	if (cost == 0)
+		cost = 1;
+	if (b->last == 0 || now < b->last) {
+		b->credit = cap;
+	} else {
+		uint64_t add = now - b->last;
+		b->credit = add >= cap - b->credit ? cap : b->credit + add;
+	}
+	b->last = now ? now : 1;
+	if (b->credit < cost)
+		return false;
+	b->credit -= cost;
+	return true;
+}
+
+/* a copy of the received packet (all its segments), or a new mbuf holding a generated frame */
+static struct rte_mbuf *frame_mbuf(struct rte_mbuf *m, const uint8_t *frame, uint16_t len)
+{
+	struct rte_mbuf *c;
+	if (frame == NULL)
+		return rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	c = rte_pktmbuf_alloc(m->pool);
+	if (c == NULL)
+		return NULL;
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(c, len);
+	if (d == NULL) {
+		rte_pktmbuf_free(c);
+		return NULL;
+	}
+	memcpy(d, frame, len);
+	return c;
+}
+
+void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
+{
+	const struct pl_gen *g = pl_current();
+	struct pl_pm_out out;
+	struct dp_key k;
+	struct flow_layout lay;
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	size_t len = rte_pktmbuf_data_len(m);
+	int last = -1;
+
+	if (!dp_slowpath_admit(&pmd->slowpath, rte_rdtsc(), rte_get_tsc_hz())) {
+		pmd_drop(pmd, BRINT_DROP_SLOWPATH_LIMIT, in, m);
+		return;
+	}
+	memset(&k, 0, offsetof(struct dp_key, f));
+	k.in_port = in;
+	if (g == NULL || flow_parse(data, len, &k.f, &lay) != FLOW_OK) {
+		pmd_drop(pmd, g ? BRINT_DROP_MALFORMED : BRINT_DROP_NO_PIPELINE, in, m);
+		return;
+	}
+	struct pl_pkt pkt = {data, len, &lay};
+	if (pl_run_packet(g, &k, &pkt, &out, &pmd->plc, NULL, NULL) < 0) {
+		pmd_drop(pmd, BRINT_DROP_UPCALL_FAILED, in, m);
+		return;
+	}
+	for (unsigned i = 0; i < out.n_emit; i++)
+		if (out.emit[i].src == 0)
+			last = (int)i;
+	for (unsigned i = 0; i < out.n_emit; i++) {
+		const struct pl_pm_emit *e = &out.emit[i];
+		const struct pl_pm_gen *gp = e->src ? &out.gen[e->src - 1] : NULL;
+		/* the received packet's last output takes the packet itself */
+		struct rte_mbuf *c = (int)i == last ? m
+				     : frame_mbuf(m, gp ? gp->frame : NULL, gp ? gp->len : 0);
+		if (c == NULL) {
+			pmd_drop(pmd, BRINT_DROP_NO_MBUF, in, NULL);
+			continue;
+		}
+		if (pktgen_rewrite(rte_pktmbuf_mtod(c, uint8_t *), rte_pktmbuf_data_len(c),
+				   gp ? &gp->lay : &lay, gp ? &gp->key : &k.f, &e->hdr) < 0) {
+			pmd_drop(pmd, BRINT_DROP_UNSUPPORTED_REWRITE, in, c);
+			continue;
+		}
+		pmd_output(pmd, e->port, c);
+	}
+	if (last < 0)
+		pmd_drop(pmd, out.fail, in, m);
 }

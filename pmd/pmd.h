@@ -10,6 +10,7 @@
 
 #include "flow_key.h"
 #include "pl_interp.h"
+#include "upcall.h"
 
 #include <rte_rcu_qsbr.h>
 
@@ -71,6 +72,8 @@ struct pmd {
 	struct pmd_dump_req *volatile dump_req;
 	/* the pipeline interpreter's counters (dp/pl_interp.h), written by this PMD only */
 	struct pl_counters plc __rte_cache_aligned;
+	/* packet mode's token bucket (dp/upcall.h), this PMD's alone */
+	struct dp_slowpath_bucket slowpath;
 } __rte_cache_aligned;
 
 struct pmd_dump_req {

@@ -23,7 +23,8 @@
 	X(PIPELINE_LOOP, "pipeline_loop", "the logical pipeline ran too many stages (a loop)") \
 	X(SLOWPATH_LIMIT, "slowpath_limit", "over the per-PMD rate of packets interpreted one by one") \
 	X(UNKNOWN_VLAN, "unknown_vlan", "received on a provider port with a VLAN no localnet maps") \
-	X(NO_PROVIDER, "no_provider", "a localnet port whose network has no bridge mapping here")
+	X(NO_PROVIDER, "no_provider", "a localnet port whose network has no bridge mapping here") \
+	X(PKTGEN_REPLACED, "pktgen_replaced", "replaced by a packet the pipeline generated (ICMP error, TCP reset, ARP request, ...), or by none the RFCs allow")
 
 enum brint_drop_reason {
 #define X(id, name, help) BRINT_DROP_##id,
