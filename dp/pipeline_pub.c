@@ -63,6 +63,16 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 		if (c.unsupported_op[i])
 			json_object_set_new(ops, lflow_op_name((enum lflow_op)i),
 					    json_integer((json_int_t)c.unsupported_op[i]));
+	/* packet generation, per action: built, refused, outputs, output nowhere */
+	json_t *gen = json_object();
+	for (unsigned i = 0; i < LFLOW_OP_N; i++)
+		if (c.gen_built[i] || c.gen_refused[i])
+			json_object_set_new(gen, lflow_op_name((enum lflow_op)i),
+					    json_pack("{s:I, s:I, s:I, s:I}", "built",
+						      (json_int_t)c.gen_built[i], "refused",
+						      (json_int_t)c.gen_refused[i], "outputs",
+						      (json_int_t)c.gen_outputs[i], "no_output",
+						      (json_int_t)c.gen_no_output[i]));
 	for (unsigned i = 0; i < LF_MF_N; i++)
 		if (c.unsupported_rewrite[i])
 			json_object_set_new(rw, lf_mf_name((enum lf_mf)i),
@@ -80,6 +90,9 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 	json_object_set_new(o, "fdb_lookups", json_integer((json_int_t)c.fdb_lookups));
 	json_object_set_new(o, "learn_actions", json_integer((json_int_t)c.learns));
 	json_object_set_new(o, "learn_actions_dropped", json_integer((json_int_t)c.learns_dropped));
+	json_object_set_new(o, "slowpath_flows", json_integer((json_int_t)c.slowpath_flows));
+	json_object_set_new(o, "packet_mode_runs", json_integer((json_int_t)c.packet_runs));
+	json_object_set_new(o, "generated", gen);
 	if (g)
 		json_object_set_new(o, "tables",
 				    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "datapaths",
