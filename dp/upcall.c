@@ -32,24 +32,6 @@ int dp_upcall(struct pmd *pmd, struct dp_upcall *u)
 	return dpa_put_simple(&u->acts, DPA_DROP, BRINT_DROP_NO_PIPELINE, 0);
 }
 
-bool dp_slowpath_admit(struct dp_slowpath_bucket *b, uint64_t now, uint64_t hz)
-{
-	uint64_t cost = hz / DP_SLOWPATH_RATE, cap = cost * DP_SLOWPATH_BURST;
-	if (cost == 0)
-		cost = 1;
-	if (b->last == 0 || now < b->last) {
-		b->credit = cap;
-	} else {
-		uint64_t add = now - b->last;
-		b->credit = add >= cap - b->credit ? cap : b->credit + add;
-	}
-	b->last = now ? now : 1;
-	if (b->credit < cost)
-		return false;
-	b->credit -= cost;
-	return true;
-}
-
 /* a copy of the received packet (all its segments), or a new mbuf holding a generated frame */
 static struct rte_mbuf *frame_mbuf(struct rte_mbuf *m, const uint8_t *frame, uint16_t len)
 {

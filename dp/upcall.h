@@ -14,6 +14,7 @@
 #include "dp_actions.h"
 #include "dp_key.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pmd;
@@ -45,6 +46,21 @@ struct dp_slowpath_bucket {
  * pmd_output() or pmd_drop(). */
 void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m);
 
-/* The bucket alone (plain integers, for tests): may a run start at TSC `now` (hz cycles a
+/* The bucket alone (plain integers, unit-tested): may a run start at TSC `now` (hz cycles a
  * second)? */
-bool dp_slowpath_admit(struct dp_slowpath_bucket *b, uint64_t now, uint64_t hz);
+static inline bool dp_slowpath_admit(struct dp_slowpath_bucket *b, uint64_t now, uint64_t hz)
+{
+	uint64_t cost = hz / DP_SLOWPATH_RATE ? hz / DP_SLOWPATH_RATE : 1;
+	uint64_t cap = cost * DP_SLOWPATH_BURST;
+	if (b->last == 0 || now < b->last) {
+		b->credit = cap;
+	} else {
+		uint64_t add = now - b->last;
+		b->credit = add >= cap - b->credit ? cap : b->credit + add;
+	}
+	b->last = now ? now : 1;
+	if (b->credit < cost)
+		return false;
+	b->credit -= cost;
+	return true;
+}

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Packet mode of the pipeline interpreter (dp/pl_interp.c) on a hand-built generation: one
+ * logical switch whose flows use OVN's packet-generating actions as northd 23.03 writes them
+ * (the router's TTL-exceeded icmp4 { }, tcp_reset { }, the UDP port-unreachable icmp4 { },
+ * arp { } for an unresolved next hop, nd_na_router { }, reject { }), compiled by the real match
+ * and action compilers. Key mode must end such a megaflow with `slowpath` under a sound mask;
+ * packet mode, on real frames (made by pktgen_from_key), must list the generated packets and
+ * their outputs; the headers are then written into copies of the frames with pktgen_rewrite
+ * (as dp/upcall.c does) and every byte that matters is checked, checksums included. Also the
+ * per-PMD token bucket (dp/upcall.h). */
+#include "dp_actions.h"
+#include "lflow/act.h"
+#include "lflow/expr.h"
+#include "pktgen.h"
+#include "pl_gen.h"
+#include "pl_interp.h"
+#include "upcall.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define MAC1 0x0a0000000001ULL
+#define MAC2 0x0a0000000002ULL
+#define RMAC 0x0a00000000aaULL /* the "router" port's MAC */
+
+struct flow_def {
+	int prio;
+	const char *match, *actions;
+};
+
+static const struct flow_def in0[] = {
+	{100, "ip4 && ip.ttl == {0, 1} && !ip.later_frag",
+	 "icmp4 {eth.dst <-> eth.src; icmp4.type = 11; /* Time exceeded */ icmp4.code = 0; "
+	 "ip4.dst = ip4.src; ip4.src = 10.16.0.1 ; ip.ttl = 254; outport = inport; "
+	 "flags.loopback = 1; output; };"},
+	{90, "ip4 && ip4.dst == 10.16.0.1 && !ip.later_frag && tcp",
+	 "tcp_reset {eth.dst <-> eth.src; ip4.dst <-> ip4.src; outport = inport; "
+	 "flags.loopback = 1; output; };"},
+	{90, "ip4 && ip4.dst == 10.16.0.1 && !ip.later_frag && udp",
+	 "icmp4 {eth.dst <-> eth.src; ip4.dst <-> ip4.src; ip.ttl = 255; icmp4.type = 3; "
+	 "icmp4.code = 3; outport = inport; flags.loopback = 1; output; };"},
+	{80, "ip4.dst == 10.16.0.99",
+	 "eth.dst = 00:00:00:00:00:00; eth.src = 0a:00:00:00:00:aa; ip.ttl--; reg0 = 10.16.0.99; "
+	 "reg1 = 10.16.0.1; next;"},
+	{70, "nd_ns && nd.target == fd00::1",
+	 "nd_na_router { eth.src = 0a:00:00:00:00:aa; ip6.src = fd00::1; nd.target = fd00::1; "
+	 "nd.tll = 0a:00:00:00:00:aa; outport = inport; flags.loopback = 1; output; };"},
+	{60, "udp.dst == 7", "reject { outport = inport; flags.loopback = 1; output; };"},
+	{60, "udp.dst == 9",
+	 "icmp4 { eth.dst <-> eth.src; ip4.dst <-> ip4.src; icmp4.type = 3; icmp4.code = 3; "
+	 "outport = inport; flags.loopback = 1; output; }; outport = \"pod2\"; output;"},
+	{50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
+	{0, "1", "drop;"},
+};
+static const struct flow_def in1[] = {
+	{100, "eth.dst == 00:00:00:00:00:00 && ip4",
+	 "arp { eth.dst = ff:ff:ff:ff:ff:ff; arp.spa = reg1; arp.tpa = reg0; arp.op = 1; "
+	 "outport = \"_MC_flood\"; output; };"},
+	{0, "1", "drop;"},
+};
+static const struct flow_def eg0[] = {{0, "1", "output;"}};
+
+static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
+{
+	(void)aux;
+	if (p == LFLOW_P_INGRESS)
+		return table == 0 ? "in0" : table == 1 ? "in1" : NULL;
+	return table == 0 ? "out0" : NULL;
+}
+
+static int64_t port_key(void *aux, const char *name)
+{
+	(void)aux;
+	if (strcmp(name, "pod1") == 0)
+		return 1;
+	if (strcmp(name, "pod2") == 0)
+		return 2;
+	if (strcmp(name, "pod3") == 0)
+		return 3;
+	if (strcmp(name, "_MC_flood") == 0)
+		return 32768;
+	return -1;
+}
+
+static bool resident(void *aux, const char *name)
+{
+	(void)aux;
+	return strcmp(name, "pod3") != 0;
+}
+
+static void add_stage(struct plb *b, bool eg, unsigned t, const struct flow_def *defs, size_t n)
+{
+	struct plb_resolve r = {port_key, resident, NULL};
+	assert_int_equal(plb_stage(b, eg, t, stage_of(NULL, eg, (int)t)), (int)t);
+	for (size_t i = 0; i < n; i++) {
+		struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+					      .cur_table = (int)t, .stage_name = stage_of};
+		char *err = NULL;
+		size_t pos;
+		struct lf_match m;
+		struct lflow_prog *p = lflow_act_parse(defs[i].actions, &pp, &err, &pos);
+		if (p == NULL)
+			fail_msg("%s: %s", defs[i].actions, err);
+		/* the match and what the actions require of it, as the compiler joins them */
+		char text[512];
+		if (p->prereqs && p->prereqs[0])
+			snprintf(text, sizeof(text), "(%s) && (%s)", defs[i].match, p->prereqs);
+		else
+			snprintf(text, sizeof(text), "%s", defs[i].match);
+		if (lf_match_compile(text, NULL, NULL, &m, &err, &pos) != 0)
+			fail_msg("%s: %s", text, err);
+		assert_true(plb_flow(b, defs[i].prio, p) >= 0);
+		assert_int_equal(plb_match(b, &m, &r), 0);
+		lf_match_free(&m);
+		lflow_prog_free(p);
+	}
+}
+
+static struct pl_gen *build(void)
+{
+	struct plb *b = plb_new(3);
+	assert_non_null(b);
+	assert_int_equal(plb_dp(b, 5, "ovn-default", PL_DP_SWITCH), 0);
+	add_stage(b, false, 0, in0, sizeof(in0) / sizeof(in0[0]));
+	add_stage(b, false, 1, in1, sizeof(in1) / sizeof(in1[0]));
+	add_stage(b, true, 0, eg0, 1);
+	int p1 = plb_port(b, "pod1", 5, 1, PL_PT_VIF, 10);
+	int p2 = plb_port(b, "pod2", 5, 2, PL_PT_VIF, 11);
+	int p3 = plb_port(b, "pod3", 5, 3, PL_PT_VIF, PL_PORT_NONE);
+	plb_mcgroup(b, "_MC_flood", 5, 32768);
+	plb_mc_member(b, p1);
+	plb_mc_member(b, p2);
+	plb_mc_member(b, p3);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+	return g;
+}
+
+/* ---- keys and frames ---- */
+
+static void mac(uint8_t *d, uint64_t m)
+{
+	for (int i = 0; i < 6; i++)
+		d[i] = (uint8_t)(m >> (40 - 8 * i));
+}
+
+static uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	uint8_t x[4] = {a, b, c, d};
+	uint32_t v;
+	memcpy(&v, x, 4);
+	return v;
+}
+
+static struct dp_key ip4_key(uint8_t proto, uint32_t dst, uint8_t ttl, uint16_t sport,
+			     uint16_t dport)
+{
+	struct dp_key k;
+	memset(&k, 0, sizeof(k));
+	k.in_port = 10;
+	mac(k.f.eth_src, MAC1);
+	mac(k.f.eth_dst, RMAC);
+	k.f.eth_type = 0x0800;
+	k.f.nw_proto = proto;
+	k.f.nw_ttl = ttl;
+	k.f.ip4_src = ip(10, 16, 0, 11);
+	k.f.ip4_dst = dst;
+	k.f.tp_src = __builtin_bswap16(sport);
+	k.f.tp_dst = __builtin_bswap16(dport);
+	if (proto == 6)
+		k.f.tcp_flags = __builtin_bswap16(0x002); /* SYN */
+	return k;
+}
+
+struct pm {
+	struct pl_pm_out out;
+	uint8_t frame[256];
+	size_t len;
+	struct flow_layout lay;
+	struct dp_key key;
+};
+
+/* run packet mode on a frame made from k */
+static void run_pm(const struct pl_gen *g, const struct dp_key *k, struct pl_counters *c,
+		   struct pm *r)
+{
+	int n = pktgen_from_key(&k->f, r->frame, sizeof(r->frame));
+	assert_true(n > 0);
+	r->len = (size_t)n;
+	r->key = *k;
+	assert_int_equal(flow_parse(r->frame, r->len, &r->key.f, &r->lay), FLOW_OK);
+	/* the frame says what the key says */
+	assert_memory_equal(&r->key.f, &k->f, sizeof(k->f));
+	struct pl_pkt pkt = {r->frame, r->len, &r->lay};
+	assert_int_equal(pl_run_packet(g, &r->key, &pkt, &r->out, c, NULL, NULL), 0);
+}
+
+/* what dp_slowpath sends for emit i: a copy of its source frame with the headers written */
+static size_t sent(const struct pm *r, unsigned i, uint8_t *buf)
+{
+	const struct pl_pm_emit *e = &r->out.emit[i];
+	const struct pl_pm_gen *gp = e->src ? &r->out.gen[e->src - 1] : NULL;
+	size_t len = gp ? gp->len : r->len;
+	memcpy(buf, gp ? gp->frame : r->frame, len);
+	assert_int_equal(pktgen_rewrite(buf, len, gp ? &gp->lay : &r->lay,
+					gp ? &gp->key : &r->key.f, &e->hdr),
+			 0);
+	return len;
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i < n; i++)
+		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+/* every checksum of an IPv4 or IPv6 frame (untagged) is right */
+static void check_sums(const uint8_t *f, size_t len)
+{
+	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+	if (type == 0x0800) {
+		const uint8_t *h = f + 14;
+		size_t ihl = (size_t)(h[0] & 15) * 4, tot = (size_t)(h[2] << 8 | h[3]);
+		assert_true(14 + tot <= len);
+		assert_int_equal(sum16(h, ihl, 0), 0xffff);
+		const uint8_t *l4 = h + ihl;
+		size_t l4len = tot - ihl;
+		uint32_t ps = sum16(h + 12, 8, 0) + h[9] + (uint32_t)l4len;
+		if (h[9] == 1)
+			assert_int_equal(sum16(l4, l4len, 0), 0xffff);
+		else if (h[9] == 6 || h[9] == 17)
+			assert_int_equal(sum16(l4, l4len, ps), 0xffff);
+	} else if (type == 0x86dd) {
+		const uint8_t *h = f + 14;
+		size_t plen = (size_t)(h[4] << 8 | h[5]);
+		uint32_t ps = sum16(h + 8, 32, 0) + h[6] + (uint32_t)plen;
+		assert_true(54 + plen <= len);
+		assert_int_equal(sum16(h + 40, plen, ps), 0xffff);
+	}
+}
+
+static void expect_mac(const uint8_t *p, uint64_t m)
+{
+	uint8_t x[6];
+	mac(x, m);
+	assert_memory_equal(p, x, 6);
+}
+
+/* ---- tests ---- */
+
+/* key mode: the megaflow of a TTL-1 packet says slowpath, and its mask is sound */
+static void test_key_mode(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	uint8_t buf[64] __attribute__((aligned(8)));
+	struct dpa_buf acts = {.data = buf, .cap = sizeof(buf)};
+	struct dp_key mask;
+	char text[64];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(1, ip(100, 64, 0, 2), 1, 8, 0);
+	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
+	assert_true(dpa_valid(buf, acts.len));
+	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "slowpath");
+	assert_int_equal(c.slowpath_flows, 1);
+	assert_int_equal(mask.f.nw_ttl, 0xff);
+	assert_int_equal(mask.f.eth_type, 0xffff);
+	assert_int_equal(mask.in_port, UINT32_MAX);
+	/* every key agreeing under the mask reaches the same action */
+	uint64_t seed = 12345;
+	for (int i = 0; i < 300; i++) {
+		struct dp_key v = k, m2;
+		uint8_t *b = (uint8_t *)&v;
+		const uint8_t *m = (const uint8_t *)&mask;
+		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			b[j] = (uint8_t)((b[j] & m[j]) | ((uint8_t)(seed >> 56) & ~m[j]));
+		}
+		acts.len = 0;
+		assert_int_equal(pl_run(g, &v, &m2, &acts, &c), 0);
+		assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+		assert_string_equal(text, "slowpath");
+	}
+	/* a packet with TTL 64 to pod2 is forwarded as before */
+	k = ip4_key(1, ip(10, 16, 0, 12), 64, 8, 0);
+	mac(k.f.eth_dst, MAC2);
+	acts.len = 0;
+	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
+	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "output:11");
+	pl_gen_free(g);
+}
+
+/* icmp4 { } on TTL 1: time exceeded from 10.16.0.1, back to the inport, the datagram quoted */
+static void test_ttl_exceeded(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(1, ip(100, 64, 0, 2), 1, 8, 0);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.gen[0].op, LFLOW_OP_ICMP4);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].src, 1);
+	assert_int_equal(r.out.emit[0].port, 10);
+	assert_int_equal(r.out.fail, BRINT_DROP_PKTGEN_REPLACED);
+	assert_int_equal(c.gen_built[LFLOW_OP_ICMP4], 1);
+	assert_int_equal(c.gen_outputs[LFLOW_OP_ICMP4], 1);
+	assert_int_equal(c.packet_runs, 1);
+	size_t n = sent(&r, 0, f);
+	assert_int_equal(n, 14 + 20 + 8 + (r.len - 14));
+	expect_mac(f, MAC1);
+	expect_mac(f + 6, RMAC);
+	const uint8_t *h = f + 14;
+	assert_memory_equal(h + 12, "\x0a\x10\x00\x01", 4); /* from the router port */
+	assert_memory_equal(h + 16, "\x0a\x10\x00\x0b", 4); /* to the sender */
+	assert_int_equal(h[8], 254);
+	assert_int_equal(h[1], 0xc0);                       /* CS6, as pinctrl */
+	assert_int_equal(h[20], 11);                        /* time exceeded */
+	assert_int_equal(h[21], 0);
+	assert_memory_equal(h + 28, r.frame + 14, r.len - 14); /* the datagram, as received */
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
+/* tcp_reset { }: RST|ACK from the router's address and port to the sender, ack = seq + 1 */
+static void test_tcp_reset(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(6, ip(10, 16, 0, 1), 64, 40000, 80);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].port, 10);
+	size_t n = sent(&r, 0, f);
+	assert_int_equal(n, 14 + 20 + 20);
+	expect_mac(f, MAC1);
+	expect_mac(f + 6, RMAC);
+	const uint8_t *h = f + 14, *t = f + 34;
+	assert_memory_equal(h + 12, "\x0a\x10\x00\x01", 4);
+	assert_memory_equal(h + 16, "\x0a\x10\x00\x0b", 4);
+	assert_int_equal(t[0] << 8 | t[1], 80);
+	assert_int_equal(t[2] << 8 | t[3], 40000);
+	assert_int_equal(t[13], 0x14); /* RST|ACK */
+	assert_memory_equal(t + 8, "\x00\x00\x00\x02", 4); /* the SYN's seq (1) + 1 */
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
+/* icmp4 { } on UDP to the router: port unreachable (3/3) */
+static void test_udp_unreachable(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 1), 64, 5000, 9999);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_emit, 1);
+	size_t n = sent(&r, 0, f);
+	const uint8_t *h = f + 14;
+	assert_memory_equal(h + 12, "\x0a\x10\x00\x01", 4);
+	assert_memory_equal(h + 16, "\x0a\x10\x00\x0b", 4);
+	assert_int_equal(h[8], 255);
+	assert_int_equal(h[20], 3);
+	assert_int_equal(h[21], 3);
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
+/* arp { } for an unresolved next hop, built from the packet as the earlier actions left it
+ * (eth.src the router's MAC), flooded: pod2 only (pod1 is the inport, pod3 is remote) */
+static void test_arp_request(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(1, ip(10, 16, 0, 99), 64, 8, 0);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.gen[0].op, LFLOW_OP_ARP);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].port, 11);
+	assert_int_equal(c.remote_outputs, 1);
+	size_t n = sent(&r, 0, f);
+	assert_int_equal(n, 42);
+	expect_mac(f, 0xffffffffffffULL);
+	expect_mac(f + 6, RMAC);
+	assert_memory_equal(f + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
+	expect_mac(f + 22, RMAC);                             /* sha */
+	assert_memory_equal(f + 28, "\x0a\x10\x00\x01", 4); /* spa = reg1 */
+	expect_mac(f + 32, 0);                                /* tha */
+	assert_memory_equal(f + 38, "\x0a\x10\x00\x63", 4); /* tpa = reg0 */
+	pl_gen_free(g);
+}
+
+/* nd_na_router { } answering a solicitation for the router's address */
+static void test_nd_na_router(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	static const uint8_t src[16] = {0xfd, [15] = 0x11}, tgt[16] = {0xfd, [15] = 1};
+	static const uint8_t snm[16] = {0xff, 2, [11] = 1, [12] = 0xff, [15] = 1};
+	memset(&c, 0, sizeof(c));
+	struct dp_key k;
+	memset(&k, 0, sizeof(k));
+	k.in_port = 10;
+	mac(k.f.eth_src, MAC1);
+	mac(k.f.eth_dst, 0x3333ff000001ULL);
+	k.f.eth_type = 0x86dd;
+	k.f.nw_proto = 58;
+	k.f.nw_ttl = 255;
+	memcpy(k.f.ip6_src, src, 16);
+	memcpy(k.f.ip6_dst, snm, 16);
+	k.f.tp_src = __builtin_bswap16(135);
+	memcpy(k.f.nd_target, tgt, 16);
+	mac(k.f.arp_sha, MAC1);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.gen[0].op, LFLOW_OP_ND_NA_ROUTER);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].port, 10);
+	size_t n = sent(&r, 0, f);
+	assert_int_equal(n, 14 + 40 + 32);
+	expect_mac(f, MAC1);
+	expect_mac(f + 6, RMAC);
+	const uint8_t *h = f + 14, *na = f + 54;
+	assert_memory_equal(h + 8, tgt, 16);
+	assert_memory_equal(h + 24, src, 16);
+	assert_int_equal(h[7], 255);
+	assert_int_equal(na[0], 136);
+	assert_int_equal(na[4], 0xe0); /* R, S, O */
+	assert_memory_equal(na + 8, tgt, 16);
+	assert_int_equal(na[24], 2);   /* target link-layer address */
+	expect_mac(na + 26, RMAC);
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
+/* the actions after the generating one apply to the packet: both go out */
+static void test_original_and_generated(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 9);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.n_emit, 2);
+	assert_int_equal(r.out.emit[0].src, 1);
+	assert_int_equal(r.out.emit[0].port, 10);
+	assert_int_equal(r.out.emit[1].src, 0);
+	assert_int_equal(r.out.emit[1].port, 11);
+	assert_int_equal(c.outputs, 1);
+	size_t n = sent(&r, 1, f);
+	assert_int_equal(n, r.len);
+	assert_memory_equal(f, r.frame, r.len); /* the packet itself, untouched */
+	n = sent(&r, 0, f);
+	assert_int_equal(f[14 + 20], 3);
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
+/* reject { } on UDP: port unreachable with the addresses already swapped */
+static void test_reject(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 7);
+	mac(k.f.eth_dst, MAC2);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.gen[0].op, LFLOW_OP_REJECT);
+	size_t n = sent(&r, 0, f);
+	expect_mac(f, MAC1);
+	expect_mac(f + 6, MAC2);
+	assert_memory_equal(f + 14 + 12, "\x0a\x10\x00\x0c", 4);
+	assert_memory_equal(f + 14 + 16, "\x0a\x10\x00\x0b", 4);
+	assert_int_equal(f[34], 3);
+	assert_int_equal(f[35], 3);
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
+/* no ICMP error about an ICMP error: refused, counted, the packet dropped under its reason */
+static void test_refused(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(1, ip(100, 64, 0, 2), 1, 3, 1); /* a destination unreachable */
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 0);
+	assert_int_equal(r.out.n_emit, 0);
+	assert_int_equal(c.gen_refused[LFLOW_OP_ICMP4], 1);
+	assert_int_equal(r.out.fail, BRINT_DROP_PKTGEN_REPLACED);
+	/* a port bound to nothing */
+	k.in_port = 13;
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.fail, BRINT_DROP_NO_PIPELINE);
+	pl_gen_free(g);
+}
+
+/* the per-PMD bucket: a burst, then the rate */
+static void test_bucket(void **state)
+{
+	(void)state;
+	struct dp_slowpath_bucket b = {0, 0};
+	const uint64_t hz = 1000000000ULL;
+	uint64_t now = 5 * hz;
+	unsigned ok = 0;
+	for (int i = 0; i < 1000; i++)
+		ok += dp_slowpath_admit(&b, now, hz);
+	assert_int_equal(ok, DP_SLOWPATH_BURST);
+	/* one period later, one more */
+	now += hz / DP_SLOWPATH_RATE;
+	assert_true(dp_slowpath_admit(&b, now, hz));
+	assert_false(dp_slowpath_admit(&b, now, hz));
+	/* a second later, a second's worth at most (the burst) */
+	now += hz;
+	ok = 0;
+	for (int i = 0; i < 5000; i++)
+		ok += dp_slowpath_admit(&b, now, hz);
+	assert_int_equal(ok, DP_SLOWPATH_BURST);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_mode),
+		cmocka_unit_test(test_ttl_exceeded),
+		cmocka_unit_test(test_tcp_reset),
+		cmocka_unit_test(test_udp_unreachable),
+		cmocka_unit_test(test_arp_request),
+		cmocka_unit_test(test_nd_na_router),
+		cmocka_unit_test(test_original_and_generated),
+		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_bucket),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
