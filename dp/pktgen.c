@@ -828,6 +828,16 @@ static uint16_t csum_adjust(uint16_t hc, uint64_t m_old, uint64_t m_new)
 	return (uint16_t)~fold(s);
 }
 
+/* the L4 protocol as flow_parse reads it (ICMPv6 only under IPv6; 0: one it does not) */
+static uint8_t l4_kind(const struct flow_key *k, const struct flow_layout *lay)
+{
+	switch (lay->l4_proto) {
+	case P_ICMPV6: return k->eth_type == ETH_P_IPV6 ? P_ICMPV6 : 0;
+	case P_ICMP: case P_TCP: case 17: case P_SCTP: return lay->l4_proto;
+	default: return 0;
+	}
+}
+
 struct l4_view {
 	uint8_t *l4;
 	size_t len;    /* bytes of the L4 datagram present in the frame */
@@ -850,7 +860,7 @@ static bool l4_view(uint8_t *f, size_t len, const struct flow_layout *lay,
 		return false;
 	v->l4 = f + lay->l4_ofs;
 	v->len = end - lay->l4_ofs;
-	switch (lay->l4_proto) {
+	switch (l4_kind(k, lay)) {
 	case P_TCP: v->csum = 16; v->pseudo = true; break;
 	case 17: v->csum = 6; v->pseudo = true; break;
 	case P_ICMP: v->csum = 2; break;
@@ -894,6 +904,12 @@ static bool key_eq(const void *a, const void *b, size_t n)
 	return memcmp(a, b, n) == 0;
 }
 
+static bool nd_msg(uint8_t proto, const struct flow_key *k)
+{
+	uint8_t t = ((const uint8_t *)&k->tp_src)[1];
+	return proto == P_ICMPV6 && (t == ND_NS || t == ND_NA) && k->tp_dst == 0;
+}
+
 static int rewrite_l4(uint8_t *f, size_t len, const struct flow_layout *lay,
 		      const struct flow_key *from, const struct flow_key *to, bool l3_changed)
 {
@@ -925,7 +941,7 @@ static int rewrite_l4(uint8_t *f, size_t len, const struct flow_layout *lay,
 	} else if (v.csum != SIZE_MAX) {
 		before = l4_sum(f, lay, from, &v);
 	}
-	switch (lay->l4_proto) {
+	switch (l4_kind(from, lay)) {
 	case P_TCP:
 	case 17:
 	case P_SCTP:
@@ -936,7 +952,13 @@ static int rewrite_l4(uint8_t *f, size_t len, const struct flow_layout *lay,
 		break;
 	case P_ICMP:
 	case P_ICMPV6:
-		if (v.len < 4)
+		/* type and code are one byte each, the low byte of tp_src / tp_dst */
+		if (v.len < 4 || ((const uint8_t *)&to->tp_src)[0] ||
+		    ((const uint8_t *)&to->tp_dst)[0])
+			return -1;
+		/* an ND message stays the same ND message (its fields come from its type) */
+		if ((nd_msg(lay->l4_proto, from) || nd_msg(lay->l4_proto, to)) &&
+		    (from->tp_src != to->tp_src || from->tp_dst != to->tp_dst))
 			return -1;
 		v.l4[0] = ((const uint8_t *)&to->tp_src)[1];
 		v.l4[1] = ((const uint8_t *)&to->tp_dst)[1];
@@ -1004,6 +1026,17 @@ int pktgen_rewrite(uint8_t *f, size_t len, const struct flow_layout *lay,
 
 	if (from->eth_type == ETH_P_ARP) {
 		uint8_t *p = f + lay->l3_ofs;
+		/* only the body's fields exist (nw_proto is the opcode's low byte) */
+		struct flow_key a = *from, b = *to;
+		memcpy(&b, &a, offsetof(struct flow_key, eth_type));
+		b.nw_proto = a.nw_proto;
+		b.ip4_src = a.ip4_src;
+		b.ip4_dst = a.ip4_dst;
+		b.arp_op = a.arp_op;
+		memcpy(b.arp_sha, a.arp_sha, 6);
+		memcpy(b.arp_tha, a.arp_tha, 6);
+		if (!key_eq(&a, &b, sizeof(a)))
+			return -1;
 		if (lay->l3_ofs == 0 || (size_t)lay->l3_ofs + 28 > len)
 			return -1;
 		memcpy(p + 6, &to->arp_op, 2);
@@ -1016,10 +1049,8 @@ int pktgen_rewrite(uint8_t *f, size_t len, const struct flow_layout *lay,
 	if (from->eth_type != ETH_P_IP && from->eth_type != ETH_P_IPV6) {
 		/* nothing above Ethernet is known: the rest of the key must not change */
 		struct flow_key a = *from, b = *to;
-		memset(a.eth_src, 0, 12);
-		memset(b.eth_src, 0, 12);
-		memset(a.eth_dst, 0, 6);
-		memset(b.eth_dst, 0, 6);
+		memset(a.eth_dst, 0, 12); /* eth_dst, eth_src */
+		memset(b.eth_dst, 0, 12);
 		return key_eq(&a, &b, sizeof(a)) ? 0 : -1;
 	}
 	if (from->nw_proto != to->nw_proto || from->tcp_flags != to->tcp_flags ||

@@ -216,6 +216,43 @@ static void check_out(const uint8_t *o, int n, size_t cap, size_t in_len)
 	}
 }
 
+/* every IP and L4 checksum of a frame is right (those that cannot be checked count as right) */
+static bool sums_ok(const uint8_t *f, size_t len)
+{
+	struct flow_key k;
+	struct flow_layout l;
+	const uint8_t *ip;
+	size_t l4len;
+	uint32_t ps;
+	if (flow_parse(f, len, &k, &l) != FLOW_OK || !l.l3_ofs)
+		return true;
+	ip = f + l.l3_ofs;
+	if (k.eth_type == 0x0800) {
+		if (sum16(ip, l.l3_len, 0) != 0xffff)
+			return false;
+		l4len = rd16(ip + 2) - l.l3_len;
+		ps = sum16(ip + 12, 8, 0) + k.nw_proto + (uint32_t)l4len;
+	} else if (k.eth_type == 0x86dd) {
+		l4len = (size_t)rd16(ip + 4) + 40 - l.l3_len;
+		ps = sum16(ip + 8, 32, 0) + k.nw_proto + (uint32_t)l4len;
+	} else {
+		return true;
+	}
+	if (!l.l4_ofs || k.nw_frag)
+		return true;
+	const uint8_t *l4 = f + l.l4_ofs;
+	switch (l.l4_proto) {
+	case 6: return l4len < 20 || sum16(l4, l4len, ps) == 0xffff;
+	case 17:
+		return l4len < 8 || (k.eth_type == 0x0800 && rd16(l4 + 6) == 0) ||
+		       sum16(l4, l4len, ps) == 0xffff;
+	case 1: return l4len < 4 || sum16(l4, l4len, 0) == 0xffff;
+	case 58: return k.eth_type != 0x86dd || l4len < 4 || sum16(l4, l4len, ps) == 0xffff;
+	case 132: return l4len < 12 || sctp_crc_ok(l4, l4len);
+	default: return true;
+	}
+}
+
 /* runs one builder with the room it may need, then with one byte less than it used */
 #define RUN(call_with_cap)                                                                     \
 	do {                                                                                   \
@@ -305,6 +342,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RUN(pktgen_nd_ns(&in, prm[2] & 16 ? e6.ip6_src : NULL, out, cap));
 	RUN(pktgen_tcp_reset(&in, prm[4], out, cap));
 	RUN(pktgen_sctp_abort(&in, prm[4], out, cap));
+
+	/* pktgen_rewrite: headers changed as the parameters say; on success the frame parses
+	 * back to exactly the key asked for (ARP: its opcode's low byte is nw_proto) and its
+	 * checksums, if they were right, are still right */
+	{
+		struct flow_key to = k, got;
+		struct flow_layout gl;
+		uint8_t *cp = malloc(len ? len : 1);
+		memcpy(cp, pkt, len);
+		if (prm[10] & 1) {
+			memcpy(to.eth_src, k.eth_dst, 6);
+			memcpy(to.eth_dst, k.eth_src, 6);
+		}
+		if (prm[10] & 2) {
+			to.ip4_src = k.ip4_dst;
+			to.ip4_dst = k.ip4_src;
+			memcpy(to.ip6_src, k.ip6_dst, 16);
+			memcpy(to.ip6_dst, k.ip6_src, 16);
+		}
+		if (prm[10] & 4)
+			to.nw_ttl = prm[11];
+		if (prm[10] & 8)
+			to.tp_src = (uint16_t)(prm[11] | prm[4] << 8);
+		if (prm[10] & 16)
+			to.tp_dst = (uint16_t)(prm[3] | prm[11] << 8);
+		if (prm[10] & 32)
+			to.nd_target[15] ^= prm[11];
+		if (prm[10] & 64)
+			to.arp_sha[5] ^= prm[11];
+		if (prm[10] & 128)
+			to.nw_tos = prm[11];
+		bool was_ok = sums_ok(pkt, len);
+		if (pktgen_rewrite(cp, len, &l, &k, &to) == 0) {
+			if (flow_parse(cp, len, &got, &gl) != FLOW_OK)
+				abort();
+			if (was_ok && !sums_ok(cp, len))
+				abort(); /* a right checksum stays right */
+			if (to.eth_type == 0x0806)
+				to.nw_proto = got.nw_proto;
+			if (memcmp(&got, &to, sizeof(to)) != 0)
+				abort();
+		}
+		free(cp);
+	}
 
 	/* the same frame cut short under the same key and layout: refused or still in bounds */
 	if (prm[9] && prm[9] < len) {
