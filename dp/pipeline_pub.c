@@ -110,4 +110,5 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 
 CTL_COMMAND(engine_stats, "engine stats", "",
 	    "the published pipeline generation and the interpreter's counters (slow-path runs, "
-	    "outputs, actions not executed yet by name)", cmd_engine_stats)
+	    "outputs, actions not executed yet by name, packets generated per action)",
+	    cmd_engine_stats)

@@ -97,6 +97,10 @@ assert "00:00:00:a1:00:01->00:00:00:00:01:01" in h, h
 assert pm["received_packet"] == "pktgen_replaced", pm
 assert any(s["packet"] == 1 for s in pm["stages"]), "no stage of the generated packet"
 PY
+ctl trace tap-pod1 "eth.src == ${MAC[pod1]} && eth.dst == 00:00:00:a1:00:01 && \
+ip4.src == ${IP[pod1]} && ip4.dst == ${IP[node1]} && ip.ttl == 1 && icmp4.type == 8" \
+	>"$T/trace.txt" || fail "trace (text output)"
+grep -q "icmp type 11 code 0" "$T/trace.txt" || fail "trace text: $(cat "$T/trace.txt")"
 pass "brintctl trace: slowpath, icmp4 generated -> tap-pod1 ($(python3 -c "import json; t=json.load(open('$T/trace.json')); print([o['headers'] for o in t['packet_mode']['outputs']][0])"))"
 
 # (b) TCP to the router's address: RST at once; UDP: port unreachable if northd asks for it
@@ -167,6 +171,14 @@ neigh=$(in_pod pod1 ip -6 neigh show "$GW6")
 	fail "(d) pod1 did not resolve $GW6: '$neigh'; engine: $(ctl engine stats)"
 [ "$(gen nd_na_router outputs)" -ge 1 ] || fail "nd_na_router not counted: $(ctl engine stats)"
 pass "(d) pod1 resolved $GW6: $neigh (nd_na_router)"
+# IPv6 hop limit 1 through the router: ICMPv6 time exceeded (its icmp6 { } flow rewrites
+# ip6.src/ip6.dst and the type, which only packet mode's header writer can express)
+in_pod pod1 ip -6 route add default via "$GW6" || fail "IPv6 default route on pod1"
+in_pod pod1 ping -6 -c 1 -t 1 -W 2 fd00:99::1 >"$T/ttl6.out" 2>&1
+grep -q "From $GW6 icmp_seq=1 Time exceeded: Hop limit" "$T/ttl6.out" ||
+	fail "no ICMPv6 time exceeded from $GW6: $(cat "$T/ttl6.out"); engine: $(ctl engine stats)"
+[ "$(gen icmp6 outputs)" -ge 1 ] || fail "icmp6 not counted: $(ctl engine stats)"
+pass "(d) ping -6 -t 1 through ovn-cluster: 'From $GW6 Time exceeded: Hop limit' (icmp6)"
 
 # the token bucket: a flood of TTL-1 packets is cut at the per-PMD rate, counted
 in_pod pod1 ping -f -c 3000 -t 1 -W 1 "${IP[node1]}" >/dev/null 2>&1
