@@ -1504,6 +1504,175 @@ static void test_max_frame(void **state)
 		    PKTGEN_MAX_FRAME(f.n));
 }
 
+/* ---- pktgen_rewrite and pktgen_from_key ---- */
+
+static void test_rewrite(void **state)
+{
+	(void)state;
+	struct frame f;
+	struct parsed p;
+	struct flow_key to, got;
+	struct flow_layout gl;
+
+	/* TCP/IPv4 and TCP/IPv6: addresses, ports, TTL and MACs; checksums stay right */
+	for (int v6 = 0; v6 < 2; v6++) {
+		memset(&f, 0, sizeof(f));
+		tcp_frame(&f, v6, 0x18, 1000, 2000, 1, 33);
+		parse(&p, &f);
+		to = p.k;
+		memcpy(to.eth_src, MAC_R, 6);
+		memcpy(to.eth_dst, MAC_A, 6);
+		if (v6) {
+			memcpy(to.ip6_src, IP6_R, 16);
+		} else {
+			to.ip4_src = p.k.ip4_dst;
+			to.ip4_dst = p.k.ip4_src;
+		}
+		to.tp_src = htons(8080);
+		to.nw_ttl = 9;
+		assert_int_equal(pktgen_rewrite(f.b, f.n, &p.l, &p.k, &to), 0);
+		assert_int_equal(flow_parse(f.b, f.n, &got, &gl), FLOW_OK);
+		assert_memory_equal(&got, &to, sizeof(to));
+		if (v6) {
+			check_l4_sum6(f.b + f.l3, 6);
+		} else {
+			assert_int_equal(sum16(f.b + f.l3, 20, 0), 0xffff);
+			check_tcp4_sum(f.b + f.l3);
+		}
+	}
+
+	/* a wrong TCP checksum stays wrong by as much */
+	memset(&f, 0, sizeof(f));
+	tcp_frame(&f, false, 0x18, 1000, 2000, 0, 10);
+	f.b[f.l4 + 16] ^= 0x01;
+	parse(&p, &f);
+	uint32_t before = sum16(f.b + f.l4, f.n - f.l4,
+				sum16(f.b + f.l3 + 12, 8, 0) + 6 + (uint32_t)(f.n - f.l4));
+	to = p.k;
+	to.ip4_src = htonl(IP_R);
+	to.tp_dst = htons(443);
+	assert_int_equal(pktgen_rewrite(f.b, f.n, &p.l, &p.k, &to), 0);
+	uint32_t after = sum16(f.b + f.l4, f.n - f.l4,
+			       sum16(f.b + f.l3 + 12, 8, 0) + 6 + (uint32_t)(f.n - f.l4));
+	assert_int_not_equal(after, 0xffff);
+	assert_int_equal(after, before);
+
+	/* what a field write cannot express is refused */
+	memset(&f, 0, sizeof(f));
+	tcp_frame(&f, false, 0x18, 1000, 2000, 0, 0);
+	parse(&p, &f);
+	to = p.k;
+	to.nw_proto = 17;
+	assert_int_equal(pktgen_rewrite(f.b, f.n, &p.l, &p.k, &to), -1);
+	to = p.k;
+	to.tcp_flags = htons(0x004);
+	assert_int_equal(pktgen_rewrite(f.b, f.n, &p.l, &p.k, &to), -1);
+	to = p.k;
+	to.nd_target[0] = 1;
+	assert_int_equal(pktgen_rewrite(f.b, f.n, &p.l, &p.k, &to), -1);
+
+	/* an NA: nd.target and the target link-layer option, ICMPv6 checksum right */
+	uint8_t o[256];
+	memset(&f, 0, sizeof(f));
+	eth(&f, MAC_BC, MAC_A, 0, 0x86dd);
+	ip6(&f, 58, 32, 255, IP6_A, IP6_B);
+	put8(&f, 135);
+	put8(&f, 0);
+	put16(&f, 0);
+	put32(&f, 0);
+	put(&f, IP6_B, 16);
+	put8(&f, 1);
+	put8(&f, 1);
+	put(&f, MAC_A, 6);
+	icmp6_sum(&f);
+	int n = pktgen_nd_na(parse(&p, &f), MAC_B, PKTGEN_NA_ROUTER, o, sizeof(o));
+	struct flow_key k;
+	struct flow_layout l;
+	parse_out(o, n, &k, &l);
+	to = k;
+	memcpy(to.nd_target, IP6_R, 16);
+	memcpy(to.ip6_src, IP6_R, 16);
+	memcpy(to.arp_tha, MAC_R, 6);
+	memcpy(to.eth_src, MAC_R, 6);
+	assert_int_equal(pktgen_rewrite(o, (size_t)n, &l, &k, &to), 0);
+	assert_int_equal(flow_parse(o, (size_t)n, &got, &gl), FLOW_OK);
+	assert_memory_equal(&got, &to, sizeof(to));
+	check_l4_sum6(o + 14, 58);
+	/* an SLL option an NA does not carry */
+	to = k;
+	to.arp_sha[5] = 1;
+	assert_int_equal(pktgen_rewrite(o, (size_t)n, &l, &k, &to), -1);
+
+	/* ARP: the body's fields; not a TTL */
+	memset(&f, 0, sizeof(f));
+	arp_frame(&f, 0, 1, MAC_BC);
+	parse(&p, &f);
+	to = p.k;
+	to.arp_op = htons(2);
+	to.ip4_src = htonl(IP_R);
+	memcpy(to.arp_sha, MAC_R, 6);
+	assert_int_equal(pktgen_rewrite(f.b, f.n, &p.l, &p.k, &to), 0);
+	assert_int_equal(flow_parse(f.b, f.n, &got, &gl), FLOW_OK);
+	to.nw_proto = 2;
+	assert_memory_equal(&got, &to, sizeof(to));
+	to = got;
+	to.nw_ttl = 3;
+	assert_int_equal(pktgen_rewrite(f.b, f.n, &gl, &got, &to), -1);
+}
+
+/* a frame made from a key parses back to that key, checksums right */
+static void test_from_key(void **state)
+{
+	(void)state;
+	static const uint8_t protos[] = {1, 6, 17, 132, 58};
+	uint8_t o[256];
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (size_t i = 0; i < sizeof(protos); i++) {
+			struct flow_key k, got;
+			struct flow_layout l;
+			memset(&k, 0, sizeof(k));
+			memcpy(k.eth_src, MAC_A, 6);
+			memcpy(k.eth_dst, MAC_B, 6);
+			k.eth_type = v6 ? 0x86dd : 0x0800;
+			k.nw_proto = protos[i];
+			if (!v6 && k.nw_proto == 58)
+				continue;
+			k.nw_ttl = 7;
+			k.nw_tos = 0x20;
+			if (v6) {
+				memcpy(k.ip6_src, IP6_A, 16);
+				memcpy(k.ip6_dst, IP6_B, 16);
+			} else {
+				k.ip4_src = htonl(IP_A);
+				k.ip4_dst = htonl(IP_B);
+			}
+			if (k.nw_proto == 1 || k.nw_proto == 58) {
+				k.tp_src = htons(v6 ? 128 : 8);
+			} else {
+				k.tp_src = htons(1234);
+				k.tp_dst = htons(80);
+			}
+			if (k.nw_proto == 6)
+				k.tcp_flags = htons(0x012);
+			int n = pktgen_from_key(&k, o, sizeof(o));
+			assert_true(n > 0);
+			assert_int_equal(flow_parse(o, (size_t)n, &got, &l), FLOW_OK);
+			assert_memory_equal(&got, &k, sizeof(k));
+			if (v6 && k.nw_proto != 132)
+				check_l4_sum6(o + 14, k.nw_proto);
+			if (!v6) {
+				assert_int_equal(sum16(o + 14, 20, 0), 0xffff);
+				if (k.nw_proto == 1)
+					check_icmp4_sum(o + 14);
+				if (k.nw_proto == 6)
+					check_tcp4_sum(o + 14);
+			}
+		}
+	}
+	assert_int_equal(pktgen_from_key(NULL, o, sizeof(o)), -1);
+	assert_int_equal(pktgen_from_key((const struct flow_key *)o, o, 100), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1520,6 +1689,8 @@ int main(void)
 		cmocka_unit_test(test_tcp_reset),
 		cmocka_unit_test(test_sctp_abort),
 		cmocka_unit_test(test_max_frame),
+		cmocka_unit_test(test_rewrite),
+		cmocka_unit_test(test_from_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
