@@ -3,8 +3,7 @@
 # northd, four pods on brint tap ports; a few hundred generated packets (every pod to every pod,
 # gateway and unknown address, ICMP/UDP/TCP, TTL 64/2/1) traced by brintd (`brintctl trace`) and
 # by Debian's ovn-trace on the same SB. Where each packet goes and its rewritten headers must be
-# equal; packets for which ovn-trace builds a new packet (ICMP errors, ARP) are counted, not
-# compared (brintd does not generate packets from the pipeline yet).
+# equal, the packets the pipeline generates (ICMP errors, TCP resets, ARP requests) included.
 . "$(dirname "$0")/lib.sh"
 setup
 start_ovn
