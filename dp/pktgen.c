@@ -1201,8 +1201,8 @@ int pktgen_from_key(const struct flow_key *k, uint8_t *out, size_t cap)
 	}
 	if (v6) {
 		size_t ext = k->nw_frag ? 8 : 0;
-		put_ip6(ip, k->nw_tos, ext + l4len, ext ? 44 : k->nw_proto, k->nw_ttl ? k->nw_ttl : 64,
-			k->ip6_src, k->ip6_dst);
+		put_ip6(ip, k->nw_tos, ext + l4len, ext ? 44 : k->nw_proto, 1, k->ip6_src, k->ip6_dst);
+		ip[7] = k->nw_ttl; /* 0 included: the key's own */
 		uint32_t label;
 		memcpy(&label, &k->ip6_label, 4);
 		wr32(ip, rd32(ip) | (h32(label) & 0xfffff));
@@ -1212,13 +1212,12 @@ int pktgen_from_key(const struct flow_key *k, uint8_t *out, size_t cap)
 			wr32(ip + IP6_HLEN + 4, 1);
 		}
 	} else {
-		put_ip4(ip, k->nw_tos, IP4_HLEN + l4len, k->nw_ttl ? k->nw_ttl : 64, k->nw_proto,
-			k->ip4_src, k->ip4_dst);
-		if (k->nw_frag) {
+		put_ip4(ip, k->nw_tos, IP4_HLEN + l4len, 1, k->nw_proto, k->ip4_src, k->ip4_dst);
+		ip[8] = k->nw_ttl; /* 0 included: the key's own */
+		if (k->nw_frag)
 			wr16(ip + 6, (uint16_t)(0x2000 | (k->nw_frag & FLOW_FRAG_LATER ? 1 : 0)));
-			wr16(ip + 10, 0);
-			wr16(ip + 10, csum(sum(ip, IP4_HLEN, 0)));
-		}
+		wr16(ip + 10, 0);
+		wr16(ip + 10, csum(sum(ip, IP4_HLEN, 0)));
 	}
 	if (!(k->nw_frag & FLOW_FRAG_LATER)) {
 		uint64_t ps = v6 ? pseudo6(ip + 8, ip + 24, k->nw_proto, l4len)

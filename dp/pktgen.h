@@ -207,7 +207,7 @@ int pktgen_rewrite(uint8_t *frame, size_t len, const struct flow_layout *lay,
 
 /* A well-formed frame with the headers k gives (for `brintctl trace`, which has a key and no
  * packet): Ethernet (802.1Q if k->vlan_tci has FLOW_VLAN_PRESENT), then by eth.type ARP, IPv4 or
- * IPv6 (hop limit k->nw_ttl, DF, a fragment as nw_frag says) with TCP (k's flags, seq 1),
+ * IPv6 (TTL / hop limit k->nw_ttl, 0 included; DF unless nw_frag says a fragment) with TCP (k's flags, seq 1),
  * UDP (8 bytes of data), SCTP (one DATA chunk; an INIT when the verification tag would be 0 is
  * not made: the tag is 1), ICMP/ICMPv6 (k's type and code, 8 bytes of data; ND NS/NA with the
  * target and a link-layer option when k has one) or nothing more; every checksum right. Another

@@ -1637,7 +1637,7 @@ static void test_from_key(void **state)
 			k.nw_proto = protos[i];
 			if (!v6 && k.nw_proto == 58)
 				continue;
-			k.nw_ttl = 7;
+			k.nw_ttl = (uint8_t)(i == 0 ? 0 : 7); /* a TTL of 0 stays 0 */
 			k.nw_tos = 0x20;
 			if (v6) {
 				memcpy(k.ip6_src, IP6_A, 16);
