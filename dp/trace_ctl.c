@@ -172,6 +172,10 @@ static json_t *trace_packet_mode(const struct pl_gen *g, const struct dp_key *k,
 	}
 	struct dp_key pk = *k;
 	pk.f = fk;
+	if (memcmp(&fk, &k->f, sizeof(fk)) != 0)
+		json_object_set_new(res, "note",
+				    json_string("the frame made from the microflow does not carry "
+						"every field it gives; packet mode ran on the frame"));
 	struct pl_pkt pkt = {frame, (size_t)n, &lay};
 	memset(&c, 0, sizeof(c));
 	pl_run_packet(g, &pk, &pkt, &out, &c, on_stage, &t);
