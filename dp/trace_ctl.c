@@ -114,14 +114,15 @@ static void key_text(const struct flow_key *k, char *b, size_t n)
 	n -= (size_t)w;
 	if (k->eth_type == 0x0806) {
 		const uint8_t *h = k->arp_sha;
-		snprintf(b, n, " arp op %u %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u -> %u.%u.%u.%u",
-			 (unsigned)(k->arp_op >> 8 | (k->arp_op & 0xff) << 8), h[0], h[1], h[2], h[3],
-			 h[4], h[5], a[0], a[1], a[2], a[3], z[0], z[1], z[2], z[3]);
+		snprintf(b, n,
+			 " arp op %u %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u -> %u.%u.%u.%u",
+			 (unsigned)(k->arp_op >> 8 | (k->arp_op & 0xff) << 8), h[0], h[1], h[2],
+			 h[3], h[4], h[5], a[0], a[1], a[2], a[3], z[0], z[1], z[2], z[3]);
 		return;
 	}
 	if (k->eth_type == 0x0800) {
-		w = snprintf(b, n, " ip4 %u.%u.%u.%u->%u.%u.%u.%u ttl %u proto %u", a[0], a[1], a[2],
-			     a[3], z[0], z[1], z[2], z[3], k->nw_ttl, k->nw_proto);
+		w = snprintf(b, n, " ip4 %u.%u.%u.%u->%u.%u.%u.%u ttl %u proto %u", a[0], a[1],
+			     a[2], a[3], z[0], z[1], z[2], z[3], k->nw_ttl, k->nw_proto);
 	} else if (k->eth_type == 0x86dd) {
 		if (!inet_ntop(AF_INET6, k->ip6_src, ip6s, sizeof(ip6s)) ||
 		    !inet_ntop(AF_INET6, k->ip6_dst, ip6d, sizeof(ip6d)))
@@ -141,7 +142,8 @@ static void key_text(const struct flow_key *k, char *b, size_t n)
 	else if (k->nw_proto == 6 || k->nw_proto == 17 || k->nw_proto == 132)
 		snprintf(b, n, " ports %u->%u%s", (unsigned)__builtin_bswap16(k->tp_src),
 			 (unsigned)__builtin_bswap16(k->tp_dst),
-			 k->nw_proto == 6 && (__builtin_bswap16(k->tcp_flags) & 0x04) ? " RST" : "");
+			 k->nw_proto == 6 && (__builtin_bswap16(k->tcp_flags) & 0x04) ? " RST"
+										      : "");
 }
 
 static const char *port_name_of(uint16_t id)
@@ -167,31 +169,34 @@ static json_t *trace_packet_mode(const struct pl_gen *g, const struct dp_key *k,
 		json_decref(gens);
 		json_decref(outs);
 		json_decref(t.stages);
-		json_object_set_new(res, "error", json_string("no frame could be made from the key"));
+		json_object_set_new(res, "error",
+				    json_string("no frame could be made from the key"));
 		return res;
 	}
 	struct dp_key pk = *k;
 	pk.f = fk;
 	if (memcmp(&fk, &k->f, sizeof(fk)) != 0)
-		json_object_set_new(res, "note",
-				    json_string("the frame made from the microflow does not carry "
-						"every field it gives; packet mode ran on the frame"));
+		json_object_set_new(
+		    res, "note",
+		    json_string("the frame made from the microflow does not carry "
+				"every field it gives; packet mode ran on the frame"));
 	struct pl_pkt pkt = {frame, (size_t)n, &lay};
 	memset(&c, 0, sizeof(c));
 	pl_run_packet(g, &pk, &pkt, &out, &c, on_stage, &t);
 	for (unsigned i = 0; i < out.n_gen; i++) {
 		key_text(&out.gen[i].key, text, sizeof(text));
-		json_array_append_new(gens, json_pack("{s:i, s:s, s:i, s:s}", "packet", (int)i + 1,
-						      "action", lflow_op_name(out.gen[i].op),
-						      "length", (int)out.gen[i].len, "built", text));
+		json_array_append_new(gens,
+				      json_pack("{s:i, s:s, s:i, s:s}", "packet", (int)i + 1,
+						"action", lflow_op_name(out.gen[i].op), "length",
+						(int)out.gen[i].len, "built", text));
 	}
 	for (unsigned i = 0; i < out.n_emit; i++) {
 		const struct pl_pm_emit *e = &out.emit[i];
 		key_text(&e->hdr, text, sizeof(text));
 		json_array_append_new(
-			outs, json_pack("{s:i, s:s, s:s, s:s}", "packet", (int)e->src, "what",
-					e->src ? lflow_op_name(out.gen[e->src - 1].op) : "received",
-					"port", port_name_of(e->port), "headers", text));
+		    outs, json_pack("{s:i, s:s, s:s, s:s}", "packet", (int)e->src, "what",
+				    e->src ? lflow_op_name(out.gen[e->src - 1].op) : "received",
+				    "port", port_name_of(e->port), "headers", text));
 		if (e->src == 0 && *out_port == NULL)
 			*out_port = port_name_of(e->port);
 	}

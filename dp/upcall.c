@@ -82,8 +82,8 @@ void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
 		const struct pl_pm_emit *e = &out.emit[i];
 		const struct pl_pm_gen *gp = e->src ? &out.gen[e->src - 1] : NULL;
 		/* the received packet's last output takes the packet itself */
-		struct rte_mbuf *c = (int)i == last ? m
-				     : frame_mbuf(m, gp ? gp->frame : NULL, gp ? gp->len : 0);
+		struct rte_mbuf *c =
+		    (int)i == last ? m : frame_mbuf(m, gp ? gp->frame : NULL, gp ? gp->len : 0);
 		if (c == NULL) {
 			pmd_drop(pmd, BRINT_DROP_NO_MBUF, in, NULL);
 			continue;

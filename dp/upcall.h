@@ -32,12 +32,12 @@ int dp_upcall(struct pmd *pmd, struct dp_upcall *u);
 /* Packets per second and burst a PMD interprets in packet mode (OVN's pinctrl has no fixed
  * limit; OVS meters controller traffic per logical-flow action): enough for ICMP errors,
  * resets and ARP requests at human rates, not for a flood to turn into one of work. */
-#define DP_SLOWPATH_RATE 1000
+#define DP_SLOWPATH_RATE  1000
 #define DP_SLOWPATH_BURST 200
 
 /* the token bucket, in TSC cycles of credit (a packet costs hz / DP_SLOWPATH_RATE) */
 struct dp_slowpath_bucket {
-	uint64_t last;   /* TSC at the last refill; 0: full */
+	uint64_t last; /* TSC at the last refill; 0: full */
 	uint64_t credit;
 };
 

@@ -36,34 +36,34 @@ struct flow_def {
 };
 
 static const struct flow_def in0[] = {
-	{100, "ip4 && ip.ttl == {0, 1} && !ip.later_frag",
-	 "icmp4 {eth.dst <-> eth.src; icmp4.type = 11; /* Time exceeded */ icmp4.code = 0; "
-	 "ip4.dst = ip4.src; ip4.src = 10.16.0.1 ; ip.ttl = 254; outport = inport; "
-	 "flags.loopback = 1; output; };"},
-	{90, "ip4 && ip4.dst == 10.16.0.1 && !ip.later_frag && tcp",
-	 "tcp_reset {eth.dst <-> eth.src; ip4.dst <-> ip4.src; outport = inport; "
-	 "flags.loopback = 1; output; };"},
-	{90, "ip4 && ip4.dst == 10.16.0.1 && !ip.later_frag && udp",
-	 "icmp4 {eth.dst <-> eth.src; ip4.dst <-> ip4.src; ip.ttl = 255; icmp4.type = 3; "
-	 "icmp4.code = 3; outport = inport; flags.loopback = 1; output; };"},
-	{80, "ip4.dst == 10.16.0.99",
-	 "eth.dst = 00:00:00:00:00:00; eth.src = 0a:00:00:00:00:aa; ip.ttl--; reg0 = 10.16.0.99; "
-	 "reg1 = 10.16.0.1; next;"},
-	{70, "nd_ns && nd.target == fd00::1",
-	 "nd_na_router { eth.src = 0a:00:00:00:00:aa; ip6.src = fd00::1; nd.target = fd00::1; "
-	 "nd.tll = 0a:00:00:00:00:aa; outport = inport; flags.loopback = 1; output; };"},
-	{60, "udp.dst == 7", "reject { outport = inport; flags.loopback = 1; output; };"},
-	{60, "udp.dst == 9",
-	 "icmp4 { eth.dst <-> eth.src; ip4.dst <-> ip4.src; icmp4.type = 3; icmp4.code = 3; "
-	 "outport = inport; flags.loopback = 1; output; }; outport = \"pod2\"; output;"},
-	{50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
-	{0, "1", "drop;"},
+    {100, "ip4 && ip.ttl == {0, 1} && !ip.later_frag",
+     "icmp4 {eth.dst <-> eth.src; icmp4.type = 11; /* Time exceeded */ icmp4.code = 0; "
+     "ip4.dst = ip4.src; ip4.src = 10.16.0.1 ; ip.ttl = 254; outport = inport; "
+     "flags.loopback = 1; output; };"},
+    {90, "ip4 && ip4.dst == 10.16.0.1 && !ip.later_frag && tcp",
+     "tcp_reset {eth.dst <-> eth.src; ip4.dst <-> ip4.src; outport = inport; "
+     "flags.loopback = 1; output; };"},
+    {90, "ip4 && ip4.dst == 10.16.0.1 && !ip.later_frag && udp",
+     "icmp4 {eth.dst <-> eth.src; ip4.dst <-> ip4.src; ip.ttl = 255; icmp4.type = 3; "
+     "icmp4.code = 3; outport = inport; flags.loopback = 1; output; };"},
+    {80, "ip4.dst == 10.16.0.99",
+     "eth.dst = 00:00:00:00:00:00; eth.src = 0a:00:00:00:00:aa; ip.ttl--; reg0 = 10.16.0.99; "
+     "reg1 = 10.16.0.1; next;"},
+    {70, "nd_ns && nd.target == fd00::1",
+     "nd_na_router { eth.src = 0a:00:00:00:00:aa; ip6.src = fd00::1; nd.target = fd00::1; "
+     "nd.tll = 0a:00:00:00:00:aa; outport = inport; flags.loopback = 1; output; };"},
+    {60, "udp.dst == 7", "reject { outport = inport; flags.loopback = 1; output; };"},
+    {60, "udp.dst == 9",
+     "icmp4 { eth.dst <-> eth.src; ip4.dst <-> ip4.src; icmp4.type = 3; icmp4.code = 3; "
+     "outport = inport; flags.loopback = 1; output; }; outport = \"pod2\"; output;"},
+    {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
+    {0, "1", "drop;"},
 };
 static const struct flow_def in1[] = {
-	{100, "eth.dst == 00:00:00:00:00:00 && ip4",
-	 "arp { eth.dst = ff:ff:ff:ff:ff:ff; arp.spa = reg1; arp.tpa = reg0; arp.op = 1; "
-	 "outport = \"_MC_flood\"; output; };"},
-	{0, "1", "drop;"},
+    {100, "eth.dst == 00:00:00:00:00:00 && ip4",
+     "arp { eth.dst = ff:ff:ff:ff:ff:ff; arp.spa = reg1; arp.tpa = reg0; arp.op = 1; "
+     "outport = \"_MC_flood\"; output; };"},
+    {0, "1", "drop;"},
 };
 static const struct flow_def eg0[] = {{0, "1", "output;"}};
 
@@ -101,7 +101,8 @@ static void add_stage(struct plb *b, bool eg, unsigned t, const struct flow_def 
 	assert_int_equal(plb_stage(b, eg, t, stage_of(NULL, eg, (int)t)), (int)t);
 	for (size_t i = 0; i < n; i++) {
 		struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-					      .cur_table = (int)t, .stage_name = stage_of};
+					      .cur_table = (int)t,
+					      .stage_name = stage_of};
 		char *err = NULL;
 		size_t pos;
 		struct lf_match m;
@@ -209,9 +210,9 @@ static size_t sent(const struct pm *r, unsigned i, uint8_t *buf)
 	const struct pl_pm_gen *gp = e->src ? &r->out.gen[e->src - 1] : NULL;
 	size_t len = gp ? gp->len : r->len;
 	memcpy(buf, gp ? gp->frame : r->frame, len);
-	assert_int_equal(pktgen_rewrite(buf, len, gp ? &gp->lay : &r->lay,
-					gp ? &gp->key : &r->key.f, &e->hdr),
-			 0);
+	assert_int_equal(
+	    pktgen_rewrite(buf, len, gp ? &gp->lay : &r->lay, gp ? &gp->key : &r->key.f, &e->hdr),
+	    0);
 	return len;
 }
 
@@ -331,8 +332,8 @@ static void test_ttl_exceeded(void **state)
 	assert_memory_equal(h + 12, "\x0a\x10\x00\x01", 4); /* from the router port */
 	assert_memory_equal(h + 16, "\x0a\x10\x00\x0b", 4); /* to the sender */
 	assert_int_equal(h[8], 254);
-	assert_int_equal(h[1], 0xc0);                       /* CS6, as pinctrl */
-	assert_int_equal(h[20], 11);                        /* time exceeded */
+	assert_int_equal(h[1], 0xc0); /* CS6, as pinctrl */
+	assert_int_equal(h[20], 11);  /* time exceeded */
 	assert_int_equal(h[21], 0);
 	assert_memory_equal(h + 28, r.frame + 14, r.len - 14); /* the datagram, as received */
 	check_sums(f, n);
@@ -362,7 +363,7 @@ static void test_tcp_reset(void **state)
 	assert_memory_equal(h + 16, "\x0a\x10\x00\x0b", 4);
 	assert_int_equal(t[0] << 8 | t[1], 80);
 	assert_int_equal(t[2] << 8 | t[3], 40000);
-	assert_int_equal(t[13], 0x14); /* RST|ACK */
+	assert_int_equal(t[13], 0x14);			   /* RST|ACK */
 	assert_memory_equal(t + 8, "\x00\x00\x00\x02", 4); /* the SYN's seq (1) + 1 */
 	check_sums(f, n);
 	pl_gen_free(g);
@@ -413,9 +414,9 @@ static void test_arp_request(void **state)
 	expect_mac(f, 0xffffffffffffULL);
 	expect_mac(f + 6, RMAC);
 	assert_memory_equal(f + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
-	expect_mac(f + 22, RMAC);                             /* sha */
+	expect_mac(f + 22, RMAC);			    /* sha */
 	assert_memory_equal(f + 28, "\x0a\x10\x00\x01", 4); /* spa = reg1 */
-	expect_mac(f + 32, 0);                                /* tha */
+	expect_mac(f + 32, 0);				    /* tha */
 	assert_memory_equal(f + 38, "\x0a\x10\x00\x63", 4); /* tpa = reg0 */
 	pl_gen_free(g);
 }
@@ -460,7 +461,7 @@ static void test_nd_na_router(void **state)
 	assert_int_equal(na[0], 136);
 	assert_int_equal(na[4], 0xe0); /* R, S, O */
 	assert_memory_equal(na + 8, tgt, 16);
-	assert_int_equal(na[24], 2);   /* target link-layer address */
+	assert_int_equal(na[24], 2); /* target link-layer address */
 	expect_mac(na + 26, RMAC);
 	check_sums(f, n);
 	pl_gen_free(g);
@@ -565,16 +566,16 @@ static void test_bucket(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key_mode),
-		cmocka_unit_test(test_ttl_exceeded),
-		cmocka_unit_test(test_tcp_reset),
-		cmocka_unit_test(test_udp_unreachable),
-		cmocka_unit_test(test_arp_request),
-		cmocka_unit_test(test_nd_na_router),
-		cmocka_unit_test(test_original_and_generated),
-		cmocka_unit_test(test_reject),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_bucket),
+	    cmocka_unit_test(test_key_mode),
+	    cmocka_unit_test(test_ttl_exceeded),
+	    cmocka_unit_test(test_tcp_reset),
+	    cmocka_unit_test(test_udp_unreachable),
+	    cmocka_unit_test(test_arp_request),
+	    cmocka_unit_test(test_nd_na_router),
+	    cmocka_unit_test(test_original_and_generated),
+	    cmocka_unit_test(test_reject),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_bucket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
