@@ -1260,9 +1260,10 @@ static bool pm_current(struct plx *x, const struct pls *s, struct pktgen_in *in,
  * the input's addresses in place (the nested actions swap them), reject's with them swapped;
  * type destination unreachable, code 1 (host), or port unreachable (3, ICMPv6 4) for UDP when
  * the action is icmp4/icmp6/reject; TTL 255; as much of the datagram as fits in 576 bytes
- * (ICMPv4) or 1280 (ICMPv6), its Ethernet header counted. */
-static int pm_icmp(const struct pktgen_in *in, bool port_code, bool swap, uint8_t *out,
-		   size_t cap)
+ * (ICMPv4) or 1280 (ICMPv6), its Ethernet header counted; with frag_mtu, "fragmentation
+ * needed" (3/4) or "packet too big" (ICMPv6 2/0) carrying that MTU. */
+static int pm_icmp(const struct pktgen_in *in, bool port_code, bool swap, uint32_t frag_mtu,
+		   uint8_t *out, size_t cap)
 {
 	const struct flow_key *k = in->key;
 	struct pktgen_icmp_err e;
@@ -1278,6 +1279,10 @@ static int pm_icmp(const struct pktgen_in *in, bool port_code, bool swap, uint8_
 		e.ip4_src = swap ? k->ip4_dst : k->ip4_src;
 		e.ip4_dst = swap ? k->ip4_src : k->ip4_dst;
 		e.quote_max = 576 - 14 - 20 - 8;
+		if (frag_mtu) {
+			e.code = 4;
+			e.mtu = frag_mtu;
+		}
 		return pktgen_icmp4_error(in, &e, out, cap);
 	}
 	if (k->eth_type != 0x86dd)
@@ -1287,6 +1292,11 @@ static int pm_icmp(const struct pktgen_in *in, bool port_code, bool swap, uint8_
 	memcpy(e.ip6_src, swap ? k->ip6_dst : k->ip6_src, 16);
 	memcpy(e.ip6_dst, swap ? k->ip6_src : k->ip6_dst, 16);
 	e.quote_max = 1280 - 14 - 40 - 8;
+	if (frag_mtu) {
+		e.type = 2;
+		e.code = 0;
+		e.mtu = frag_mtu;
+	}
 	return pktgen_icmp6_error(in, &e, out, cap);
 }
 
@@ -1311,8 +1321,25 @@ static int pm_unswap(uint8_t *f, int n)
 
 #define PM_TTL_TCP 63 /* pinctrl's tcp_reset and sctp_abort */
 
+/* icmp4.frag_mtu / icmp6.frag_mtu = N in the nested block (check_pkt_larger's flows): pinctrl
+ * reads it from the actions before it builds the packet, and makes a "fragmentation needed"
+ * (type 3 code 4) or "packet too big" (type 2) with that MTU; 0 if none */
+static uint32_t pm_frag_mtu(const struct lflow_prog *p, const struct lflow_insn *in)
+{
+	for (uint32_t i = 0; i < in->n_sub && in->sub + i < p->n_insns; i++) {
+		const struct lflow_insn *n = &p->insns[in->sub + i];
+		struct loc d;
+		if (n->op == LFLOW_OP_LOAD && n->n_args && n->arg < p->n_args &&
+		    fref_loc(&n->dst, &d) &&
+		    (d.mf == LF_MF_ICMP4_FRAG_MTU || d.mf == LF_MF_ICMP6_FRAG_MTU) &&
+		    p->args[n->arg].kind == LFLOW_ARG_CONST)
+			return (uint32_t)p->args[n->arg].value;
+	}
+	return 0;
+}
+
 static int pm_build(const struct pls *s, enum lflow_op op, const struct pktgen_in *in,
-		    uint8_t *out, size_t cap)
+		    uint32_t frag_mtu, uint8_t *out, size_t cap)
 {
 	const struct flow_key *k = in->key;
 
@@ -1342,10 +1369,10 @@ static int pm_build(const struct pls *s, enum lflow_op op, const struct pktgen_i
 				    out, cap);
 	case LFLOW_OP_ICMP4:
 	case LFLOW_OP_ICMP6:
-		return pm_icmp(in, true, false, out, cap);
+		return pm_icmp(in, true, false, frag_mtu, out, cap);
 	case LFLOW_OP_ICMP4_ERROR:
 	case LFLOW_OP_ICMP6_ERROR:
-		return pm_icmp(in, false, false, out, cap);
+		return pm_icmp(in, false, false, frag_mtu, out, cap);
 	case LFLOW_OP_TCP_RESET:
 		return pm_unswap(out, pktgen_tcp_reset(in, PM_TTL_TCP, out, cap));
 	case LFLOW_OP_SCTP_ABORT:
@@ -1360,7 +1387,7 @@ static int pm_build(const struct pls *s, enum lflow_op op, const struct pktgen_i
 		if ((k->nw_proto == 1 && k->eth_type == 0x0800 && k->tp_src == __builtin_bswap16(3)) ||
 		    (k->nw_proto == 58 && k->eth_type == 0x86dd && k->tp_src == __builtin_bswap16(1)))
 			return -1;
-		return pm_icmp(in, true, true, out, cap);
+		return pm_icmp(in, true, true, 0, out, cap);
 	default:
 		return -1;
 	}
@@ -1384,7 +1411,7 @@ static int pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *
 	struct pl_pm_gen *gp = &o->gen[o->n_gen];
 	int n = -1;
 	if (o->n_gen < PL_PM_MAX_GEN && pm_current(x, s, &pin, &ck, &cl))
-		n = pm_build(s, op, &pin, gp->frame, sizeof(gp->frame));
+		n = pm_build(s, op, &pin, pm_frag_mtu(p, in), gp->frame, sizeof(gp->frame));
 	if (n < 0 || flow_parse(gp->frame, (size_t)n, &gp->key, &gp->lay) != FLOW_OK) {
 		/* nothing made; the actions after it go on with the packet (as after any) */
 		x->c->gen_refused[op]++;

@@ -55,6 +55,8 @@ struct pl_counters {
 	/* packet generation (counted per action: arp, icmp4, tcp_reset, ...) */
 	uint64_t slowpath_flows;                  /* megaflows ended with DPA_SLOWPATH */
 	uint64_t packet_runs;                     /* packets interpreted in packet mode */
+	uint64_t packet_cycles;                   /* their TSC cycles, sending included (counted
+						   * by the caller, dp/upcall.c) */
 	uint64_t gen_built[LFLOW_OP_N];           /* packets generated */
 	uint64_t gen_refused[LFLOW_OP_N];         /* the input could not make one (RFC rules,
 						   * malformed, too long, too many) */

@@ -60,7 +60,9 @@ void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
 	size_t len = rte_pktmbuf_data_len(m);
 	int last = -1;
 
-	if (!dp_slowpath_admit(&pmd->slowpath, rte_rdtsc(), rte_get_tsc_hz())) {
+	uint64_t t0 = rte_rdtsc();
+
+	if (!dp_slowpath_admit(&pmd->slowpath, t0, rte_get_tsc_hz())) {
 		pmd_drop(pmd, BRINT_DROP_SLOWPATH_LIMIT, in, m);
 		return;
 	}
@@ -97,4 +99,5 @@ void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
 	}
 	if (last < 0)
 		pmd_drop(pmd, out.fail, in, m);
+	pmd->plc.packet_cycles += rte_rdtsc() - t0;
 }

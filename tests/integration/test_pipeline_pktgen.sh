@@ -186,4 +186,11 @@ ctl --json pmd stats | python3 -c 'import json,sys
 d=json.load(sys.stdin)[0]["drops"]; print(d.get("slowpath_limit", 0))' >"$T/limit.out"
 [ "$(cat "$T/limit.out")" -gt 0 ] || log "no slowpath_limit drop seen under ping -f (the flood was slower than the bucket)"
 log "slowpath_limit drops under ping -f -c 3000 -t 1: $(cat "$T/limit.out")"
+ctl --json engine stats | python3 -c 'import json,sys
+e=json.load(sys.stdin)
+assert e["packet_mode_runs"] > 0 and e["packet_mode_cycles_avg"] > 0, e' ||
+	fail "packet mode not measured: $(ctl engine stats)"
+log "packet mode: $(ctl --json engine stats | python3 -c 'import json,sys
+e=json.load(sys.stdin); print(e["packet_mode_runs"], "runs,", int(e["packet_mode_cycles_avg"]), "cycles each (interpretation, generation, sending)")'); first-packet upcalls: $(ctl --json pmd stats | python3 -c 'import json,sys
+p=json.load(sys.stdin)[0]; print(int(p["upcall_cycles_avg"]), "cycles each")')"
 log "engine stats: $(ctl engine stats | tr '\n' ' ')"

@@ -56,6 +56,10 @@ static const struct flow_def in0[] = {
     {60, "udp.dst == 9",
      "icmp4 { eth.dst <-> eth.src; ip4.dst <-> ip4.src; icmp4.type = 3; icmp4.code = 3; "
      "outport = inport; flags.loopback = 1; output; }; outport = \"pod2\"; output;"},
+    {60, "udp.dst == 11",
+     "icmp4_error { reg9[7] = 1; eth.dst <-> eth.src; ip4.dst <-> ip4.src; ip.ttl = 255; "
+     "icmp4.type = 3; icmp4.code = 4; icmp4.frag_mtu = 1400; outport = inport; "
+     "flags.loopback = 1; output; };"},
     {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
     {0, "1", "drop;"},
 };
@@ -519,6 +523,29 @@ static void test_reject(void **state)
 	pl_gen_free(g);
 }
 
+/* icmp4_error { ... icmp4.frag_mtu = 1400; ... } (check_pkt_larger): fragmentation needed,
+ * the MTU in the second half of the unused word */
+static void test_frag_needed(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 11);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.gen[0].op, LFLOW_OP_ICMP4_ERROR);
+	size_t n = sent(&r, 0, f);
+	const uint8_t *icmp = f + 34;
+	assert_int_equal(icmp[0], 3);
+	assert_int_equal(icmp[1], 4);
+	assert_int_equal(icmp[6] << 8 | icmp[7], 1400);
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
 /* no ICMP error about an ICMP error: refused, counted, the packet dropped under its reason */
 static void test_refused(void **state)
 {
@@ -575,6 +602,7 @@ int main(void)
 	    cmocka_unit_test(test_original_and_generated),
 	    cmocka_unit_test(test_reject),
 	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_frag_needed),
 	    cmocka_unit_test(test_bucket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
