@@ -316,8 +316,12 @@ static int deliver(struct plx *x, struct pls *s)
 	if (p->local != PL_PORT_NONE && x->pm)
 		return pm_emit(x, s, p->local);
 	if (p->local != PL_PORT_NONE) {
-		if (!commit(x, s))
-			return fail(x, BRINT_DROP_UNSUPPORTED_REWRITE);
+		if (!commit(x, s)) {
+			/* a header write no flat action expresses (ip6.src, ...): packet mode
+			 * writes any header into the packet's bytes */
+			x->slowpath = true;
+			return STOP;
+		}
 		put(x, dpa_put_output(x->acts, p->local));
 		x->n_out++;
 		x->c->outputs++;

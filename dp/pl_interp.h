@@ -14,7 +14,9 @@
  * Two modes. Key mode (pl_run) builds a megaflow from a key. When it reaches an action that
  * generates a packet (arp, nd_ns, nd_na, nd_na_router, icmp4, icmp4_error, icmp6, icmp6_error,
  * tcp_reset, sctp_abort, reject) it stops: the megaflow gets the one action DPA_SLOWPATH and
- * the mask read so far (every packet matching it reaches that same action). Packet mode
+ * the mask read so far (every packet matching it reaches that same action); so does an output
+ * whose header writes no flat action expresses (ip6.src/ip6.dst, as the router's IPv6 echo
+ * reply swaps them). Packet mode
  * (pl_run_packet) runs for each packet hitting such a megaflow, on its real bytes: the
  * packet's own outputs are listed with the headers the logical actions left; each generated
  * packet is built by dp/pktgen.c from the packet as the actions left it at that point (as
@@ -51,7 +53,8 @@ struct pl_counters {
 	uint64_t learns;         /* put_arp, put_nd, put_fdb put in a megaflow (DPA_LEARN) */
 	uint64_t learns_dropped; /* more distinct put_* in one run than a megaflow carries */
 	uint64_t unsupported_op[LFLOW_OP_N];      /* by action */
-	uint64_t unsupported_rewrite[LF_MF_N];    /* header writes with no flat action, by field */
+	uint64_t unsupported_rewrite[LF_MF_N];    /* header writes with no flat action, by field
+						   * (such megaflows go to packet mode) */
 	/* packet generation (counted per action: arp, icmp4, tcp_reset, ...) */
 	uint64_t slowpath_flows;                  /* megaflows ended with DPA_SLOWPATH */
 	uint64_t packet_runs;                     /* packets interpreted in packet mode */
