@@ -63,6 +63,9 @@ static const struct flow_def in0[] = {
     {60, "ip6.dst == fd00::1 && icmp6.type == 128 && icmp6.code == 0",
      "ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 129; eth.dst <-> eth.src; "
      "outport = inport; flags.loopback = 1; output;"},
+    {80, "ip6.dst == fd00::99",
+     "eth.dst = 00:00:00:00:00:00; eth.src = 0a:00:00:00:00:aa; ip.ttl--; xxreg0 = fd00::99; "
+     "next;"},
     {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
     {0, "1", "drop;"},
 };
@@ -70,6 +73,8 @@ static const struct flow_def in1[] = {
     {100, "eth.dst == 00:00:00:00:00:00 && ip4",
      "arp { eth.dst = ff:ff:ff:ff:ff:ff; arp.spa = reg1; arp.tpa = reg0; arp.op = 1; "
      "outport = \"_MC_flood\"; output; };"},
+    {100, "eth.dst == 00:00:00:00:00:00 && ip6",
+     "nd_ns { nd.target = xxreg0; outport = \"_MC_flood\"; output; };"},
     {0, "1", "drop;"},
 };
 static const struct flow_def eg0[] = {{0, "1", "output;"}};
@@ -428,6 +433,53 @@ static void test_arp_request(void **state)
 	pl_gen_free(g);
 }
 
+/* nd_ns { } for an unresolved IPv6 next hop (xxreg0): a solicitation from the link-local
+ * address of the router's MAC to the target's solicited-node group, flooded */
+static void test_nd_ns(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t f[2048];
+	static const uint8_t src[16] = {0xfd, [15] = 0x11}, tgt[16] = {0xfd, [15] = 0x99};
+	static const uint8_t snm[16] = {0xff, 2, [11] = 1, [12] = 0xff, [15] = 0x99};
+	static const uint8_t lla[16] = {0xfe, 0x80, [8] = 0x08, [11] = 0xff, [12] = 0xfe,
+					[15] = 0xaa};
+	memset(&c, 0, sizeof(c));
+	struct dp_key k;
+	memset(&k, 0, sizeof(k));
+	k.in_port = 10;
+	mac(k.f.eth_src, MAC1);
+	mac(k.f.eth_dst, RMAC);
+	k.f.eth_type = 0x86dd;
+	k.f.nw_proto = 17;
+	k.f.nw_ttl = 64;
+	memcpy(k.f.ip6_src, src, 16);
+	memcpy(k.f.ip6_dst, tgt, 16);
+	k.f.tp_src = __builtin_bswap16(5000);
+	k.f.tp_dst = __builtin_bswap16(53);
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.gen[0].op, LFLOW_OP_ND_NS);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].port, 11);
+	size_t n = sent(&r, 0, f);
+	assert_int_equal(n, 14 + 40 + 32);
+	expect_mac(f, 0x3333ff000099ULL);
+	expect_mac(f + 6, RMAC);
+	const uint8_t *h = f + 14, *ns = f + 54;
+	assert_memory_equal(h + 8, lla, 16);
+	assert_memory_equal(h + 24, snm, 16);
+	assert_int_equal(h[7], 255);
+	assert_int_equal(ns[0], 135);
+	assert_memory_equal(ns + 8, tgt, 16);
+	assert_int_equal(ns[24], 1); /* source link-layer address */
+	expect_mac(ns + 26, RMAC);
+	check_sums(f, n);
+	pl_gen_free(g);
+}
+
 /* nd_na_router { } answering a solicitation for the router's address */
 static void test_nd_na_router(void **state)
 {
@@ -652,6 +704,7 @@ int main(void)
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_frag_needed),
 	    cmocka_unit_test(test_ip6_rewrite),
+	    cmocka_unit_test(test_nd_ns),
 	    cmocka_unit_test(test_bucket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
