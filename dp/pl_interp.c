@@ -1468,6 +1468,8 @@ int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct p
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;
 	run_stage(&x, &s, false, 0);
+	for (unsigned i = 0; i < x.n_learns && out->n_learn < PL_PM_MAX_LEARN; i++)
+		out->learn[out->n_learn++] = x.learns[i];
 	if (x.n_out == 0)
 		out->fail = x.failed ? x.fail
 				     : x.gen_tried ? BRINT_DROP_PKTGEN_REPLACED : BRINT_DROP_LFLOW_DROP;
@@ -1509,9 +1511,9 @@ int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key 
 		 * events met on the way go first, as in any megaflow */
 		acts->len = 0;
 		c->slowpath_flows++;
-		if (dpa_put_simple(acts, DPA_SLOWPATH, 0, 0) < 0)
-			return -1;
-		return put_learns(&x);
+		/* no DPA_LEARN here: packet mode runs every packet through the whole pipeline
+		 * again and posts all the learn events it meets (before the action or after) */
+		return dpa_put_simple(acts, DPA_SLOWPATH, 0, 0) < 0 ? -1 : 0;
 	}
 	if (x.overflow)
 		return -1;

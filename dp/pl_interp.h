@@ -123,8 +123,8 @@ struct pl_pm_out {
 	enum brint_drop_reason fail;   /* why the received packet has no output, if it has none */
 	struct pl_pm_emit emit[PL_PM_MAX_EMIT];
 	struct pl_pm_gen gen[PL_PM_MAX_GEN];
-	/* learn events (put_arp, put_nd, put_fdb) the run asks for, posted by the caller after
-	 * the run (dp/learn.h); not filled yet */
+	/* learn events (put_arp, put_nd, put_fdb) the run met, in the order met, posted by the
+	 * caller after the run (dp/learn.h); a slowpath megaflow carries none of its own */
 	unsigned n_learn;
 	struct dp_learn learn[PL_PM_MAX_LEARN];
 	uint8_t scratch[PL_PM_SCRATCH]; /* the packet as the actions left it, for a builder */

@@ -7,6 +7,7 @@
  * outputs and generates written (pktgen_rewrite: the headers the logical actions left, with
  * their checksums) into mbufs and sent. */
 #include "upcall.h"
+#include "learn.h"
 #include "pipeline_pub.h"
 #include "pktgen.h"
 #include "pl_interp.h"
@@ -77,6 +78,8 @@ void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
 		pmd_drop(pmd, BRINT_DROP_UPCALL_FAILED, in, m);
 		return;
 	}
+	for (unsigned i = 0; i < out.n_learn; i++)
+		dp_learn_post(&out.learn[i]);
 	for (unsigned i = 0; i < out.n_emit; i++)
 		if (out.emit[i].src == 0)
 			last = (int)i;

@@ -60,6 +60,10 @@ static const struct flow_def in0[] = {
      "icmp4_error { reg9[7] = 1; eth.dst <-> eth.src; ip4.dst <-> ip4.src; ip.ttl = 255; "
      "icmp4.type = 3; icmp4.code = 4; icmp4.frag_mtu = 1400; outport = inport; "
      "flags.loopback = 1; output; };"},
+    {60, "udp.dst == 13",
+     "put_arp(inport, ip4.src, eth.src); icmp4 { eth.dst <-> eth.src; ip4.dst <-> ip4.src; "
+     "icmp4.type = 3; icmp4.code = 3; outport = inport; flags.loopback = 1; output; }; "
+     "put_fdb(inport, eth.src);"},
     {60, "ip6.dst == fd00::1 && icmp6.type == 128 && icmp6.code == 0",
      "ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 129; eth.dst <-> eth.src; "
      "outport = inport; flags.loopback = 1; output;"},
@@ -553,6 +557,42 @@ static void test_original_and_generated(void **state)
 	pl_gen_free(g);
 }
 
+/* learn events around a generating action: the slowpath megaflow carries none; packet mode
+ * lists both, the one met before the action and the one met after it, in that order */
+static void test_learn_in_packet_mode(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	uint8_t buf[128] __attribute__((aligned(8)));
+	struct dpa_buf acts = {.data = buf, .cap = sizeof(buf)};
+	struct dp_key mask;
+	char text[128];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 13);
+	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
+	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "slowpath");
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.n_learn, 2);
+	assert_int_equal(r.out.learn[0].kind, DP_LEARN_ARP);
+	assert_int_equal(r.out.learn[0].dp_key, 5);
+	assert_int_equal(r.out.learn[0].port_key, 1);
+	assert_int_equal(r.out.learn[0].mac, MAC1);
+	uint32_t src = ip(10, 16, 0, 11);
+	assert_memory_equal(r.out.learn[0].ip, &src, 4);
+	assert_int_equal(r.out.learn[1].kind, DP_LEARN_FDB);
+	assert_int_equal(r.out.learn[1].port_key, 1);
+	assert_int_equal(r.out.learn[1].mac, MAC1);
+	/* the generated reply goes back to pod1; the packet itself nowhere */
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].src, 1);
+	assert_int_equal(r.out.emit[0].port, 10);
+	pl_gen_free(g);
+}
+
 /* reject { } on UDP: port unreachable with the addresses already swapped */
 static void test_reject(void **state)
 {
@@ -701,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(test_nd_na_router),
 	    cmocka_unit_test(test_original_and_generated),
 	    cmocka_unit_test(test_reject),
+	    cmocka_unit_test(test_learn_in_packet_mode),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_frag_needed),
 	    cmocka_unit_test(test_ip6_rewrite),
