@@ -85,22 +85,24 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 }
 
 /* Apply a flow's actions to m in order; an output sends the packet as it is at that point (a
- * copy, unless it is the last action). A list that does not end in an output drops. */
+ * copy, unless it is the last action). A list that does not end in an output drops. The list
+ * was checked (dpa_valid) when the flow was installed. */
 static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const struct fc_flow *f,
 		    struct flow_layout *lay)
 {
-	const void *acts = f->actions;
-	uint32_t len = f->actions_len;
+	const uint8_t *p = f->actions, *end = p + f->actions_len;
 	uint16_t out = PORT_NONE;
 
-	for (const struct dpa_hdr *a = len ? acts : NULL; a; a = dpa_next(acts, len, a)) {
+	while (p < end) {
+		const struct dpa_hdr *a = (const struct dpa_hdr *)(const void *)p;
 		uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
 		size_t dlen = rte_pktmbuf_data_len(m);
 		bool ok = true;
 
+		p += a->len8 * 8u;
 		switch (a->type) {
 		case DPA_OUTPUT:
-			if (dpa_next(acts, len, a) == NULL) {
+			if (p >= end) {
 				out = a->u16; /* the last action: the packet itself goes */
 			} else {
 				/* more actions follow: this port gets the packet as it is now */
@@ -159,48 +161,91 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		pmd_output(pmd, out, m);
 }
 
-static const struct fc_flow *upcall(struct pmd *pmd, const struct dp_key *k, uint32_t hash)
+/* The single output port of a list that is one output and nothing else (FC_OUT_NONE if not):
+ * such a flow's packets go straight to the tx buffer. */
+static uint16_t only_output(const void *acts, uint32_t len)
+{
+	const struct dpa_hdr *a = acts;
+	if (len == sizeof(*a) && a->type == DPA_OUTPUT && a->u16 < BRINT_MAX_PORTS)
+		return a->u16;
+	return FC_OUT_NONE;
+}
+
+static struct fc_flow *upcall(struct pmd *pmd, const struct dp_key *k)
 {
 	uint8_t abuf[DP_MAX_ACTIONS] __rte_aligned(8);
-	struct dp_upcall u = {.key = k, .acts = {.data = abuf, .cap = sizeof(abuf)}};
+	struct dp_upcall u = {.key = k, .acts = {.data = abuf, .cap = sizeof(abuf)},
+			      .deps = FC_DEPS_ALL};
 	uint64_t t0 = rte_rdtsc();
-	const struct fc_flow *f = NULL;
+	struct fc_flow *f = NULL;
 
-	if (dp_upcall(pmd, &u) == 0 && dpa_valid(abuf, u.acts.len))
-		f = fc_insert(pmd->cache, k, hash, &u.mask, abuf, u.acts.len, t0);
+	if (dp_upcall(pmd, &u) == 0 && dpa_valid(abuf, u.acts.len)) {
+		f = fc_insert(pmd->cache, k, &u.mask, abuf, u.acts.len, t0);
+		if (f != NULL) {
+			f->deps = u.deps;
+			f->out_port = only_output(abuf, u.acts.len);
+		}
+	}
 	pmd->c.upcalls++;
 	pmd->c.upcall_cycles += rte_rdtsc() - t0;
 	return f;
 }
 
-static void input_cached(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
+/* The cache path for a burst: each packet is parsed and classified; a packet that matches the
+ * previous packet's megaflow (the common case: bursts come from few flows) is not looked up.
+ * Hit counters are added once per run of packets of one flow; a flow that is one output
+ * sends its packets to the tx buffer with no action walk. */
+static void input_cached(struct pmd *pmd, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct fc_flow *prev = NULL; /* the megaflow of the previous packet, and of the run */
+	uint64_t run_pkts = 0, run_bytes = 0;
 	struct dp_key k;
 	struct flow_layout lay;
-	struct fc_flow *f;
-	enum flow_parse_err e;
-	uint32_t hash;
 
 	memset(&k, 0, offsetof(struct dp_key, f));
-	e = flow_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &k.f, &lay);
-	if (unlikely(e != FLOW_OK)) {
-		pmd->c.malformed[e]++;
-		pmd_drop(pmd, BRINT_DROP_MALFORMED, in, m);
-		return;
-	}
 	k.in_port = in;
-	hash = fc_hash(&k);
-	f = fc_lookup(pmd->cache, &k, hash);
-	if (unlikely(f == NULL)) {
-		f = (struct fc_flow *)upcall(pmd, &k, hash);
-		if (f == NULL) {
-			pmd_drop(pmd, BRINT_DROP_UPCALL_FAILED, in, m);
-			return;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct fc_flow *f;
+		enum flow_parse_err e;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		e = flow_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &k.f,
+			       &lay);
+		if (unlikely(e != FLOW_OK)) {
+			pmd->c.malformed[e]++;
+			pmd_drop(pmd, BRINT_DROP_MALFORMED, in, m);
+			continue;
 		}
+		if (likely(prev != NULL && fc_match(prev, &k))) {
+			f = prev;
+		} else {
+			if (prev != NULL) {
+				prev->packets += run_pkts;
+				prev->bytes += run_bytes;
+				run_pkts = run_bytes = 0;
+			}
+			f = fc_lookup(pmd->cache, &k);
+			/* the slow path may flush the cache (flow limit): prev may be gone */
+			if (unlikely(f == NULL) && (f = upcall(pmd, &k)) == NULL) {
+				prev = NULL;
+				pmd_drop(pmd, BRINT_DROP_UPCALL_FAILED, in, m);
+				continue;
+			}
+			prev = f;
+		}
+		run_pkts++;
+		run_bytes += rte_pktmbuf_pkt_len(m);
+		if (f->out_port != FC_OUT_NONE)
+			pmd_output(pmd, f->out_port, m);
+		else
+			execute(pmd, in, m, f, &lay);
 	}
-	f->packets++;
-	f->bytes += rte_pktmbuf_pkt_len(m);
-	execute(pmd, in, m, f, &lay);
+	if (prev != NULL) {
+		prev->packets += run_pkts;
+		prev->bytes += run_bytes;
+	}
 }
 
 void dp_input(struct pmd *pmd, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
@@ -212,6 +257,5 @@ void dp_input(struct pmd *pmd, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 			pmd_output(pmd, out, pkts[i]);
 		return;
 	}
-	for (uint16_t i = 0; i < n; i++)
-		input_cached(pmd, in, pkts[i]);
+	input_cached(pmd, in, pkts, n);
 }

@@ -32,10 +32,15 @@ struct emc_entry {
 struct fc_cache {
 	struct emc_entry *emc;
 	unsigned emc_mask;
+	enum fc_emc_mode emc_mode;
+	bool emc_on;           /* consulted and filled now */
+	unsigned emc_insert_inv;
+	unsigned emc_insert_ctr;
 	struct fc_subtable **sts;
 	unsigned n_sts, cap_sts;
 	unsigned n_flows, max_flows;
-	uint64_t lookups;
+	uint64_t lookups;      /* megaflow searches */
+	uint64_t win_probes;   /* subtables probed since the last re-ranking */
 	struct fc_stats stats;
 };
 
@@ -63,13 +68,18 @@ static inline const uint64_t *words_of(const struct dp_key *k)
 	return (const uint64_t *)(const void *)k;
 }
 
+/* four independent chains (CRC32C has a latency of 3 cycles and a throughput of 1) */
 uint32_t fc_hash(const struct dp_key *k)
 {
 	const uint64_t *w = words_of(k);
-	uint32_t h = 0;
-	for (unsigned i = 0; i < DP_KEY_WORDS; i++)
-		h = mix(h, w[i]);
-	return h;
+	uint32_t h0 = 0, h1 = 1, h2 = 2, h3 = 3;
+	for (unsigned i = 0; i < DP_KEY_WORDS; i += 4) {
+		h0 = mix(h0, w[i]);
+		h1 = mix(h1, w[i + 1]);
+		h2 = mix(h2, w[i + 2]);
+		h3 = mix(h3, w[i + 3]);
+	}
+	return mix(h0, (uint64_t)h1 << 32 | h2) ^ (h3 * 0x9e3779b1u);
 }
 
 static uint32_t masked_hash(const struct fc_subtable *st, const struct dp_key *k)
@@ -81,17 +91,6 @@ static uint32_t masked_hash(const struct fc_subtable *st, const struct dp_key *k
 	return h;
 }
 
-static bool masked_equal(const struct fc_subtable *st, const struct dp_key *k,
-			 const struct dp_key *masked)
-{
-	const uint64_t *w = words_of(k), *m = words_of(&st->mask), *v = words_of(masked);
-	for (unsigned i = 0; i < st->n_words; i++) {
-		unsigned x = st->words[i];
-		if ((w[x] & m[x]) != v[x])
-			return false;
-	}
-	return true;
-}
 
 struct fc_cache *fc_create(unsigned emc_entries, unsigned max_flows)
 {
@@ -107,6 +106,8 @@ struct fc_cache *fc_create(unsigned emc_entries, unsigned max_flows)
 		}
 		c->emc_mask = n - 1;
 	}
+	c->emc_mode = FC_EMC_AUTO;
+	c->emc_insert_inv = FC_EMC_INSERT_INV;
 	c->max_flows = pow2(max_flows ? max_flows : 1);
 	return c;
 }
@@ -126,6 +127,20 @@ static void free_subtable(struct fc_subtable *st)
 	free(st);
 }
 
+void fc_set_emc(struct fc_cache *c, enum fc_emc_mode mode, unsigned insert_inv)
+{
+	c->emc_mode = mode;
+	c->emc_insert_inv = insert_inv ? insert_inv : 1;
+	c->emc_on = c->emc != NULL && mode == FC_EMC_ON;
+	if (c->emc)
+		memset(c->emc, 0, (size_t)(c->emc_mask + 1) * sizeof(*c->emc));
+}
+
+bool fc_emc_active(const struct fc_cache *c)
+{
+	return c->emc_on;
+}
+
 void fc_flush(struct fc_cache *c)
 {
 	for (unsigned i = 0; i < c->n_sts; i++)
@@ -134,6 +149,8 @@ void fc_flush(struct fc_cache *c)
 	c->n_flows = 0;
 	if (c->emc)
 		memset(c->emc, 0, (size_t)(c->emc_mask + 1) * sizeof(*c->emc));
+	if (c->emc_mode == FC_EMC_AUTO)
+		c->emc_on = false;
 	c->stats.flushes++;
 }
 
@@ -155,13 +172,21 @@ static struct fc_flow *subtable_find(struct fc_subtable *st, const struct dp_key
 		struct fc_slot *s = &st->slots[i];
 		if (s->flow == NULL)
 			return NULL;
-		if (s->hash == h && masked_equal(st, k, &s->flow->key))
+		if (s->hash == h && fc_match(s->flow, k))
 			return s->flow;
 	}
 }
 
 static void rank_subtables(struct fc_cache *c)
 {
+	/* the EMC pays when a search probes more than one subtable on average */
+	if (c->emc_mode == FC_EMC_AUTO && c->emc) {
+		bool on = c->win_probes * 2 > (uint64_t)RESORT_EVERY * 3;
+		if (on && !c->emc_on)
+			memset(c->emc, 0, (size_t)(c->emc_mask + 1) * sizeof(*c->emc));
+		c->emc_on = on;
+	}
+	c->win_probes = 0;
 	/* insertion sort by hits (few subtables), then decay so ranks follow recent traffic */
 	for (unsigned i = 1; i < c->n_sts; i++) {
 		struct fc_subtable *x = c->sts[i];
@@ -176,12 +201,27 @@ static void rank_subtables(struct fc_cache *c)
 
 static bool keys_equal(const struct dp_key *a, const struct dp_key *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	const uint64_t *x = words_of(a), *y = words_of(b);
+	uint64_t d = 0;
+	for (unsigned i = 0; i < DP_KEY_WORDS; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
 }
 
-struct fc_flow *fc_lookup(struct fc_cache *c, const struct dp_key *k, uint32_t hash)
+static void emc_put(struct fc_cache *c, uint32_t hash, const struct dp_key *k, struct fc_flow *f)
 {
-	if (c->emc) {
+	struct emc_entry *e = &c->emc[hash & c->emc_mask];
+	e->hash = hash;
+	e->flow = f;
+	e->key = *k;
+}
+
+struct fc_flow *fc_lookup(struct fc_cache *c, const struct dp_key *k)
+{
+	uint32_t hash = 0;
+
+	if (c->emc_on) {
+		hash = fc_hash(k);
 		struct emc_entry *e = &c->emc[hash & c->emc_mask];
 		if (e->flow && e->hash == hash && keys_equal(&e->key, k)) {
 			c->stats.emc_hits++;
@@ -193,15 +233,14 @@ struct fc_flow *fc_lookup(struct fc_cache *c, const struct dp_key *k, uint32_t h
 	for (unsigned i = 0; i < c->n_sts; i++) {
 		struct fc_flow *f;
 		c->stats.subtable_probes++;
+		c->win_probes++;
 		f = subtable_find(c->sts[i], k);
 		if (f) {
 			c->sts[i]->hits++;
 			c->stats.megaflow_hits++;
-			if (c->emc) {
-				struct emc_entry *e = &c->emc[hash & c->emc_mask];
-				e->hash = hash;
-				e->flow = f;
-				e->key = *k;
+			if (c->emc_on && ++c->emc_insert_ctr >= c->emc_insert_inv) {
+				c->emc_insert_ctr = 0;
+				emc_put(c, hash, k, f);
 			}
 			return f;
 		}
@@ -267,9 +306,8 @@ static int subtable_grow(struct fc_subtable *st)
 	return 0;
 }
 
-struct fc_flow *fc_insert(struct fc_cache *c, const struct dp_key *k, uint32_t hash,
-			  const struct dp_key *mask, const void *actions, uint32_t actions_len,
-			  uint64_t now)
+struct fc_flow *fc_insert(struct fc_cache *c, const struct dp_key *k, const struct dp_key *mask,
+			  const void *actions, uint32_t actions_len, uint64_t now)
 {
 	struct fc_subtable *st;
 	struct fc_flow *f;
@@ -296,20 +334,21 @@ struct fc_flow *fc_insert(struct fc_cache *c, const struct dp_key *k, uint32_t h
 	f->hash = masked_hash(st, k);
 	f->created = f->used = now;
 	f->st = st;
+	f->deps = FC_DEPS_ALL;
+	f->out_port = FC_OUT_NONE;
+	f->n_words = st->n_words;
+	memcpy(f->words, st->words, sizeof(f->words));
 	slot_put(st->slots, st->cap, f->hash, f);
 	st->n_flows++;
 	c->n_flows++;
 	c->stats.inserts++;
-	if (c->emc) {
-		struct emc_entry *e = &c->emc[hash & c->emc_mask];
-		e->hash = hash;
-		e->flow = f;
-		e->key = *k;
-	}
+	if (c->emc_on)
+		emc_put(c, fc_hash(k), k, f);
 	return f;
 }
 
-void fc_remove(struct fc_cache *c, struct fc_flow *f)
+/* take f out of its subtable (and the subtable out of the cache when it empties) */
+static void unlink_flow(struct fc_cache *c, struct fc_flow *f)
 {
 	struct fc_subtable *st = f->st;
 	unsigned m = st->cap - 1, i = f->hash & m;
@@ -337,11 +376,51 @@ void fc_remove(struct fc_cache *c, struct fc_flow *f)
 		free(st->slots);
 		free(st);
 	}
+	c->stats.removed++;
+}
+
+void fc_remove(struct fc_cache *c, struct fc_flow *f)
+{
+	unlink_flow(c, f);
 	if (c->emc)
 		for (unsigned e = 0; e <= c->emc_mask; e++)
 			if (c->emc[e].flow == f)
 				c->emc[e].flow = NULL;
 	free_flow(f);
+}
+
+unsigned fc_remove_if(struct fc_cache *c, bool (*pred)(const struct fc_flow *f, void *arg),
+		      void *arg)
+{
+	struct fc_flow *dead = NULL;
+	unsigned n = 0;
+
+	/* mark and chain first (unlinking shifts slots under a scan), then unlink each, then
+	 * clear the EMC's entries to any of them in one pass, then free */
+	for (unsigned i = 0; i < c->n_sts; i++) {
+		struct fc_subtable *st = c->sts[i];
+		for (unsigned s = 0; s < st->cap; s++) {
+			struct fc_flow *f = st->slots[s].flow;
+			if (f && pred(f, arg)) {
+				f->dead = 1;
+				f->gc_next = dead;
+				dead = f;
+				n++;
+			}
+		}
+	}
+	for (struct fc_flow *f = dead; f; f = f->gc_next)
+		unlink_flow(c, f);
+	if (c->emc && n)
+		for (unsigned e = 0; e <= c->emc_mask; e++)
+			if (c->emc[e].flow && c->emc[e].flow->dead)
+				c->emc[e].flow = NULL;
+	while (dead) {
+		struct fc_flow *next = dead->gc_next;
+		free_flow(dead);
+		dead = next;
+	}
+	return n;
 }
 
 unsigned fc_flow_count(const struct fc_cache *c)

@@ -45,6 +45,7 @@ struct plx {                /* the run */
 	unsigned cur;
 	bool slowpath; /* key mode reached a packet-generating action: the run stops */
 	bool gen_tried; /* packet mode: a packet-generating action ran */
+	uint64_t deps; /* pl_dp_bit of every datapath entered */
 };
 
 enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
@@ -340,6 +341,7 @@ static int deliver(struct plx *x, struct pls *s)
 		n.nk[LF_MF_CT_MARK] = n.nk[LF_MF_CT_LABEL] = 0;
 		n.reg[14] = (uint32_t)peer->key;
 		n.dp = dp;
+		x->deps |= pl_dp_bit(dp->key);
 		x->c->patch_crossings++;
 		return run_stage(x, &n, false, 0);
 	}
@@ -1476,14 +1478,31 @@ int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct p
 	return 0;
 }
 
+static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+	       struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg,
+	       uint64_t *deps);
+
 int pl_run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 	   struct dpa_buf *acts, struct pl_counters *c)
 {
-	return pl_run_traced(g, k, mask, acts, c, NULL, NULL);
+	return run(g, k, mask, acts, c, NULL, NULL, NULL);
+}
+
+int pl_run_deps(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+		struct dpa_buf *acts, struct pl_counters *c, uint64_t *deps)
+{
+	return run(g, k, mask, acts, c, NULL, NULL, deps);
 }
 
 int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 		  struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg)
+{
+	return run(g, k, mask, acts, c, fn, arg, NULL);
+}
+
+static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+	       struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg,
+	       uint64_t *deps)
 {
 	struct plx x = {.g = g, .key = k, .mask = mask, .acts = acts, .c = c, .committed = *k,
 			.trace = fn, .trace_arg = arg};
@@ -1494,6 +1513,8 @@ int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key 
 	mask->recirc = UINT32_MAX;
 	acts->len = 0;
 	c->runs++;
+	if (deps)
+		*deps = UINT64_MAX; /* unbound input port: any binding may change the answer */
 	in = k->in_port <= UINT16_MAX ? pl_port_local(g, (uint16_t)k->in_port) : NULL;
 	const struct pl_datapath *dp = in ? pl_dp(g, in->dp) : NULL;
 	if (dp == NULL) {
@@ -1505,7 +1526,10 @@ int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key 
 	s.pkt = *k;
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;
+	x.deps = pl_dp_bit(dp->key);
 	run_stage(&x, &s, false, 0);
+	if (deps)
+		*deps = x.deps;
 	if (x.slowpath) {
 		/* the mask read up to the action: every packet under it reaches it; the learn
 		 * events met on the way go first, as in any megaflow */

@@ -73,6 +73,19 @@ struct pl_counters {
 int pl_run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 	   struct dpa_buf *acts, struct pl_counters *c);
 
+/* What a decision depended on, for selective revalidation (dp/pl_diff.h): a bit per logical
+ * datapath entered (its tunnel key modulo 64: OVN numbers datapaths from 1, so up to 64 are
+ * told apart exactly; beyond, two may share a bit and a change to one also drops the other's
+ * flows, never the reverse). */
+static inline uint64_t pl_dp_bit(int64_t dp_key)
+{
+	return (uint64_t)1 << ((uint64_t)dp_key & 63);
+}
+/* pl_run, also setting *deps to the pl_dp_bit of every datapath the packet went through
+ * (all ones when the input port is bound to nothing: any binding may change that). */
+int pl_run_deps(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+		struct dpa_buf *acts, struct pl_counters *c, uint64_t *deps);
+
 /* The same, telling fn about every stage the packet passes (for `brintctl trace`): the
  * datapath, the pipeline, the stage, and the flow that matched (NULL: none matched). */
 struct pl_trace_ev {

@@ -2,7 +2,8 @@
 /* The slow path: the published pipeline generation interpreted for the packet's key
  * (dp/pl_interp.c). Before any generation exists (no OVN, or not compiled yet) a packet on a
  * port without a cross-connect gets a megaflow that drops everything from that port, counted
- * as no_pipeline; the mask covers the input port only.
+ * as no_pipeline; the mask covers the input port only. u->deps says which datapaths the
+ * decision went through (any change at all for the no-pipeline drop).
  * Packet mode (dp_slowpath): the same pipeline on one packet's bytes, and the packets it
  * outputs and generates written (pktgen_rewrite: the headers the logical actions left, with
  * their checksums) into mbufs and sent. */
@@ -25,8 +26,9 @@ int dp_upcall(struct pmd *pmd, struct dp_upcall *u)
 {
 	const struct pl_gen *g = pl_current();
 
+	u->deps = UINT64_MAX;
 	if (g != NULL)
-		return pl_run(g, u->key, &u->mask, &u->acts, &pmd->plc);
+		return pl_run_deps(g, u->key, &u->mask, &u->acts, &pmd->plc, &u->deps);
 	memset(&u->mask, 0, sizeof(u->mask));
 	u->mask.in_port = UINT32_MAX;
 	u->mask.recirc = UINT32_MAX;

@@ -2,7 +2,9 @@
 # brint benchmark: Mpps and brintd's busy cycles per packet, beside a testpmd io-forward ceiling
 # measured in the same invocation (interleaved rounds: ceiling, scenario, ceiling, ...).
 #
-# usage: scripts/bench.sh [--rounds N] [--seconds S] [--scenarios LIST]
+# usage: scripts/bench.sh [--rounds N] [--seconds S] [--scenarios LIST] [--show-flows]
+#   --show-flows: after each brintd run, print its megaflows (`flows dump`) and, for the OVN
+#   scenarios, the fields the megaflow of the first frame matches (`brintctl trace`)
 #   scenarios (comma separated; default: all):
 #     xconnect-1, xconnect-16k  cross-connect pod A -> pod B (no lookup)
 #     l2-1, l2-16k              pod1 -> pod2 on ovn-default through the compiled OVN pipeline
@@ -21,12 +23,14 @@
 ROUNDS=3
 SECS=5
 SCENARIOS="xconnect-1,xconnect-16k,l2-1,l2-16k,l3-1,l3-16k"
+SHOW_FLOWS=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--seconds) SECS=$2; shift 2 ;;
 	--scenarios) SCENARIOS=$2; shift 2 ;;
-	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--show-flows) SHOW_FLOWS=1; shift ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
 done
@@ -162,6 +166,13 @@ run_brintd() {
 			fail "brintd did not catch up with the southbound"
 	fi
 	measure brintd_hook
+	if [ $SHOW_FLOWS = 1 ]; then
+		ctl flows dump | head -n 8 >&2
+		local dip=10.16.0.12 dmac=00:00:00:00:01:02
+		[ "$dst" != pod3 ] || dip=10.17.0.11 dmac=00:00:00:a1:00:01
+		[ -z "$dst" ] || ctl --json trace pod-a "eth.src == 00:00:00:00:01:01 && eth.dst == $dmac && ip4.src == 10.16.0.11 && ip4.dst == $dip && ip.ttl == 64 && udp.src == 1024 && udp.dst == 5000" |
+			python3 -c "import json,sys; t=json.load(sys.stdin); print('megaflow fields:', t['megaflow_fields'], 'actions:', t['actions'])" >&2
+	fi
 	stop_brintd
 	stop_pod gen
 }

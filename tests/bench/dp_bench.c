@@ -89,24 +89,25 @@ static void build_frame(uint8_t *f, const uint8_t dmac[6], uint32_t dip, uint16_
 	udp[5] = 26;
 }
 
-/* the mask the pipeline builds for these packets (see `brintctl trace`): input port, MACs,
- * ethertype, IPv4 addresses, protocol and fragment bits; l3 adds the TTL */
+/* the mask the pipeline builds for these packets (`scripts/bench.sh --show-flows`): l2 the
+ * input port, MACs, ethertype, VLAN and IPv4 source; l3 also the protocol, TTL, fragment bits
+ * and IPv4 destination */
 static void pipeline_mask(struct dp_key *m, bool l3)
 {
 	memset(m, 0, sizeof(*m));
 	m->in_port = UINT32_MAX;
 	m->recirc = UINT32_MAX;
-	m->ct_state = UINT32_MAX;
 	memset(m->f.eth_dst, 0xff, 6);
 	memset(m->f.eth_src, 0xff, 6);
 	m->f.eth_type = 0xffff;
 	m->f.vlan_tci = 0xffff;
-	m->f.nw_proto = 0xff;
-	m->f.nw_frag = 0xff;
 	m->f.ip4_src = UINT32_MAX;
-	m->f.ip4_dst = UINT32_MAX;
-	if (l3)
+	if (l3) {
+		m->f.nw_proto = 0xff;
+		m->f.nw_frag = 0xff;
 		m->f.nw_ttl = 0xff;
+		m->f.ip4_dst = UINT32_MAX;
+	}
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -152,7 +153,9 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 			dpa_put_simple(&acts, DPA_DEC_TTL, 0, 0);
 		}
 		dpa_put_output(&acts, 1);
-		fc_insert(pmd->cache, &k, fc_hash(&k), &m, abuf, acts.len, 0);
+		struct fc_flow *f = fc_insert(pmd->cache, &k, &m, abuf, acts.len, 0);
+		if (!l3)
+			f->out_port = 1; /* as dp.c's upcall marks a flow that is one output */
 	}
 	memset(&pmd->c, 0, sizeof(pmd->c));
 	for (unsigned b = 0; b < n_bursts + 1000; b++) {

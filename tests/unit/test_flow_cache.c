@@ -49,20 +49,21 @@ static void test_megaflow_then_emc(void **state)
 	const char act[] = "out:3";
 	struct fc_flow *f;
 	(void)state;
+	fc_set_emc(c, FC_EMC_ON, 1);
 
-	assert_null(fc_lookup(c, &k1, fc_hash(&k1)));
+	assert_null(fc_lookup(c, &k1));
 	assert_int_equal(fc_get_stats(c)->misses, 1);
-	f = fc_insert(c, &k1, fc_hash(&k1), &m, act, sizeof(act), 5);
+	f = fc_insert(c, &k1, &m, act, sizeof(act), 5);
 	assert_non_null(f);
 	assert_memory_equal(f->actions, act, sizeof(act));
 	assert_int_equal(f->key.f.tp_src, 0); /* stored masked */
 	/* another source port, same in_port and destination: the megaflow, then the EMC */
-	assert_ptr_equal(fc_lookup(c, &k2, fc_hash(&k2)), f);
+	assert_ptr_equal(fc_lookup(c, &k2), f);
 	assert_int_equal(fc_get_stats(c)->megaflow_hits, 1);
-	assert_ptr_equal(fc_lookup(c, &k2, fc_hash(&k2)), f);
+	assert_ptr_equal(fc_lookup(c, &k2), f);
 	assert_int_equal(fc_get_stats(c)->emc_hits, 1);
 	/* another in_port: a miss */
-	assert_null(fc_lookup(c, &k3, fc_hash(&k3)));
+	assert_null(fc_lookup(c, &k3));
 	assert_int_equal(fc_flow_count(c), 1);
 	assert_int_equal(fc_subtable_count(c), 1);
 	fc_destroy(c);
@@ -77,22 +78,22 @@ static void test_masks_and_ranking(void **state)
 	uint64_t before;
 	(void)state;
 
-	fa = fc_insert(c, &a, fc_hash(&a), &me, "A", 1, 0);
-	fb = fc_insert(c, &b, fc_hash(&b), &mp, "B", 1, 0);
+	fa = fc_insert(c, &a, &me, "A", 1, 0);
+	fb = fc_insert(c, &b, &mp, "B", 1, 0);
 	assert_int_equal(fc_subtable_count(c), 2);
 	/* b's megaflow lives in the second subtable: each lookup probes two */
 	for (int i = 0; i < 5000; i++) {
 		struct dp_key k = key(2, 9, (uint16_t)i);
-		assert_ptr_equal(fc_lookup(c, &k, fc_hash(&k)), fb);
+		assert_ptr_equal(fc_lookup(c, &k), fb);
 	}
 	/* after re-ranking, b's subtable is searched first: one probe per lookup */
 	before = fc_get_stats(c)->subtable_probes;
 	for (int i = 0; i < 100; i++) {
 		struct dp_key k = key(2, 9, (uint16_t)i);
-		assert_ptr_equal(fc_lookup(c, &k, fc_hash(&k)), fb);
+		assert_ptr_equal(fc_lookup(c, &k), fb);
 	}
 	assert_int_equal(fc_get_stats(c)->subtable_probes - before, 100);
-	assert_ptr_equal(fc_lookup(c, &a, fc_hash(&a)), fa);
+	assert_ptr_equal(fc_lookup(c, &a), fa);
 	fc_destroy(c);
 }
 
@@ -107,7 +108,7 @@ static void test_many_flows_and_removal(void **state)
 
 	for (uint32_t i = 0; i < N; i++) {
 		struct dp_key k = key(1, i * 2654435761u, (uint16_t)i);
-		flows[i] = fc_insert(c, &k, fc_hash(&k), &me, &i, sizeof(i), 0);
+		flows[i] = fc_insert(c, &k, &me, &i, sizeof(i), 0);
 		assert_non_null(flows[i]);
 		present[i] = true;
 	}
@@ -123,7 +124,7 @@ static void test_many_flows_and_removal(void **state)
 	}
 	for (uint32_t i = 0; i < N; i++) {
 		struct dp_key k = key(1, i * 2654435761u, (uint16_t)i);
-		struct fc_flow *f = fc_lookup(c, &k, fc_hash(&k));
+		struct fc_flow *f = fc_lookup(c, &k);
 		if (present[i]) {
 			assert_ptr_equal(f, flows[i]);
 			assert_memory_equal(f->actions, &i, sizeof(i));
@@ -138,11 +139,13 @@ static void test_removal_cleans_emc_and_empty_subtable(void **state)
 {
 	struct fc_cache *c = fc_create(64, 64);
 	struct dp_key k = key(1, 1, 1), m = mask_port_dst();
-	struct fc_flow *f = fc_insert(c, &k, fc_hash(&k), &m, "x", 1, 0);
+	struct fc_flow *f;
 	(void)state;
-	assert_ptr_equal(fc_lookup(c, &k, fc_hash(&k)), f); /* from the EMC */
+	fc_set_emc(c, FC_EMC_ON, 1);
+	f = fc_insert(c, &k, &m, "x", 1, 0);
+	assert_ptr_equal(fc_lookup(c, &k), f); /* from the EMC */
 	fc_remove(c, f);
-	assert_null(fc_lookup(c, &k, fc_hash(&k)));
+	assert_null(fc_lookup(c, &k));
 	assert_int_equal(fc_subtable_count(c), 0);
 	fc_destroy(c);
 }
@@ -154,16 +157,16 @@ static void test_limit_flushes(void **state)
 	(void)state;
 	for (uint32_t i = 0; i < 8; i++) {
 		struct dp_key k = key(1, i, 0);
-		assert_non_null(fc_insert(c, &k, fc_hash(&k), &me, "x", 1, 0));
+		assert_non_null(fc_insert(c, &k, &me, "x", 1, 0));
 	}
 	assert_int_equal(fc_flow_count(c), 8);
 	{
 		struct dp_key k = key(1, 100, 0);
-		assert_non_null(fc_insert(c, &k, fc_hash(&k), &me, "y", 1, 0));
+		assert_non_null(fc_insert(c, &k, &me, "y", 1, 0));
 		assert_int_equal(fc_flow_count(c), 1);
 		assert_int_equal(fc_get_stats(c)->flushes, 1);
 		k = key(1, 0, 0);
-		assert_null(fc_lookup(c, &k, fc_hash(&k)));
+		assert_null(fc_lookup(c, &k));
 	}
 	fc_destroy(c);
 }
@@ -183,7 +186,7 @@ static void test_foreach(void **state)
 	(void)state;
 	for (uint32_t i = 0; i < 10; i++) {
 		struct dp_key k = key(1, i, 0);
-		fc_insert(c, &k, fc_hash(&k), i % 2 ? &me : &mp, "x", 1, 0);
+		fc_insert(c, &k, i % 2 ? &me : &mp, "x", 1, 0);
 	}
 	fc_foreach(c, count_fn, &n);
 	assert_int_equal(n, 10);
