@@ -70,3 +70,7 @@ extern const char *const flow_parse_err_names[FLOW_ERR__MAX];
  * Protocols it does not know above Ethernet or IP are not errors: the key stops there. */
 enum flow_parse_err flow_parse(const uint8_t *pkt, size_t len, struct flow_key *key,
 			       struct flow_layout *lay);
+/* The same without the shortcut flow_parse takes for untagged IPv4 TCP/UDP (which builds the
+ * key in whole words): for tests and fuzzers, which check that both agree. */
+enum flow_parse_err flow_parse_generic(const uint8_t *pkt, size_t len, struct flow_key *key,
+				       struct flow_layout *lay);

@@ -348,6 +348,62 @@ static void test_unknown_ethertype_is_fine(void **state)
 	assert_int_equal(l.l3_ofs, 0);
 }
 
+/* flow_parse's shortcut for untagged IPv4 TCP/UDP builds the key in whole words: on valid
+ * frames and on many corrupted ones (lengths, IHL, fragments, protocol, TCP offset, VLAN,
+ * truncation) it must give exactly what the general parser gives. */
+static void test_fast_path_agrees(void **state)
+{
+	uint32_t seed = 12345;
+	unsigned fast_ok = 0;
+	(void)state;
+	for (int it = 0; it < 200000; it++) {
+		struct frame f;
+		struct flow_key k1, k2;
+		struct flow_layout l1, l2;
+		enum flow_parse_err e1, e2;
+		bool tcp = it & 1;
+
+		eth(&f, 0x0800);
+		ip4(&f, tcp ? 6 : 17, tcp ? 20 : 8, 0);
+		put16(&f, (uint16_t)(1024 + it));
+		put16(&f, 80);
+		if (tcp) {
+			put32(&f, 1);
+			put32(&f, 2);
+			put16(&f, 0x5012); /* offset 5, SYN|ACK */
+			put16(&f, 512);
+			put32(&f, 0);
+		} else {
+			put16(&f, 8);
+			put16(&f, 0);
+		}
+		put32(&f, 0xdeadbeef); /* trailing bytes (Ethernet padding) */
+		/* corrupt up to three bytes of the headers, or cut the frame */
+		for (int c = 0; c < 3; c++) {
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 3 == 0)
+				continue;
+			unsigned at = (seed >> 8) % (unsigned)f.n;
+			seed = seed * 1103515245u + 12345u;
+			f.b[at] = (uint8_t)(seed >> 16);
+		}
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 4 == 0)
+			f.n = (seed >> 4) % f.n;
+		memset(&k1, 0xaa, sizeof(k1));
+		memset(&k2, 0x55, sizeof(k2));
+		memset(&l1, 0xaa, sizeof(l1));
+		memset(&l2, 0x55, sizeof(l2));
+		e1 = flow_parse(f.b, f.n, &k1, &l1);
+		e2 = flow_parse_generic(f.b, f.n, &k2, &l2);
+		assert_int_equal(e1, e2);
+		assert_memory_equal(&k1, &k2, sizeof(k1));
+		assert_memory_equal(&l1, &l2, sizeof(l1));
+		fast_ok += e1 == FLOW_OK && k1.eth_type == 0x0800 && !k1.nw_frag;
+	}
+	assert_true(fast_ok > 10000); /* the shortcut's frames were among them */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_nd),
 		cmocka_unit_test(test_lies_and_truncations),
 		cmocka_unit_test(test_unknown_ethertype_is_fine),
+		cmocka_unit_test(test_fast_path_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
