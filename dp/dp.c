@@ -24,9 +24,55 @@
 
 uint64_t dp_table_gen = 1;
 
+/* What each recent generation changed, by generation number modulo the ring's size. A PMD
+ * more than DP_CHANGE_RING generations behind (never, while every change waits for a grace
+ * period) or one that reads a slot being rewritten flushes everything. */
+#define DP_CHANGE_RING 64
+static struct {
+	uint64_t gen;
+	uint64_t dps;
+} dp_changes[DP_CHANGE_RING];
+
+void dp_tables_changed_dps(uint64_t dps)
+{
+	uint64_t gen = __atomic_load_n(&dp_table_gen, __ATOMIC_RELAXED) + 1;
+	unsigned i = (unsigned)(gen % DP_CHANGE_RING);
+
+	__atomic_store_n(&dp_changes[i].gen, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&dp_changes[i].dps, dps, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp_changes[i].gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp_table_gen, gen, __ATOMIC_RELEASE);
+}
+
 void dp_tables_changed(void)
 {
-	__atomic_add_fetch(&dp_table_gen, 1, __ATOMIC_RELEASE);
+	dp_tables_changed_dps(FC_DEPS_ALL);
+}
+
+/* The union of what generations (from, to] changed; FC_DEPS_ALL when not known. */
+static uint64_t changes_since(uint64_t from, uint64_t to)
+{
+	uint64_t dps = 0;
+
+	if (to - from > DP_CHANGE_RING)
+		return FC_DEPS_ALL;
+	for (uint64_t g = from + 1; g <= to; g++) {
+		unsigned i = (unsigned)(g % DP_CHANGE_RING);
+		uint64_t t1 = __atomic_load_n(&dp_changes[i].gen, __ATOMIC_ACQUIRE), d, t2;
+		d = __atomic_load_n(&dp_changes[i].dps, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		t2 = __atomic_load_n(&dp_changes[i].gen, __ATOMIC_RELAXED);
+		if (t1 != g || t2 != g)
+			return FC_DEPS_ALL;
+		dps |= d;
+	}
+	return dps;
+}
+
+static bool touches(const struct fc_flow *f, void *arg)
+{
+	return (f->deps & *(const uint64_t *)arg) != 0;
 }
 
 int dp_pmd_init(struct pmd *pmd)
@@ -72,7 +118,14 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 	struct pmd_dump_req *req;
 
 	if (unlikely(gen != pmd->cache_gen)) {
-		fc_flush(pmd->cache);
+		uint64_t dps = changes_since(pmd->cache_gen, gen);
+		if (dps == FC_DEPS_ALL) {
+			fc_flush(pmd->cache);
+			pmd->c.cache_flushes++;
+		} else if (dps) {
+			pmd->c.cache_flows_removed += fc_remove_if(pmd->cache, touches, &dps);
+			pmd->c.cache_revalidations++;
+		}
 		pmd->cache_gen = gen;
 	}
 	req = pmd->dump_req;

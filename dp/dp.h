@@ -12,7 +12,8 @@ void dp_input(struct pmd *pmd, uint16_t in, struct rte_mbuf **pkts, uint16_t n);
 /* PMD start/stop: its flow cache. */
 int dp_pmd_init(struct pmd *pmd);
 void dp_pmd_fini(struct pmd *pmd);
-/* PMD, once per loop: flush the cache if the tables changed, answer a dump request. */
+/* PMD, once per loop: when the tables changed, flush the cache or remove the megaflows that
+ * went through a changed datapath; answer a dump request. */
 void dp_pmd_housekeeping(struct pmd *pmd);
 
 /* Cross-connect (l2 xconnect): control thread only. */

@@ -3,6 +3,7 @@
 #include "ctl.h"
 #include "dp.h"
 #include "pipeline_pub.h"
+#include "pl_diff.h"
 #include "pl_interp.h"
 
 #include <brint/log.h>
@@ -18,18 +19,26 @@ const struct pl_gen *pl_current(void)
 }
 
 static uint64_t unchanged;
+static uint64_t last_changed_dps; /* the datapath bits the last publication invalidated */
 
 void pl_publish(struct pl_gen *g)
 {
 	struct pl_gen *old = current;
+	uint64_t changed;
+
 	if (old && g && pl_gen_equal(old, g)) {
 		/* nothing a packet sees changed: keep the caches */
 		pl_gen_free(g);
 		unchanged++;
 		return;
 	}
+	/* the PMDs drop only the megaflows that went through a datapath that changed (all of
+	 * them when there was no pipeline before or there is none now) */
+	changed = pl_gen_diff(old, g);
 	__atomic_store_n(&current, g, __ATOMIC_RELEASE);
-	dp_tables_changed();
+	last_changed_dps = changed;
+	if (changed)
+		dp_tables_changed_dps(changed);
 	if (brint_rcu)
 		pmd_rcu_sync();
 	pl_gen_free(old);
@@ -77,7 +86,7 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 		if (c.unsupported_rewrite[i])
 			json_object_set_new(rw, lf_mf_name((enum lf_mf)i),
 					    json_integer((json_int_t)c.unsupported_rewrite[i]));
-	o = json_pack("{s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	o = json_pack("{s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s}",
 		      "generations_published", (json_int_t)published, "generations_unchanged",
 		      (json_int_t)unchanged, "pipeline", g != NULL,
 		      "generation", (json_int_t)(g ? g->id : 0), "runs", (json_int_t)c.runs,
@@ -85,7 +94,7 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 		      "outputs", (json_int_t)c.outputs, "patch_crossings",
 		      (json_int_t)c.patch_crossings, "remote_outputs", (json_int_t)c.remote_outputs,
 		      "loopback_drops", (json_int_t)c.loopback_drops, "unsupported_actions", ops,
-		      "unsupported_rewrites", rw);
+		      "unsupported_rewrites", rw, "last_invalidated_datapaths", "");
 	json_object_set_new(o, "neigh_lookups", json_integer((json_int_t)c.neigh_lookups));
 	json_object_set_new(o, "fdb_lookups", json_integer((json_int_t)c.fdb_lookups));
 	json_object_set_new(o, "learn_actions", json_integer((json_int_t)c.learns));
@@ -96,6 +105,19 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 			    json_real(c.packet_runs ? (double)c.packet_cycles / (double)c.packet_runs
 						    : 0.0));
 	json_object_set_new(o, "generated", gen);
+	{ /* which datapath bits (tunnel key % 64) the last publication told the PMDs to drop */
+		char bits[64 * 4 + 8];
+		size_t n = 0;
+		bits[0] = 0;
+		if (last_changed_dps == UINT64_MAX)
+			snprintf(bits, sizeof(bits), "all");
+		else
+			for (unsigned b = 0; b < 64; b++)
+				if (last_changed_dps >> b & 1)
+					n += (size_t)snprintf(bits + n, sizeof(bits) - n, "%s%u",
+							      n ? "," : "", b);
+		json_object_set_new(o, "last_invalidated_datapaths", json_string(bits));
+	}
 	if (g)
 		json_object_set_new(o, "tables",
 				    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "datapaths",

@@ -107,9 +107,10 @@ static int pmd_main(void *arg)
 
 	LOG_INFO("pmd", "pmd %u running on core %u", pmd->idx, pmd->lcore);
 	rte_rcu_qsbr_thread_online(brint_rcu, pmd->idx);
+	uint64_t start = rte_rdtsc();
 	while (likely(!pmd->stop)) {
 		const struct pmd_sched *s = __atomic_load_n(&pmd->sched, __ATOMIC_ACQUIRE);
-		uint64_t start = rte_rdtsc(), cycles;
+		uint64_t now, end, cycles;
 		uint64_t got = 0;
 
 		for (unsigned i = 0; i < s->n_rxq; i++) {
@@ -122,22 +123,34 @@ static int pmd_main(void *arg)
 			dp_input(pmd, p->id, pkts, n);
 			flush_all(pmd);
 		}
-		cycles = rte_rdtsc() - start;
+		now = rte_rdtsc();
+		cycles = now - start;
 		pmd->c.iterations++;
 		if (got) {
 			pmd->c.rx_pkts += got;
 			pmd->c.busy_cycles += cycles;
 			pmd->c.busy_iterations++;
-			if (cycles > pmd->c.max_busy_cycles)
-				pmd->c.max_busy_cycles = cycles;
 		} else {
 			pmd->c.idle_cycles += cycles;
+		}
+		if (unlikely(pmd->max_reset_req != pmd->max_reset_done)) {
+			pmd->c.max_busy_cycles = 0;
+			pmd->c.max_housekeeping_cycles = 0;
+			__atomic_store_n(&pmd->max_reset_done, pmd->max_reset_req, __ATOMIC_RELEASE);
 		}
 		dp_pmd_housekeeping(pmd);
 		/* tx buffers are empty and the flow cache follows the current tables here: a port
 		 * withdrawn before this point is no longer referenced by this PMD once the control
 		 * thread sees this report. */
 		rte_rcu_qsbr_quiescent(brint_rcu, pmd->idx);
+		/* the loop gap: the whole iteration, housekeeping (cache flush or revalidation)
+		 * included, is how long the rx queues waited */
+		end = rte_rdtsc();
+		if (end - now > pmd->c.max_housekeeping_cycles)
+			pmd->c.max_housekeeping_cycles = end - now;
+		if (end - start > pmd->c.max_busy_cycles)
+			pmd->c.max_busy_cycles = end - start;
+		start = end;
 	}
 	rte_rcu_qsbr_thread_offline(brint_rcu, pmd->idx);
 	LOG_INFO("pmd", "pmd %u stopped", pmd->idx);

@@ -44,11 +44,16 @@ struct pmd_counters {
 	uint64_t idle_cycles;   /* iterations that found nothing */
 	uint64_t iterations;
 	uint64_t busy_iterations;
-	uint64_t max_busy_cycles; /* longest busy iteration (loop gap) */
+	uint64_t max_busy_cycles; /* longest loop iteration, busy or not, housekeeping included:
+				   * the longest time an rx queue waited to be polled (loop gap) */
 	uint64_t drops[BRINT_DROP__MAX];
 	uint64_t malformed[FLOW_ERR__MAX]; /* why frames were dropped as malformed */
 	uint64_t upcalls;                  /* slow-path runs (cache misses) */
 	uint64_t upcall_cycles;
+	uint64_t cache_flushes;            /* whole-cache flushes (a table change of any kind) */
+	uint64_t cache_revalidations;      /* selective passes (datapaths changed) */
+	uint64_t cache_flows_removed;      /* megaflows those passes removed */
+	uint64_t max_housekeeping_cycles;  /* longest housekeeping (flush, revalidation, dump) */
 	uint64_t port_rx[BRINT_MAX_PORTS];
 	uint64_t port_tx[BRINT_MAX_PORTS];
 	uint64_t port_drop[BRINT_MAX_PORTS];
@@ -68,6 +73,10 @@ struct pmd {
 	/* the flow cache: owned by this PMD alone (dp/flow_cache.h) */
 	struct fc_cache *cache;
 	uint64_t cache_gen; /* the dp_table_gen the cache was built against */
+	/* `pmd stats --clear`: the control thread bumps max_reset_req, the PMD zeroes its maxima
+	 * and copies it to max_reset_done (maxima cannot be cleared by a baseline) */
+	volatile uint64_t max_reset_req;
+	volatile uint64_t max_reset_done;
 	/* `brintctl flows dump`: the control thread posts a request, the PMD fills it */
 	struct pmd_dump_req *volatile dump_req;
 	/* the pipeline interpreter's counters (dp/pl_interp.h), written by this PMD only */
@@ -82,10 +91,13 @@ struct pmd_dump_req {
 	volatile bool done;
 };
 
-/* Bumped (control thread) whenever what cached flows were derived from changes: every PMD
- * flushes its cache before its next burst. */
+/* Bumped (control thread) whenever what cached flows were derived from changes: before its next
+ * burst every PMD flushes its cache (dp_tables_changed), or removes the megaflows whose
+ * decision went through one of the datapaths with a bit in dps (dp_tables_changed_dps; the
+ * bits are pl_dp_bit's). Control thread only. */
 extern uint64_t dp_table_gen;
 void dp_tables_changed(void);
+void dp_tables_changed_dps(uint64_t dps);
 
 extern struct pmd *pmds[BRINT_MAX_PMDS];
 extern unsigned n_pmds;

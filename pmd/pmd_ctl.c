@@ -23,11 +23,12 @@ static void diff(struct pmd_counters *c, const struct pmd_counters *base)
 {
 	uint64_t *d = (uint64_t *)c;
 	const uint64_t *b = (const uint64_t *)base;
-	uint64_t max = c->max_busy_cycles;
+	uint64_t max = c->max_busy_cycles, hk = c->max_housekeeping_cycles;
 	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
 		d[i] -= b[i];
-	/* a maximum is not a sum: after a clear it restarts from what the PMD saw since */
-	c->max_busy_cycles = max >= base->max_busy_cycles ? max : 0;
+	/* a maximum is not a sum: the PMD restarted it at the clear (clear_maxima) */
+	c->max_busy_cycles = max;
+	c->max_housekeeping_cycles = hk;
 }
 
 void pmd_counters_forget_port(uint16_t id)
@@ -38,6 +39,23 @@ void pmd_counters_forget_port(uint16_t id)
 		baseline[i].port_rx[id] = c->port_rx[id];
 		baseline[i].port_tx[id] = c->port_tx[id];
 		baseline[i].port_drop[id] = c->port_drop[id];
+	}
+}
+
+/* Ask every running PMD to restart its maxima and wait (up to 100 ms) until it has. */
+static void clear_maxima(void)
+{
+	for (unsigned i = 0; i < n_pmds; i++)
+		pmds[i]->max_reset_req++;
+	for (int t = 0; t < 1000; t++) {
+		bool done = true;
+		for (unsigned i = 0; i < n_pmds; i++)
+			done = done && (!pmds[i]->running ||
+					__atomic_load_n(&pmds[i]->max_reset_done, __ATOMIC_ACQUIRE) ==
+						pmds[i]->max_reset_req);
+		if (done)
+			return;
+		rte_delay_us_sleep(100);
 	}
 }
 
@@ -75,6 +93,12 @@ static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
 		      "max_loop_gap_us", hz > 0 ? 1e6 * (double)c->max_busy_cycles / hz : 0.0,
 		      "drops", drops, "ports", pp);
 	json_object_set_new(o, "malformed", mal);
+	json_object_set_new(o, "max_housekeeping_us",
+			    json_real(hz > 0 ? 1e6 * (double)c->max_housekeeping_cycles / hz : 0.0));
+	json_object_set_new(o, "cache",
+			    json_pack("{s:I, s:I, s:I}", "flushes", (json_int_t)c->cache_flushes,
+				      "revalidations", (json_int_t)c->cache_revalidations,
+				      "flows_removed", (json_int_t)c->cache_flows_removed));
 	json_object_set_new(o, "upcalls", json_integer((json_int_t)c->upcalls));
 	json_object_set_new(o, "upcall_cycles_avg",
 			    json_real(c->upcalls ? (double)c->upcall_cycles / (double)c->upcalls : 0.0));
@@ -89,6 +113,8 @@ static void cmd_pmd_stats(const json_t *args, struct ctl_reply *r)
 	if (ctl_arg_bool(args, "clear", false, &clear, r) < 0)
 		return;
 	a = json_array();
+	if (clear)
+		clear_maxima();
 	for (unsigned i = 0; i < n_pmds; i++) {
 		struct pmd_counters now;
 		snapshot(pmds[i], &now);

@@ -193,6 +193,107 @@ static void test_foreach(void **state)
 	fc_destroy(c);
 }
 
+static bool deps_hit(const struct fc_flow *f, void *arg)
+{
+	return (f->deps & *(const uint64_t *)arg) != 0;
+}
+
+/* selective removal: only the flows whose deps meet the changed bits go, from the subtables
+ * and the EMC; the others are still found (and still counting) */
+static void test_remove_if(void **state)
+{
+	enum { N = 3000 };
+	struct fc_cache *c = fc_create(4096, 65536);
+	struct dp_key me = mask_exact(), mp = mask_port_dst();
+	static struct fc_flow *flows[N];
+	uint64_t bits;
+	(void)state;
+	fc_set_emc(c, FC_EMC_ON, 1);
+	for (uint32_t i = 0; i < N; i++) {
+		struct dp_key k = key(1 + i % 3, i, (uint16_t)i);
+		flows[i] = fc_insert(c, &k, i % 2 ? &me : &mp, &i, sizeof(i), 0);
+		assert_non_null(flows[i]);
+		flows[i]->deps = (uint64_t)1 << (i % 5); /* flow i went through "datapath" i % 5 */
+	}
+	assert_int_equal(fc_subtable_count(c), 2);
+	bits = (uint64_t)1 << 2 | (uint64_t)1 << 4;
+	assert_int_equal(fc_remove_if(c, deps_hit, &bits), N / 5 * 2);
+	assert_int_equal(fc_flow_count(c), N - N / 5 * 2);
+	for (uint32_t i = 0; i < N; i++) {
+		struct dp_key k = key(1 + i % 3, i, (uint16_t)i);
+		struct fc_flow *f = fc_lookup(c, &k);
+		if (i % 5 == 2 || i % 5 == 4) {
+			assert_null(f);
+		} else {
+			assert_ptr_equal(f, flows[i]);
+			assert_memory_equal(f->actions, &i, sizeof(i));
+		}
+	}
+	/* nothing matches: nothing removed; everything matches: the subtables go too */
+	bits = (uint64_t)1 << 40;
+	assert_int_equal(fc_remove_if(c, deps_hit, &bits), 0);
+	bits = UINT64_MAX;
+	assert_int_equal(fc_remove_if(c, deps_hit, &bits), N - N / 5 * 2);
+	assert_int_equal(fc_flow_count(c), 0);
+	assert_int_equal(fc_subtable_count(c), 0);
+	fc_destroy(c);
+}
+
+/* fc_match: a key matches a megaflow when it agrees with it under the mask */
+static void test_match(void **state)
+{
+	struct fc_cache *c = fc_create(0, 64);
+	struct dp_key k = key(1, 7, 1000), m = mask_port_dst(), o;
+	struct fc_flow *f = fc_insert(c, &k, &m, "x", 1, 0);
+	(void)state;
+	o = key(1, 7, 2000); /* the source port is not in the mask */
+	assert_true(fc_match(f, &o));
+	o = key(2, 7, 1000);
+	assert_false(fc_match(f, &o));
+	o = key(1, 8, 1000);
+	assert_false(fc_match(f, &o));
+	fc_destroy(c);
+}
+
+/* FC_EMC_AUTO: no EMC while searches find their flow in the first subtable; the EMC once they
+ * probe several, and it then answers */
+static void test_emc_auto(void **state)
+{
+	struct fc_cache *c = fc_create(1024, 1024);
+	struct dp_key me = mask_exact(), mp = mask_port_dst();
+	(void)state;
+	for (uint32_t i = 0; i < 8; i++) {
+		struct dp_key k = key(1, i, 0);
+		fc_insert(c, &k, &mp, "p", 1, 0);
+	}
+	for (int i = 0; i < 10000; i++) {
+		struct dp_key k = key(1, (uint32_t)i % 8, (uint16_t)i);
+		assert_non_null(fc_lookup(c, &k));
+	}
+	assert_false(fc_emc_active(c));
+	assert_int_equal(fc_get_stats(c)->emc_hits, 0);
+	/* five more masks, each with its own flows: searches now probe several subtables */
+	for (uint32_t s = 0; s < 5; s++) {
+		struct dp_key m = me;
+		m.f.tp_dst = (uint16_t)(s + 1); /* distinct masks */
+		for (uint32_t i = 0; i < 4; i++) {
+			struct dp_key k = key(2 + s, i, (uint16_t)i);
+			k.f.tp_dst = (uint16_t)(s + 1);
+			fc_insert(c, &k, &m, "q", 1, 0);
+		}
+	}
+	assert_int_equal(fc_subtable_count(c), 6);
+	for (int i = 0; i < 20000; i++) {
+		uint32_t s = (uint32_t)i % 5, j = (uint32_t)(i / 5) % 4;
+		struct dp_key k = key(2 + s, j, (uint16_t)j);
+		k.f.tp_dst = (uint16_t)(s + 1);
+		assert_non_null(fc_lookup(c, &k));
+	}
+	assert_true(fc_emc_active(c));
+	assert_true(fc_get_stats(c)->emc_hits > 1000);
+	fc_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +303,9 @@ int main(void)
 		cmocka_unit_test(test_removal_cleans_emc_and_empty_subtable),
 		cmocka_unit_test(test_limit_flushes),
 		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_remove_if),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_emc_auto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
