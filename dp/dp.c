@@ -104,9 +104,19 @@ static bool dump_flow(const struct fc_flow *f, void *arg)
 		return false;
 	if (dpa_format(f->actions, f->actions_len, acts, sizeof(acts)) < 0)
 		snprintf(acts, sizeof(acts), "(%u bytes)", f->actions_len);
-	o = json_pack("{s:i, s:I, s:I, s:f, s:s}", "in_port", (int)f->key.in_port, "packets",
+	/* the datapaths its decision went through (tunnel key % 64), what revalidation follows */
+	char dps[64 * 3 + 1] = "all";
+	if (f->deps != FC_DEPS_ALL) {
+		size_t n = 0;
+		dps[0] = 0;
+		for (unsigned b = 0; b < 64; b++)
+			if (f->deps >> b & 1)
+				n += (size_t)snprintf(dps + n, sizeof(dps) - n, "%s%u", n ? "," : "", b);
+	}
+	o = json_pack("{s:i, s:I, s:I, s:f, s:s, s:s}", "in_port", (int)f->key.in_port, "packets",
 		      (json_int_t)f->packets, "bytes", (json_int_t)f->bytes, "age_s",
-		      d->hz > 0 ? (double)(d->now - f->created) / d->hz : 0.0, "actions", acts);
+		      d->hz > 0 ? (double)(d->now - f->created) / d->hz : 0.0, "actions", acts,
+		      "datapaths", dps);
 	if (o)
 		json_array_append_new(d->req->flows, o);
 	return true;

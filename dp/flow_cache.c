@@ -147,7 +147,8 @@ void fc_flush(struct fc_cache *c)
 		free_subtable(c->sts[i]);
 	c->n_sts = 0;
 	c->n_flows = 0;
-	if (c->emc)
+	/* an EMC not in use is cleared when it is turned on again (rank_subtables, fc_set_emc) */
+	if (c->emc_on)
 		memset(c->emc, 0, (size_t)(c->emc_mask + 1) * sizeof(*c->emc));
 	if (c->emc_mode == FC_EMC_AUTO)
 		c->emc_on = false;
@@ -382,7 +383,7 @@ static void unlink_flow(struct fc_cache *c, struct fc_flow *f)
 void fc_remove(struct fc_cache *c, struct fc_flow *f)
 {
 	unlink_flow(c, f);
-	if (c->emc)
+	if (c->emc_on)
 		for (unsigned e = 0; e <= c->emc_mask; e++)
 			if (c->emc[e].flow == f)
 				c->emc[e].flow = NULL;
@@ -411,7 +412,7 @@ unsigned fc_remove_if(struct fc_cache *c, bool (*pred)(const struct fc_flow *f, 
 	}
 	for (struct fc_flow *f = dead; f; f = f->gc_next)
 		unlink_flow(c, f);
-	if (c->emc && n)
+	if (c->emc_on && n)
 		for (unsigned e = 0; e <= c->emc_mask; e++)
 			if (c->emc[e].flow && c->emc[e].flow->dead)
 				c->emc[e].flow = NULL;
