@@ -98,6 +98,9 @@ struct pmd_dump_req {
 extern uint64_t dp_table_gen;
 void dp_tables_changed(void);
 void dp_tables_changed_dps(uint64_t dps);
+/* Port `port` is going away: the megaflows that come in on it or send to it are removed (its
+ * id will be reused); the others stay. */
+void dp_port_removed(uint16_t port);
 
 extern struct pmd *pmds[BRINT_MAX_PMDS];
 extern unsigned n_pmds;

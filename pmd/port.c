@@ -145,7 +145,7 @@ static void port_destroy(struct port *p)
 	pthread_mutex_lock(&port_registry_lock);
 	ports[p->id] = NULL;
 	pthread_mutex_unlock(&port_registry_lock);
-	dp_tables_changed(); /* cached flows may output to this port id, which will be reused */
+	dp_port_removed(p->id); /* cached flows from or to this port id, which will be reused */
 	pmd_rcu_sync();
 	p->ops->close(p);
 	LOG_INFO("port", "port %s removed", p->cfg.name);

@@ -12,7 +12,10 @@
  * many bursts of rte_rdtsc() around that call, per packet: the minimum is the figure to compare
  * when the machine is busy.
  *
- * usage: dp_bench [--bursts N] [--scenarios l2-1,l2-16k,l3-1,l3-16k,xconnect-1] */
+ * l2-4dst interleaves four destinations (four megaflows, packet after packet), so that every
+ * packet is looked up: the cost when bursts mix flows.
+ *
+ * usage: dp_bench [--bursts N] [--scenarios xconnect-1,l2-1,l2-16k,l2-4dst,l3-1,l3-16k] */
 #include "dp.h"
 #include "dp_actions.h"
 #include "flow_cache.h"
@@ -128,15 +131,20 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 	static const uint8_t mac2[6] = {0, 0, 0, 0, 1, 2}, rtr[6] = {0, 0, 0, 0xa1, 0, 1};
 	bool l3 = strncmp(name, "l3", 2) == 0, xc = strncmp(name, "xconnect", 8) == 0;
 	unsigned n_flows = strstr(name, "16k") ? N_FRAMES : 1;
+	unsigned n_dst = strstr(name, "4dst") ? 4 : 1;
 	uint64_t *t = calloc(n_bursts, sizeof(*t));
 	uint8_t abuf[128] __attribute__((aligned(8)));
 	struct dpa_buf acts = {.data = abuf, .cap = sizeof(abuf)};
 	struct rte_mbuf *burst[PMD_BURST];
 	unsigned next = 0;
 
-	for (unsigned i = 0; i < N_FRAMES; i++)
-		build_frame(frames[i], l3 ? rtr : mac2, l3 ? 0x0a11000b : 0x0a10000c,
+	for (unsigned i = 0; i < N_FRAMES; i++) {
+		uint8_t dst[6];
+		memcpy(dst, l3 ? rtr : mac2, 6);
+		dst[5] = (uint8_t)(dst[5] + i % n_dst);
+		build_frame(frames[i], dst, l3 ? 0x0a11000b : 0x0a10000c,
 			    (uint16_t)(1024 + i % n_flows));
+	}
 	fc_flush(pmd->cache);
 	if (xc) {
 		xconnect_set(0, 1);
@@ -144,18 +152,20 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 		static const uint8_t m3[6] = {0, 0, 0, 0, 2, 1};
 		struct dp_key k, m;
 		struct flow_layout lay;
-		memset(&k, 0, sizeof(k));
-		flow_parse(frames[0], FRAME_LEN, &k.f, &lay);
-		pipeline_mask(&m, l3);
 		if (l3) {
 			dpa_put_eth(&acts, DPA_SET_ETH_SRC, (const uint8_t[6]){0, 0, 0, 0xa1, 0, 3});
 			dpa_put_eth(&acts, DPA_SET_ETH_DST, m3);
 			dpa_put_simple(&acts, DPA_DEC_TTL, 0, 0);
 		}
 		dpa_put_output(&acts, 1);
-		struct fc_flow *f = fc_insert(pmd->cache, &k, &m, abuf, acts.len, 0);
-		if (!l3)
-			f->out_port = 1; /* as dp.c's upcall marks a flow that is one output */
+		pipeline_mask(&m, l3);
+		for (unsigned d = 0; d < n_dst; d++) {
+			memset(&k, 0, sizeof(k));
+			flow_parse(frames[d], FRAME_LEN, &k.f, &lay);
+			struct fc_flow *f = fc_insert(pmd->cache, &k, &m, abuf, acts.len, 0);
+			if (!l3)
+				f->out_port = 1; /* as dp.c's upcall marks a one-output flow */
+		}
 	}
 	memset(&pmd->c, 0, sizeof(pmd->c));
 	for (unsigned b = 0; b < n_bursts + 1000; b++) {
@@ -191,7 +201,7 @@ int main(int argc, char **argv)
 	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0,1",
 		       "--main-lcore", "0", "--file-prefix", "dp_bench", "--log-level", "error",
 		       "--no-shconf"};
-	const char *scen = "xconnect-1,l2-1,l2-16k,l3-1,l3-16k";
+	const char *scen = "xconnect-1,l2-1,l2-16k,l2-4dst,l3-1,l3-16k";
 	unsigned n_bursts = 20000, core = 1;
 	char err[256];
 

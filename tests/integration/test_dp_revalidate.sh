@@ -7,6 +7,8 @@
 #     the same megaflow (older than the change) keeps counting, no new slow-path run.
 #  2. A port is added to the running flow's own switch (ovn-default): its megaflow is removed
 #     and replaced (a new slow-path run, a younger megaflow), traffic continues.
+#  3. A port is added and removed: only megaflows from or to its id would go; the running one
+#     stays.
 # Every packet pod A sent reaches pod B, brintd drops none; the longest PMD loop gap and
 # housekeeping time are printed.
 . "$(dirname "$0")/lib.sh"
@@ -123,6 +125,17 @@ rm1=$(pmd "p['cache']['flows_removed']")
 python3 -c "import sys; a1, a2 = map(float, sys.argv[1:]); sys.exit(0 if a2 < a1 else 1)" \
 	"$age1" "$age2" || fail "the megaflow was not replaced (age $age1 -> $age2 s)"
 pass "a port added on ovn-default: the running megaflow replaced (removed $((rm1 - rm0)), slow-path runs $up1 -> $(pmd "p['upcalls']"), age now ${age2} s)"
+
+# 3. a port comes and goes (bound to nothing): only flows from or to its id would go
+up2=$(pmd "p['upcalls']"); rv2=$(pmd "p['cache']['revalidations']"); fl2=$(pmd "p['cache']['flushes']")
+ctl port add pod-c --type vhost-user --path "$T/c.sock" >/dev/null || fail "port add pod-c"
+ctl port del pod-c >/dev/null || fail "port del pod-c"
+WAIT=10 wait_for "[ \"\$(pmd \"p['cache']['revalidations']\")\" -gt $rv2 ]" ||
+	fail "no selective pass after a port removal: $(ctl --json pmd stats)"
+sleep 1
+[ "$(pmd "p['upcalls']")" = "$up2" ] && [ "$(pmd "p['cache']['flushes']")" = "$fl2" ] ||
+	fail "removing pod-c flushed the running flow's megaflow (upcalls $up2 -> $(pmd "p['upcalls']"))"
+pass "a port added and removed: the running megaflow kept (no flush, no slow-path run)"
 
 # no loss: stop the sender, drain pod B, compare
 pod_cmd pods stop
