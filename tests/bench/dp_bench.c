@@ -168,6 +168,7 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 		}
 	}
 	memset(&pmd->c, 0, sizeof(pmd->c));
+	struct fc_stats st0 = *fc_get_stats(pmd->cache);
 	for (unsigned b = 0; b < n_bursts + 1000; b++) {
 		uint64_t t0, t1;
 		for (unsigned i = 0; i < PMD_BURST; i++) {
@@ -187,12 +188,12 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 		xconnect_clear(0);
 	qsort(t, n_bursts, sizeof(*t), cmp_u64);
 	printf("%-12s min %6.1f  median %6.1f  cycles/pkt   (tx %llu, drops %llu, upcalls %llu, "
-	       "emc %llu, megaflow %llu)\n",
+	       "emc hits %llu, megaflow lookups %llu)\n",
 	       name, (double)t[0] / PMD_BURST, (double)t[n_bursts / 2] / PMD_BURST,
 	       (unsigned long long)pmd->c.tx_pkts,
 	       (unsigned long long)(pmd->c.port_drop[0]), (unsigned long long)pmd->c.upcalls,
-	       (unsigned long long)fc_get_stats(pmd->cache)->emc_hits,
-	       (unsigned long long)fc_get_stats(pmd->cache)->megaflow_hits);
+	       (unsigned long long)(fc_get_stats(pmd->cache)->emc_hits - st0.emc_hits),
+	       (unsigned long long)(fc_get_stats(pmd->cache)->megaflow_hits - st0.megaflow_hits));
 	free(t);
 }
 
