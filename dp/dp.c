@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The datapath's per-burst path: cross-connect, or parse -> flow cache -> (miss: slow path,
- * install) -> execute the flat actions. */
+/* The datapath's per-burst path: cross-connect, or parse -> flow cache (the previous packet's
+ * megaflow first, then a lookup) -> (miss: slow path, install) -> execute the flat actions.
+ * And the PMD's side of table changes: each new table generation says what it changed (the
+ * datapaths of a new pipeline generation, a removed port, or everything), and the PMD removes
+ * the megaflows that depend on it before its next burst. */
 #include "dp.h"
 #include "dp_actions.h"
 #include "dp_key.h"

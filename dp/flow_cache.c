@@ -91,7 +91,6 @@ static uint32_t masked_hash(const struct fc_subtable *st, const struct dp_key *k
 	return h;
 }
 
-
 struct fc_cache *fc_create(unsigned emc_entries, unsigned max_flows)
 {
 	struct fc_cache *c = calloc(1, sizeof(*c));

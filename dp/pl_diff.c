@@ -32,7 +32,8 @@ static bool terms_eq(const struct pl_gen *ga, struct pl_range ra, const struct p
 		return false;
 	for (uint32_t i = 0; i < ra.n; i++) {
 		const struct pl_term *x = &ga->terms[ra.first + i], *y = &gb->terms[rb.first + i];
-		if (x->value != y->value || x->mask != y->mask || x->mf != y->mf || x->neg != y->neg)
+		if (x->value != y->value || x->mask != y->mask || x->mf != y->mf ||
+		    x->neg != y->neg)
 			return false;
 	}
 	return true;
@@ -60,7 +61,8 @@ static bool flow_eq(const struct pl_gen *ga, const struct pl_flow *x, const stru
 	if (x->priority != y->priority || x->rules.n != y->rules.n || !prog_eq(x->prog, y->prog))
 		return false;
 	for (uint32_t r = 0; r < x->rules.n; r++)
-		if (!rule_eq(ga, &ga->rules[x->rules.first + r], gb, &gb->rules[y->rules.first + r]))
+		if (!rule_eq(ga, &ga->rules[x->rules.first + r], gb,
+			     &gb->rules[y->rules.first + r]))
 			return false;
 	return true;
 }
@@ -74,7 +76,8 @@ static bool dp_eq(const struct pl_gen *ga, const struct pl_datapath *x, const st
 		if (x->pipe[p].n_stages != y->pipe[p].n_stages)
 			return false;
 		for (unsigned s = 0; s < x->pipe[p].n_stages; s++) {
-			const struct pl_stage *u = &x->pipe[p].stages[s], *v = &y->pipe[p].stages[s];
+			const struct pl_stage *u = &x->pipe[p].stages[s],
+					      *v = &y->pipe[p].stages[s];
 			if (!str_eq(u->name, v->name) || u->flows.n != v->flows.n)
 				return false;
 			for (uint32_t f = 0; f < u->flows.n; f++)
@@ -126,8 +129,8 @@ static bool port_eq(const struct pl_gen *ga, const struct pl_port *x, const stru
 	return psec_eq(ga, x, gb, y);
 }
 
-static bool mcgroup_eq(const struct pl_gen *ga, const struct pl_mcgroup *x,
-		       const struct pl_gen *gb, const struct pl_mcgroup *y)
+static bool mcgroup_eq(const struct pl_gen *ga, const struct pl_mcgroup *x, const struct pl_gen *gb,
+		       const struct pl_mcgroup *y)
 {
 	if (!str_eq(x->name, y->name) || x->members.n != y->members.n)
 		return false;
@@ -187,8 +190,10 @@ static uint64_t merge(const struct pl_gen *ga, const struct ref *ra, unsigned na
 	uint64_t changed = 0;
 	unsigned i = 0, j = 0;
 	while (i < na || j < nb) {
-		int c = i == na ? 1 : j == nb ? -1 : ref_cmp(&(struct ref){ra[i].dp, ra[i].key, 0},
-							    &(struct ref){rb[j].dp, rb[j].key, 0});
+		int c = i == na	  ? 1
+			: j == nb ? -1
+				  : ref_cmp(&(struct ref){ra[i].dp, ra[i].key, 0},
+					    &(struct ref){rb[j].dp, rb[j].key, 0});
 		if (c < 0) {
 			changed |= pl_dp_bit(ra[i++].dp);
 		} else if (c > 0) {
@@ -208,8 +213,7 @@ static bool port_eq_idx(const struct pl_gen *ga, uint32_t a, const struct pl_gen
 	return port_eq(ga, &ga->ports[a], gb, &gb->ports[b]);
 }
 
-static bool group_eq_idx(const struct pl_gen *ga, uint32_t a, const struct pl_gen *gb,
-			 uint32_t b)
+static bool group_eq_idx(const struct pl_gen *ga, uint32_t a, const struct pl_gen *gb, uint32_t b)
 {
 	return mcgroup_eq(ga, &ga->mcgroups[a], gb, &gb->mcgroups[b]);
 }

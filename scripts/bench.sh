@@ -168,6 +168,7 @@ run_brintd() {
 	measure brintd_hook
 	if [ $SHOW_FLOWS = 1 ]; then
 		ctl flows dump | head -n 8 >&2
+		ctl --json pmd stats | python3 -c "import json,sys; p=json.load(sys.stdin)[0]; print('measured window: upcalls', p['upcalls'], 'cache', p['cache'], 'drops', {k: v for k, v in p['drops'].items() if v})" >&2
 		local dip=10.16.0.12 dmac=00:00:00:00:01:02
 		[ "$dst" != pod3 ] || dip=10.17.0.11 dmac=00:00:00:a1:00:01
 		[ -z "$dst" ] || ctl --json trace pod-a "eth.src == 00:00:00:00:01:01 && eth.dst == $dmac && ip4.src == 10.16.0.11 && ip4.dst == $dip && ip.ttl == 64 && udp.src == 1024 && udp.dst == 5000" |

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N_FRAMES 16384
+#define N_FRAMES  16384
 #define FRAME_LEN 60
 
 static struct rte_mempool *pool;
@@ -153,7 +153,8 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 		struct dp_key k, m;
 		struct flow_layout lay;
 		if (l3) {
-			dpa_put_eth(&acts, DPA_SET_ETH_SRC, (const uint8_t[6]){0, 0, 0, 0xa1, 0, 3});
+			dpa_put_eth(&acts, DPA_SET_ETH_SRC,
+				    (const uint8_t[6]){0, 0, 0, 0xa1, 0, 3});
 			dpa_put_eth(&acts, DPA_SET_ETH_DST, m3);
 			dpa_put_simple(&acts, DPA_DEC_TTL, 0, 0);
 		}
@@ -190,8 +191,8 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 	printf("%-12s min %6.1f  median %6.1f  cycles/pkt   (tx %llu, drops %llu, upcalls %llu, "
 	       "emc hits %llu, megaflow lookups %llu)\n",
 	       name, (double)t[0] / PMD_BURST, (double)t[n_bursts / 2] / PMD_BURST,
-	       (unsigned long long)pmd->c.tx_pkts,
-	       (unsigned long long)(pmd->c.port_drop[0]), (unsigned long long)pmd->c.upcalls,
+	       (unsigned long long)pmd->c.tx_pkts, (unsigned long long)(pmd->c.port_drop[0]),
+	       (unsigned long long)pmd->c.upcalls,
 	       (unsigned long long)(fc_get_stats(pmd->cache)->emc_hits - st0.emc_hits),
 	       (unsigned long long)(fc_get_stats(pmd->cache)->megaflow_hits - st0.megaflow_hits));
 	free(t);
@@ -199,9 +200,9 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0,1",
-		       "--main-lcore", "0", "--file-prefix", "dp_bench", "--log-level", "error",
-		       "--no-shconf"};
+	char *eal[] = {argv[0],	   "--no-huge",	  "-m",		  "512",	"--no-pci",
+		       "-l",	   "0,1",	  "--main-lcore", "0",		"--file-prefix",
+		       "dp_bench", "--log-level", "error",	  "--no-shconf"};
 	const char *scen = "xconnect-1,l2-1,l2-16k,l2-4dst,l3-1,l3-16k";
 	unsigned n_bursts = 20000, core = 1;
 	char err[256];
@@ -220,8 +221,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dp_bench: EAL init failed\n");
 		return 1;
 	}
-	pool = rte_pktmbuf_pool_create("bench", N_FRAMES + 1024, 0, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create("bench", N_FRAMES + 1024, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
 	if (pool == NULL || rte_pktmbuf_alloc_bulk(pool, mbufs, N_FRAMES) < 0) {
 		fprintf(stderr, "dp_bench: no mbufs\n");
 		return 1;

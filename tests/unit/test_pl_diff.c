@@ -54,7 +54,8 @@ static void flow(struct plb *b, bool eg, int prio, const char *match, const char
 {
 	struct plb_resolve r = {port_key, resident, NULL};
 	struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-				      .cur_table = 0, .stage_name = stage_of};
+				      .cur_table = 0,
+				      .stage_name = stage_of};
 	char *err = NULL;
 	size_t pos;
 	struct lf_match m;
@@ -70,15 +71,15 @@ static void flow(struct plb *b, bool eg, int prio, const char *match, const char
 
 enum variant {
 	SAME,
-	B_FLOW_CHANGED,    /* another action in one of ls-b's flows */
-	B_FLOW_ADDED,      /* ls-b gains a flow */
-	A_FLOW_ADDED,      /* ls-a gains a flow: every ls-b flow moves in the pool */
-	A_PORT_LOCAL,      /* pod1 on another brint port */
-	B_PSEC,            /* pod2's port security */
-	B_PORT_ADDED,      /* ls-b gains a remote port */
-	B_PORT_ORDER,      /* the same ports, listed in another order */
-	A_GROUP_MEMBER,    /* ls-a's flood group loses a member */
-	DP_ADDED,          /* a third datapath */
+	B_FLOW_CHANGED, /* another action in one of ls-b's flows */
+	B_FLOW_ADDED,	/* ls-b gains a flow */
+	A_FLOW_ADDED,	/* ls-a gains a flow: every ls-b flow moves in the pool */
+	A_PORT_LOCAL,	/* pod1 on another brint port */
+	B_PSEC,		/* pod2's port security */
+	B_PORT_ADDED,	/* ls-b gains a remote port */
+	B_PORT_ORDER,	/* the same ports, listed in another order */
+	A_GROUP_MEMBER, /* ls-a's flood group loses a member */
+	DP_ADDED,	/* a third datapath */
 };
 
 static struct pl_gen *build(enum variant v)
@@ -222,8 +223,8 @@ static void test_run_records_datapaths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_diff_by_datapath),
-		cmocka_unit_test(test_run_records_datapaths),
+	    cmocka_unit_test(test_diff_by_datapath),
+	    cmocka_unit_test(test_run_records_datapaths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
