@@ -9,6 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whatever a packet's decision can depend on must be compared here, or a change to it would
+ * leave stale megaflows in the PMDs' caches. These fail when the generation's structures
+ * change: teach pl_gen_diff the new fields (per datapath: mark that datapath's bit), then
+ * update the sizes. */
+_Static_assert(sizeof(struct pl_gen) == 184, "pl_gen changed: compare its new fields here");
+_Static_assert(sizeof(struct pl_datapath) == 56, "pl_datapath changed: compare it here");
+_Static_assert(sizeof(struct pl_port) == 48, "pl_port changed: compare it here");
+_Static_assert(sizeof(struct pl_mcgroup) == 32, "pl_mcgroup changed: compare it here");
+_Static_assert(sizeof(struct pl_flow) == 32, "pl_flow changed: compare it here");
+_Static_assert(sizeof(struct pl_stage) == 16, "pl_stage changed: compare it here");
+_Static_assert(sizeof(struct pl_term) == 48, "pl_term changed: compare it here");
+_Static_assert(sizeof(struct pl_rule) == 16, "pl_rule changed: compare it here");
+_Static_assert(sizeof(struct pl_psec) == 24, "pl_psec changed: compare it here");
+
 static bool str_eq(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
