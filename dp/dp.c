@@ -192,6 +192,28 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 	}
 }
 
+/* dpa_dec_ttl with IPv4 inline (every routed packet): TTL 1 or 0 does not pass; the header
+ * checksum is updated incrementally (RFC 1624) */
+static inline bool dec_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay)
+{
+	uint8_t *ip = frame + lay->l3_ofs;
+	uint32_t s;
+
+	if (unlikely(lay->l3_ofs == 0 || (size_t)lay->l3_ofs + 20 > len || (ip[0] >> 4) != 4))
+		return dpa_dec_ttl(frame, len, lay);
+	if (ip[8] <= 1)
+		return false;
+	ip[8]--;
+	/* the TTL is the high byte of the 16-bit word at 8: it went down by 0x0100 */
+	s = (uint16_t)~(ip[10] << 8 | ip[11]) + (uint32_t)0xfeff;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (uint16_t)~s;
+	ip[10] = (uint8_t)(s >> 8);
+	ip[11] = (uint8_t)s;
+	return true;
+}
+
 /* Apply a flow's actions to m in order; an output sends the packet as it is at that point (a
  * copy, unless it is the last action). A list that does not end in an output drops. The list
  * was checked (dpa_valid) when the flow was installed. */
@@ -223,10 +245,13 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 			break;
 		case DPA_SET_ETH_SRC:
 		case DPA_SET_ETH_DST:
-			ok = dpa_set_eth(data, dlen, a->type == DPA_SET_ETH_DST,
-					 ((const struct dpa_eth *)(const void *)a)->mac);
+			/* dpa_set_eth, inline: every routed packet takes two */
+			ok = dlen >= 14;
+			if (likely(ok))
+				memcpy(data + (a->type == DPA_SET_ETH_DST ? 0 : 6),
+				       ((const struct dpa_eth *)(const void *)a)->mac, 6);
 			break;
-		case DPA_DEC_TTL: ok = dpa_dec_ttl(data, dlen, lay); break;
+		case DPA_DEC_TTL: ok = dec_ttl(data, dlen, lay); break;
 		case DPA_SET_IP4_SRC:
 		case DPA_SET_IP4_DST:
 			ok = dpa_set_ip4(data, dlen, lay, a->type == DPA_SET_IP4_DST, a->u32);

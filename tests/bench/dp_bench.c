@@ -187,6 +187,16 @@ static void run(struct pmd *pmd, const char *name, unsigned n_bursts)
 	}
 	if (xc)
 		xconnect_clear(0);
+	/* the last burst as it left: routed frames must carry the new MACs, TTL 63 and a valid
+	 * IPv4 header checksum */
+	for (unsigned i = 0; l3 && i < PMD_BURST; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(burst[i], const uint8_t *);
+		if (f[5] != 0x01 || f[4] != 0x02 || f[14 + 8] != 63 || csum(f + 14, 20) != 0) {
+			fprintf(stderr, "dp_bench: %s: frame %u left wrong (ttl %u)\n", name, i,
+				f[14 + 8]);
+			exit(1);
+		}
+	}
 	qsort(t, n_bursts, sizeof(*t), cmp_u64);
 	printf("%-12s min %6.1f  median %6.1f  cycles/pkt   (tx %llu, drops %llu, upcalls %llu, "
 	       "emc hits %llu, megaflow lookups %llu)\n",
