@@ -10,6 +10,7 @@
 #include "flow_cache.h"
 #include "learn.h"
 #include "mbuf_ops.h"
+#include "table_changes.h"
 #include "upcall.h"
 
 #include <brint/log.h>
@@ -25,99 +26,19 @@
 #define DP_MAX_FLOWS 65536
 #define DP_MAX_ACTIONS 512 /* bytes of flat actions one upcall may produce */
 
-uint64_t dp_table_gen = 1;
-
-/* What each recent generation changed, by generation number modulo the ring's size: datapath
- * bits, or a port that went away. A PMD more than DP_CHANGE_RING generations behind (never,
- * while every change waits for a grace period) or one that reads a slot being rewritten
- * flushes everything. Written by the control thread only. */
-#define DP_CHANGE_RING 64
-#define DP_CHANGE_PORTS 8 /* ports removed in one PMD catch-up; more: flush */
-static struct {
-	uint64_t gen;
-	uint64_t dps;
-	uint64_t port; /* PORT_NONE, or a port id removed */
-} dp_changes[DP_CHANGE_RING];
-
-static void record_change(uint64_t dps, uint16_t port)
-{
-	uint64_t gen = __atomic_load_n(&dp_table_gen, __ATOMIC_RELAXED) + 1;
-	unsigned i = (unsigned)(gen % DP_CHANGE_RING);
-
-	__atomic_store_n(&dp_changes[i].gen, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&dp_changes[i].dps, dps, __ATOMIC_RELAXED);
-	__atomic_store_n(&dp_changes[i].port, port, __ATOMIC_RELAXED);
-	__atomic_store_n(&dp_changes[i].gen, gen, __ATOMIC_RELEASE);
-	__atomic_store_n(&dp_table_gen, gen, __ATOMIC_RELEASE);
-}
-
 void dp_tables_changed_dps(uint64_t dps)
 {
-	record_change(dps, PORT_NONE);
+	tc_record(dps, TC_PORT_NONE);
 }
 
 void dp_tables_changed(void)
 {
-	record_change(FC_DEPS_ALL, PORT_NONE);
+	tc_record(FC_DEPS_ALL, TC_PORT_NONE);
 }
 
 void dp_port_removed(uint16_t port)
 {
-	record_change(0, port);
-}
-
-struct dp_change {
-	uint64_t dps;
-	unsigned n_ports;
-	uint16_t ports[DP_CHANGE_PORTS];
-};
-
-/* The union of what generations (from, to] changed; false when not known (flush). */
-static bool changes_since(uint64_t from, uint64_t to, struct dp_change *ch)
-{
-	ch->dps = 0;
-	ch->n_ports = 0;
-	if (to - from > DP_CHANGE_RING)
-		return false;
-	for (uint64_t g = from + 1; g <= to; g++) {
-		unsigned i = (unsigned)(g % DP_CHANGE_RING);
-		uint64_t t1 = __atomic_load_n(&dp_changes[i].gen, __ATOMIC_ACQUIRE), d, p, t2;
-		d = __atomic_load_n(&dp_changes[i].dps, __ATOMIC_RELAXED);
-		p = __atomic_load_n(&dp_changes[i].port, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		t2 = __atomic_load_n(&dp_changes[i].gen, __ATOMIC_RELAXED);
-		if (t1 != g || t2 != g || d == FC_DEPS_ALL)
-			return false;
-		ch->dps |= d;
-		if (p != PORT_NONE) {
-			if (ch->n_ports == DP_CHANGE_PORTS)
-				return false;
-			ch->ports[ch->n_ports++] = (uint16_t)p;
-		}
-	}
-	return true;
-}
-
-/* Does f depend on what changed: a datapath its decision crossed, or a removed port it
- * comes in on or sends to (the id will be reused)? */
-static bool touches(const struct fc_flow *f, void *arg)
-{
-	const struct dp_change *ch = arg;
-	if (f->deps & ch->dps)
-		return true;
-	for (unsigned i = 0; i < ch->n_ports; i++) {
-		const uint8_t *p = f->actions, *end = p + f->actions_len;
-		if (f->key.in_port == ch->ports[i])
-			return true;
-		while (p < end) {
-			const struct dpa_hdr *a = (const struct dpa_hdr *)(const void *)p;
-			if (a->type == DPA_OUTPUT && a->u16 == ch->ports[i])
-				return true;
-			p += a->len8 * 8u;
-		}
-	}
-	return false;
+	tc_record(0, port);
 }
 
 int dp_pmd_init(struct pmd *pmd)
@@ -173,12 +94,12 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 	struct pmd_dump_req *req;
 
 	if (unlikely(gen != pmd->cache_gen)) {
-		struct dp_change ch;
-		if (!changes_since(pmd->cache_gen, gen, &ch)) {
+		struct tc_change ch;
+		if (!tc_since(pmd->cache_gen, gen, &ch)) {
 			fc_flush(pmd->cache);
 			pmd->c.cache_flushes++;
 		} else if (ch.dps || ch.n_ports) {
-			pmd->c.cache_flows_removed += fc_remove_if(pmd->cache, touches, &ch);
+			pmd->c.cache_flows_removed += fc_remove_if(pmd->cache, tc_touches, &ch);
 			pmd->c.cache_revalidations++;
 		}
 		pmd->cache_gen = gen;
