@@ -13,7 +13,7 @@
  * leave stale megaflows in the PMDs' caches. These fail when the generation's structures
  * change: teach pl_gen_diff the new fields (per datapath: mark that datapath's bit), then
  * update the sizes. */
-_Static_assert(sizeof(struct pl_gen) == 184, "pl_gen changed: compare its new fields here");
+_Static_assert(sizeof(struct pl_gen) == 232, "pl_gen changed: compare its new fields here");
 _Static_assert(sizeof(struct pl_datapath) == 56, "pl_datapath changed: compare it here");
 _Static_assert(sizeof(struct pl_port) == 48, "pl_port changed: compare it here");
 _Static_assert(sizeof(struct pl_mcgroup) == 32, "pl_mcgroup changed: compare it here");
@@ -22,6 +22,8 @@ _Static_assert(sizeof(struct pl_stage) == 16, "pl_stage changed: compare it here
 _Static_assert(sizeof(struct pl_term) == 48, "pl_term changed: compare it here");
 _Static_assert(sizeof(struct pl_rule) == 16, "pl_rule changed: compare it here");
 _Static_assert(sizeof(struct pl_psec) == 24, "pl_psec changed: compare it here");
+_Static_assert(sizeof(struct pl_neigh) == 48, "pl_neigh changed: compare it here");
+_Static_assert(sizeof(struct pl_fdb) == 24, "pl_fdb changed: compare it here");
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -232,6 +234,107 @@ static bool group_eq_idx(const struct pl_gen *ga, uint32_t a, const struct pl_ge
 	return mcgroup_eq(ga, &ga->mcgroups[a], gb, &gb->mcgroups[b]);
 }
 
+/* ---- neighbours (MAC bindings) and FDB entries: sorted by their whole content, merged; an
+ * entry in one generation only (or changed: then in both, differently) marks its datapath ---- */
+
+static int neigh_cmp(const struct pl_neigh *x, const struct pl_neigh *y)
+{
+	if (x->dp != y->dp)
+		return x->dp < y->dp ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->v6 != y->v6)
+		return x->v6 < y->v6 ? -1 : 1;
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	if (x->mac != y->mac)
+		return x->mac < y->mac ? -1 : 1;
+	return x->prio < y->prio ? -1 : x->prio > y->prio;
+}
+
+static int fdb_cmp(const struct pl_fdb *x, const struct pl_fdb *y)
+{
+	if (x->dp != y->dp)
+		return x->dp < y->dp ? -1 : 1;
+	if (x->mac != y->mac)
+		return x->mac < y->mac ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+static int neigh_qcmp(const void *a, const void *b)
+{
+	return neigh_cmp(a, b);
+}
+
+static int fdb_qcmp(const void *a, const void *b)
+{
+	return fdb_cmp(a, b);
+}
+
+static uint64_t neighs_diff(const struct pl_gen *a, const struct pl_gen *b)
+{
+	struct pl_neigh *x = malloc((a->n_neighs + 1) * sizeof(*x));
+	struct pl_neigh *y = malloc((b->n_neighs + 1) * sizeof(*y));
+	uint64_t changed = 0;
+	unsigned i = 0, j = 0;
+
+	if (x == NULL || y == NULL) {
+		free(x);
+		free(y);
+		return UINT64_MAX;
+	}
+	if (a->n_neighs)
+		memcpy(x, a->neighs, a->n_neighs * sizeof(*x));
+	if (b->n_neighs)
+		memcpy(y, b->neighs, b->n_neighs * sizeof(*y));
+	qsort(x, a->n_neighs, sizeof(*x), neigh_qcmp);
+	qsort(y, b->n_neighs, sizeof(*y), neigh_qcmp);
+	while (i < a->n_neighs || j < b->n_neighs) {
+		int c = i == a->n_neighs ? 1 : j == b->n_neighs ? -1 : neigh_cmp(&x[i], &y[j]);
+		if (c < 0)
+			changed |= pl_dp_bit(x[i++].dp);
+		else if (c > 0)
+			changed |= pl_dp_bit(y[j++].dp);
+		else
+			i++, j++;
+	}
+	free(x);
+	free(y);
+	return changed;
+}
+
+static uint64_t fdbs_diff(const struct pl_gen *a, const struct pl_gen *b)
+{
+	struct pl_fdb *x = malloc((a->n_fdbs + 1) * sizeof(*x));
+	struct pl_fdb *y = malloc((b->n_fdbs + 1) * sizeof(*y));
+	uint64_t changed = 0;
+	unsigned i = 0, j = 0;
+
+	if (x == NULL || y == NULL) {
+		free(x);
+		free(y);
+		return UINT64_MAX;
+	}
+	if (a->n_fdbs)
+		memcpy(x, a->fdbs, a->n_fdbs * sizeof(*x));
+	if (b->n_fdbs)
+		memcpy(y, b->fdbs, b->n_fdbs * sizeof(*y));
+	qsort(x, a->n_fdbs, sizeof(*x), fdb_qcmp);
+	qsort(y, b->n_fdbs, sizeof(*y), fdb_qcmp);
+	while (i < a->n_fdbs || j < b->n_fdbs) {
+		int c = i == a->n_fdbs ? 1 : j == b->n_fdbs ? -1 : fdb_cmp(&x[i], &y[j]);
+		if (c < 0)
+			changed |= pl_dp_bit(x[i++].dp);
+		else if (c > 0)
+			changed |= pl_dp_bit(y[j++].dp);
+		else
+			i++, j++;
+	}
+	free(x);
+	free(y);
+	return changed;
+}
+
 uint64_t pl_gen_diff(const struct pl_gen *a, const struct pl_gen *b)
 {
 	uint64_t changed = 0;
@@ -257,6 +360,8 @@ uint64_t pl_gen_diff(const struct pl_gen *a, const struct pl_gen *b)
 	} else {
 		changed |= merge(a, pa, a->n_ports, b, pb, b->n_ports, port_eq_idx);
 		changed |= merge(a, ma, a->n_mcgroups, b, mb, b->n_mcgroups, group_eq_idx);
+		changed |= neighs_diff(a, b);
+		changed |= fdbs_diff(a, b);
 	}
 	free(pa);
 	free(pb);

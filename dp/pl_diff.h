@@ -6,9 +6,10 @@
  *
  * A datapath counts as changed when anything a packet crossing it could see differs: its
  * name or kind, its stages and their flows (priority, rules, terms, programs), its ports
- * (key, name, type, local brint port, patch peer, port security) or its multicast groups and
- * their members; a datapath present in only one of the two counts as changed. Positions in
- * the generations' pools do not matter (a change in one datapath shifts every later one's
+ * (key, name, type, local brint port, patch peer, port security), its multicast groups and
+ * their members, its MAC bindings (get_arp/get_nd, lookup_arp/lookup_nd) or its FDB
+ * entries; a datapath present in only one of the two counts as changed. Positions in the
+ * generations' pools do not matter (a change in one datapath shifts every later one's
  * flows). Comparing errs on the side of "changed" (programs byte by byte). Plain C. */
 #pragma once
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Selective revalidation, the control side and the interpreter's record: pl_gen_diff names
  * exactly the datapaths whose flows, ports, port security or groups changed (whatever moved
- * in the generations' pools), and pl_run_deps records the datapaths a packet went through.
- * Two logical switches joined by a patch port: ls-a (key 1: pod1, patch a-b) and ls-b (key 2:
- * pod2, patch b-a), flows compiled by the real match and action compilers. */
+ * in the generations' pools; MAC bindings and FDB entries included), and pl_run_deps records the
+ * datapaths a packet went through. Two logical switches joined by a patch port: ls-a (key 1: pod1,
+ * patch a-b) and ls-b (key 2: pod2, patch b-a), flows compiled by the real match and action
+ * compilers. */
 #include "dp_actions.h"
 #include "lflow/act.h"
 #include "lflow/expr.h"
@@ -71,15 +72,20 @@ static void flow(struct plb *b, bool eg, int prio, const char *match, const char
 
 enum variant {
 	SAME,
-	B_FLOW_CHANGED, /* another action in one of ls-b's flows */
-	B_FLOW_ADDED,	/* ls-b gains a flow */
-	A_FLOW_ADDED,	/* ls-a gains a flow: every ls-b flow moves in the pool */
-	A_PORT_LOCAL,	/* pod1 on another brint port */
-	B_PSEC,		/* pod2's port security */
-	B_PORT_ADDED,	/* ls-b gains a remote port */
-	B_PORT_ORDER,	/* the same ports, listed in another order */
-	A_GROUP_MEMBER, /* ls-a's flood group loses a member */
-	DP_ADDED,	/* a third datapath */
+	B_FLOW_CHANGED,	 /* another action in one of ls-b's flows */
+	B_FLOW_ADDED,	 /* ls-b gains a flow */
+	A_FLOW_ADDED,	 /* ls-a gains a flow: every ls-b flow moves in the pool */
+	A_PORT_LOCAL,	 /* pod1 on another brint port */
+	B_PSEC,		 /* pod2's port security */
+	B_PORT_ADDED,	 /* ls-b gains a remote port */
+	B_PORT_ORDER,	 /* the same ports, listed in another order */
+	A_GROUP_MEMBER,	 /* ls-a's flood group loses a member */
+	DP_ADDED,	 /* a third datapath */
+	B_NEIGH_ADDED,	 /* ls-b learns a MAC binding */
+	B_NEIGH_MAC,	 /* ls-b's MAC binding moves to another MAC */
+	A_FDB_ADDED,	 /* ls-a learns an FDB entry */
+	A_FDB_PORT,	 /* ls-a's FDB entry moves to another port */
+	NEIGH_FDB_ORDER, /* the same entries, given in another order */
 };
 
 static struct pl_gen *build(enum variant v)
@@ -133,6 +139,22 @@ static struct pl_gen *build(enum variant v)
 	(void)extra;
 	plb_port_peer(b, ab, ba);
 	plb_port_peer(b, ba, ab);
+	/* MAC bindings on ls-b's pod2 port, an FDB entry on ls-a */
+	if (v == NEIGH_FDB_ORDER) {
+		plb_fdb(b, 1, 1, 0x0a00000000f1ULL);
+		plb_neigh(b, 2, 1, false, 0x0a110002, 0x0a00000000e2ULL, PL_NEIGH_PRIO_DYNAMIC);
+		plb_neigh(b, 2, 1, false, 0x0a110001, 0x0a00000000e1ULL, PL_NEIGH_PRIO_DYNAMIC);
+	} else {
+		plb_neigh(b, 2, 1, false, 0x0a110001,
+			  v == B_NEIGH_MAC ? 0x0a00000000e9ULL : 0x0a00000000e1ULL,
+			  PL_NEIGH_PRIO_DYNAMIC);
+		plb_neigh(b, 2, 1, false, 0x0a110002, 0x0a00000000e2ULL, PL_NEIGH_PRIO_DYNAMIC);
+		plb_fdb(b, 1, v == A_FDB_PORT ? 2 : 1, 0x0a00000000f1ULL);
+	}
+	if (v == B_NEIGH_ADDED)
+		plb_neigh(b, 2, 1, false, 0x0a110003, 0x0a00000000e3ULL, PL_NEIGH_PRIO_DYNAMIC);
+	if (v == A_FDB_ADDED)
+		plb_fdb(b, 1, 1, 0x0a00000000f2ULL);
 	plb_mcgroup(b, "_MC_flood", 1, 32768);
 	plb_mc_member(b, pod1);
 	if (v != A_GROUP_MEMBER)
@@ -167,6 +189,11 @@ static void test_diff_by_datapath(void **state)
 	assert_int_equal(diff_of(B_PORT_ORDER), 0);
 	assert_int_equal(diff_of(A_GROUP_MEMBER), A);
 	assert_int_equal(diff_of(DP_ADDED), pl_dp_bit(3));
+	assert_int_equal(diff_of(B_NEIGH_ADDED), B);
+	assert_int_equal(diff_of(B_NEIGH_MAC), B);
+	assert_int_equal(diff_of(A_FDB_ADDED), A);
+	assert_int_equal(diff_of(A_FDB_PORT), A);
+	assert_int_equal(diff_of(NEIGH_FDB_ORDER), 0);
 	/* no generation before or after: everything */
 	struct pl_gen *a = build(SAME);
 	assert_int_equal(pl_gen_diff(NULL, a), UINT64_MAX);
