@@ -13,7 +13,8 @@
  * leave stale megaflows in the PMDs' caches. These fail when the generation's structures
  * change: teach pl_gen_diff the new fields (per datapath: mark that datapath's bit), then
  * update the sizes. */
-_Static_assert(sizeof(struct pl_gen) == 232, "pl_gen changed: compare its new fields here");
+_Static_assert(sizeof(struct pl_gen) == 240, "pl_gen changed: compare its new fields here");
+/* (pl_gen.index is derived from what is compared: nothing to compare there) */
 _Static_assert(sizeof(struct pl_datapath) == 56, "pl_datapath changed: compare it here");
 _Static_assert(sizeof(struct pl_port) == 48, "pl_port changed: compare it here");
 _Static_assert(sizeof(struct pl_mcgroup) == 32, "pl_mcgroup changed: compare it here");
