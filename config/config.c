@@ -193,6 +193,58 @@ static int parse_xconnects(const json_t *root, struct brint_config *cfg, char *e
 	return 0;
 }
 
+/* ovn.bridge_mappings {physnet: port}: each port a dpdk port of this file (the provider NIC),
+ * carrying no logical port itself. The rest of the "ovn" object is ovn-glue's to check. */
+static int check_bridge_mappings(const struct brint_config *cfg, char *err, size_t errlen)
+{
+	const json_t *bm = json_object_get(cfg->ovn, "bridge_mappings");
+	const char *net;
+	const json_t *v;
+
+	if (!json_is_object(bm))
+		return 0; /* absent, or refused by ovn-glue with its own message */
+	json_object_foreach((json_t *)bm, net, v) {
+		const char *name = json_string_value(v);
+		unsigned i;
+		if (name == NULL)
+			continue; /* ovn-glue: "must be a string" */
+		for (i = 0; i < cfg->n_ports; i++)
+			if (strcmp(cfg->ports[i].name, name) == 0)
+				break;
+		if (i == cfg->n_ports) {
+			snprintf(err, errlen,
+				 "ovn.bridge_mappings.%s: no port named '%s' in ports (the provider "
+				 "NIC: a dpdk port)",
+				 net, name);
+			return -1;
+		}
+		if (cfg->ports[i].type != BRINT_PORT_DPDK) {
+			snprintf(err, errlen,
+				 "ovn.bridge_mappings.%s: port '%s' is a %s port; a provider NIC is a "
+				 "dpdk port",
+				 net, name, brint_port_type_name(cfg->ports[i].type));
+			return -1;
+		}
+		if (cfg->ports[i].iface_id[0]) {
+			snprintf(err, errlen,
+				 "ports[%u].iface_id: port '%s' is the provider NIC of %s "
+				 "(ovn.bridge_mappings) and carries no logical port itself",
+				 i, name, net);
+			return -1;
+		}
+		for (unsigned x = 0; x < cfg->n_xconnects; x++)
+			if (strcmp(cfg->xconnects[x].from, name) == 0 ||
+			    strcmp(cfg->xconnects[x].to, name) == 0) {
+				snprintf(err, errlen,
+					 "xconnects[%u]: port '%s' is the provider NIC of %s "
+					 "(ovn.bridge_mappings)",
+					 x, name, net);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 int brint_config_load_json(const json_t *root, struct brint_config *cfg, char *err, size_t errlen)
 {
 	const char *key;
@@ -258,6 +310,8 @@ int brint_config_load_json(const json_t *root, struct brint_config *cfg, char *e
 			goto fail;
 		}
 		cfg->ovn = json_incref((json_t *)v);
+		if (check_bridge_mappings(cfg, err, errlen) < 0)
+			goto fail;
 	}
 	return 0;
 fail:

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define BRINT_NAME_MAX 64
 #define BRINT_PATH_MAX 108 /* sun_path */
@@ -13,6 +14,8 @@
 #define BRINT_MAX_PMDS 16
 #define BRINT_MAX_QUEUES 16
 #define BRINT_DEFAULT_SOCKET "/run/brint/brint.sock"
+#define BRINT_MAX_KADDRS 8   /* addresses brintd sets on a tap port's kernel interface */
+#define BRINT_MAX_KROUTES 16 /* routes brintd adds through it */
 
 enum brint_port_type {
 	BRINT_PORT_VHOST_USER,
@@ -23,6 +26,23 @@ enum brint_port_type {
 enum brint_vhost_mode {
 	BRINT_VHOST_SERVER, /* brintd creates the socket */
 	BRINT_VHOST_CLIENT, /* the pod creates it; brintd connects and reconnects */
+};
+
+/* An address of a tap port's kernel interface ("100.64.0.2/16"); family AF_INET or AF_INET6,
+ * addr in network order. */
+struct brint_kaddr {
+	int family;
+	uint8_t addr[16];
+	uint8_t plen;
+};
+
+/* A kernel route through a tap port's interface: dst/plen, optionally via a gateway. */
+struct brint_kroute {
+	int family;
+	uint8_t dst[16];
+	uint8_t plen;
+	bool has_via;
+	uint8_t via[16];
 };
 
 struct brint_port_cfg {
@@ -37,6 +57,11 @@ struct brint_port_cfg {
 	char mac[18];                    /* tap: optional MAC "aa:bb:cc:dd:ee:ff" */
 	unsigned mtu;                    /* 0 = default */
 	int rxq_pin[BRINT_MAX_QUEUES];   /* -1 = round robin, else PMD core id */
+	/* tap: what brintd configures on the kernel interface once it exists (rtnetlink) */
+	struct brint_kaddr addrs[BRINT_MAX_KADDRS];
+	unsigned n_addrs;
+	struct brint_kroute routes[BRINT_MAX_KROUTES];
+	unsigned n_routes;
 };
 
 struct brint_xconnect_cfg {
@@ -65,6 +90,12 @@ const char *brint_port_type_name(enum brint_port_type t);
  * error messages ("ports[2]" or "args"). Returns 0, or -1 with err set. */
 int brint_port_cfg_parse(const json_t *obj, const char *field, struct brint_port_cfg *out,
 			 char *err, size_t errlen);
+
+/* A tap port's "addresses" and "routes" (config/kernel_cfg.c); called by brint_port_cfg_parse. */
+int brint_kernel_cfg_parse(const json_t *obj, const char *field, struct brint_port_cfg *p,
+			   char *err, size_t errlen);
+/* "100.64.0.2/16" or "fd00::2/64" (text of an address, for logs and `port list`). */
+void brint_kaddr_format(int family, const uint8_t *addr, int plen, char *out, size_t outlen);
 
 /* Parse a whole configuration; 0 or -1 with err ("file:line:col: ..." for JSON syntax,
  * "field: reason" for content). */

@@ -75,6 +75,8 @@ void port_link_changed(struct port *p, bool up);
 /* Control thread timer: read ethdev links, report changes to the log and listeners. */
 void port_poll_links(void);
 void port_ethdev_poll_links(void);
+/* tap: the configured addresses and routes on the kernel interface (pmd/port_kernel.c). */
+int port_kernel_configure(const struct port *p, char *err, size_t errlen);
 
 /* PMD fast path helpers */
 static inline uint16_t port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts,

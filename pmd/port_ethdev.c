@@ -126,10 +126,12 @@ static int ethdev_open(struct port *p, char *err, size_t errlen)
 			 rte_strerror(-rc));
 		return -1;
 	}
-	if (find_ethdev(p, devargs, err, errlen) < 0 || setup_queues(p, err, errlen) < 0) {
+	if (find_ethdev(p, devargs, err, errlen) < 0 || setup_queues(p, err, errlen) < 0 ||
+	    port_kernel_configure(p, err, errlen) < 0) {
 		if (p->probed) {
 			struct rte_eth_dev_info info;
 			if (rte_eth_dev_info_get(p->eth_port, &info) == 0 && info.device) {
+				rte_eth_dev_stop(p->eth_port); /* started if only the kernel side failed */
 				rte_eth_dev_close(p->eth_port);
 				rte_dev_remove(info.device);
 			}
@@ -174,9 +176,27 @@ static void ethdev_info(struct port *p, json_t *o)
 	struct rte_eth_stats st;
 	json_object_set_new(o, "device", json_string(p->dev_name));
 	json_object_set_new(o, "ethdev", json_integer(p->eth_port));
-	if (p->cfg.type == BRINT_PORT_TAP)
+	if (p->cfg.type == BRINT_PORT_TAP) {
+		char a[64], v[64], t[160];
+		json_t *addrs = json_array(), *routes = json_array();
 		json_object_set_new(o, "iface", json_string(p->cfg.iface));
-	else
+		for (unsigned i = 0; i < p->cfg.n_addrs; i++) {
+			brint_kaddr_format(p->cfg.addrs[i].family, p->cfg.addrs[i].addr,
+					   p->cfg.addrs[i].plen, a, sizeof(a));
+			json_array_append_new(addrs, json_string(a));
+		}
+		for (unsigned i = 0; i < p->cfg.n_routes; i++) {
+			const struct brint_kroute *r = &p->cfg.routes[i];
+			brint_kaddr_format(r->family, r->dst, r->plen, a, sizeof(a));
+			if (r->has_via)
+				brint_kaddr_format(r->family, r->via, -1, v, sizeof(v));
+			snprintf(t, sizeof(t), "%s%s%s", a, r->has_via ? " via " : "",
+				 r->has_via ? v : "");
+			json_array_append_new(routes, json_string(t));
+		}
+		json_object_set_new(o, "addresses", addrs);
+		json_object_set_new(o, "routes", routes);
+	} else
 		json_object_set_new(o, "devargs", json_string(p->cfg.devargs));
 	if (rte_eth_stats_get(p->eth_port, &st) == 0) {
 		json_object_set_new(o, "hw_rx_missed", json_integer((json_int_t)st.imissed));

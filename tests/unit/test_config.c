@@ -142,7 +142,87 @@ static const struct bad_case bad_cases[] = {
 	 " \"xconnects\": [{\"from\": \"a\"}]}",
 	 "xconnects[0]: must be"},
 	{"{\"pmd_cores\": [1], \"ovn\": []}", "ovn: must be an object"},
+	/* a tap port's kernel side */
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"addresses\": [\"100.64.0.2\"]}]}",
+	 "ports[0].addresses[0]: must be an IPv4 or IPv6 address with a prefix length"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"addresses\": [\"100.64.0.2/33\"]}]}",
+	 "ports[0].addresses[0]: must be"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"addresses\": \"100.64.0.2/16\"}]}",
+	 "ports[0].addresses: must be an array"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+	 " \"devargs\": \"net_null0\", \"addresses\": [\"10.0.0.1/24\"]}]}",
+	 "ports[0].addresses: only for tap ports"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"routes\": [{\"dst\": \"10.16.0.1/16\", \"via\": \"100.64.0.1\"}]}]}",
+	 "ports[0].routes[0].dst: '10.16.0.1/16' has host bits set"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"fd00::1\"}]}]}",
+	 "ports[0].routes[0].via: not the address family of dst"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"gw\": \"10.0.0.1\"}]}]}",
+	 "ports[0].routes[0].gw: unknown key"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"routes\": [{\"via\": \"10.0.0.1\"}]}]}",
+	 "ports[0].routes[0].dst: must be a prefix"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"10.0.0.0/8\"}]}]}",
+	 "ports[0].routes[0].via: must be an IPv4 or IPv6 address"},
+	/* bridge mappings name a dpdk port of the file that carries no logical port */
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
+	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"nic9\"}}}",
+	 "ovn.bridge_mappings.physnet1: no port named 'nic9' in ports"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
+	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
+	 "ovn.bridge_mappings.physnet1: port 'a' is a tap port; a provider NIC is a dpdk port"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+	 " \"devargs\": \"net_null0\", \"iface_id\": \"lp\"}],"
+	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
+	 "ports[0].iface_id: port 'a' is the provider NIC of physnet1"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+	 " \"devargs\": \"net_null0\"}, {\"name\": \"b\", \"type\": \"tap\"}],"
+	 " \"xconnects\": [{\"from\": \"b\", \"to\": \"a\"}],"
+	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
+	 "xconnects[0]: port 'a' is the provider NIC of physnet1"},
 };
+
+/* ovn0 as kube-ovn's daemon would describe it: the join port's MAC and address, the routes to
+ * the pod CIDRs through the join router port; a provider NIC mapped by the OVN object. */
+static void test_host_and_provider(void **state)
+{
+	struct brint_config cfg;
+	char err[512] = "", s[64];
+	const char *text =
+		"{\"pmd_cores\": [1], \"ports\": ["
+		"  {\"name\": \"ovn0\", \"type\": \"tap\", \"iface_id\": \"node-node1\","
+		"   \"mac\": \"0a:00:00:64:00:02\", \"mtu\": 1400,"
+		"   \"addresses\": [\"100.64.0.2/16\", \"fd00:100:64::2/112\"],"
+		"   \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"100.64.0.1\"},"
+		"              {\"dst\": \"0.0.0.0/0\"}]},"
+		"  {\"name\": \"phy0\", \"type\": \"dpdk\", \"devargs\": \"net_af_packet0,iface=e\"}],"
+		" \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"phy0\"}}}";
+
+	(void)state;
+	assert_int_equal(load_text(text, &cfg, err, sizeof(err)), 0);
+	const struct brint_port_cfg *p = &cfg.ports[0];
+	assert_int_equal(p->n_addrs, 2);
+	brint_kaddr_format(p->addrs[0].family, p->addrs[0].addr, p->addrs[0].plen, s, sizeof(s));
+	assert_string_equal(s, "100.64.0.2/16");
+	brint_kaddr_format(p->addrs[1].family, p->addrs[1].addr, p->addrs[1].plen, s, sizeof(s));
+	assert_string_equal(s, "fd00:100:64::2/112");
+	assert_int_equal(p->n_routes, 2);
+	brint_kaddr_format(p->routes[0].family, p->routes[0].dst, p->routes[0].plen, s, sizeof(s));
+	assert_string_equal(s, "10.16.0.0/16");
+	assert_true(p->routes[0].has_via);
+	brint_kaddr_format(p->routes[0].family, p->routes[0].via, -1, s, sizeof(s));
+	assert_string_equal(s, "100.64.0.1");
+	assert_int_equal(p->routes[1].plen, 0);
+	assert_false(p->routes[1].has_via);
+	assert_int_equal(cfg.ports[1].n_addrs, 0);
+	brint_config_free(&cfg);
+}
 
 static void test_bad(void **state)
 {
@@ -213,6 +293,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_full),
+		cmocka_unit_test(test_host_and_provider),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file_errors),
