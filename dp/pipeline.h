@@ -78,7 +78,7 @@ struct pl_prefix6 {
 	lf_u128 addr, mask;
 };
 
-enum pl_port_type { PL_PT_VIF, PL_PT_PATCH, PL_PT_OTHER };
+enum pl_port_type { PL_PT_VIF, PL_PT_PATCH, PL_PT_OTHER, PL_PT_LOCALNET };
 
 struct pl_port {
 	const char *name;
@@ -87,6 +87,12 @@ struct pl_port {
 	uint16_t local;         /* brint port id, PL_PORT_NONE if not on this chassis */
 	int32_t peer;           /* patch: index of the peer in gen->ports, -1 if none */
 	struct pl_range psec;   /* into gen->psecs; none: no port security */
+	/* localnet (the switch's way to a physical network, options:network_name): the brint
+	 * port of that network's bridge mapping here (PL_PORT_NONE: no mapping) and the VLAN
+	 * (options tag; -1: untagged). Frames come in from provider by (provider, VLAN) and
+	 * go out to it with that VLAN pushed (dp/pl_localnet.c). */
+	uint16_t provider;
+	int32_t tag;
 };
 
 struct pl_mcgroup {
@@ -155,9 +161,13 @@ struct pl_gen {
 
 	/* lookup indexes built by plb_finish (dp/pl_index.h); NULL: linear lookups */
 	struct pl_index *index;
+	/* brint ports that are provider NICs (a bridge mapping names them), bit per port id */
+	uint64_t providers[256 / 64];
 };
 
 #define PL_MAX_LOCAL_PORTS 256
+_Static_assert(sizeof(((struct pl_gen *)0)->providers) * 8 == PL_MAX_LOCAL_PORTS,
+	       "a provider bit per local port");
 
 void pl_gen_free(struct pl_gen *g);
 /* The two generations make every packet do the same (same tables, ports, groups; the id
@@ -183,6 +193,13 @@ bool pl_neigh_has_mac(const struct pl_gen *g, int64_t dp, int64_t port, bool v6,
 const struct pl_fdb *pl_fdb_get(const struct pl_gen *g, int64_t dp, uint64_t mac);
 /* The stage of a pipeline with that name, -1 if none. */
 int pl_stage_index(const struct pl_pipeline *p, const char *name);
+
+/* Localnet (dp/pl_localnet.c): port_id is the provider NIC of a bridge mapping; the localnet
+ * port a frame received on it belongs to, by its VLAN (vlan_tci as in flow_key: a tag with
+ * VID v is the localnet with tag v; no tag, or a priority tag (VID 0), is the untagged one),
+ * NULL if none (unknown_vlan). */
+bool pl_is_provider(const struct pl_gen *g, uint16_t port_id);
+const struct pl_port *pl_localnet_in(const struct pl_gen *g, uint16_t port_id, uint16_t vlan_tci);
 
 /* Copy a compiled program into one block of its own (freed with lflow_prog_free). */
 struct lflow_prog *pl_prog_copy(const struct lflow_prog *p);

@@ -211,6 +211,8 @@ int plb_port(struct plb *b, const char *name, int64_t dp, int64_t key, enum pl_p
 	p->local = local;
 	p->peer = -1;
 	p->psec = (struct pl_range){.first = g->n_psecs, .n = 0};
+	p->provider = PL_PORT_NONE;
+	p->tag = -1;
 	b->cur_port = (int)g->n_ports++;
 	b->cur_psec = -1;
 	return b->cur_port;
@@ -221,6 +223,20 @@ void plb_port_peer(struct plb *b, int port, int peer)
 	if (!b->failed && port >= 0 && (unsigned)port < b->g->n_ports && peer >= -1 &&
 	    peer < (int)b->g->n_ports)
 		b->g->ports[port].peer = peer;
+}
+
+void plb_port_localnet(struct plb *b, uint16_t provider, int32_t tag)
+{
+	if (!b->failed && b->cur_port >= 0) {
+		b->g->ports[b->cur_port].provider = provider;
+		b->g->ports[b->cur_port].tag = tag;
+	}
+}
+
+void plb_provider(struct plb *b, uint16_t port_id)
+{
+	if (port_id < PL_MAX_LOCAL_PORTS)
+		b->g->providers[port_id / 64] |= (uint64_t)1 << (port_id % 64);
 }
 
 int plb_psec(struct plb *b, uint64_t mac)
@@ -761,9 +777,12 @@ bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b)
 		const struct pl_port *x = &a->ports[i], *y = &b->ports[i];
 		if (x->dp != y->dp || x->key != y->key || x->type != y->type ||
 		    x->local != y->local || x->peer != y->peer || x->psec.first != y->psec.first ||
-		    x->psec.n != y->psec.n || !str_equal(x->name, y->name))
+		    x->psec.n != y->psec.n || !str_equal(x->name, y->name) ||
+		    x->provider != y->provider || x->tag != y->tag)
 			return false;
 	}
+	if (memcmp(a->providers, b->providers, sizeof(a->providers)) != 0)
+		return false;
 	for (unsigned i = 0; i < a->n_mcgroups; i++) {
 		const struct pl_mcgroup *x = &a->mcgroups[i], *y = &b->mcgroups[i];
 		if (x->dp != y->dp || x->key != y->key || x->members.first != y->members.first ||

@@ -43,6 +43,11 @@ int plb_match(struct plb *b, const struct lf_match *m, const struct plb_resolve 
 int plb_port(struct plb *b, const char *name, int64_t dp, int64_t key, enum pl_port_type type,
 	     uint16_t local);
 void plb_port_peer(struct plb *b, int port, int peer);
+/* The port just added is a localnet port: its provider NIC (PL_PORT_NONE: no bridge mapping
+ * for its network here) and VLAN tag (-1: untagged). */
+void plb_port_localnet(struct plb *b, uint16_t provider, int32_t tag);
+/* A brint port is the provider NIC of a bridge mapping. */
+void plb_provider(struct plb *b, uint16_t port_id);
 int plb_psec(struct plb *b, uint64_t mac);
 int plb_psec_ip4(struct plb *b, uint32_t addr, uint32_t mask);
 int plb_psec_ip6(struct plb *b, lf_u128 addr, lf_u128 mask);

@@ -34,6 +34,7 @@ struct plx {                /* the run */
 	unsigned n_out, depth, stages;
 	enum brint_drop_reason fail; /* why the first branch that ended without output ended */
 	bool failed, overflow;
+	bool vlan_pushed; /* the last output went to a tagged localnet port: the tag is on */
 	pl_trace_fn trace; /* NULL outside `brintctl trace` */
 	void *trace_arg;
 	struct dp_learn learns[PL_MAX_LEARNS]; /* put_* met, emitted first (DPA_LEARN) */
@@ -307,6 +308,58 @@ static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		     const struct lflow_insn *in, bool egress, unsigned stage);
 
 static int pm_emit(struct plx *x, struct pls *s, uint16_t port);
+/* ---- localnet: the switch's way to a provider NIC (see pl_localnet_in in dp/pipeline.h) ---- */
+
+/* the tag a previous output to a localnet port pushed comes off before the next output */
+static void vlan_unpush(struct plx *x)
+{
+	if (x->vlan_pushed) {
+		put(x, dpa_put_simple(x->acts, DPA_POP_VLAN, 0, 0));
+		x->vlan_pushed = false;
+	}
+}
+
+/* Out of a localnet port: the rewrites, the port's VLAN pushed (none when untagged), out of
+ * the provider NIC of its network's bridge mapping; no mapping here: no_provider. */
+static int deliver_localnet(struct plx *x, struct pls *s, const struct pl_port *p)
+{
+	if (p->provider == PL_PORT_NONE)
+		return fail(x, BRINT_DROP_NO_PROVIDER);
+	if (x->pm) {
+		/* packet mode rewrites headers but not a VLAN tag (pktgen_rewrite): a packet for
+		 * an untagged network goes out as is, one for a tagged network is not sent yet */
+		if (p->tag >= 1)
+			return fail(x, BRINT_DROP_UNSUPPORTED_PKTGEN);
+		return pm_emit(x, s, p->provider);
+	}
+	vlan_unpush(x);
+	if (!commit(x, s)) {
+		x->slowpath = true; /* a header write no flat action expresses: packet mode */
+		return STOP;
+	}
+	if (p->tag >= 1) {
+		put(x, dpa_put_simple(x->acts, DPA_PUSH_VLAN, (uint16_t)p->tag, 0));
+		x->vlan_pushed = true;
+	}
+	put(x, dpa_put_output(x->acts, p->provider));
+	x->n_out++;
+	x->c->outputs++;
+	return GO;
+}
+
+/* Into a localnet port from its provider NIC: the binding by (NIC, VLAN); the megaflow
+ * matches the VLAN ID and whether there is a tag; a tag comes off before the pipeline (OVN's
+ * logical flows see the frame untagged). NULL: a VLAN no localnet port takes here. */
+static const struct pl_port *localnet_start(struct plx *x, const struct dp_key *k)
+{
+	const struct pl_port *in = pl_localnet_in(x->g, (uint16_t)k->in_port, k->f.vlan_tci);
+	x->mask->f.vlan_tci = FLOW_VLAN_PRESENT | 0x0fff;
+	if (in && (k->f.vlan_tci & FLOW_VLAN_PRESENT)) {
+		put(x, dpa_put_simple(x->acts, DPA_POP_VLAN, 0, 0));
+		x->committed.f.vlan_tci = 0;
+	}
+	return in;
+}
 
 /* the egress `output': the packet leaves on outport */
 static int deliver(struct plx *x, struct pls *s)
@@ -314,9 +367,12 @@ static int deliver(struct plx *x, struct pls *s)
 	const struct pl_port *p = pl_port_by_key(x->g, s->dp->key, s->reg[15]);
 	if (p == NULL)
 		return fail(x, BRINT_DROP_LFLOW_DROP);
+	if (p->type == PL_PT_LOCALNET)
+		return deliver_localnet(x, s, p);
 	if (p->local != PL_PORT_NONE && x->pm)
 		return pm_emit(x, s, p->local);
 	if (p->local != PL_PORT_NONE) {
+		vlan_unpush(x);
 		if (!commit(x, s)) {
 			/* a header write no flat action expresses (ip6.src, ...): packet mode
 			 * writes any header into the packet's bytes */
@@ -1516,14 +1572,21 @@ static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *ma
 	if (deps)
 		*deps = UINT64_MAX; /* unbound input port: any binding may change the answer */
 	in = k->in_port <= UINT16_MAX ? pl_port_local(g, (uint16_t)k->in_port) : NULL;
+	if (in == NULL && k->in_port <= UINT16_MAX && pl_is_provider(g, (uint16_t)k->in_port)) {
+		in = localnet_start(&x, k);
+		if (in == NULL)
+			return dpa_put_simple(acts, DPA_DROP, BRINT_DROP_UNKNOWN_VLAN, 0);
+	}
 	const struct pl_datapath *dp = in ? pl_dp(g, in->dp) : NULL;
 	if (dp == NULL) {
 		c->no_binding++;
+		acts->len = 0;
 		return dpa_put_simple(acts, DPA_DROP, BRINT_DROP_NO_PIPELINE, 0);
 	}
 	static struct pls zero; /* the initial state is mostly zeros: copy, do not rebuild */
 	struct pls s = zero;
 	s.pkt = *k;
+	s.pkt.f.vlan_tci = x.committed.f.vlan_tci; /* a localnet's tag is off */
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;
 	x.deps = pl_dp_bit(dp->key);

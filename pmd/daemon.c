@@ -19,6 +19,8 @@ static void on_port_added(const struct port *p)
 	if (p->cfg.iface_id[0]) {
 		ovn_glue_port_added(p->cfg.name, p->cfg.iface_id);
 		engine_rebuild(NULL);
+	} else if (engine_is_provider(p->cfg.name)) {
+		engine_rebuild(NULL); /* a bridge mapping's NIC: its localnet ports go out of it */
 	}
 }
 
@@ -26,6 +28,8 @@ static void on_port_removed(const struct port *p)
 {
 	if (p->cfg.iface_id[0]) {
 		ovn_glue_port_removed(p->cfg.name);
+		engine_rebuild(p);
+	} else if (engine_is_provider(p->cfg.name)) {
 		engine_rebuild(p);
 	}
 }
@@ -64,6 +68,7 @@ int daemon_modules_start(struct ev_loop *loop, const struct brint_config *cfg, c
 	}
 	if (ovn_glue_start(loop, cfg->ovn, err, errlen) < 0)
 		return -1;
+	engine_set_bridge_mappings(json_object_get(cfg->ovn, "bridge_mappings"));
 	ovn_started = true;
 	if (lflow_glue_start() < 0) {
 		snprintf(err, errlen, "lflow: cannot start the logical-flow compiler (out of memory)");
@@ -89,6 +94,7 @@ void daemon_modules_stop(void)
 		pl_publish(NULL); /* the generation's programs are copies: this only drops it */
 		lflow_glue_stop();
 		ovn_glue_stop();
+		engine_set_bridge_mappings(NULL);
 	}
 	ovn_started = false;
 }

@@ -7,10 +7,36 @@
 
 #include <brint/log.h>
 
+#include <string.h>
+
+static json_t *bridge_mappings;
+
+void engine_set_bridge_mappings(const json_t *bm)
+{
+	json_decref(bridge_mappings);
+	bridge_mappings = bm ? json_deep_copy(bm) : NULL;
+}
+
+/* the physnet the port is the provider NIC of, NULL if none */
+static const char *provider_network(const char *port_name)
+{
+	const char *net;
+	json_t *v;
+	json_object_foreach(bridge_mappings, net, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), port_name) == 0)
+			return net;
+	return NULL;
+}
+
+bool engine_is_provider(const char *port_name)
+{
+	return provider_network(port_name) != NULL;
+}
+
 void engine_rebuild(const struct port *without)
 {
 	const struct lfc *c = lflow_glue_compiler();
-	struct pl_local locals[BRINT_MAX_PORTS];
+	struct pl_local locals[BRINT_MAX_PORTS * 2];
 	unsigned n = 0;
 	struct pl_gen *g;
 
@@ -18,8 +44,17 @@ void engine_rebuild(const struct port *without)
 		return;
 	for (unsigned i = 0; i < BRINT_MAX_PORTS; i++) {
 		const struct port *p = ports[i];
-		if (p && p != without && p->cfg.iface_id[0])
+		const char *net;
+		if (p == NULL || p == without)
+			continue;
+		if (p->cfg.iface_id[0])
 			locals[n++] = (struct pl_local){.port_id = p->id, .iface_id = p->cfg.iface_id};
+		/* a mapping may name several physnets' NIC; each is an entry */
+		json_t *v;
+		json_object_foreach(bridge_mappings, net, v)
+			if (json_is_string(v) && strcmp(json_string_value(v), p->cfg.name) == 0 &&
+			    n < sizeof(locals) / sizeof(locals[0]))
+				locals[n++] = (struct pl_local){.port_id = p->id, .network = net};
 	}
 	g = pl_build(c, locals, n);
 	if (g == NULL) {

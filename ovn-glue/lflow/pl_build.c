@@ -36,7 +36,17 @@ static int64_t resolve_port(void *aux, const char *name)
 static uint16_t local_id(const struct ctx *x, const char *name)
 {
 	for (unsigned i = 0; i < x->n_locals; i++)
-		if (strcmp(x->locals[i].iface_id, name) == 0)
+		if (x->locals[i].iface_id && strcmp(x->locals[i].iface_id, name) == 0)
+			return x->locals[i].port_id;
+	return PL_PORT_NONE;
+}
+
+/* the provider NIC of a physnet (bridge mappings), PL_PORT_NONE if not mapped here */
+static uint16_t provider_id(const struct ctx *x, const char *network)
+{
+	for (unsigned i = 0; network && i < x->n_locals; i++)
+		if (x->locals[i].iface_id == NULL && x->locals[i].network &&
+		    strcmp(x->locals[i].network, network) == 0)
 			return x->locals[i].port_id;
 	return PL_PORT_NONE;
 }
@@ -146,6 +156,8 @@ static enum pl_port_type port_type(const struct lt_port *p)
 {
 	if (p->peer || strcmp(p->type, "patch") == 0)
 		return PL_PT_PATCH;
+	if (strcmp(p->type, "localnet") == 0)
+		return PL_PT_LOCALNET;
 	if (p->type[0] == '\0' || strcmp(p->type, "virtual") == 0)
 		return PL_PT_VIF;
 	return PL_PT_OTHER;
@@ -245,12 +257,22 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 		if (d->kind != LT_DP_UNKNOWN && build_dp(b, &x, c, d) < 0)
 			goto fail;
 	}
+	for (unsigned i = 0; i < n_locals; i++)
+		if (locals[i].iface_id == NULL && locals[i].network)
+			plb_provider(b, locals[i].port_id);
 	/* ports: index i in the generation is port i of the topology */
 	const struct lt_port *base = ltopo_port_at(t, 0);
 	for (unsigned i = 0; i < ltopo_n_ports(t); i++) {
 		const struct lt_port *p = ltopo_port_at(t, i);
-		if (plb_port(b, p->name, p->dp->key, p->key, port_type(p), local_id(&x, p->name)) < 0)
+		enum pl_port_type type = port_type(p);
+		/* a localnet port is never a local port: it goes through its provider NIC */
+		uint16_t local = type == PL_PT_LOCALNET ? PL_PORT_NONE : local_id(&x, p->name);
+		if (plb_port(b, p->name, p->dp->key, p->key, type, local) < 0)
 			goto fail;
+		if (type == PL_PT_LOCALNET)
+			plb_port_localnet(b, provider_id(&x, p->network), p->tag >= 1 && p->tag <= 4095
+										? (int32_t)p->tag
+										: -1);
 		for (unsigned k = 0; k < p->n_port_security; k++)
 			if (add_psec(b, p->port_security[k]) < 0)
 				goto fail;

@@ -8,10 +8,13 @@
 #include "lflow/compile.h"
 #include "pl_gen.h"
 
-/* A local port: brint port id and its iface-id (= the logical port it carries). */
+/* A local port: brint port id and its iface-id (= the logical port it carries), or, with
+ * iface_id NULL, the provider NIC of a bridge mapping: network is its physnet (localnet ports
+ * with options:network_name == network go out of it). */
 struct pl_local {
 	uint16_t port_id;
 	const char *iface_id;
+	const char *network;
 };
 
 /* NULL when out of memory. Datapaths of unknown kind are left out; flows the compiler

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Localnet ports in the interpreter (dp/pl_interp.c, dp/pl_localnet.c): three logical
+ * switches on one provider NIC (brint port 20) - u100 with a localnet port tagged 100, u0 with
+ * an untagged one - and u9 whose network has no bridge mapping here. Frames from the NIC are
+ * bound by VLAN (tag popped before the pipeline, which must see them untagged), frames to a
+ * localnet port get its tag pushed and leave by the NIC, the tag comes off again before a
+ * local port, an unmapped VLAN is dropped as unknown_vlan, a network without mapping as
+ * no_provider. Every megaflow mask is checked sound. */
+#include "dp_actions.h"
+#include "lflow/act.h"
+#include "lflow/expr.h"
+#include "pl_gen.h"
+#include "pl_interp.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define NIC 20
+#define MAC_PA 0x0a0000000001ULL
+#define MAC_PA2 0x0a0000000002ULL
+#define MAC_PB 0x0a0000000003ULL
+#define MAC_EXT 0x0a00000000eeULL
+
+static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
+{
+	(void)aux;
+	(void)p;
+	return table == 0 ? "only" : NULL;
+}
+
+static int64_t topo_key(void *aux, const char *name)
+{
+	static const struct { const char *n; int64_t k; } keys[] = {
+		{"pa", 1}, {"pa2", 3}, {"ln100", 2}, {"pb", 1}, {"ln0", 2}, {"pc", 1}, {"ln9", 2},
+		{"_MC_flood", 32768}};
+	(void)aux;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].n, name) == 0)
+			return keys[i].k;
+	return -1;
+}
+
+static bool resident(void *aux, const char *name)
+{
+	(void)aux;
+	(void)name;
+	return true;
+}
+
+static void flow(struct plb *b, bool eg, int prio, const char *match, const char *act)
+{
+	struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+				      .cur_table = 0, .stage_name = one_stage};
+	struct plb_resolve r = {topo_key, resident, NULL};
+	struct lf_match m;
+	char *err = NULL;
+	size_t pos;
+	struct lflow_prog *p = lflow_act_parse(act, &pp, &err, &pos);
+	if (p == NULL)
+		fail_msg("%s: %s", act, err);
+	assert_int_equal(lf_match_compile(match, NULL, NULL, &m, &err, &pos), 0);
+	assert_true(plb_flow(b, prio, p) >= 0);
+	assert_int_equal(plb_match(b, &m, &r), 0);
+	lf_match_free(&m);
+	lflow_prog_free(p);
+}
+
+/* a switch: tagged frames dropped (as northd's ls_in_check_port_sec), broadcast flooded,
+ * the local VIFs by MAC, anything else to the localnet port (its "unknown" address) */
+static void add_switch(struct plb *b, int64_t dp, const char *name, const char *vif_macs,
+		       const char *ln)
+{
+	char m[160], a[96];
+	plb_dp(b, dp, name, PL_DP_SWITCH);
+	plb_stage(b, false, 0, "only");
+	flow(b, false, 200, "vlan.present", "drop;");
+	flow(b, false, 100, "eth.mcast", "outport = \"_MC_flood\"; output;");
+	for (const char *v = vif_macs; *v;) {
+		char port[8], mac[18];
+		int used;
+		if (sscanf(v, "%7[^=]=%17s%n", port, mac, &used) != 2)
+			break;
+		snprintf(m, sizeof(m), "eth.dst == %s", mac);
+		snprintf(a, sizeof(a), "outport = \"%s\"; output;", port);
+		flow(b, false, 50, m, a);
+		v += used;
+		while (*v == ' ')
+			v++;
+	}
+	snprintf(a, sizeof(a), "outport = \"%s\"; output;", ln);
+	flow(b, false, 0, "1", a);
+	plb_stage(b, true, 0, "only");
+	flow(b, true, 0, "1", "output;");
+}
+
+static struct pl_gen *build(void)
+{
+	struct plb *b = plb_new(1);
+	add_switch(b, 1, "u100", "pa=0a:00:00:00:00:01 pa2=0a:00:00:00:00:02", "ln100");
+	add_switch(b, 2, "u0", "pb=0a:00:00:00:00:03", "ln0");
+	add_switch(b, 3, "u9", "", "ln9");
+	int ln100 = plb_port(b, "ln100", 1, 2, PL_PT_LOCALNET, PL_PORT_NONE);
+	plb_port_localnet(b, NIC, 100);
+	int pa = plb_port(b, "pa", 1, 1, PL_PT_VIF, 10);
+	int pa2 = plb_port(b, "pa2", 1, 3, PL_PT_VIF, 13);
+	int pb = plb_port(b, "pb", 2, 1, PL_PT_VIF, 11);
+	int ln0 = plb_port(b, "ln0", 2, 2, PL_PT_LOCALNET, PL_PORT_NONE);
+	plb_port_localnet(b, NIC, -1);
+	int pc = plb_port(b, "pc", 3, 1, PL_PT_VIF, 12);
+	int ln9 = plb_port(b, "ln9", 3, 2, PL_PT_LOCALNET, PL_PORT_NONE);
+	plb_port_localnet(b, PL_PORT_NONE, 9);
+	plb_provider(b, NIC);
+	plb_mcgroup(b, "_MC_flood", 1, 32768);
+	plb_mc_member(b, pa);
+	plb_mc_member(b, ln100);
+	plb_mc_member(b, pa2);
+	plb_mcgroup(b, "_MC_flood", 2, 32768);
+	plb_mc_member(b, pb);
+	plb_mc_member(b, ln0);
+	plb_mcgroup(b, "_MC_flood", 3, 32768);
+	plb_mc_member(b, pc);
+	plb_mc_member(b, ln9);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+	return g;
+}
+
+static struct dp_key key(uint32_t in, uint16_t tci, uint64_t src, uint64_t dst)
+{
+	struct dp_key k;
+	memset(&k, 0, sizeof(k));
+	k.in_port = in;
+	for (int i = 0; i < 6; i++) {
+		k.f.eth_src[i] = (uint8_t)(src >> (40 - 8 * i));
+		k.f.eth_dst[i] = (uint8_t)(dst >> (40 - 8 * i));
+	}
+	k.f.vlan_tci = tci;
+	k.f.eth_type = 0x0800;
+	k.f.nw_proto = 1;
+	k.f.nw_ttl = 64;
+	return k;
+}
+
+struct out {
+	char text[512];
+	struct dp_key mask;
+	uint8_t buf[512];
+};
+
+static void run(const struct pl_gen *g, const struct dp_key *k, struct out *o)
+{
+	struct pl_counters c;
+	struct dpa_buf b = {.data = o->buf, .cap = sizeof(o->buf)};
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pl_run(g, k, &o->mask, &b, &c), 0);
+	assert_true(dpa_valid(o->buf, b.len));
+	assert_true(dpa_format(o->buf, b.len, o->text, sizeof(o->text)) >= 0);
+}
+
+/* keys that agree with k under the mask get the same actions */
+static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k, const struct out *o)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 300; i++) {
+		struct dp_key v = *k;
+		uint8_t *b = (uint8_t *)&v;
+		const uint8_t *m = (const uint8_t *)&o->mask;
+		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			uint8_t r = (uint8_t)(seed >> 56);
+			b[j] = (uint8_t)((b[j] & m[j]) | (r & ~m[j]));
+		}
+		struct out o2;
+		run(g, &v, &o2);
+		assert_string_equal(o2.text, o->text);
+	}
+}
+
+static void expect(const struct pl_gen *g, struct dp_key k, const char *want)
+{
+	struct out o;
+	run(g, &k, &o);
+	assert_string_equal(o.text, want);
+	check_mask_sound(g, &k, &o);
+}
+
+#define TAG(v) ((uint16_t)(0x1000 | (v)))
+
+static void test_from_provider(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct out o;
+	/* VLAN 100 to pa: the tag comes off, then into u100 (which drops vlan.present) */
+	struct dp_key k = key(NIC, TAG(100), MAC_EXT, MAC_PA);
+	run(g, &k, &o);
+	assert_string_equal(o.text, "pop_vlan,output:10");
+	assert_int_equal(o.mask.f.vlan_tci, 0x1fff); /* VID and presence, not the PCP */
+	check_mask_sound(g, &k, &o);
+	expect(g, key(NIC, (uint16_t)(TAG(100) | 0xa000), MAC_EXT, MAC_PA2),
+	       "pop_vlan,output:13"); /* any PCP */
+	/* untagged, and priority-tagged (VID 0): u0's untagged localnet */
+	expect(g, key(NIC, 0, MAC_EXT, MAC_PB), "output:11");
+	expect(g, key(NIC, TAG(0), MAC_EXT, MAC_PB), "pop_vlan,output:11");
+	/* a broadcast on VLAN 100: u100's VIFs, not back out of the NIC */
+	expect(g, key(NIC, TAG(100), MAC_EXT, 0xffffffffffffULL), "pop_vlan,output:10,output:13");
+	/* VLANs nobody maps */
+	expect(g, key(NIC, TAG(300), MAC_EXT, MAC_PA), "drop(unknown_vlan)");
+	expect(g, key(NIC, TAG(9), MAC_EXT, MAC_PA), "drop(unknown_vlan)"); /* u9: no mapping */
+	pl_gen_free(g);
+}
+
+static void test_to_provider(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	expect(g, key(10, 0, MAC_PA, MAC_EXT), "push_vlan(vid=100,pcp=0),output:20");
+	expect(g, key(11, 0, MAC_PB, MAC_EXT), "output:20");
+	/* flood from pa: the NIC with the tag, then pa2 without it */
+	expect(g, key(10, 0, MAC_PA, 0xffffffffffffULL),
+	       "push_vlan(vid=100,pcp=0),output:20,pop_vlan,output:13");
+	/* local VIF to VIF: no tag at all */
+	expect(g, key(10, 0, MAC_PA, MAC_PA2), "output:13");
+	/* u9's network has no bridge mapping here */
+	expect(g, key(12, 0, 0x0a0000000009ULL, MAC_EXT), "drop(no_provider)");
+	pl_gen_free(g);
+}
+
+static void test_equal(void **state)
+{
+	(void)state;
+	struct pl_gen *a = build(), *b = build();
+	assert_true(pl_gen_equal(a, b));
+	b->ports[0].tag = 200;
+	assert_false(pl_gen_equal(a, b));
+	b->ports[0].tag = 100;
+	b->ports[0].provider = 21;
+	assert_false(pl_gen_equal(a, b));
+	b->ports[0].provider = NIC;
+	b->providers[0] = 0;
+	assert_false(pl_gen_equal(a, b));
+	assert_true(pl_is_provider(a, NIC));
+	assert_false(pl_is_provider(a, 10));
+	assert_false(pl_is_provider(a, 65535));
+	pl_gen_free(a);
+	pl_gen_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_from_provider),
+		cmocka_unit_test(test_to_provider),
+		cmocka_unit_test(test_equal),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
