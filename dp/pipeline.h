@@ -12,6 +12,7 @@
  * is_chassis_resident() was evaluated against this chassis (the rule kept or dropped). */
 #pragma once
 
+#include "flow_key.h"
 #include "lflow/act.h"
 #include "lflow/symtab.h"
 
@@ -90,7 +91,7 @@ struct pl_port {
 	/* localnet (the switch's way to a physical network, options:network_name): the brint
 	 * port of that network's bridge mapping here (PL_PORT_NONE: no mapping) and the VLAN
 	 * (options tag; -1: untagged). Frames come in from provider by (provider, VLAN) and
-	 * go out to it with that VLAN pushed (dp/pl_localnet.c). */
+	 * go out to it with that VLAN pushed (pl_localnet_in below, dp/pl_interp.c). */
 	uint16_t provider;
 	int32_t tag;
 };
@@ -194,12 +195,33 @@ const struct pl_fdb *pl_fdb_get(const struct pl_gen *g, int64_t dp, uint64_t mac
 /* The stage of a pipeline with that name, -1 if none. */
 int pl_stage_index(const struct pl_pipeline *p, const char *name);
 
-/* Localnet (dp/pl_localnet.c): port_id is the provider NIC of a bridge mapping; the localnet
- * port a frame received on it belongs to, by its VLAN (vlan_tci as in flow_key: a tag with
- * VID v is the localnet with tag v; no tag, or a priority tag (VID 0), is the untagged one),
- * NULL if none (unknown_vlan). */
-bool pl_is_provider(const struct pl_gen *g, uint16_t port_id);
-const struct pl_port *pl_localnet_in(const struct pl_gen *g, uint16_t port_id, uint16_t vlan_tci);
+/* Localnet ports: which logical switch a frame received on a provider NIC belongs to. As
+ * ovn-controller does it (controller/physical.c): a localnet port with a tag takes the frames
+ * with that VLAN ID (the tag is stripped before the logical pipeline); an untagged one takes
+ * frames without an 802.1Q header and priority-tagged ones (VID 0). Several localnet ports
+ * share one NIC, one per VLAN (and one untagged). Slow path only: a scan over the ports. */
+
+/* port_id is the provider NIC of a bridge mapping */
+static inline bool pl_is_provider(const struct pl_gen *g, uint16_t port_id)
+{
+	return port_id < PL_MAX_LOCAL_PORTS &&
+	       (g->providers[port_id / 64] >> (port_id % 64) & 1) != 0;
+}
+
+/* the localnet port a frame with vlan_tci (as in flow_key) received on port_id belongs to,
+ * NULL if none (unknown_vlan) */
+static inline const struct pl_port *pl_localnet_in(const struct pl_gen *g, uint16_t port_id,
+						   uint16_t vlan_tci)
+{
+	int32_t vid = (vlan_tci & FLOW_VLAN_PRESENT) ? (int32_t)(vlan_tci & 0x0fff) : 0;
+	for (unsigned i = 0; i < g->n_ports; i++) {
+		const struct pl_port *p = &g->ports[i];
+		if (p->type == PL_PT_LOCALNET && p->provider == port_id &&
+		    (p->tag >= 1 ? p->tag == vid : vid == 0))
+			return p;
+	}
+	return NULL;
+}
 
 /* Copy a compiled program into one block of its own (freed with lflow_prog_free). */
 struct lflow_prog *pl_prog_copy(const struct lflow_prog *p);

@@ -308,6 +308,7 @@ static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		     const struct lflow_insn *in, bool egress, unsigned stage);
 
 static int pm_emit(struct plx *x, struct pls *s, uint16_t port);
+
 /* ---- localnet: the switch's way to a provider NIC (see pl_localnet_in in dp/pipeline.h) ---- */
 
 /* the tag a previous output to a localnet port pushed comes off before the next output */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Localnet ports in the interpreter (dp/pl_interp.c, dp/pl_localnet.c): three logical
+/* Localnet ports in the interpreter (dp/pl_interp.c, pl_localnet_in in dp/pipeline.h): three logical
  * switches on one provider NIC (brint port 20) - u100 with a localnet port tagged 100, u0 with
  * an untagged one - and u9 whose network has no bridge mapping here. Frames from the NIC are
  * bound by VLAN (tag popped before the pipeline, which must see them untagged), frames to a
