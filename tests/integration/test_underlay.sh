@@ -9,7 +9,8 @@
 # only on its own VLAN (an address that exists only on VLAN 200 in the pod's subnet is not
 # reached from VLAN 100's pod); the chassis publishes ovn-bridge-mappings; a frame on a VLAN
 # nobody maps is dropped and counted as unknown_vlan; a localnet whose network has no bridge
-# mapping here drops as no_provider.
+# mapping here drops as no_provider. Unknown unicast to the external side goes through
+# get_fdb in ls_in_l2_lkup: this needs the interpreter's FDB lookups (the MAC_Binding/FDB work).
 . "$(dirname "$0")/lib.sh"
 setup
 start_ovn
