@@ -133,6 +133,34 @@ static int parse_ports(const json_t *root, struct brint_config *cfg, char *err, 
 	return 0;
 }
 
+/* ports[].internal_of: a dpdk port of the file, one internal interface per NIC */
+static int check_internal_of(const struct brint_config *cfg, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const char *of = cfg->ports[i].internal_of;
+		unsigned j;
+		if (of[0] == '\0')
+			continue;
+		for (j = 0; j < cfg->n_ports; j++)
+			if (strcmp(cfg->ports[j].name, of) == 0)
+				break;
+		if (j == cfg->n_ports || cfg->ports[j].type != BRINT_PORT_DPDK) {
+			snprintf(err, errlen, "ports[%u].internal_of: '%s' is not a dpdk port of ports",
+				 i, of);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(cfg->ports[j].internal_of, of) == 0) {
+				snprintf(err, errlen,
+					 "ports[%u].internal_of: '%s' already has ports[%u] as its "
+					 "internal interface",
+					 i, of, j);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 static int port_known(const struct brint_config *cfg, const char *name)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++)
@@ -300,7 +328,8 @@ int brint_config_load_json(const json_t *root, struct brint_config *cfg, char *e
 		cfg->mbufs = (unsigned)json_integer_value(v);
 	}
 
-	if (parse_ports(root, cfg, err, errlen) < 0 || parse_xconnects(root, cfg, err, errlen) < 0)
+	if (parse_ports(root, cfg, err, errlen) < 0 || parse_xconnects(root, cfg, err, errlen) < 0 ||
+	    check_internal_of(cfg, err, errlen) < 0)
 		goto fail;
 
 	v = json_object_get(root, "ovn");

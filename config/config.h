@@ -62,6 +62,10 @@ struct brint_port_cfg {
 	unsigned n_addrs;
 	struct brint_kroute routes[BRINT_MAX_KROUTES];
 	unsigned n_routes;
+	/* tap: the node's own interface on that provider NIC (a dpdk port of a bridge mapping),
+	 * as OVS-DPDK's br-phy internal port: untagged frames to its MAC and broadcasts from the
+	 * NIC reach it, what it sends leaves by the NIC */
+	char internal_of[BRINT_NAME_MAX];
 };
 
 struct brint_xconnect_cfg {

@@ -21,7 +21,7 @@ const char *brint_port_type_name(enum brint_port_type t)
 
 static const char *const known_keys[] = {
 	"name", "type", "path", "mode", "queues", "iface_id", "devargs", "iface", "mac", "mtu",
-	"rxq_pin", "addresses", "routes",
+	"rxq_pin", "addresses", "routes", "internal_of",
 };
 
 static int get_str(const json_t *obj, const char *field, const char *key, bool required,
@@ -220,7 +220,20 @@ int brint_port_cfg_parse(const json_t *obj, const char *field, struct brint_port
 	if (get_uint(obj, field, "queues", 1, BRINT_MAX_QUEUES, 1, &p->queues, err, errlen) < 0 ||
 	    get_uint(obj, field, "mtu", 68, 9600, 0, &p->mtu, err, errlen) < 0)
 		return -1;
-	if (parse_rxq_pin(obj, field, p, err, errlen) < 0)
+	if (parse_rxq_pin(obj, field, p, err, errlen) < 0 ||
+	    get_str(obj, field, "internal_of", false, p->internal_of, sizeof(p->internal_of), err,
+		    errlen) < 0)
 		return -1;
+	if (p->internal_of[0] && p->type != BRINT_PORT_TAP) {
+		snprintf(err, errlen, "%s.internal_of: only for tap ports", field);
+		return -1;
+	}
+	if (p->internal_of[0] && p->iface_id[0]) {
+		snprintf(err, errlen,
+			 "%s.internal_of: the node's interface on a NIC carries no logical port "
+			 "(iface_id)",
+			 field);
+		return -1;
+	}
 	return brint_kernel_cfg_parse(obj, field, p, err, errlen);
 }

@@ -79,6 +79,8 @@ struct pl_prefix6 {
 	lf_u128 addr, mask;
 };
 
+#define PL_MAX_HOSTS 8
+
 enum pl_port_type { PL_PT_VIF, PL_PT_PATCH, PL_PT_OTHER, PL_PT_LOCALNET };
 
 struct pl_port {
@@ -164,6 +166,13 @@ struct pl_gen {
 	struct pl_index *index;
 	/* brint ports that are provider NICs (a bridge mapping names them), bit per port id */
 	uint64_t providers[256 / 64];
+	/* the node's own interfaces on provider NICs (tap ports, as OVS's br-phy internal port) */
+	struct pl_host {
+		uint16_t provider, port;
+		uint8_t pad[4];
+		uint64_t mac; /* 48 bits, first byte most significant */
+	} hosts[PL_MAX_HOSTS];
+	unsigned n_hosts;
 };
 
 #define PL_MAX_LOCAL_PORTS 256

@@ -239,6 +239,14 @@ void plb_provider(struct plb *b, uint16_t port_id)
 		b->g->providers[port_id / 64] |= (uint64_t)1 << (port_id % 64);
 }
 
+void plb_host(struct plb *b, uint16_t provider, uint16_t port_id, uint64_t mac)
+{
+	struct pl_gen *g = b->g;
+	if (g->n_hosts < PL_MAX_HOSTS)
+		g->hosts[g->n_hosts++] = (struct pl_host){.provider = provider, .port = port_id,
+							  .mac = mac};
+}
+
 int plb_psec(struct plb *b, uint64_t mac)
 {
 	struct pl_gen *g = b->g;
@@ -781,7 +789,8 @@ bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b)
 		    x->provider != y->provider || x->tag != y->tag)
 			return false;
 	}
-	if (memcmp(a->providers, b->providers, sizeof(a->providers)) != 0)
+	if (memcmp(a->providers, b->providers, sizeof(a->providers)) != 0 ||
+	    a->n_hosts != b->n_hosts || memcmp(a->hosts, b->hosts, sizeof(a->hosts)) != 0)
 		return false;
 	for (unsigned i = 0; i < a->n_mcgroups; i++) {
 		const struct pl_mcgroup *x = &a->mcgroups[i], *y = &b->mcgroups[i];

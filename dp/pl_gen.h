@@ -48,6 +48,8 @@ void plb_port_peer(struct plb *b, int port, int peer);
 void plb_port_localnet(struct plb *b, uint16_t provider, int32_t tag);
 /* A brint port is the provider NIC of a bridge mapping. */
 void plb_provider(struct plb *b, uint16_t port_id);
+/* port_id (a tap) is the node's own interface on the provider NIC, with that MAC */
+void plb_host(struct plb *b, uint16_t provider, uint16_t port_id, uint64_t mac);
 int plb_psec(struct plb *b, uint64_t mac);
 int plb_psec_ip4(struct plb *b, uint32_t addr, uint32_t mask);
 int plb_psec_ip6(struct plb *b, lf_u128 addr, lf_u128 mask);

@@ -362,6 +362,40 @@ static const struct pl_port *localnet_start(struct plx *x, const struct dp_key *
 	return in;
 }
 
+/* The node's own interface on a provider NIC (struct pl_host): what it sends leaves by the
+ * NIC untouched; from the NIC, untagged frames to its MAC go to it alone, untagged broadcasts
+ * and multicasts to it too (a copy) and then to the localnet ports. Returns true when the
+ * frame needs nothing more. */
+static bool host_path(struct plx *x, const struct dp_key *k)
+{
+	const struct pl_gen *g = x->g;
+	for (unsigned i = 0; i < g->n_hosts; i++) {
+		const struct pl_host *h = &g->hosts[i];
+		if (k->in_port == h->port) {
+			put(x, dpa_put_output(x->acts, h->provider));
+			x->n_out++;
+			x->c->outputs++;
+			return true;
+		}
+		if (k->in_port != h->provider)
+			continue;
+		x->mask->f.vlan_tci = FLOW_VLAN_PRESENT | 0x0fff;
+		if (k->f.vlan_tci & FLOW_VLAN_PRESENT)
+			return false;
+		memset(x->mask->f.eth_dst, 0xff, 6);
+		uint64_t dst = 0;
+		for (int b = 0; b < 6; b++)
+			dst = dst << 8 | k->f.eth_dst[b];
+		if (dst == h->mac || (k->f.eth_dst[0] & 1)) {
+			put(x, dpa_put_output(x->acts, h->port));
+			x->n_out++;
+			x->c->outputs++;
+		}
+		return dst == h->mac;
+	}
+	return false;
+}
+
 /* the egress `output': the packet leaves on outport */
 static int deliver(struct plx *x, struct pls *s)
 {
@@ -1572,9 +1606,13 @@ static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *ma
 	c->runs++;
 	if (deps)
 		*deps = UINT64_MAX; /* unbound input port: any binding may change the answer */
+	if (g->n_hosts && host_path(&x, k))
+		return x.overflow ? -1 : 0;
 	in = k->in_port <= UINT16_MAX ? pl_port_local(g, (uint16_t)k->in_port) : NULL;
 	if (in == NULL && k->in_port <= UINT16_MAX && pl_is_provider(g, (uint16_t)k->in_port)) {
 		in = localnet_start(&x, k);
+		if (in == NULL && x.n_out)
+			return x.overflow ? -1 : 0; /* a broadcast only the node's interface takes */
 		if (in == NULL)
 			return dpa_put_simple(acts, DPA_DROP, BRINT_DROP_UNKNOWN_VLAN, 0);
 	}

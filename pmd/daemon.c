@@ -19,8 +19,10 @@ static void on_port_added(const struct port *p)
 	if (p->cfg.iface_id[0]) {
 		ovn_glue_port_added(p->cfg.name, p->cfg.iface_id);
 		engine_rebuild(NULL);
-	} else if (engine_is_provider(p->cfg.name)) {
-		engine_rebuild(NULL); /* a bridge mapping's NIC: its localnet ports go out of it */
+	} else if (engine_is_provider(p->cfg.name) || p->cfg.internal_of[0]) {
+		/* a bridge mapping's NIC (its localnet ports go out of it), or the node's own
+		 * interface on a NIC */
+		engine_rebuild(NULL);
 	}
 }
 
@@ -29,7 +31,7 @@ static void on_port_removed(const struct port *p)
 	if (p->cfg.iface_id[0]) {
 		ovn_glue_port_removed(p->cfg.name);
 		engine_rebuild(p);
-	} else if (engine_is_provider(p->cfg.name)) {
+	} else if (engine_is_provider(p->cfg.name) || p->cfg.internal_of[0]) {
 		engine_rebuild(p);
 	}
 }

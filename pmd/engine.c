@@ -7,6 +7,8 @@
 
 #include <brint/log.h>
 
+#include <rte_ethdev.h>
+
 #include <string.h>
 
 static json_t *bridge_mappings;
@@ -49,6 +51,18 @@ void engine_rebuild(const struct port *without)
 			continue;
 		if (p->cfg.iface_id[0])
 			locals[n++] = (struct pl_local){.port_id = p->id, .iface_id = p->cfg.iface_id};
+		if (p->cfg.internal_of[0]) {
+			/* the node's interface on a NIC: its MAC as the kernel has it */
+			const struct port *nic = port_by_name(p->cfg.internal_of);
+			struct rte_ether_addr ea;
+			if (nic && nic != without && rte_eth_macaddr_get(p->eth_port, &ea) == 0) {
+				uint64_t mac = 0;
+				for (int b = 0; b < 6; b++)
+					mac = mac << 8 | ea.addr_bytes[b];
+				locals[n++] = (struct pl_local){
+					.port_id = p->id, .host = true, .host_of = nic->id, .mac = mac};
+			}
+		}
 		/* a mapping may name several physnets' NIC; each is an entry */
 		json_t *v;
 		json_object_foreach(bridge_mappings, net, v)

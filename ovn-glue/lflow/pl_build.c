@@ -257,9 +257,12 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 		if (d->kind != LT_DP_UNKNOWN && build_dp(b, &x, c, d) < 0)
 			goto fail;
 	}
-	for (unsigned i = 0; i < n_locals; i++)
+	for (unsigned i = 0; i < n_locals; i++) {
 		if (locals[i].iface_id == NULL && locals[i].network)
 			plb_provider(b, locals[i].port_id);
+		if (locals[i].host)
+			plb_host(b, locals[i].host_of, locals[i].port_id, locals[i].mac);
+	}
 	/* ports: index i in the generation is port i of the topology */
 	const struct lt_port *base = ltopo_port_at(t, 0);
 	for (unsigned i = 0; i < ltopo_n_ports(t); i++) {

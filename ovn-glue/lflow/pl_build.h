@@ -15,6 +15,10 @@ struct pl_local {
 	uint16_t port_id;
 	const char *iface_id;
 	const char *network;
+	/* host: port_id is the node's own interface on the provider NIC host_of, MAC mac */
+	bool host;
+	uint16_t host_of;
+	uint64_t mac;
 };
 
 /* NULL when out of memory. Datapaths of unknown kind are left out; flows the compiler

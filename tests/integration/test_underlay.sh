@@ -53,8 +53,12 @@ xs sysctl -qw net.ipv4.conf.all.arp_ignore=1 # answer ARP only on the interface 
 xs sysctl -qw net.ipv4.conf.default.arp_ignore=1
 xs sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 xs ip link set lo up
+# a veth leaves TCP/UDP checksums to be filled later (checksum offload): brint's af_packet
+# would take such frames half-done; a frame on a real wire is complete
+xs ethtool -K ext0 tx off >/dev/null || fail "ethtool -K ext0 tx off"
 xs ip link set ext0 up
 xs ip addr add 10.50.0.1/24 dev ext0
+xs ip addr add 192.168.77.1/24 dev ext0 # the node's own network on the NIC
 xs python3 -u "$(dirname "$0")/vlan_relay.py" ext0 100:ext0.100 200:ext0.200 300:ext0.300 \
 	>"$T/relay.log" 2>&1 </dev/null &
 PIDS+=("$!")
@@ -68,7 +72,10 @@ xs ip addr add 10.30.0.1/24 dev ext0.300
 xs ip addr add 10.100.0.99/32 dev ext0.200 # VLAN 100's subnet, but only on VLAN 200
 
 declare -A IF NS
-ports="{\"name\": \"phy0\", \"type\": \"dpdk\", \"devargs\": \"net_af_packet0,iface=$PHY\"}"
+BRPHY=brphy$$ # the node's own interface on the NIC (as OVS-DPDK's br-phy internal port)
+ports="{\"name\": \"phy0\", \"type\": \"dpdk\", \"devargs\": \"net_af_packet0,iface=$PHY\"},
+  {\"name\": \"brphy\", \"type\": \"tap\", \"iface\": \"$BRPHY\", \"internal_of\": \"phy0\",
+   \"addresses\": [\"192.168.77.2/24\"]}"
 n=0
 for sw in $SWITCHES; do
 	n=$((n + 1))
@@ -93,6 +100,34 @@ WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
 bm=$(sbctl get Chassis brint-node1 other_config:ovn-bridge-mappings)
 [ "$bm" = '"physnet1:phy0"' ] || fail "Chassis ovn-bridge-mappings: $bm"
 pass "chassis publishes ovn-bridge-mappings $bm"
+
+# --- the node's own address on the NIC (SSH/kubelet connectivity of a node whose NIC brint owns)
+xs ping -c 3 -i 0.2 -W 2 192.168.77.2 >"$T/ping.out" 2>&1 ||
+	fail "external -> the node's 192.168.77.2 on $BRPHY: $(tail -n 3 "$T/ping.out"); $(ctl flows dump)"
+ping -c 2 -i 0.2 -W 2 192.168.77.1 >"$T/ping.out" 2>&1 ||
+	fail "node -> external 192.168.77.1: $(tail -n 3 "$T/ping.out")"
+node_tcp() { # a TCP service on the node (its address on the NIC), reached from outside
+	python3 - 192.168.77.2 "$1" "$T/node-recv" <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.settimeout(20)
+with open(sys.argv[3], "wb") as f:
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        f.write(d)
+PY
+	local srv=$!
+	PIDS+=("$srv")
+	WAIT=30 wait_for "ss -ltn | grep -q '192.168.77.2:$1 '" || fail "node TCP server"
+	head -c 300000 /dev/urandom >"$T/node-blob"
+	xs timeout 20 nc -N 192.168.77.2 "$1" <"$T/node-blob" || fail "TCP external -> node:$1"
+	wait "$srv" || fail "node TCP server failed"
+	cmp -s "$T/node-blob" "$T/node-recv" || fail "TCP external -> node:$1: data differs"
+}
+node_tcp 18090
+pass "the node's own address on the NIC ($BRPHY, 192.168.77.2): ping both ways, TCP from the external network"
 
 for sw in $SWITCHES; do
 	ip link set "${IF[$sw]}" netns "${NS[$sw]}" || fail "cannot move ${IF[$sw]}"
@@ -142,6 +177,17 @@ ip netns exec "${NS[u100]}" timeout 20 nc -N 10.100.0.1 18081 <"$T/blob" || fail
 wait "$srv" || fail "external TCP server failed"
 cmp -s "$T/blob" "$T/recv" || fail "TCP on VLAN 100: $(stat -c %s "$T/recv") bytes received, not the 1 MB sent"
 pass "TCP pod-u100 -> 10.100.0.1 over VLAN 100: 1 MB, identical"
+
+# --- the node keeps its connectivity while pods forward on the same NIC
+ip netns exec "${NS[u0]}" ping -c 30 -i 0.05 -W 1 10.50.0.1 >"$T/pod-ping.out" 2>&1 &
+pp=$!
+ip netns exec "${NS[u100]}" ping -c 30 -i 0.05 -W 1 10.100.0.1 >"$T/pod100-ping.out" 2>&1 &
+pp100=$!
+xs ping -c 20 -i 0.05 -W 1 192.168.77.2 >"$T/node-ping.out" 2>&1 || fail "node ping under pod traffic: $(tail -n 2 "$T/node-ping.out")"
+node_tcp 18091
+wait $pp || fail "pod-u0 pings during node traffic: $(tail -n 2 "$T/pod-ping.out")"
+wait $pp100 || fail "pod-u100 pings during node traffic: $(tail -n 2 "$T/pod100-ping.out")"
+pass "while pods on the untagged network and VLAN 100 ping out (30 each, $(grep -o '[0-9]*% packet loss' "$T/pod-ping.out")), the node answers 20 pings and takes TCP on its NIC address"
 
 # --- only their own VLAN: 10.100.0.99 is in VLAN 100's subnet but lives on VLAN 200
 ip netns exec "${NS[u100]}" ping -c 2 -i 0.3 -W 1 10.100.0.99 >"$T/ping.out" 2>&1 &&

@@ -186,6 +186,21 @@ static const struct bad_case bad_cases[] = {
 	 " \"xconnects\": [{\"from\": \"b\", \"to\": \"a\"}],"
 	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
 	 "xconnects[0]: port 'a' is the provider NIC of physnet1"},
+	/* the node's own interface on a NIC */
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+	 " \"devargs\": \"net_null0\", \"internal_of\": \"a\"}]}",
+	 "ports[0].internal_of: only for tap ports"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"internal_of\": \"nic\"}]}",
+	 "ports[0].internal_of: 'nic' is not a dpdk port of ports"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+	 " \"internal_of\": \"nic\", \"iface_id\": \"x\"}]}",
+	 "ports[0].internal_of: the node's interface on a NIC carries no logical port"},
+	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"nic\", \"type\": \"dpdk\","
+	 " \"devargs\": \"net_null0\"}, {\"name\": \"a\", \"type\": \"tap\","
+	 " \"internal_of\": \"nic\"}, {\"name\": \"b\", \"type\": \"tap\","
+	 " \"internal_of\": \"nic\"}]}",
+	 "ports[2].internal_of: 'nic' already has ports[1] as its internal interface"},
 };
 
 /* ovn0 as kube-ovn's daemon would describe it: the join port's MAC and address, the routes to

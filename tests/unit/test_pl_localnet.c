@@ -27,6 +27,8 @@
 #define MAC_PA2 0x0a0000000002ULL
 #define MAC_PB 0x0a0000000003ULL
 #define MAC_EXT 0x0a00000000eeULL
+#define HOST 30 /* the node's own interface on the NIC (br-phy-like tap) */
+#define MAC_HOST 0x0a00000000ddULL
 
 static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
 {
@@ -100,7 +102,7 @@ static void add_switch(struct plb *b, int64_t dp, const char *name, const char *
 	flow(b, true, 0, "1", "output;");
 }
 
-static struct pl_gen *build(void)
+static struct pl_gen *build_host(bool host)
 {
 	struct plb *b = plb_new(1);
 	add_switch(b, 1, "u100", "pa=0a:00:00:00:00:01 pa2=0a:00:00:00:00:02", "ln100");
@@ -117,6 +119,8 @@ static struct pl_gen *build(void)
 	int ln9 = plb_port(b, "ln9", 3, 2, PL_PT_LOCALNET, PL_PORT_NONE);
 	plb_port_localnet(b, PL_PORT_NONE, 9);
 	plb_provider(b, NIC);
+	if (host)
+		plb_host(b, NIC, HOST, MAC_HOST);
 	plb_mcgroup(b, "_MC_flood", 1, 32768);
 	plb_mc_member(b, pa);
 	plb_mc_member(b, ln100);
@@ -130,6 +134,11 @@ static struct pl_gen *build(void)
 	struct pl_gen *g = plb_finish(b);
 	assert_non_null(g);
 	return g;
+}
+
+static struct pl_gen *build(void)
+{
+	return build_host(false);
 }
 
 static struct dp_key key(uint32_t in, uint16_t tci, uint64_t src, uint64_t dst)
@@ -233,6 +242,39 @@ static void test_to_provider(void **state)
 	pl_gen_free(g);
 }
 
+/* the node's own interface on the NIC: its frames leave by the NIC untouched; untagged frames
+ * to its MAC reach it alone, untagged broadcasts reach it and the untagged network, tagged
+ * frames never */
+static void test_host(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build_host(true);
+	struct out o;
+	expect(g, key(HOST, 0, MAC_HOST, MAC_EXT), "output:20");
+	expect(g, key(HOST, 0, MAC_HOST, 0xffffffffffffULL), "output:20");
+	struct dp_key k = key(NIC, 0, MAC_EXT, MAC_HOST);
+	run(g, &k, &o);
+	assert_string_equal(o.text, "output:30");
+	static const uint8_t ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	assert_memory_equal(o.mask.f.eth_dst, ones, 6);
+	check_mask_sound(g, &k, &o);
+	expect(g, key(NIC, 0, MAC_EXT, 0xffffffffffffULL), "output:30,output:11");
+	expect(g, key(NIC, 0, MAC_EXT, MAC_PB), "output:11"); /* a pod's frame: not the node's */
+	expect(g, key(NIC, TAG(100), MAC_EXT, 0xffffffffffffULL), "pop_vlan,output:10,output:13");
+	expect(g, key(NIC, TAG(300), MAC_EXT, 0xffffffffffffULL), "drop(unknown_vlan)");
+	pl_gen_free(g);
+
+	/* no untagged network on the NIC: the node's interface still gets the broadcasts */
+	struct plb *b = plb_new(2);
+	plb_provider(b, NIC);
+	plb_host(b, NIC, HOST, MAC_HOST);
+	g = plb_finish(b);
+	assert_non_null(g);
+	expect(g, key(NIC, 0, MAC_EXT, 0xffffffffffffULL), "output:30");
+	expect(g, key(NIC, 0, MAC_EXT, MAC_PB), "drop(unknown_vlan)");
+	pl_gen_free(g);
+}
+
 static void test_equal(void **state)
 {
 	(void)state;
@@ -258,6 +300,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from_provider),
 		cmocka_unit_test(test_to_provider),
+		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
