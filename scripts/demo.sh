@@ -174,19 +174,30 @@ else
 fi
 ping_ok pod3 "$NODE_JOIN" "pod3 -> the node's join address $NODE_JOIN"
 [ -z "$NODE_IP" ] || ping_ok pod1 "$NODE_IP" "pod1 -> the node's own address $NODE_IP (router route to $NODE_JOIN)"
+# pod2 serves HTTP on 8080 and accepts-and-closes on 9000 (a TCP probe's target)
 ip netns exec "${NS[pod2]}" python3 -u -m http.server 8080 --bind "${IP[pod2]}" -d "$T" >/dev/null 2>&1 </dev/null &
 PIDS+=($!)
-WAIT=20 wait_for "ip netns exec ${NS[pod2]} ss -ltn | grep -q ':8080 '" || fail "http.server in pod2"
+ip netns exec "${NS[pod2]}" python3 -u -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('${IP[pod2]}', 9000)); s.listen(128)
+while True:
+    c, _ = s.accept(); c.close()
+" >/dev/null 2>&1 </dev/null &
+PIDS+=($!)
+WAIT=20 wait_for "ip netns exec ${NS[pod2]} ss -ltn | grep -q ':8080 .*' && ip netns exec ${NS[pod2]} ss -ltn | grep -q ':9000 '" ||
+	fail "servers in pod2"
 probe=$(python3 - "${IP[pod2]}" <<'PY'
 import socket, sys, time, urllib.request
 fails, t0 = 0, time.monotonic()
-for i in range(200):
+for i in range(1000):
     try:
-        socket.create_connection((sys.argv[1], 8080), timeout=2).close()
+        socket.create_connection((sys.argv[1], 9000), timeout=2).close()
     except OSError:
         fails += 1
+t = time.monotonic() - t0
 code = urllib.request.urlopen(f"http://{sys.argv[1]}:8080/blob", timeout=5).status
-print(f"{200 - fails}/200 TCP connects in {time.monotonic() - t0:.1f} s, HTTP GET {code}")
+print(f"{1000 - fails}/1000 TCP connects in {t:.2f} s, HTTP GET {code}")
 PY
 ) || fail "probes"
 ok "kubelet-style probes node -> pod2:8080: $probe"
