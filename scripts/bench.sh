@@ -9,6 +9,12 @@
 #     xconnect-1, xconnect-16k  cross-connect pod A -> pod B (no lookup)
 #     l2-1, l2-16k              pod1 -> pod2 on ovn-default through the compiled OVN pipeline
 #     l3-1, l3-16k              pod1 (ovn-default) -> pod3 (10.17.0.0/16) across ovn-cluster
+#     host                      pod1 -> the node's ovn0 (tap, 100.64.0.2 on join) across
+#                               ovn-cluster: Mpps into the kernel interface (its rx counter;
+#                               ceiling: testpmd io-forward vhost -> net_tap), then a TCP stream
+#                               node <-> a tap pod through ovn0 and back (Gbit/s, each way)
+#     underlay                  pod1 on an underlay switch (localnet, VLAN 100) -> the provider
+#                               NIC (a dpdk port, net_vhost to pod B): VLAN push, unknown unicast
 #   (-1: one flow; -16k: 16,384 flows varying the UDP source port)
 #
 # Topology (2 cores): one dpdk-testpmd generator on core 0 holds port 0 = net_pcap replaying
@@ -22,7 +28,7 @@
 
 ROUNDS=3
 SECS=5
-SCENARIOS="xconnect-1,xconnect-16k,l2-1,l2-16k,l3-1,l3-16k"
+SCENARIOS="xconnect-1,xconnect-16k,l2-1,l2-16k,l3-1,l3-16k,host,underlay"
 SHOW_FLOWS=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--seconds) SECS=$2; shift 2 ;;
 	--scenarios) SCENARIOS=$2; shift 2 ;;
 	--show-flows) SHOW_FLOWS=1; shift ;;
-	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
 done
@@ -49,6 +55,17 @@ for n in 1 16384; do
 		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
 		--src-ip 10.16.0.11 --dst-ip 10.17.0.11
 done
+# host: pod1 -> the node's join address through the router; underlay: pod1 -> a MAC outside
+python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/host.pcap" --flows 1 \
+	--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 --src-ip 10.16.0.11 --dst-ip 100.64.0.2
+python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/underlay.pcap" --flows 1 \
+	--src-mac 00:00:00:00:05:01 --dst-mac 0a:00:00:00:00:ee --src-ip 172.20.100.11 --dst-ip 172.20.100.1
+# the ceiling's tap gets ovn0's MAC and address, so the kernel does the same work for both
+python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/host-ceil.pcap" --flows 1 \
+	--src-mac 00:00:00:a1:00:02 --dst-mac 0a:00:00:64:00:02 --src-ip 10.16.0.11 --dst-ip 100.64.0.2
+OVN0=bovn$$   # the node's ovn0 in the host scenario
+KPOD_NS=brint-b$$-kpod
+KPOD_IF=bkp$$
 OVN_UP=0
 ovn_topology() { # once per invocation: the default VPC, a second subnet, three pods
 	[ $OVN_UP = 1 ] && return 0
@@ -65,7 +82,29 @@ ovn_topology() { # once per invocation: the default VPC, a second subnet, three 
 		nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
 		nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
 		fail "pods"
+	# host: the node's join port (ovn0) and a pod on a tap for the TCP stream
+	nbctl lsp-add join node-bench -- lsp-set-addresses node-bench "0a:00:00:64:00:02 100.64.0.2" &&
+		nbctl lsp-add ovn-default kpod -- lsp-set-addresses kpod "00:00:00:00:01:21 10.16.0.21" ||
+		fail "host ports"
+	# underlay: VLAN 100 on physnet1, pod1's twin upod
+	nbctl ls-add u100 -- set logical_switch u100 other_config:subnet=172.20.100.0/24 &&
+		nbctl lsp-add u100 ln-u100 -- lsp-set-type ln-u100 localnet \
+			-- lsp-set-addresses ln-u100 unknown -- lsp-set-options ln-u100 network_name=physnet1 \
+			-- set logical_switch_port ln-u100 tag=100 &&
+		nbctl lsp-add u100 upod -- lsp-set-addresses upod "00:00:00:00:05:01 172.20.100.11" \
+			-- lsp-set-port-security upod "00:00:00:00:05:01 172.20.100.11" || fail "underlay"
 	OVN_UP=1
+}
+
+# what measure counts: pod B's received packets (the generator's port 2), or the kernel's
+# rx counter of a tap interface
+COUNT_IFACE=""
+count_rx() {
+	if [ -n "$COUNT_IFACE" ]; then
+		cat "/sys/class/net/$COUNT_IFACE/statistics/rx_packets"
+	else
+		pod_port_counter gen 2 rx
+	fi
 }
 
 now() { date +%s.%N; }
@@ -87,9 +126,9 @@ measure() {
 	pod_cmd gen start
 	sleep 1
 	"$@" begin
-	t0=$(now); c0=$(pod_port_counter gen 2 rx)
+	t0=$(now); c0=$(count_rx)
 	sleep "$SECS"
-	t1=$(now); c1=$(pod_port_counter gen 2 rx)
+	t1=$(now); c1=$(count_rx)
 	"$@" end
 	pod_cmd gen stop
 	MPPS=$(python3 -c "print(f'{($c1 - $c0) / ($t1 - $t0) / 1e6:.3f}')")
@@ -126,15 +165,23 @@ testpmd_hook() {
 }
 
 run_ceiling() {
-	local pcap=$1
+	local pcap=$1 tap=${2:-}
 	start_generator "$pcap"
 	POD_NOWAIT=1
 	# the switch: main lcore 0, forwarding lcore 1
-	start_pod sw 0,1 0 "--vdev net_vhost0,iface=$T/a.sock,client=1 --vdev net_vhost1,iface=$T/b.sock,client=1" \
-		"--forward-mode=io --port-topology=paired --no-flush-rx --record-core-cycles --auto-start"
+	if [ -n "$tap" ]; then
+		# into a kernel tap interface: vhost A -> tap -> vhost B (chained), the tap counted
+		start_pod sw 0,1 0 "--vdev net_vhost0,iface=$T/a.sock,client=1 --vdev net_tap0,iface=$tap,mac=0a:00:00:64:00:02 \
+			--vdev net_vhost1,iface=$T/b.sock,client=1" \
+			"--forward-mode=io --port-topology=chained --no-flush-rx --record-core-cycles --auto-start"
+	else
+		start_pod sw 0,1 0 "--vdev net_vhost0,iface=$T/a.sock,client=1 --vdev net_vhost1,iface=$T/b.sock,client=1" \
+			"--forward-mode=io --port-topology=paired --no-flush-rx --record-core-cycles --auto-start"
+	fi
 	POD_NOWAIT=""
 	wait_pod gen
 	wait_pod sw
+	[ -z "$tap" ] || ip addr add 100.64.0.2/16 dev "$tap" || fail "address on $tap"
 	sleep 2
 	measure testpmd_hook
 	stop_pod sw
@@ -151,6 +198,23 @@ run_brintd() {
 		  {\"name\": \"pod-a\", \"type\": \"vhost-user\", \"path\": \"$T/a.sock\", \"mode\": \"client\"},
 		  {\"name\": \"pod-b\", \"type\": \"vhost-user\", \"path\": \"$T/b.sock\", \"mode\": \"client\"}]" \
 			'[{"from": "pod-a", "to": "pod-b"}]'
+	elif [ "$dst" = host ]; then
+		# pod A is pod1; pod B idles as pod2; the node's ovn0 and a tap pod for the TCP stream
+		brintd_config "$T/brint.json" "[
+		  {\"name\": \"pod-a\", \"type\": \"vhost-user\", \"path\": \"$T/a.sock\", \"mode\": \"client\", \"iface_id\": \"pod1\"},
+		  {\"name\": \"pod-b\", \"type\": \"vhost-user\", \"path\": \"$T/b.sock\", \"mode\": \"client\", \"iface_id\": \"pod2\"},
+		  {\"name\": \"ovn0\", \"type\": \"tap\", \"iface\": \"$OVN0\", \"iface_id\": \"node-bench\",
+		   \"mac\": \"0a:00:00:64:00:02\", \"addresses\": [\"100.64.0.2/16\"],
+		   \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"100.64.0.1\"}]},
+		  {\"name\": \"kpod\", \"type\": \"tap\", \"iface\": \"$KPOD_IF\", \"iface_id\": \"kpod\"}]" \
+			'[]' "\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-bench\", \"encap_ip\": \"127.0.0.2\"}"
+	elif [ "$dst" = underlay ]; then
+		# pod A is upod on VLAN 100's switch; pod B is the provider NIC (a dpdk port)
+		brintd_config "$T/brint.json" "[
+		  {\"name\": \"pod-a\", \"type\": \"vhost-user\", \"path\": \"$T/a.sock\", \"mode\": \"client\", \"iface_id\": \"upod\"},
+		  {\"name\": \"pod-b\", \"type\": \"dpdk\", \"devargs\": \"net_vhost0,iface=$T/b.sock,client=1\"}]" \
+			'[]' "\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-bench\", \"encap_ip\": \"127.0.0.2\",
+			  \"bridge_mappings\": {\"physnet1\": \"pod-b\"}}"
 	else
 		brintd_config "$T/brint.json" "[
 		  {\"name\": \"pod-a\", \"type\": \"vhost-user\", \"path\": \"$T/a.sock\", \"mode\": \"client\", \"iface_id\": \"pod1\"},
@@ -165,17 +229,62 @@ run_brintd() {
 		WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
 			fail "brintd did not catch up with the southbound"
 	fi
+	[ "$dst" != host ] || COUNT_IFACE=$OVN0
 	measure brintd_hook
+	COUNT_IFACE=""
 	if [ $SHOW_FLOWS = 1 ]; then
 		ctl flows dump | head -n 8 >&2
 		ctl --json pmd stats | python3 -c "import json,sys; p=json.load(sys.stdin)[0]; print('measured window: upcalls', p['upcalls'], 'cache', p['cache'], 'drops', {k: v for k, v in p['drops'].items() if v})" >&2
 		local dip=10.16.0.12 dmac=00:00:00:00:01:02
 		[ "$dst" != pod3 ] || dip=10.17.0.11 dmac=00:00:00:a1:00:01
-		[ -z "$dst" ] || ctl --json trace pod-a "eth.src == 00:00:00:00:01:01 && eth.dst == $dmac && ip4.src == 10.16.0.11 && ip4.dst == $dip && ip.ttl == 64 && udp.src == 1024 && udp.dst == 5000" |
+		[ -z "$dst" ] || [ "$dst" = host ] || ctl --json trace pod-a "eth.src == 00:00:00:00:01:01 && eth.dst == $dmac && ip4.src == 10.16.0.11 && ip4.dst == $dip && ip.ttl == 64 && udp.src == 1024 && udp.dst == 5000" |
 			python3 -c "import json,sys; t=json.load(sys.stdin); print('megaflow fields:', t['megaflow_fields'], 'actions:', t['actions'])" >&2
 	fi
+	[ "$dst" != host ] || host_tcp
 	stop_brintd
 	stop_pod gen
+}
+
+# A TCP stream between the node and a pod on a tap, through ovn0 and the router, each way for
+# SECS seconds: Gbit/s as the receiver counts it (python sockets, 256 KB writes).
+TCP_TO=""; TCP_FROM=""
+tcp_stream() { # tcp_stream SENDER_NS|- RECEIVER_NS|- DEST_IP: prints Gbit/s
+	local snd=() rcv=()
+	[ "$1" = - ] || snd=(ip netns exec "$1")
+	[ "$2" = - ] || rcv=(ip netns exec "$2")
+	"${rcv[@]}" python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$3', 5201)); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); n = 0; t0 = None
+while True:
+    d = c.recv(1 << 20)
+    if not d: break
+    if t0 is None: t0 = time.monotonic()
+    n += len(d)
+print(f'{n * 8 / (time.monotonic() - t0) / 1e9:.2f}')
+" >"$T/tcp.out" 2>&1 &
+	local r=$!
+	WAIT=20 wait_for "${rcv[*]} ss -ltn | grep -q '$3:5201 '" || { echo n/a; return; }
+	"${snd[@]}" python3 -c "
+import socket, time
+c = socket.create_connection(('$3', 5201), timeout=10); b = b'x' * (256 << 10)
+end = time.monotonic() + $SECS
+while time.monotonic() < end: c.sendall(b)
+c.close()
+" 2>/dev/null
+	wait $r
+	tail -n 1 "$T/tcp.out"
+}
+host_tcp() {
+	ip link set "$KPOD_IF" netns "$KPOD_NS" &&
+		ip -n "$KPOD_NS" link set "$KPOD_IF" address 00:00:00:00:01:21 &&
+		ip -n "$KPOD_NS" addr add 10.16.0.21/16 dev "$KPOD_IF" &&
+		ip -n "$KPOD_NS" link set "$KPOD_IF" up &&
+		ip -n "$KPOD_NS" route add default via 10.16.0.1 || fail "tap pod"
+	WAIT=10 wait_for ping -c 1 -W 1 10.16.0.21 || fail "node -> tap pod through ovn0"
+	TCP_TO=$(tcp_stream - "$KPOD_NS" 10.16.0.21)
+	TCP_FROM=$(tcp_stream "$KPOD_NS" - 100.64.0.2)
 }
 
 median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] if x not in ('n/a','')]; print(f'{statistics.median(v):.3f}' if v else 'n/a')" "$@"; }
@@ -183,7 +292,7 @@ median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] 
 declare -A R
 log "benchmark: $ROUNDS rounds x $SECS s per run, scenarios $SCENARIOS"
 for sc in ${SCENARIOS//,/ }; do
-	dst=""
+	dst="" ceil_tap="" ceil_pcap=""
 	case $sc in
 	xconnect-1) pcap=$T/flows-1.pcap ;;
 	xconnect-16k) pcap=$T/flows-16k.pcap ;;
@@ -191,16 +300,27 @@ for sc in ${SCENARIOS//,/ }; do
 	l2-16k) pcap=$T/l2-16384.pcap dst=pod2 ;;
 	l3-1) pcap=$T/l3-1.pcap dst=pod3 ;;
 	l3-16k) pcap=$T/l3-16384.pcap dst=pod3 ;;
+	host)
+		pcap=$T/host.pcap dst=host ceil_tap=bceil$$ ceil_pcap=$T/host-ceil.pcap
+		ip netns add "$KPOD_NS" 2>/dev/null && NETNS+=("$KPOD_NS")
+		;;
+	underlay) pcap=$T/underlay.pcap dst=underlay ;;
 	*) fail "unknown scenario $sc" ;;
 	esac
 	[ -z "$dst" ] || ovn_topology
 	for r in $(seq 1 "$ROUNDS"); do
-		run_ceiling "$pcap"
+		[ -z "$ceil_tap" ] || COUNT_IFACE=$ceil_tap
+		run_ceiling "${ceil_pcap:-$pcap}" "$ceil_tap"
+		COUNT_IFACE=""
 		R[$sc.ceil.mpps]+=" $MPPS"; R[$sc.ceil.cpp]+=" $CPP"
 		log "$sc round $r: testpmd-io $MPPS Mpps ($CPP cycles/pkt)"
 		run_brintd "$pcap" "$dst"
 		R[$sc.brint.mpps]+=" $MPPS"; R[$sc.brint.cpp]+=" $CPP"; R[$sc.brint.upc]+=" $UPC"
 		log "$sc round $r: brintd     $MPPS Mpps ($CPP cycles/pkt, first packet $UPC cycles)"
+		if [ "$sc" = host ]; then
+			R[host.tcp.to]+=" $TCP_TO"; R[host.tcp.from]+=" $TCP_FROM"
+			log "host round $r: TCP node -> pod $TCP_TO Gbit/s, pod -> node $TCP_FROM Gbit/s"
+		fi
 	done
 done
 
@@ -213,5 +333,9 @@ for sc in ${SCENARIOS//,/ }; do
 	printf '%-16s %-12s %10s %14s %10s %14s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00" "-"
 	printf '%-16s %-12s %10s %14s %10s %14s\n' "$sc" "brintd" "$bm" "$bc" "$ratio" "$bu"
 done
+if [ -n "${R[host.tcp.to]:-}" ]; then
+	echo "host: TCP stream node -> pod through ovn0 $(median ${R[host.tcp.to]}) Gbit/s, pod -> node $(median ${R[host.tcp.from]}) Gbit/s (one python connection)"
+fi
+echo "(host: Mpps counted by the kernel's rx counter of the tap, ovn0 for brintd, a net_tap port for testpmd)"
 echo "(first-pkt: brintd's average cycles for one slow-path run, the cost a flow's first packet adds)"
 echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; $(date -u +%Y-%m-%dT%H:%MZ))"
