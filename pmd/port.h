@@ -39,6 +39,7 @@ struct port {
 
 	/* ethdev (dpdk, tap) */
 	uint16_t eth_port;
+	int tap_fd; /* tap: net_tap's queue 0 descriptor (port_tap_link), -1 if unknown */
 	char dev_name[128];
 	bool probed; /* we probed the device (and remove it on close) */
 
@@ -77,6 +78,10 @@ void port_poll_links(void);
 void port_ethdev_poll_links(void);
 /* tap: the configured addresses and routes on the kernel interface (pmd/port_kernel.c). */
 int port_kernel_configure(const struct port *p, char *err, size_t errlen);
+/* tap: net_tap's descriptor of the interface named iface (-1 if none), and the interface's
+ * link wherever its namespace is: 1 up, 0 down, -1 in our namespace or unknown. */
+int port_tap_find_fd(const char *iface);
+int port_tap_link(int tap_fd);
 
 /* PMD fast path helpers */
 static inline uint16_t port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts,

@@ -126,6 +126,7 @@ static int ethdev_open(struct port *p, char *err, size_t errlen)
 			 rte_strerror(-rc));
 		return -1;
 	}
+	p->tap_fd = -1;
 	if (find_ethdev(p, devargs, err, errlen) < 0 || setup_queues(p, err, errlen) < 0 ||
 	    port_kernel_configure(p, err, errlen) < 0) {
 		if (p->probed) {
@@ -138,6 +139,8 @@ static int ethdev_open(struct port *p, char *err, size_t errlen)
 		}
 		return -1;
 	}
+	if (p->cfg.type == BRINT_PORT_TAP)
+		p->tap_fd = port_tap_find_fd(p->cfg.iface);
 	return 0;
 }
 
@@ -211,9 +214,14 @@ void port_ethdev_poll_links(void)
 	for (unsigned i = 0; i < BRINT_MAX_PORTS; i++) {
 		struct port *p = ports[i];
 		struct rte_eth_link link;
+		int tap;
 		if (p == NULL || p->ops != &port_ethdev_ops)
 			continue;
-		if (rte_eth_link_get_nowait(p->eth_port, &link) == 0)
+		/* a tap interface in another namespace (a pod's): its flags read there */
+		tap = p->cfg.type == BRINT_PORT_TAP ? port_tap_link(p->tap_fd) : -1;
+		if (tap >= 0)
+			port_link_changed(p, tap == 1);
+		else if (rte_eth_link_get_nowait(p->eth_port, &link) == 0)
 			port_link_changed(p, link.link_status == RTE_ETH_LINK_UP);
 	}
 }

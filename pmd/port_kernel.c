@@ -158,3 +158,92 @@ int port_kernel_configure(const struct port *p, char *err, size_t errlen)
 	close(fd);
 	return rc < 0 ? -1 : 0;
 }
+
+/* ---- link state of a tap interface moved to another network namespace ----
+ * net_tap reads the link by interface name in brintd's namespace: once the interface is moved
+ * into a pod's namespace (and maybe renamed there) it reads "down". The tap's own file
+ * descriptor knows better: TUNGETIFF gives the interface's current name, TUNGETDEVNETNS its
+ * namespace; a socket opened in that namespace reads its flags. The descriptor is net_tap's
+ * (found once by name when the port opens, never closed or duplicated here: a duplicate would
+ * keep the interface alive after net_tap closes it). Control thread only. */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+int port_tap_find_fd(const char *iface)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int found = -1;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL && found < 0) {
+		char path[64], target[64];
+		struct ifreq ifr;
+		int fd = atoi(e->d_name);
+		ssize_t n;
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "/dev/net/tun") != 0)
+			continue;
+		memset(&ifr, 0, sizeof(ifr));
+		if (ioctl(fd, TUNGETIFF, &ifr) == 0 && strncmp(ifr.ifr_name, iface, IFNAMSIZ) == 0)
+			found = fd;
+	}
+	closedir(d);
+	return found;
+}
+
+/* 1 up, 0 down, -1: in our own namespace or unknown (ask DPDK) */
+int port_tap_link(int tap_fd)
+{
+	static int self_ns = -1;
+	struct ifreq ifr;
+	struct stat a, b;
+	int ns, s = -1, up = -1;
+
+	if (tap_fd < 0)
+		return -1;
+	if (self_ns < 0)
+		self_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	memset(&ifr, 0, sizeof(ifr));
+	if (self_ns < 0 || ioctl(tap_fd, TUNGETIFF, &ifr) < 0)
+		return -1;
+	ns = ioctl(tap_fd, TUNGETDEVNETNS);
+	if (ns < 0)
+		return -1;
+	if (fstat(ns, &a) == 0 && fstat(self_ns, &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev) {
+		close(ns);
+		return -1;
+	}
+	if (setns(ns, CLONE_NEWNET) == 0) {
+		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (setns(self_ns, CLONE_NEWNET) < 0) {
+			/* cannot happen (we came from there); stay safe: report, do not use it */
+			LOG_ERR("port", "cannot return to brintd's network namespace: %s",
+				strerror(errno));
+			if (s >= 0)
+				close(s);
+			s = -1;
+		}
+	}
+	close(ns);
+	if (s < 0)
+		return -1;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0)
+		up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	close(s);
+	return up;
+}

@@ -66,6 +66,21 @@ for p in pod1 pod2; do
 	ip -n "${NS[$p]}" route add default via 10.16.0.1 || fail "default route $p"
 done
 
+# --- the pods' taps now live in their namespaces: brintd still reads their link (there), and
+# their Port_Bindings stay up; a pod taking its interface down is seen, and back up
+for p in pod1 pod2; do
+	WAIT=5 wait_for "[ \"\$(port_link tap-$p)\" = up ]" || fail "tap-$p link reads $(port_link tap-$p) in ${NS[$p]}"
+	[ "$(nbctl lsp-get-up "$p")" = up ] || fail "$p's binding went down once its tap was moved"
+done
+ip -n "${NS[pod2]}" link set "${IF[pod2]}" down
+WAIT=5 wait_for "[ \"\$(port_link tap-pod2)\" = down ]" || fail "tap-pod2 down in its namespace, brintd says $(port_link tap-pod2)"
+WAIT=10 wait_for "[ \"\$(nbctl lsp-get-up pod2)\" = down ]" || fail "pod2's binding still up"
+ip -n "${NS[pod2]}" link set "${IF[pod2]}" up
+ip -n "${NS[pod2]}" route replace default via 10.16.0.1 # the kernel dropped it with the link
+WAIT=5 wait_for "[ \"\$(port_link tap-pod2)\" = up ]" || fail "tap-pod2 back up, brintd says $(port_link tap-pod2)"
+WAIT=10 wait_for "[ \"\$(nbctl lsp-get-up pod2)\" = up ]" || fail "pod2's binding not up again"
+pass "tap links read in the pods' namespaces: up after the move, down and up again with the pod's interface (Port_Binding up follows)"
+
 # --- the interface as brintd configured it
 link=$(ip -o link show "$OVN0") || fail "$OVN0 does not exist"
 [[ $link == *"mtu $MTU "* ]] || fail "$OVN0 mtu: $link"
