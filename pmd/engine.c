@@ -39,6 +39,7 @@ void engine_rebuild(const struct port *without)
 {
 	const struct lfc *c = lflow_glue_compiler();
 	struct pl_local locals[BRINT_MAX_PORTS * 2];
+	const unsigned cap = sizeof(locals) / sizeof(locals[0]);
 	unsigned n = 0;
 	struct pl_gen *g;
 
@@ -47,7 +48,7 @@ void engine_rebuild(const struct port *without)
 	for (unsigned i = 0; i < BRINT_MAX_PORTS; i++) {
 		const struct port *p = ports[i];
 		const char *net;
-		if (p == NULL || p == without)
+		if (p == NULL || p == without || n + 2 > cap)
 			continue;
 		if (p->cfg.iface_id[0])
 			locals[n++] = (struct pl_local){.port_id = p->id, .iface_id = p->cfg.iface_id};
@@ -67,7 +68,7 @@ void engine_rebuild(const struct port *without)
 		json_t *v;
 		json_object_foreach(bridge_mappings, net, v)
 			if (json_is_string(v) && strcmp(json_string_value(v), p->cfg.name) == 0 &&
-			    n < sizeof(locals) / sizeof(locals[0]))
+			    n < cap)
 				locals[n++] = (struct pl_local){.port_id = p->id, .network = net};
 	}
 	g = pl_build(c, locals, n);
