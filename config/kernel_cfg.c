@@ -17,8 +17,7 @@
 #include <sys/socket.h>
 
 /* "ADDR/LEN" (or "ADDR" when len_optional: the full length); 0 or -1 */
-static int parse_prefix(const char *s, bool len_optional, int *family, uint8_t *addr,
-			uint8_t *plen)
+static int parse_prefix(const char *s, bool len_optional, int *family, uint8_t *addr, uint8_t *plen)
 {
 	char buf[64];
 	char *slash, *end;
@@ -82,7 +81,7 @@ static int parse_addrs(const json_t *v, const char *field, struct brint_port_cfg
 			 field, BRINT_MAX_KADDRS);
 		return -1;
 	}
-	json_array_foreach(v, i, e) {
+	json_array_foreach (v, i, e) {
 		struct brint_kaddr *a = &p->addrs[i];
 		if (!json_is_string(e) ||
 		    parse_prefix(json_string_value(e), false, &a->family, a->addr, &a->plen) < 0) {
@@ -109,7 +108,7 @@ static int parse_route(const json_t *e, const char *field, size_t i, struct brin
 			 field, i);
 		return -1;
 	}
-	json_object_foreach((json_t *)e, key, val) {
+	json_object_foreach ((json_t *)e, key, val) {
 		if (strcmp(key, "dst") != 0 && strcmp(key, "via") != 0) {
 			snprintf(err, errlen, "%s.routes[%zu].%s: unknown key", field, i, key);
 			return -1;
@@ -141,7 +140,8 @@ static int parse_route(const json_t *e, const char *field, size_t i, struct brin
 		return -1;
 	}
 	if (fam != r->family) {
-		snprintf(err, errlen, "%s.routes[%zu].via: not the address family of dst", field, i);
+		snprintf(err, errlen, "%s.routes[%zu].via: not the address family of dst", field,
+			 i);
 		return -1;
 	}
 	r->has_via = true;
@@ -178,7 +178,7 @@ int brint_kernel_cfg_parse(const json_t *obj, const char *field, struct brint_po
 			 field, BRINT_MAX_KROUTES);
 		return -1;
 	}
-	json_array_foreach(routes, i, e) {
+	json_array_foreach (routes, i, e) {
 		if (parse_route(e, field, i, &p->routes[i], err, errlen) < 0)
 			return -1;
 		p->n_routes++;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Localnet ports in the interpreter (dp/pl_interp.c, pl_localnet_in in dp/pipeline.h): three logical
- * switches on one provider NIC (brint port 20) - u100 with a localnet port tagged 100, u0 with
- * an untagged one - and u9 whose network has no bridge mapping here. Frames from the NIC are
+/* Localnet ports in the interpreter (dp/pl_interp.c, pl_localnet_in in dp/pipeline.h): three
+ * logical switches on one provider NIC (brint port 20) - u100 with a localnet port tagged 100, u0
+ * with an untagged one - and u9 whose network has no bridge mapping here. Frames from the NIC are
  * bound by VLAN (tag popped before the pipeline, which must see them untagged), frames to a
  * localnet port get its tag pushed and leave by the NIC, the tag comes off again before a
  * local port, an unmapped VLAN is dropped as unknown_vlan, a network without mapping as
@@ -22,12 +22,12 @@
 
 #include <cmocka.h>
 
-#define NIC 20
-#define MAC_PA 0x0a0000000001ULL
-#define MAC_PA2 0x0a0000000002ULL
-#define MAC_PB 0x0a0000000003ULL
-#define MAC_EXT 0x0a00000000eeULL
-#define HOST 30 /* the node's own interface on the NIC (br-phy-like tap) */
+#define NIC	 20
+#define MAC_PA	 0x0a0000000001ULL
+#define MAC_PA2	 0x0a0000000002ULL
+#define MAC_PB	 0x0a0000000003ULL
+#define MAC_EXT	 0x0a00000000eeULL
+#define HOST	 30 /* the node's own interface on the NIC (br-phy-like tap) */
 #define MAC_HOST 0x0a00000000ddULL
 
 static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
@@ -39,9 +39,11 @@ static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
 
 static int64_t topo_key(void *aux, const char *name)
 {
-	static const struct { const char *n; int64_t k; } keys[] = {
-		{"pa", 1}, {"pa2", 3}, {"ln100", 2}, {"pb", 1}, {"ln0", 2}, {"pc", 1}, {"ln9", 2},
-		{"_MC_flood", 32768}};
+	static const struct {
+		const char *n;
+		int64_t k;
+	} keys[] = {{"pa", 1},	{"pa2", 3}, {"ln100", 2}, {"pb", 1},
+		    {"ln0", 2}, {"pc", 1},  {"ln9", 2},	  {"_MC_flood", 32768}};
 	(void)aux;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(keys[i].n, name) == 0)
@@ -59,7 +61,8 @@ static bool resident(void *aux, const char *name)
 static void flow(struct plb *b, bool eg, int prio, const char *match, const char *act)
 {
 	struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-				      .cur_table = 0, .stage_name = one_stage};
+				      .cur_table = 0,
+				      .stage_name = one_stage};
 	struct plb_resolve r = {topo_key, resident, NULL};
 	struct lf_match m;
 	char *err = NULL;
@@ -298,10 +301,10 @@ static void test_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_from_provider),
-		cmocka_unit_test(test_to_provider),
-		cmocka_unit_test(test_host),
-		cmocka_unit_test(test_equal),
+	    cmocka_unit_test(test_from_provider),
+	    cmocka_unit_test(test_to_provider),
+	    cmocka_unit_test(test_host),
+	    cmocka_unit_test(test_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
