@@ -343,7 +343,8 @@ int main(int argc, char **argv)
 			if (eq == NULL)
 				goto usage;
 			*eq = '\0';
-			locals[n_locals++] = (struct pl_local){(uint16_t)atoi(eq + 1), argv[i]};
+			locals[n_locals++] = (struct pl_local){.port_id = (uint16_t)atoi(eq + 1),
+							       .iface_id = argv[i]};
 		} else if (strcmp(a, "--key") == 0 && i + 1 < argc && n_keys < MAX_KEYS) {
 			if (make_key(argv[++i], &keys[n_keys]) < 0) {
 				fprintf(stderr, "pl-bench: bad key %s\n", argv[i]);
