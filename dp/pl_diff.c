@@ -13,10 +13,10 @@
  * leave stale megaflows in the PMDs' caches. These fail when the generation's structures
  * change: teach pl_gen_diff the new fields (per datapath: mark that datapath's bit), then
  * update the sizes. */
-_Static_assert(sizeof(struct pl_gen) == 240, "pl_gen changed: compare its new fields here");
+_Static_assert(sizeof(struct pl_gen) == 408, "pl_gen changed: compare its new fields here");
 /* (pl_gen.index is derived from what is compared: nothing to compare there) */
 _Static_assert(sizeof(struct pl_datapath) == 56, "pl_datapath changed: compare it here");
-_Static_assert(sizeof(struct pl_port) == 48, "pl_port changed: compare it here");
+_Static_assert(sizeof(struct pl_port) == 56, "pl_port changed: compare it here");
 _Static_assert(sizeof(struct pl_mcgroup) == 32, "pl_mcgroup changed: compare it here");
 _Static_assert(sizeof(struct pl_flow) == 32, "pl_flow changed: compare it here");
 _Static_assert(sizeof(struct pl_stage) == 16, "pl_stage changed: compare it here");
@@ -136,7 +136,7 @@ static bool port_eq(const struct pl_gen *ga, const struct pl_port *x, const stru
 		    const struct pl_port *y)
 {
 	if (x->type != y->type || x->local != y->local || !str_eq(x->name, y->name) ||
-	    (x->peer < 0) != (y->peer < 0))
+	    (x->peer < 0) != (y->peer < 0) || x->provider != y->provider || x->tag != y->tag)
 		return false;
 	if (x->peer >= 0) {
 		const struct pl_port *px = &ga->ports[x->peer], *py = &gb->ports[y->peer];
@@ -342,6 +342,12 @@ uint64_t pl_gen_diff(const struct pl_gen *a, const struct pl_gen *b)
 	struct ref *pa, *pb, *ma, *mb;
 
 	if (a == NULL || b == NULL)
+		return UINT64_MAX;
+	/* provider NICs and the node's interfaces on them decide before any datapath (which
+	 * localnet port a frame starts at, or none): a change there changes everything */
+	if (memcmp(a->providers, b->providers, sizeof(a->providers)) != 0 ||
+	    a->n_hosts != b->n_hosts ||
+	    memcmp(a->hosts, b->hosts, a->n_hosts * sizeof(a->hosts[0])) != 0)
 		return UINT64_MAX;
 	for (unsigned i = 0; i < a->n_dps; i++) {
 		const struct pl_datapath *y = pl_dp(b, a->dps[i].key);

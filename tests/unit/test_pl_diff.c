@@ -86,6 +86,9 @@ enum variant {
 	A_FDB_ADDED,	 /* ls-a learns an FDB entry */
 	A_FDB_PORT,	 /* ls-a's FDB entry moves to another port */
 	NEIGH_FDB_ORDER, /* the same entries, given in another order */
+	B_LOCALNET_TAG,	 /* ls-b's localnet port on another VLAN */
+	PROVIDER_ADDED,	 /* another brint port becomes a provider NIC */
+	HOST_ADDED,	 /* the node's own interface on the provider NIC */
 };
 
 static struct pl_gen *build(enum variant v)
@@ -136,6 +139,14 @@ static struct pl_gen *build(enum variant v)
 	}
 	if (v == B_PORT_ADDED)
 		extra = plb_port(b, "pod9", 2, 9, PL_PT_VIF, PL_PORT_NONE);
+	/* ls-b's localnet port on provider NIC 20 */
+	plb_port(b, "ln-b", 2, 3, PL_PT_LOCALNET, PL_PORT_NONE);
+	plb_port_localnet(b, 20, v == B_LOCALNET_TAG ? 200 : 100);
+	plb_provider(b, 20);
+	if (v == PROVIDER_ADDED)
+		plb_provider(b, 21);
+	if (v == HOST_ADDED)
+		plb_host(b, 20, 22, 0x0a00000000c1ULL);
 	(void)extra;
 	plb_port_peer(b, ab, ba);
 	plb_port_peer(b, ba, ab);
@@ -194,6 +205,10 @@ static void test_diff_by_datapath(void **state)
 	assert_int_equal(diff_of(A_FDB_ADDED), A);
 	assert_int_equal(diff_of(A_FDB_PORT), A);
 	assert_int_equal(diff_of(NEIGH_FDB_ORDER), 0);
+	assert_int_equal(diff_of(B_LOCALNET_TAG), B);
+	/* decided before any datapath: everything */
+	assert_int_equal(diff_of(PROVIDER_ADDED), UINT64_MAX);
+	assert_int_equal(diff_of(HOST_ADDED), UINT64_MAX);
 	/* no generation before or after: everything */
 	struct pl_gen *a = build(SAME);
 	assert_int_equal(pl_gen_diff(NULL, a), UINT64_MAX);
