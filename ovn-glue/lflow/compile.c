@@ -19,11 +19,18 @@ struct compile_ctx {
 	const struct ovs_uuid *dp, *dpg;
 	char ***arrays;       /* member arrays of per-datapath port groups, freed after the flow */
 	size_t n_arrays;
+	/* a probe (lfc_probe_match): no references recorded; set `probe' has these members */
+	const char *probe;
+	const char *const *probe_m;
+	size_t probe_n;
+	unsigned probe_hits;  /* lookups of `probe' */
 };
 
 static void ref(struct compile_ctx *cc, char sigil, const char *name)
 {
 	char key[600];
+	if (cc->probe)
+		return;
 	snprintf(key, sizeof(key), "%c%s", sigil, name);
 	lfc_ref_add(cc->c, cc->n, key);
 }
@@ -35,7 +42,8 @@ static const char *stage_name_cb(const void *aux, enum lflow_pipeline p, int tab
 	struct compile_ctx *cc = (struct compile_ctx *)aux;
 	char key[64];
 	snprintf(key, sizeof(key), "#%d %d %d", p == LFLOW_P_EGRESS, (int)cc->kind, table);
-	lfc_ref_add(cc->c, cc->n, key);
+	if (cc->probe == NULL)
+		lfc_ref_add(cc->c, cc->n, key);
 	return ltopo_stage_name(cc->topo, p == LFLOW_P_EGRESS, cc->kind, table);
 }
 
@@ -147,6 +155,12 @@ static int ctx_addr_set(void *arg, const char *name, const char *const **m, size
 {
 	struct compile_ctx *cc = arg;
 	ref(cc, '$', name);
+	if (cc->probe && strcmp(cc->probe, name) == 0) {
+		cc->probe_hits++;
+		*m = cc->probe_m;
+		*n = cc->probe_n;
+		return 0;
+	}
 	return lookup_set(ltopo_address_set(cc->topo, name), m, n);
 }
 
@@ -217,12 +231,54 @@ static void skip(struct lfc_flow *f, const char *what, const char *err, size_t p
 
 static void compile_flow(struct lfc_node *n, const struct sb_row *row, struct compile_ctx *ccp);
 
+/* The match as compiled: the flow's, and its actions' prerequisites. Malloc'd. */
+static char *full_match_text(const struct lfc_flow *f)
+{
+	char *text;
+	if (f->prog->prereqs && f->prog->prereqs[0]) {
+		size_t len = strlen(f->match_text) + strlen(f->prog->prereqs) + 16;
+		text = malloc(len);
+		if (text)
+			snprintf(text, len, "(%s) && (%s)", f->match_text, f->prog->prereqs);
+	} else {
+		text = strdup(f->match_text);
+	}
+	return text;
+}
+
+int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
+		    const char *const *members, size_t n_members, struct lf_match *out,
+		    unsigned *hits)
+{
+	const struct ovs_uuid *dp = ovs_uuid_is_zero(&n->dp) ? NULL : &n->dp;
+	const struct ovs_uuid *dpg = ovs_uuid_is_zero(&n->dpg) ? NULL : &n->dpg;
+	struct compile_ctx cc = {c, c->topo, (struct lfc_node *)n, row_kind(c->topo, dp, dpg),
+				 dp, dpg, NULL, 0, set, members, n_members, 0};
+	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, &cc};
+	char *err = NULL, *text;
+	size_t pos = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (n->f.skip_reason || n->f.prog == NULL || (text = full_match_text(&n->f)) == NULL)
+		return -1;
+	rc = lf_match_compile(text, &ctx, NULL, out, &err, &pos);
+	free(err);
+	free(text);
+	for (size_t i = 0; i < cc.n_arrays; i++)
+		free(cc.arrays[i]);
+	free(cc.arrays);
+	*hits = cc.probe_hits;
+	return rc;
+}
+
 /* Compile one Logical_Flow row into n (cleared, unlisted; its references are replaced). */
 static void compile_row(struct lfc *c, struct lfc_node *n, const struct sb_row *row)
 {
 	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
 	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
-	struct compile_ctx cc = {c, c->topo, n, row_kind(c->topo, dp, dpg), dp, dpg, NULL, 0};
+	struct compile_ctx cc = {c, c->topo, n, row_kind(c->topo, dp, dpg), dp, dpg, NULL, 0,
+				 NULL, NULL, 0, 0};
 
 	lfc_refs_clear(c, n);
 	compile_flow(n, row, &cc);
@@ -276,14 +332,7 @@ static void compile_flow(struct lfc_node *n, const struct sb_row *row, struct co
 		free(err);
 		return;
 	}
-	if (f->prog->prereqs && f->prog->prereqs[0]) {
-		size_t len = strlen(f->match_text) + strlen(f->prog->prereqs) + 16;
-		text = malloc(len);
-		if (text)
-			snprintf(text, len, "(%s) && (%s)", f->match_text, f->prog->prereqs);
-	} else {
-		text = strdup(f->match_text);
-	}
+	text = full_match_text(f);
 	if (text == NULL || lf_match_compile(text, &ctx, NULL, &f->match, &err, &pos) < 0) {
 		skip(f, "match", text ? err : "out of memory", pos);
 		free(err);
@@ -385,8 +434,26 @@ static unsigned full_pass(struct lfc *c, const struct sb_table *lf, double *list
 	return done;
 }
 
+/* The members before this update of address set key ("$name") if it was modified in place
+ * (and only once), else NULL. */
+static const struct lt_set *old_set(const struct lt_changes *ch, const char *key)
+{
+	const struct lt_set *found = NULL;
+	if (key[0] != '$')
+		return NULL;
+	for (unsigned i = 0; i < ch->n_old_sets; i++) {
+		if (strcmp(ch->old_sets[i].name, key + 1) != 0)
+			continue;
+		if (found)
+			return NULL;
+		found = &ch->old_sets[i];
+	}
+	return found;
+}
+
 static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
-				 const struct lt_changes *ch, bool *changed, double *list_ms)
+				 const struct lt_changes *ch, bool *changed, double *list_ms,
+				 unsigned *patched)
 {
 	unsigned done = 0;
 
@@ -421,7 +488,8 @@ static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
 		done++;
 	}
 	for (unsigned i = 0; i < ch->n_sets; i++)
-		done += recompile_users(c, lf, ch->sets[i], false, list_ms);
+		if (old_set(ch, ch->sets[i]) == NULL)
+			done += recompile_users(c, lf, ch->sets[i], false, list_ms);
 	for (unsigned i = 0; i < ch->n_slots; i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "#%d %d %d", ch->slots[i].egress, (int)ch->slots[i].kind,
@@ -433,6 +501,33 @@ static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
 		key[0] = 'G';
 		ovs_uuid_to_string(&ch->dpgs[i], key + 1);
 		done += recompile_users(c, lf, key, true, list_ms);
+	}
+	/* last, address sets modified in place: patch their users not recompiled above */
+	for (unsigned i = 0; i < ch->n_sets; i++) {
+		const struct lt_set *old = old_set(ch, ch->sets[i]);
+		const struct lt_set *new = old ? ltopo_address_set(c->topo, old->name) : NULL;
+		unsigned n;
+		struct lfc_node **v;
+		if (old == NULL)
+			continue;
+		v = lfc_users_of(c, ch->sets[i], &n);
+		for (unsigned k = 0; k < n; k++) {
+			const struct sb_row *row;
+			if (v[k]->mark == c->pass || (row = sb_table_find(lf, &v[k]->f.uuid)) == NULL)
+				continue;
+			if (new) {
+				size_t before = v[k]->f.match.n;
+				if (lfc_patch_set(c, v[k], old, new)) {
+					c->stats.rules += (unsigned)v[k]->f.match.n - (unsigned)before;
+					v[k]->mark = c->pass;
+					(*patched)++;
+					continue;
+				}
+			}
+			recompile(c, v[k], row, list_ms);
+			done++;
+		}
+		free(v);
 	}
 	return done;
 }
@@ -463,7 +558,7 @@ bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 	const struct sb_table *lf = sb_replica_table(r, SB_LOGICAL_FLOW);
 	struct lt_changes ch = {0};
 	double t0 = now_ms(), t1, list_ms = 0;
-	unsigned done;
+	unsigned done, patched = 0;
 	bool changed, whole;
 
 	/* a new replica generation (schema change) means a rebuilt replica: start again */
@@ -481,7 +576,7 @@ bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 		changed = true;
 	} else {
 		changed = ch.any || other_tables_changed(r);
-		done = incremental_pass(c, lf, &ch, &changed, &list_ms);
+		done = incremental_pass(c, lf, &ch, &changed, &list_ms, &patched);
 	}
 	lt_changes_free(&ch);
 	c->stats.last_topo_ms = t1 - t0;
@@ -490,6 +585,8 @@ bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 	c->stats.last_ms = now_ms() - t0;
 	c->stats.last_recompiled = done;
 	c->stats.total_recompiled += done;
+	c->stats.last_patched = patched;
+	c->stats.total_patched += patched;
 	if (!changed) {
 		c->stats.skipped_passes++;
 		LOG_DEBUG("lflow", "nothing the compiler reads changed: generation %llu stays "
@@ -499,9 +596,9 @@ bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 	if (!whole)
 		c->stats.incremental_compiles++;
 	c->stats.generation++;
-	LOG_INFO("lflow", "generation %llu: %u flows compiled (%s), %u skipped in all, %.3f ms",
-		 (unsigned long long)c->stats.generation, done, whole ? "full" : "incremental",
-		 c->stats.skipped, c->stats.last_ms);
+	LOG_INFO("lflow", "generation %llu: %u flows compiled (%s), %u patched, %u skipped in "
+		 "all, %.3f ms", (unsigned long long)c->stats.generation, done,
+		 whole ? "full" : "incremental", patched, c->stats.skipped, c->stats.last_ms);
 	return true;
 }
 

@@ -12,7 +12,9 @@
  * without port groups is then only listed under the new datapaths, not recompiled). Each
  * flow records those lookups (compile_int.h). The per-(datapath, pipeline, stage) lists are
  * kept sorted and updated in place. Port names stay symbolic in matches, so port changes
- * recompile nothing. A datapath changed or deleted (rare) recompiles everything.
+ * recompile nothing. A datapath changed or deleted (rare) recompiles everything. A flow that
+ * uses an address set whose members changed is patched with the difference (rules of the
+ * members added and removed) when its match allows (compile_patch.c), else recompiled.
  *
  * A pass in which nothing the compiler reads changed (northd's SB_Global.nb_cfg, the
  * chassis' Chassis_Private.nb_cfg, a Port_Binding's `up', a column no one reads) is skipped:
@@ -54,6 +56,9 @@ struct lfc_stats {
 	unsigned skipped_passes;  /* passes that found nothing relevant changed */
 	unsigned last_recompiled; /* flows compiled by the last pass */
 	uint64_t total_recompiled; /* flows compiled by all passes */
+	unsigned last_patched;    /* flows the last pass patched with an address set's
+				   * difference instead of recompiling (compile_patch.c) */
+	uint64_t total_patched;
 	double last_ms;           /* the last pass, all of it: */
 	double last_topo_ms;      /*   bringing the topology up to date */
 	double last_compile_ms;   /*   compiling flows */

@@ -71,3 +71,15 @@ void lfc_list_all(struct lfc *c);
 void lfc_lists_clear(struct lfc *c);
 struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress,
 			      const char *stage);
+
+/* compile.c: the flow's match compiled again with address set `set' = members (nothing
+ * recorded); *hits: how many times the match looked `set' up. 0 or -1 (out is empty). */
+int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
+		    const char *const *members, size_t n_members, struct lf_match *out,
+		    unsigned *hits);
+
+/* compile_patch.c: patch n's match for address set old -> new (same name) with the
+ * members added and removed; false (n untouched) when that cannot be shown to equal a
+ * recompile: then recompile it. */
+bool lfc_patch_set(struct lfc *c, struct lfc_node *n, const struct lt_set *old,
+		   const struct lt_set *new);

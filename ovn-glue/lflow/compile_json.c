@@ -21,6 +21,8 @@ json_t *lfc_stats_json(const struct lfc *c)
 	json_t *stages = json_array(), *skipped = json_array();
 
 	json_object_set_new(o, "total_recompiled", json_integer((json_int_t)c->stats.total_recompiled));
+	json_object_set_new(o, "last_patched", json_integer(c->stats.last_patched));
+	json_object_set_new(o, "total_patched", json_integer((json_int_t)c->stats.total_patched));
 	json_object_set_new(o, "skipped_passes", json_integer(c->stats.skipped_passes));
 	json_object_set_new(o, "last_topo_ms", json_real(c->stats.last_topo_ms));
 	json_object_set_new(o, "last_compile_ms", json_real(c->stats.last_compile_ms));

@@ -720,6 +720,16 @@ int lf_match_normalize(const struct lf_expr *e, const struct lf_norm_opts *opts,
 	return 0;
 }
 
+int lf_rule_cmp(const struct lf_rule *a, const struct lf_rule *b)
+{
+	return rule_cmp(a, b);
+}
+
+void lf_rule_free(struct lf_rule *r)
+{
+	rule_free(r);
+}
+
 void lf_match_free(struct lf_match *m)
 {
 	struct nf f = { .n = m->n, .r = m->rules };

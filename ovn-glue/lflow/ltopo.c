@@ -372,6 +372,23 @@ void lt_set_remove(struct hmap *by_uuid, struct hmap *by_name, struct lt_set_nod
 	set_free(s);
 }
 
+void lt_set_remove_keep(struct ltopo *t, struct hmap *by_uuid, struct hmap *by_name,
+			struct lt_set_node *s)
+{
+	struct lt_changes *ch = t->ch;
+	struct lt_set *a = ch ? realloc(ch->old_sets, (ch->n_old_sets + 1) * sizeof(*a)) : NULL;
+
+	if (a == NULL) {
+		lt_set_remove(by_uuid, by_name, s);
+		return; /* no record: the compiler recompiles its users */
+	}
+	ch->old_sets = a;
+	a[ch->n_old_sets++] = s->pub;
+	hmap_remove(by_uuid, &s->by_uuid);
+	hmap_remove(by_name, &s->by_name);
+	free(s);
+}
+
 static const struct lt_set *find_set(const struct hmap *m, const char *name, uint32_t basis)
 {
 	for (struct hnode *x = hmap_first_with_hash(m, hash_string(name, basis)); x;
@@ -466,6 +483,13 @@ void lt_changes_free(struct lt_changes *ch)
 	free(ch->sets);
 	free(ch->dpgs);
 	free(ch->slots);
+	for (unsigned i = 0; i < ch->n_old_sets; i++) {
+		for (unsigned k = 0; k < ch->old_sets[i].n; k++)
+			free(ch->old_sets[i].items[k]);
+		free(ch->old_sets[i].items);
+		free(ch->old_sets[i].name);
+	}
+	free(ch->old_sets);
 	memset(ch, 0, sizeof(*ch));
 }
 

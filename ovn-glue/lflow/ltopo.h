@@ -83,6 +83,10 @@ struct lt_changes {
 	unsigned n_slots;
 	struct lt_stage_slot *slots; /* table slots whose stage name changed */
 	unsigned dps_added;
+	unsigned n_old_sets;
+	struct lt_set *old_sets; /* address sets modified in place (same row, same name): their
+				  * members before the update, so the compiler can patch with
+				  * the difference */
 };
 void lt_changes_free(struct lt_changes *ch); /* frees the arrays, zeroes *ch */
 

@@ -127,6 +127,9 @@ struct lt_set_node *lt_set_add(struct ltopo *t, struct hmap *by_uuid, struct hma
 			       uint32_t basis, const struct ovs_uuid *u, const char *name,
 			       const struct ovs_datum *items);
 void lt_set_remove(struct hmap *by_uuid, struct hmap *by_name, struct lt_set_node *s);
+/* The same, handing s's name and members to t->ch->old_sets (freed if there is no ch). */
+void lt_set_remove_keep(struct ltopo *t, struct hmap *by_uuid, struct hmap *by_name,
+			struct lt_set_node *s);
 struct lt_dpg *lt_dpg_find(const struct ltopo *t, const struct ovs_uuid *u);
 void lt_dpg_remove(struct ltopo *t, struct lt_dpg *g);
 /* Change records (no-ops when t->ch is NULL). */

@@ -377,7 +377,10 @@ static void set_apply(struct ltopo *t, const struct sb_row *r, const struct set_
 			return;
 		if (strcmp(s->pub.name, name) != 0)
 			lt_note_set(t, k->sigil, s->pub.name);
-		lt_set_remove(k->by_uuid, k->by_name, s);
+		if (k->sigil == '$' && strcmp(s->pub.name, name) == 0)
+			lt_set_remove_keep(t, k->by_uuid, k->by_name, s);
+		else
+			lt_set_remove(k->by_uuid, k->by_name, s);
 	}
 	lt_note_set(t, k->sigil, name);
 	lt_set_add(t, k->by_uuid, k->by_name, k->basis, &r->uuid, name, items);
