@@ -16,7 +16,8 @@
 #   - incremental changes, ROUNDS of each: add a pod (lsp-add + addresses), add a member to a
 #     subnet's 100-address set, add a member to the 10,000-address set, remove the pod; then
 #     once: add a subnet (a switch on the router with one pod): every compile pass
-#     the change caused (lfc_update with its phases, pl_build, flows recompiled; skipped
+#     the change caused (lfc_update with its phases, pl_build, flows recompiled, flows patched
+#     with an address set's difference (compile_patch.c); skipped
 #     passes);
 #   - whether the incrementally maintained tables equal a full recompile (lfc_dump).
 # Goals (issue 4): full compile under 1 s, one incremental change under 1 ms.
@@ -186,7 +187,7 @@ measure() {
 	out=$(ctl probe lflow passes --since "$n")
 	echo "$out" | jq -r --arg name "$name" '
 		def r3: . * 1000 | round / 1000;
-		"\($name): \(length) pass(es): " + (map(if .skipped_pass then "skipped (nothing read changed), \(.lfc_ms | r3) ms" else "lfc \(.lfc_ms | r3) ms (topology \(.topo_ms | r3), compile \(.compile_ms | r3), lists \(.lists_ms | r3)), \(.recompiled) recompiled\(if .full then " (FULL)" else "" end); pl_build \(.pl_build_ms | r3) ms" end) | join("; ")) +
+		"\($name): \(length) pass(es): " + (map(if .skipped_pass then "skipped (nothing read changed), \(.lfc_ms | r3) ms" else "lfc \(.lfc_ms | r3) ms (topology \(.topo_ms | r3), compile \(.compile_ms | r3), lists \(.lists_ms | r3)), \(.recompiled) recompiled, \(.patched // 0) patched with a set difference\(if .full then " (FULL)" else "" end); pl_build \(.pl_build_ms | r3) ms" end) | join("; ")) +
 		"  [sum lfc \(map(.lfc_ms) | add // 0 | r3) ms, pl_build \(map(.pl_build_ms) | add // 0 | r3) ms]"'
 	echo "$out" >>"$T/passes.json"
 }
@@ -209,7 +210,7 @@ measure "add subnet sub$n (a switch on the router, one pod)" ls-add "sub$n" \
 	-- lsp-set-options "sub$n-ovn-cluster" router-port="ovn-cluster-sub$n" \
 	-- lsp-add "sub$n" "pod$n-0" -- lsp-set-addresses "pod$n-0" "$(mac_of $n 0) $(ip_of $n 0)"
 st=$(ctl lflow stats)
-echo "$st" | jq -r '"after the changes: \(.flows) flows, \(.skipped) skipped, \(.full_compiles) full and \(.incremental_compiles) incremental compiles, \(.skipped_passes) passes skipped, \(.total_recompiled) flows recompiled in all"'
+echo "$st" | jq -r '"after the changes: \(.flows) flows, \(.skipped) skipped, \(.full_compiles) full and \(.incremental_compiles) incremental compiles, \(.skipped_passes) passes skipped, \(.total_recompiled) flows recompiled and \(.total_patched // 0) patched in all"'
 echo "$st" | jq -r '"topology: \(.topology.datapaths) datapaths, \(.topology.ports) ports, \(.topology.mcgroups) multicast groups, \(.topology.dangling) dangling references; rebuilt \(.topology.rebuilds) times, \(.topology.forced_rebuilds) of them forced (a change that could not be applied row by row)"'
 echo "$st" | jq -r 'if .skipped > 0 then "WARNING: \(.skipped) flows skipped (not compiled, so not in the figures above); the first:" else empty end'
 echo "$st" | jq -r '.skipped_flows[:5][] | "  skipped: \(.stage) \(.priority) \(.match): \(.reason)"'

@@ -93,6 +93,7 @@ static void compile_pass(struct sb_replica *r, bool full, bool with_pl)
 		      (json_int_t)json_array_size(passes), "full", s->full_compiles != fulls,
 		      "skipped_pass", !changed, "lfc_ms", s->last_ms, "wall_ms", wall, "recompiled",
 		      s->last_recompiled, "flows", s->flows, "skipped", s->skipped);
+	json_object_set_new(p, "patched", json_integer(s->last_patched));
 	json_object_set_new(p, "topo_ms", json_real(s->last_topo_ms));
 	json_object_set_new(p, "compile_ms", json_real(s->last_compile_ms));
 	json_object_set_new(p, "lists_ms", json_real(s->last_lists_ms));
