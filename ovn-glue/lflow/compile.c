@@ -247,8 +247,8 @@ static char *full_match_text(const struct lfc_flow *f)
 }
 
 int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
-		    const char *const *members, size_t n_members, struct lf_match *out,
-		    unsigned *hits)
+		    const char *const *members, size_t n_members,
+		    const struct lf_norm_opts *opts, struct lf_match *out, unsigned *hits)
 {
 	const struct ovs_uuid *dp = ovs_uuid_is_zero(&n->dp) ? NULL : &n->dp;
 	const struct ovs_uuid *dpg = ovs_uuid_is_zero(&n->dpg) ? NULL : &n->dpg;
@@ -262,7 +262,7 @@ int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
 	memset(out, 0, sizeof(*out));
 	if (n->f.skip_reason || n->f.prog == NULL || (text = full_match_text(&n->f)) == NULL)
 		return -1;
-	rc = lf_match_compile(text, &ctx, NULL, out, &err, &pos);
+	rc = lf_match_compile(text, &ctx, opts, out, &err, &pos);
 	free(err);
 	free(text);
 	for (size_t i = 0; i < cc.n_arrays; i++)

@@ -73,10 +73,11 @@ struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress,
 			      const char *stage);
 
 /* compile.c: the flow's match compiled again with address set `set' = members (nothing
- * recorded); *hits: how many times the match looked `set' up. 0 or -1 (out is empty). */
+ * recorded), normalised with opts (NULL: as the flows are); *hits: how many times the match
+ * looked `set' up. 0 or -1 (out is empty). */
 int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
-		    const char *const *members, size_t n_members, struct lf_match *out,
-		    unsigned *hits);
+		    const char *const *members, size_t n_members,
+		    const struct lf_norm_opts *opts, struct lf_match *out, unsigned *hits);
 
 /* compile_patch.c: patch n's match for address set old -> new (same name) with the
  * members added and removed; false (n untouched) when that cannot be shown to equal a

@@ -159,6 +159,8 @@ void lf_match_free(struct lf_match *m);
 /* The order the normaliser sorts rules by (0: equal rules); free one rule's contents. */
 int lf_rule_cmp(const struct lf_rule *a, const struct lf_rule *b);
 void lf_rule_free(struct lf_rule *r);
+int lf_conj_cmp(const struct lf_conj *a, const struct lf_conj *b);
+void lf_conj_free(struct lf_conj *c);
 
 /* Text forms (malloc'ed): a term "ip4.src=10.0.0.0/8", "reg14=\"lsp1\"",
  * "is_chassis_resident(\"cr-lrp\")"; a rule: terms joined by ", ", then each dimension as

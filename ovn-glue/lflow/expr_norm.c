@@ -730,6 +730,16 @@ void lf_rule_free(struct lf_rule *r)
 	rule_free(r);
 }
 
+int lf_conj_cmp(const struct lf_conj *a, const struct lf_conj *b)
+{
+	return conj_cmp(a, b);
+}
+
+void lf_conj_free(struct lf_conj *c)
+{
+	conj_free(c);
+}
+
 void lf_match_free(struct lf_match *m)
 {
 	struct nf f = { .n = m->n, .r = m->rules };

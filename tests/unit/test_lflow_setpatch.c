@@ -35,6 +35,7 @@
 #define AS_NEG "e0000000-0000-0000-0000-000000000006"
 #define AS_SAT "e0000000-0000-0000-0000-000000000007"
 #define AS_TWICE "e0000000-0000-0000-0000-000000000008"
+#define AS_CS "e0000000-0000-0000-0000-000000000009"
 #define V4_N 5000
 #define V6_N 2000
 #define MAC_N 2000
@@ -45,7 +46,10 @@ struct fx {
 };
 
 /* Index in flows[] of the flows the checks name. */
-enum { F_V4, F_V6, F_MAC, F_P4, F_P6, F_V4_TWICE, F_NEG, F_NOT, F_TWO_SETS, F_SAT, F_TWICE };
+enum {
+	F_V4, F_V6, F_MAC, F_P4, F_P6, F_V4_TWICE, F_NEG, F_NOT, F_TWO_SETS, F_SAT, F_TWICE,
+	F_CONJ, F_CONJ_CT, F_CONJ_SMALL, F_CONJ6
+};
 
 static const char *const flows[] = {
 	[F_V4] = "ip4.src == $v4 && tcp.dst == 80",
@@ -59,6 +63,15 @@ static const char *const flows[] = {
 	[F_TWO_SETS] = "ip4.src == $v4 && ip4.dst == $pods_ip4",
 	[F_SAT] = "ip4.src == 10.0.0.0/8 && ip4.src == $sat",
 	[F_TWICE] = "ip4.src == $twice && ip4.dst == $twice",
+	/* conjunctive rules: the set is one dimension (5,002 x 2 > 64, kept conjunctive) */
+	[F_CONJ] = "ip4.src == $v4 && tcp.dst == {80, 443}",
+	/* as northd writes an allow-related ACL: three dimensions */
+	[F_CONJ_CT] = "(!ct.est || (ct.est && ct_mark.blocked == 1)) && ip4.src == $v4 && "
+		      "udp.dst == {53, 5353}",
+	/* 4 x 20 > 64: conjunctive; with 3 members 60 <= 64: expanded into plain rules */
+	[F_CONJ_SMALL] = "ip4.src == $cs && tcp.dst == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, "
+			 "13, 14, 15, 16, 17, 18, 19, 20}",
+	[F_CONJ6] = "ip6.dst == $v6 && tcp.dst == {80, 443}",
 };
 #define N_FLOWS (sizeof(flows) / sizeof(flows[0]))
 
@@ -118,6 +131,9 @@ static json_t *initial_updates(void)
 	json_object_set_new(as, AS_TWICE,
 			    set_row("twice", json_pack("[s, s, s]", "10.3.0.1", "10.3.0.2",
 						       "10.3.0.3")));
+	json_object_set_new(as, AS_CS,
+			    set_row("cs", json_pack("[s, s, s, s]", "10.5.0.1", "10.5.0.2",
+						    "10.5.0.3", "10.5.0.4")));
 	json_object_set_new(u, "Address_Set", as);
 	for (unsigned i = 0; i < N_FLOWS; i++) {
 		char uu[37];
@@ -218,15 +234,19 @@ static char *change(struct fx *f, const char *what, const char *set_uuid, json_t
 	return a;
 }
 
-/* Does flow i's section of a dump contain needle? */
+/* Does flow i's section of a dump (up to the next flow, or the stage lists) contain
+ * needle? */
 static bool flow_has(const char *dump, unsigned i, const char *needle)
 {
 	char uu[64];
-	const char *s, *e;
-	snprintf(uu, sizeof(uu), "f0000000-0000-0000-0000-%012x", i);
+	const char *s, *e, *st;
+	snprintf(uu, sizeof(uu), "flow f0000000-0000-0000-0000-%012x", i);
 	s = strstr(dump, uu);
 	assert_non_null(s);
-	e = strstr(s + 1, "\nf0000000-");
+	e = strstr(s + 1, "\nflow ");
+	st = strstr(s + 1, "\nstage ");
+	if (e == NULL || (st && st < e))
+		e = st;
 	for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
 		if (e == NULL || p < e)
 			return true;
@@ -238,36 +258,39 @@ static void test_ipv4(void **state)
 	struct fx *f = *state;
 	char *d;
 
-	/* F_V4 patched; F_V4_TWICE (the set twice) and F_TWO_SETS (two sets) recompiled */
-	d = change(f, "v4 member added", AS_V4, json_pack("[s]", "10.250.0.7"), 2, 1);
+	/* F_V4, F_CONJ, F_CONJ_CT patched; F_V4_TWICE (the set twice) and F_TWO_SETS (two
+	 * sets) recompiled */
+	d = change(f, "v4 member added", AS_V4, json_pack("[s]", "10.250.0.7"), 2, 3);
 	assert_true(flow_has(d, F_V4, "ip4.src=10.250.0.7"));
+	assert_true(flow_has(d, F_CONJ, "ip4.src=10.250.0.7 |"));
+	assert_true(flow_has(d, F_CONJ_CT, "ip4.src=10.250.0.7 |"));
 	free(d);
-	d = change(f, "v4 prefix added first", AS_V4, json_pack("[s]", "1.2.0.0/16"), 2, 1);
+	d = change(f, "v4 prefix added first", AS_V4, json_pack("[s]", "1.2.0.0/16"), 2, 3);
 	assert_true(flow_has(d, F_V4, "ip4.src=1.2.0.0/255.255.0.0") ||
 		    flow_has(d, F_V4, "ip4.src=1.2.0.0/16"));
 	free(d);
-	d = change(f, "v4 last member removed", AS_V4, json_pack("[s]", "192.168.1.0/24"), 2, 1);
+	d = change(f, "v4 last member removed", AS_V4, json_pack("[s]", "192.168.1.0/24"), 2, 3);
 	free(d);
-	d = change(f, "v4 first member removed", AS_V4, json_pack("[s]", "1.2.0.0/16"), 2, 1);
+	d = change(f, "v4 first member removed", AS_V4, json_pack("[s]", "1.2.0.0/16"), 2, 3);
 	free(d);
 	/* several at once: two added, three removed (first, middle, last of the rest) */
 	d = change(f, "v4 members added and removed", AS_V4,
 		   json_pack("[s, s, s, s, s]", "10.0.0.1", "10.9.9.1", "172.16.0.0/16", "9.9.9.9",
 			     "10.200.0.3"),
-		   2, 1);
+		   2, 3);
 	assert_false(flow_has(d, F_V4, "ip4.src=10.0.0.1,"));
 	assert_true(flow_has(d, F_V4, "ip4.src=9.9.9.9"));
 	free(d);
 	/* a member already there in another form: its rule would repeat: recompiled */
-	d = change(f, "v4 repeated member", AS_V4, json_pack("[s]", "10.0.1.1/32"), 3, 0);
+	d = change(f, "v4 repeated member", AS_V4, json_pack("[s]", "10.0.1.1/32"), 5, 0);
 	free(d);
-	d = change(f, "v4 repeated member removed", AS_V4, json_pack("[s]", "10.0.1.1/32"), 3, 0);
+	d = change(f, "v4 repeated member removed", AS_V4, json_pack("[s]", "10.0.1.1/32"), 5, 0);
 	free(d);
 	/* a member of the wrong family: the flows do not compile, recompiled and skipped */
-	d = change(f, "v4 IPv6 member", AS_V4, json_pack("[s]", "fd00::1"), 3, 0);
+	d = change(f, "v4 IPv6 member", AS_V4, json_pack("[s]", "fd00::1"), 5, 0);
 	assert_true(flow_has(d, F_V4, "skipped"));
 	free(d);
-	d = change(f, "v4 IPv6 member removed", AS_V4, json_pack("[s]", "fd00::1"), 3, 0);
+	d = change(f, "v4 IPv6 member removed", AS_V4, json_pack("[s]", "fd00::1"), 5, 0);
 	assert_false(flow_has(d, F_V4, "skipped"));
 	free(d);
 }
@@ -277,18 +300,18 @@ static void test_ipv6_macs(void **state)
 	struct fx *f = *state;
 	char *d;
 
-	d = change(f, "v6 member added", AS_V6, json_pack("[s]", "fd00::ffff:1"), 0, 1);
+	d = change(f, "v6 member added", AS_V6, json_pack("[s]", "fd00::ffff:1"), 0, 2);
 	assert_true(flow_has(d, F_V6, "fd00::ffff:1"));
 	free(d);
 	d = change(f, "v6 members added and removed", AS_V6,
-		   json_pack("[s, s, s]", "fd00::ffff:1", "fd00::7:0", "2001:db8::/64"), 0, 1);
+		   json_pack("[s, s, s]", "fd00::ffff:1", "fd00::7:0", "2001:db8::/64"), 0, 2);
 	assert_false(flow_has(d, F_V6, "fd00::ffff:1"));
 	free(d);
-	/* fd00::5:0 written another way, far from it in the set's order: its rule would
-	 * repeat that of fd00::5:0: recompiled */
-	d = change(f, "v6 repeated member", AS_V6, json_pack("[s]", "fd00:0:0::5:0"), 1, 0);
+	/* fd00::5:0 written another way, far from it in the set's order: its rule (F_V6), its
+	 * alternative (F_CONJ6) would repeat that of fd00::5:0: recompiled */
+	d = change(f, "v6 repeated member", AS_V6, json_pack("[s]", "fd00:0:0::5:0"), 2, 0);
 	free(d);
-	d = change(f, "v6 repeated member removed", AS_V6, json_pack("[s]", "fd00:0:0::5:0"), 1, 0);
+	d = change(f, "v6 repeated member removed", AS_V6, json_pack("[s]", "fd00:0:0::5:0"), 2, 0);
 	free(d);
 	d = change(f, "mac added", AS_MAC, json_pack("[s]", "0a:00:00:00:ff:01"), 0, 1);
 	assert_true(flow_has(d, F_MAC, "0a:00:00:00:ff:01"));
@@ -357,6 +380,38 @@ static void test_fallbacks(void **state)
 	free(d);
 }
 
+/* The set as one dimension of a conjunctive rule: alternatives added and removed, and
+ * recompiled when the rule would no longer stay conjunctive. */
+static void test_conjunctive(void **state)
+{
+	struct fx *f = *state;
+	char *d;
+
+	d = change(f, "cs member added", AS_CS, json_pack("[s]", "10.5.0.9"), 0, 1);
+	assert_true(flow_has(d, F_CONJ_SMALL, "conj("));
+	free(d);
+	d = change(f, "cs member removed", AS_CS, json_pack("[s]", "10.5.0.1"), 0, 1);
+	free(d);
+	/* 3 members x 20 ports: expanded by a full compile: recompiled */
+	d = change(f, "cs down to 3", AS_CS, json_pack("[s]", "10.5.0.2"), 1, 0);
+	assert_false(flow_has(d, F_CONJ_SMALL, "conj("));
+	free(d);
+	/* back to 4: conjunctive again, from plain rules: recompiled */
+	d = change(f, "cs up to 4", AS_CS, json_pack("[s]", "10.5.0.7"), 1, 0);
+	assert_true(flow_has(d, F_CONJ_SMALL, "conj("));
+	free(d);
+	/* first and last members replaced */
+	d = change(f, "cs first and last replaced", AS_CS,
+		   json_pack("[s, s, s, s]", "10.5.0.3", "10.5.0.9", "10.4.0.1", "10.6.0.1"), 0, 1);
+	free(d);
+	/* a member the conjunctive rules already have in another form: recompiled */
+	d = change(f, "v4 repeated alternative", AS_V4, json_pack("[s]", "10.0.2.1/32"), 5, 0);
+	free(d);
+	d = change(f, "v4 repeated alternative removed", AS_V4, json_pack("[s]", "10.0.2.1/32"), 5,
+		   0);
+	free(d);
+}
+
 /* A big difference (more than compile_patch.c patches) is recompiled. */
 static void test_big_difference(void **state)
 {
@@ -368,7 +423,7 @@ static void test_big_difference(void **state)
 		snprintf(s, sizeof(s), "fd00::%x:0", i);
 		json_array_append_new(v, json_string(s));
 	}
-	d = change(f, "300 v6 members removed", AS_V6, v, 1, 0);
+	d = change(f, "300 v6 members removed", AS_V6, v, 2, 0);
 	free(d);
 }
 
@@ -379,6 +434,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6_macs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ip4_ip6_halves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallbacks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conjunctive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_difference, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
