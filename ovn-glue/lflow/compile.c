@@ -506,18 +506,21 @@ static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
 	for (unsigned i = 0; i < ch->n_sets; i++) {
 		const struct lt_set *old = old_set(ch, ch->sets[i]);
 		const struct lt_set *new = old ? ltopo_address_set(c->topo, old->name) : NULL;
+		struct lfc_set_diff d = {0};
 		unsigned n;
 		struct lfc_node **v;
 		if (old == NULL)
 			continue;
+		if (new)
+			lfc_set_diff_init(&d, old, new);
 		v = lfc_users_of(c, ch->sets[i], &n);
 		for (unsigned k = 0; k < n; k++) {
 			const struct sb_row *row;
 			if (v[k]->mark == c->pass || (row = sb_table_find(lf, &v[k]->f.uuid)) == NULL)
 				continue;
-			if (new) {
+			if (d.ok) {
 				size_t before = v[k]->f.match.n;
-				if (lfc_patch_set(c, v[k], old, new)) {
+				if (lfc_patch_set(c, v[k], &d)) {
 					c->stats.rules += (unsigned)v[k]->f.match.n - (unsigned)before;
 					v[k]->mark = c->pass;
 					(*patched)++;
@@ -528,6 +531,7 @@ static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
 			done++;
 		}
 		free(v);
+		lfc_set_diff_free(&d);
 	}
 	return done;
 }

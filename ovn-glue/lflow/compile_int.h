@@ -79,8 +79,20 @@ int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
 		    const char *const *members, size_t n_members,
 		    const struct lf_norm_opts *opts, struct lf_match *out, unsigned *hits);
 
-/* compile_patch.c: patch n's match for address set old -> new (same name) with the
- * members added and removed; false (n untouched) when that cannot be shown to equal a
- * recompile: then recompile it. */
-bool lfc_patch_set(struct lfc *c, struct lfc_node *n, const struct lt_set *old,
-		   const struct lt_set *new);
+/* compile_patch.c. An address set's difference, computed once for all its users: the old
+ * and new members (sorted, as the replica keeps them), where each new member was, and a
+ * window of new members around each member added or removed. */
+struct lfc_set_diff {
+	const struct lt_set *old, *new;
+	bool ok;             /* false: not patchable (not sorted, emptied, too big) */
+	int *src;            /* per new member: its index in old, -1 when added */
+	unsigned char *kept; /* per old member */
+	unsigned n_add, n_del, n_win;
+	unsigned (*win)[2];  /* [lo, hi] indexes in new */
+};
+bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old,
+		       const struct lt_set *new);
+void lfc_set_diff_free(struct lfc_set_diff *d);
+/* Patch n's match with the difference; false (n untouched) when that cannot be shown to
+ * equal a recompile: then recompile it. */
+bool lfc_patch_set(struct lfc *c, struct lfc_node *n, const struct lfc_set_diff *d);

@@ -36,12 +36,76 @@
 
 #define LFC_PATCH_MAX_DIFF 256
 
+/* ---- the difference, once per set ---- */
+
 static bool sorted(const struct lt_set *s)
 {
 	for (unsigned i = 1; i < s->n; i++)
 		if (strcmp(s->items[i - 1], s->items[i]) >= 0)
 			return false;
 	return true;
+}
+
+bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old,
+		       const struct lt_set *new)
+{
+	unsigned i = 0, j = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->old = old;
+	d->new = new;
+	if (new->n == 0 || !sorted(old) || !sorted(new))
+		return false;
+	d->src = calloc(new->n, sizeof(*d->src));
+	d->kept = calloc(old->n ? old->n : 1, 1);
+	d->win = calloc(LFC_PATCH_MAX_DIFF, sizeof(*d->win));
+	if (d->src == NULL || d->kept == NULL || d->win == NULL)
+		goto fail;
+	/* one merge: where each new member was, and a window of new members around each
+	 * member added or removed (its neighbours: what a probe compiles) */
+	while (i < old->n || j < new->n) {
+		int k = i == old->n ? 1 : j == new->n ? -1 : strcmp(old->items[i], new->items[j]);
+		unsigned lo, hi;
+		if (k == 0) {
+			d->kept[i] = 1;
+			d->src[j++] = (int)i++;
+			continue;
+		}
+		if (d->n_win == LFC_PATCH_MAX_DIFF)
+			goto fail;
+		if (k < 0) { /* removed: the new members either side */
+			lo = j ? j - 1 : 0;
+			hi = lo + 1;
+			if (hi >= new->n)
+				lo = new->n >= 2 ? new->n - 2 : 0, hi = new->n - 1;
+			d->n_del++;
+			i++;
+		} else { /* added: with its neighbours */
+			lo = j ? j - 1 : j;
+			hi = j + 1 < new->n ? j + 1 : j;
+			d->src[j++] = -1;
+			d->n_add++;
+		}
+		d->win[d->n_win][0] = lo;
+		d->win[d->n_win++][1] = hi;
+	}
+	if (d->n_win == 0)
+		goto fail;
+	d->ok = true;
+	return true;
+fail:
+	lfc_set_diff_free(d);
+	d->old = old;
+	d->new = new;
+	return false;
+}
+
+void lfc_set_diff_free(struct lfc_set_diff *d)
+{
+	free(d->src);
+	free(d->kept);
+	free(d->win);
+	memset(d, 0, sizeof(*d));
 }
 
 static bool one_set_ref(const struct lfc_node *n)
@@ -52,135 +116,97 @@ static bool one_set_ref(const struct lfc_node *n)
 	return k == 1;
 }
 
-/* The flow compiled with the set = members, looked up once, conjunctive rules never
- * expanded (a probe of 2 or 3 members keeps the shape the whole set gives). */
-static bool probe_any(struct lfc *c, const struct lfc_node *n, const char *set,
-		      const char *const *members, size_t n_members, struct lf_match *m)
+/* The flow compiled with the set = members, looked up once; opts NULL: as flows are. */
+static bool probe_opts(struct lfc *c, const struct lfc_node *n, const char *set,
+		       const char *const *members, size_t n_members,
+		       const struct lf_norm_opts *opts, struct lf_match *m)
 {
-	static const struct lf_norm_opts keep = {.max_expand = 1};
 	unsigned hits = 0;
-	if (lfc_probe_match(c, n, set, members, n_members, &keep, m, &hits) < 0 || hits != 1) {
+	if (lfc_probe_match(c, n, set, members, n_members, opts, m, &hits) < 0 || hits != 1) {
 		lf_match_free(m);
 		return false;
 	}
 	return true;
 }
 
-/* The same, plain rules only. */
-static bool probe(struct lfc *c, const struct lfc_node *n, const char *set,
-		  const char *const *members, size_t n_members, struct lf_match *m)
+/* The new members of window w, compiled: conjunctive rules never expanded (keep: a probe
+ * of 2 or 3 members then has the shape the whole set gives), or as flows are. */
+static bool probe_window(struct lfc *c, const struct lfc_node *n, const struct lfc_set_diff *d,
+			 unsigned w, bool keep, struct lf_match *m)
 {
-	unsigned hits = 0;
-	if (lfc_probe_match(c, n, set, members, n_members, NULL, m, &hits) < 0 || hits != 1) {
-		lf_match_free(m);
-		return false;
-	}
-	for (size_t i = 0; i < m->n; i++)
-		if (m->rules[i].n_dims) {
-			lf_match_free(m);
-			return false;
-		}
-	return true;
+	static const struct lf_norm_opts keep_opts = {.max_expand = 1};
+	unsigned lo = d->win[w][0], hi = d->win[w][1];
+	return probe_opts(c, n, d->new->name, (const char *const *)d->new->items + lo,
+			  hi - lo + 1, keep ? &keep_opts : NULL, m);
 }
 
-/* The two neighbouring members i < j, compiled together, give exactly rules[i], rules[j]. */
-static bool pair_ok(struct lfc *c, const struct lfc_node *n, const struct lt_set *s,
-		    const struct lf_rule *rules, unsigned i, unsigned j)
-{
-	const char *m[2] = {s->items[i], s->items[j]};
-	struct lf_match p;
-	bool ok;
-	if (!probe(c, n, s->name, m, 2, &p))
-		return false;
-	ok = p.n == 2 && lf_rule_cmp(&p.rules[0], &rules[i]) == 0 &&
-	     lf_rule_cmp(&p.rules[1], &rules[j]) == 0;
-	lf_match_free(&p);
-	return ok;
-}
+/* ---- one plain rule per member ---- */
 
-/* One plain rule per member: rules taken out and put in. */
-static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lt_set *old,
-			const struct lt_set *new)
+static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_diff *d)
 {
+	const struct lt_set *old = d->old, *new = d->new;
 	struct lf_match *m = &n->f.match;
-	struct lf_rule *rules = NULL;
-	unsigned char *added = NULL; /* per new member */
-	unsigned i, j;
+	struct lf_rule *rules = calloc(new->n, sizeof(*rules));
+	unsigned j;
 	bool ok = false;
 
-	if ((rules = calloc(new->n, sizeof(*rules))) == NULL ||
-	    (added = calloc(new->n, 1)) == NULL)
-		goto out;
+	if (rules == NULL)
+		return false;
 	/* the new rules: the kept members' (moved), the added members' (compiled alone) */
-	for (i = j = 0; j < new->n;) {
-		int k = i == old->n ? 1 : strcmp(old->items[i], new->items[j]);
-		if (k < 0) {
-			i++;
-		} else if (k == 0) {
-			rules[j++] = m->rules[i++];
-		} else {
-			const char *one = new->items[j];
-			struct lf_match p;
-			if (!probe(c, n, new->name, &one, 1, &p))
-				goto out;
-			if (p.n != 1) {
-				lf_match_free(&p);
-				goto out;
-			}
-			rules[j] = p.rules[0];
-			free(p.rules);
-			added[j++] = 1;
+	for (j = 0; j < new->n; j++) {
+		const char *one = new->items[j];
+		struct lf_match p;
+		if (d->src[j] >= 0) {
+			rules[j] = m->rules[d->src[j]];
+			continue;
 		}
+		if (!probe_opts(c, n, new->name, &one, 1, NULL, &p))
+			goto out;
+		if (p.n != 1 || p.rules[0].n_dims) {
+			lf_match_free(&p);
+			goto out;
+		}
+		rules[j] = p.rules[0];
+		free(p.rules);
 	}
 	/* no added rule repeats another */
 	for (j = 0; j < new->n; j++)
-		for (unsigned k = 0; added[j] && k < new->n; k++)
+		for (unsigned k = 0; d->src[j] < 0 && k < new->n; k++)
 			if (k != j && lf_rule_cmp(&rules[j], &rules[k]) == 0)
 				goto out;
-	/* neighbours of each added member, and of each place a member was removed from */
-	for (i = j = 0; new->n > 1 && (i < old->n || j < new->n);) {
-		int k = i == old->n ? 1 : j == new->n ? -1 : strcmp(old->items[i], new->items[j]);
-		if (k < 0) { /* removed: between new j-1 and j */
-			unsigned a = j ? j - 1 : 0, b = j ? j : 1;
-			if (b >= new->n)
-				a = new->n - 2, b = new->n - 1;
-			if (!pair_ok(c, n, new, rules, a, b))
-				goto out;
-			i++;
-			continue;
-		}
-		if (k > 0) {
-			unsigned a = j ? j - 1 : 0, b = j ? j : 1;
-			if (!pair_ok(c, n, new, rules, a, b))
-				goto out;
-		}
-		i += k == 0;
-		j++;
+	/* each window gives exactly its members' rules, in order */
+	for (unsigned w = 0; w < d->n_win; w++) {
+		unsigned lo = d->win[w][0], hi = d->win[w][1];
+		struct lf_match p;
+		bool same;
+		if (!probe_window(c, n, d, w, false, &p))
+			goto out;
+		same = p.n == hi - lo + 1;
+		for (unsigned k = 0; same && k < p.n; k++)
+			same = lf_rule_cmp(&p.rules[k], &rules[lo + k]) == 0;
+		lf_match_free(&p);
+		if (!same)
+			goto out;
 	}
 	ok = true;
 out:
 	if (!ok) {
-		for (j = 0; rules && added && j < new->n; j++)
-			if (added[j])
-				lf_rule_free(&rules[j]);
+		for (j = 0; j < new->n; j++)
+			if (d->src[j] < 0)
+				lf_rule_free(&rules[j]); /* zeroed if never compiled */
 		free(rules);
-		free(added);
 		return false;
 	}
 	/* free the removed members' rules, install the new list */
-	for (i = j = 0; i < old->n; i++) {
-		while (j < new->n && strcmp(new->items[j], old->items[i]) < 0)
-			j++;
-		if (j == new->n || strcmp(new->items[j], old->items[i]) != 0)
+	for (unsigned i = 0; i < old->n; i++)
+		if (!d->kept[i])
 			lf_rule_free(&m->rules[i]);
-	}
 	free(m->rules);
 	m->rules = rules;
 	m->n = new->n;
 	m->n_terms = 0;
 	for (j = 0; j < new->n; j++)
 		m->n_terms += rules[j].terms.n;
-	free(added);
 	return true;
 }
 
@@ -236,211 +262,117 @@ static bool set_dims(const struct lf_match *m, const struct lf_match *p, size_t 
 	return any;
 }
 
-struct cpatch {
-	const struct lt_set *old, *new;
-	const struct lf_match *m;
-	int *src;                /* per new member: its old index, -1 when added */
-	int *ds;                 /* per rule: the set's dimension, -1 none */
-	struct lf_conj **alts;   /* per rule with one: new->n alternatives */
-	unsigned char *filled;   /* per rule x new member: an added member's alternative set */
-};
-
-/* Probe with the new members lo..hi and check or take their alternatives. */
-static bool window(struct lfc *c, const struct lfc_node *n, struct cpatch *cp, bool first,
-		   unsigned lo, unsigned hi)
+static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_diff *d)
 {
-	const char *mem[3];
-	size_t np = hi - lo + 1, nr = cp->m->n;
-	struct lf_match p;
-	int *ds = calloc(nr, sizeof(*ds));
-	bool ok = false;
-
-	for (unsigned k = 0; k < np; k++)
-		mem[k] = cp->new->items[lo + k];
-	if (ds == NULL || !probe_any(c, n, cp->new->name, mem, np, &p)) {
-		free(ds);
-		return false;
-	}
-	if (!set_dims(cp->m, &p, cp->old->n, np, ds))
-		goto out;
-	if (first)
-		memcpy(cp->ds, ds, nr * sizeof(*ds));
-	else if (memcmp(cp->ds, ds, nr * sizeof(*ds)) != 0)
-		goto out;
-	for (size_t r = 0; r < nr; r++) {
-		const struct lf_dim *pd;
-		if (ds[r] < 0)
-			continue;
-		pd = &p.rules[r].dims[ds[r]];
-		for (unsigned k = 0; k < np; k++) {
-			unsigned j = lo + k;
-			unsigned char *f = &cp->filled[r * cp->new->n + j];
-			if (cp->src[j] >= 0 || *f) {
-				if (lf_conj_cmp(&pd->alts[k], &cp->alts[r][j]) != 0)
-					goto out;
-			} else {
-				if (!conj_dup(&cp->alts[r][j], &pd->alts[k]))
-					goto out;
-				*f = 1;
-			}
-		}
-	}
-	ok = true;
-out:
-	lf_match_free(&p);
-	free(ds);
-	return ok;
-}
-
-static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lt_set *old,
-		       const struct lt_set *new)
-{
+	const struct lt_set *old = d->old, *new = d->new;
 	struct lf_match *m = &n->f.match;
 	size_t nr = m->n;
-	struct cpatch cp = {old, new, m, NULL, NULL, NULL, NULL};
-	unsigned i, j;
-	bool ok = false, first = true;
+	int *ds = calloc(nr ? nr : 1, sizeof(*ds)), *pds = calloc(nr ? nr : 1, sizeof(*pds));
+	struct lf_conj **alts = calloc(nr ? nr : 1, sizeof(*alts)); /* per rule: new alts */
+	unsigned char *filled = calloc(nr * new->n + 1, 1); /* rule x added member: alt set */
+	bool ok = false;
+	unsigned j;
 
-	if (old->n < 2 || new->n < 2 || nr == 0)
-		return false;
-	cp.src = calloc(new->n, sizeof(*cp.src));
-	cp.ds = calloc(nr, sizeof(*cp.ds));
-	cp.alts = calloc(nr, sizeof(*cp.alts));
-	cp.filled = calloc(nr * new->n, 1);
-	if (!cp.src || !cp.ds || !cp.alts || !cp.filled)
+	if (old->n < 2 || new->n < 2 || nr == 0 || !ds || !pds || !alts || !filled)
 		goto out;
-	for (i = j = 0; j < new->n;) {
-		int k = i == old->n ? 1 : strcmp(old->items[i], new->items[j]);
-		if (k < 0) {
-			i++;
-			continue;
-		}
-		cp.src[j++] = k == 0 ? (int)i++ : -1;
-	}
-	/* the set's dimension in each rule, from a first window, then every window */
-	for (i = j = 0; i < old->n || j < new->n;) {
-		int k = i == old->n ? 1 : j == new->n ? -1 : strcmp(old->items[i], new->items[j]);
-		unsigned lo, hi;
-		if (k == 0) {
-			i++, j++;
-			continue;
-		}
-		if (k < 0) { /* removed: the new members either side */
-			lo = j ? j - 1 : 0;
-			hi = lo + 1;
-			if (hi >= new->n)
-				lo = new->n - 2, hi = new->n - 1;
-			i++;
-		} else { /* added: with its neighbours */
-			lo = j ? j - 1 : j;
-			hi = j + 1 < new->n ? j + 1 : j;
-			j++;
-		}
-		if (first) {
-			/* learn the dimensions; then the kept members' alternatives are known */
-			struct lf_match p;
-			const char *mem[3];
-			for (unsigned q = 0; q <= hi - lo; q++)
-				mem[q] = new->items[lo + q];
-			if (!probe_any(c, n, new->name, mem, hi - lo + 1, &p))
-				goto out;
-			ok = set_dims(m, &p, old->n, hi - lo + 1, cp.ds);
-			lf_match_free(&p);
-			if (!ok)
-				goto out;
-			ok = false;
-			for (size_t r = 0; r < nr; r++) {
+	for (unsigned w = 0; w < d->n_win; w++) {
+		unsigned lo = d->win[w][0], hi = d->win[w][1];
+		struct lf_match p;
+		bool same;
+		if (!probe_window(c, n, d, w, true, &p))
+			goto out;
+		same = set_dims(m, &p, old->n, hi - lo + 1, w ? pds : ds);
+		if (same && w == 0) { /* the kept members' alternatives: moved at the end */
+			for (size_t r = 0; r < nr && same; r++) {
 				const struct lf_dim *od;
-				if (cp.ds[r] < 0)
+				if (ds[r] < 0)
 					continue;
-				od = &m->rules[r].dims[cp.ds[r]];
-				if ((cp.alts[r] = calloc(new->n, sizeof(**cp.alts))) == NULL)
-					goto out;
-				for (unsigned q = 0; q < new->n; q++)
-					if (cp.src[q] >= 0)
-						cp.alts[r][q] = od->alts[cp.src[q]]; /* moved at the end */
+				od = &m->rules[r].dims[ds[r]];
+				same = (alts[r] = calloc(new->n, sizeof(**alts))) != NULL;
+				for (j = 0; same && j < new->n; j++)
+					if (d->src[j] >= 0)
+						alts[r][j] = od->alts[d->src[j]];
+			}
+		} else if (same) {
+			same = memcmp(ds, pds, nr * sizeof(*ds)) == 0;
+		}
+		/* the window's alternatives: the kept ones as they were, the added ones taken */
+		for (size_t r = 0; r < nr && same; r++) {
+			const struct lf_dim *pd;
+			if (ds[r] < 0)
+				continue;
+			pd = &p.rules[r].dims[ds[r]];
+			for (unsigned k = 0; same && k <= hi - lo; k++) {
+				unsigned x = lo + k;
+				unsigned char *f = &filled[r * new->n + x];
+				if (d->src[x] >= 0 || *f)
+					same = lf_conj_cmp(&pd->alts[k], &alts[r][x]) == 0;
+				else
+					same = (*f = conj_dup(&alts[r][x], &pd->alts[k])) != 0;
 			}
 		}
-		if (!window(c, n, &cp, first, lo, hi))
+		lf_match_free(&p);
+		if (!same)
 			goto out;
-		first = false;
 	}
 	/* no added alternative repeats another; the rule stays conjunctive */
 	for (size_t r = 0; r < nr; r++) {
 		size_t product = 1;
-		if (cp.ds[r] < 0)
+		if (ds[r] < 0)
 			continue;
 		for (j = 0; j < new->n; j++)
-			for (unsigned k = 0; cp.src[j] < 0 && k < new->n; k++)
-				if (k != j && lf_conj_cmp(&cp.alts[r][j], &cp.alts[r][k]) == 0)
+			for (unsigned k = 0; d->src[j] < 0 && k < new->n; k++)
+				if (k != j && lf_conj_cmp(&alts[r][j], &alts[r][k]) == 0)
 					goto out;
 		if (m->rules[r].n_dims < 2)
 			goto out;
-		for (size_t d = 0; d < m->rules[r].n_dims && product <= LF_NORM_MAX_EXPAND_DEFAULT; d++)
-			product *= (int)d == cp.ds[r] ? new->n : m->rules[r].dims[d].n;
+		for (size_t x = 0; x < m->rules[r].n_dims && product <= LF_NORM_MAX_EXPAND_DEFAULT; x++)
+			product *= (int)x == ds[r] ? new->n : m->rules[r].dims[x].n;
 		if (product <= LF_NORM_MAX_EXPAND_DEFAULT)
 			goto out;
 	}
 	ok = true;
 	/* install: the removed members' alternatives freed, the new lists in */
-	for (size_t r = 0; r < nr; r++) {
-		struct lf_dim *od;
-		if (cp.ds[r] < 0)
-			continue;
-		od = &m->rules[r].dims[cp.ds[r]];
-		for (i = j = 0; i < old->n; i++) {
-			while (j < new->n && strcmp(new->items[j], old->items[i]) < 0)
-				j++;
-			if (j == new->n || strcmp(new->items[j], old->items[i]) != 0)
-				lf_conj_free(&od->alts[i]);
-		}
-		free(od->alts);
-		od->alts = cp.alts[r];
-		od->n = new->n;
-		cp.alts[r] = NULL;
-	}
 	m->n_terms = 0;
 	for (size_t r = 0; r < nr; r++) {
-		m->n_terms += m->rules[r].terms.n;
-		for (size_t d = 0; d < m->rules[r].n_dims; d++)
-			for (size_t a = 0; a < m->rules[r].dims[d].n; a++)
-				m->n_terms += m->rules[r].dims[d].alts[a].n;
+		struct lf_rule *rule = &m->rules[r];
+		if (ds[r] >= 0) {
+			struct lf_dim *od = &rule->dims[ds[r]];
+			for (unsigned i = 0; i < old->n; i++)
+				if (!d->kept[i])
+					lf_conj_free(&od->alts[i]);
+			free(od->alts);
+			od->alts = alts[r];
+			od->n = new->n;
+			alts[r] = NULL;
+		}
+		m->n_terms += rule->terms.n;
+		for (size_t x = 0; x < rule->n_dims; x++)
+			for (size_t a = 0; a < rule->dims[x].n; a++)
+				m->n_terms += rule->dims[x].alts[a].n;
 	}
 out:
-	for (size_t r = 0; cp.alts && r < nr; r++) {
-		for (j = 0; cp.alts[r] && j < new->n; j++)
-			if (cp.filled[r * new->n + j])
-				lf_conj_free(&cp.alts[r][j]);
-		free(cp.alts[r]);
+	for (size_t r = 0; alts && r < nr; r++) {
+		for (j = 0; alts[r] && j < new->n; j++)
+			if (filled[r * new->n + j])
+				lf_conj_free(&alts[r][j]);
+		free(alts[r]);
 	}
-	free(cp.alts);
-	free(cp.filled);
-	free(cp.ds);
-	free(cp.src);
+	free(alts);
+	free(filled);
+	free(ds);
+	free(pds);
 	return ok;
 }
 
-bool lfc_patch_set(struct lfc *c, struct lfc_node *n, const struct lt_set *old,
-		   const struct lt_set *new)
+bool lfc_patch_set(struct lfc *c, struct lfc_node *n, const struct lfc_set_diff *d)
 {
 	const struct lf_match *m = &n->f.match;
-	unsigned i = 0, j = 0, n_add = 0, n_del = 0;
-	bool plain = m->n == old->n;
+	bool plain = m->n == d->old->n;
 
-	if (n->f.skip_reason || n->f.prog == NULL || new->n == 0 || !one_set_ref(n) ||
-	    !sorted(old) || !sorted(new))
-		return false;
-	/* the difference, by merging the two sorted lists */
-	while (i < old->n || j < new->n) {
-		int k = i == old->n ? 1 : j == new->n ? -1 : strcmp(old->items[i], new->items[j]);
-		n_del += k < 0;
-		n_add += k > 0;
-		i += k <= 0;
-		j += k >= 0;
-	}
-	if (n_add + n_del == 0 || n_add + n_del > LFC_PATCH_MAX_DIFF)
+	if (!d->ok || n->f.skip_reason || n->f.prog == NULL || !one_set_ref(n))
 		return false;
 	for (size_t r = 0; r < m->n && plain; r++)
 		plain = m->rules[r].n_dims == 0;
-	return plain ? patch_plain(c, n, old, new) : patch_conj(c, n, old, new);
+	return plain ? patch_plain(c, n, d) : patch_conj(c, n, d);
 }
