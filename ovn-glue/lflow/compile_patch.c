@@ -140,6 +140,49 @@ static bool probe_window(struct lfc *c, const struct lfc_node *n, const struct l
 			  hi - lo + 1, keep ? &keep_opts : NULL, m);
 }
 
+/* ---- repeats ---- */
+
+static inline bool term_eq(const struct lf_term *a, const struct lf_term *b)
+{
+	return a->type == b->type && a->mf == b->mf && a->neg == b->neg && a->value == b->value &&
+	       a->mask == b->mask &&
+	       (a->name == b->name || (a->name && b->name && strcmp(a->name, b->name) == 0));
+}
+
+/* Is conjunction x equal to one of v[0..n) other than v[self]? x differs from v[other] (a
+ * neighbour) at term t, so only the conjunctions with x's term t there can equal it: that
+ * inline test first, the full comparison only then (these lists have 10,000 entries). */
+static bool conj_repeated(const struct lf_conj *x, const struct lf_conj *(*at)(const void *, size_t),
+			  const void *v, size_t n, size_t self, size_t other)
+{
+	const struct lf_conj *o = at(v, other);
+	size_t t = 0;
+	while (t < x->n && t < o->n && term_eq(&x->terms[t], &o->terms[t]))
+		t++;
+	if (t == x->n && t == o->n)
+		return true; /* equal to its neighbour */
+	for (size_t k = 0; k < n; k++) {
+		const struct lf_conj *y = at(v, k);
+		if (k == self || y->n != x->n)
+			continue;
+		if (t < x->n && !term_eq(&y->terms[t], &x->terms[t]))
+			continue;
+		if (lf_conj_cmp(x, y) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const struct lf_conj *rule_terms_at(const void *v, size_t k)
+{
+	return &((const struct lf_rule *)v)[k].terms;
+}
+
+static const struct lf_conj *conj_at(const void *v, size_t k)
+{
+	return &((const struct lf_conj *)v)[k];
+}
+
 /* ---- one plain rule per member ---- */
 
 static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_diff *d)
@@ -169,11 +212,11 @@ static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_
 		rules[j] = p.rules[0];
 		free(p.rules);
 	}
-	/* no added rule repeats another */
+	/* no added rule repeats another (plain rules: their terms are all of them) */
 	for (j = 0; j < new->n; j++)
-		for (unsigned k = 0; d->src[j] < 0 && k < new->n; k++)
-			if (k != j && lf_rule_cmp(&rules[j], &rules[k]) == 0)
-				goto out;
+		if (d->src[j] < 0 && new->n > 1 &&
+		    conj_repeated(&rules[j].terms, rule_terms_at, rules, new->n, j, j ? j - 1 : 1))
+			goto out;
 	/* each window gives exactly its members' rules, in order */
 	for (unsigned w = 0; w < d->n_win; w++) {
 		unsigned lo = d->win[w][0], hi = d->win[w][1];
@@ -321,9 +364,9 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 		if (ds[r] < 0)
 			continue;
 		for (j = 0; j < new->n; j++)
-			for (unsigned k = 0; d->src[j] < 0 && k < new->n; k++)
-				if (k != j && lf_conj_cmp(&alts[r][j], &alts[r][k]) == 0)
-					goto out;
+			if (d->src[j] < 0 &&
+			    conj_repeated(&alts[r][j], conj_at, alts[r], new->n, j, j ? j - 1 : 1))
+				goto out;
 		if (m->rules[r].n_dims < 2)
 			goto out;
 		for (size_t x = 0; x < m->rules[r].n_dims && product <= LF_NORM_MAX_EXPAND_DEFAULT; x++)
