@@ -190,34 +190,18 @@ static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_
 	const struct lt_set *old = d->old, *new = d->new;
 	struct lf_match *m = &n->f.match;
 	struct lf_rule *rules = calloc(new->n, sizeof(*rules));
+	unsigned char *filled = calloc(new->n, 1); /* an added member's rule taken */
+	size_t n_terms = m->n_terms;
 	unsigned j;
 	bool ok = false;
 
-	if (rules == NULL)
-		return false;
-	/* the new rules: the kept members' (moved), the added members' (compiled alone) */
-	for (j = 0; j < new->n; j++) {
-		const char *one = new->items[j];
-		struct lf_match p;
-		if (d->src[j] >= 0) {
-			rules[j] = m->rules[d->src[j]];
-			continue;
-		}
-		if (!probe_opts(c, n, new->name, &one, 1, NULL, &p))
-			goto out;
-		if (p.n != 1 || p.rules[0].n_dims) {
-			lf_match_free(&p);
-			goto out;
-		}
-		rules[j] = p.rules[0];
-		free(p.rules);
-	}
-	/* no added rule repeats another (plain rules: their terms are all of them) */
+	if (rules == NULL || filled == NULL)
+		goto out;
 	for (j = 0; j < new->n; j++)
-		if (d->src[j] < 0 && new->n > 1 &&
-		    conj_repeated(&rules[j].terms, rule_terms_at, rules, new->n, j, j ? j - 1 : 1))
-			goto out;
-	/* each window gives exactly its members' rules, in order */
+		if (d->src[j] >= 0)
+			rules[j] = m->rules[d->src[j]]; /* moved at the end */
+	/* each window gives exactly one plain rule per member, in order: the kept members' as
+	 * they were; the added members' are taken from it */
 	for (unsigned w = 0; w < d->n_win; w++) {
 		unsigned lo = d->win[w][0], hi = d->win[w][1];
 		struct lf_match p;
@@ -225,31 +209,52 @@ static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_
 		if (!probe_window(c, n, d, w, false, &p))
 			goto out;
 		same = p.n == hi - lo + 1;
-		for (unsigned k = 0; same && k < p.n; k++)
-			same = lf_rule_cmp(&p.rules[k], &rules[lo + k]) == 0;
+		for (unsigned k = 0; same && k < p.n; k++) {
+			unsigned x = lo + k;
+			if (p.rules[k].n_dims) {
+				same = false;
+			} else if (d->src[x] >= 0 || filled[x]) {
+				same = lf_rule_cmp(&p.rules[k], &rules[x]) == 0;
+			} else {
+				rules[x] = p.rules[k];
+				memset(&p.rules[k], 0, sizeof(p.rules[k]));
+				filled[x] = 1;
+			}
+		}
 		lf_match_free(&p);
 		if (!same)
 			goto out;
 	}
+	/* no added rule repeats another (plain rules: their terms are all of them) */
+	for (j = 0; j < new->n; j++) {
+		if (d->src[j] >= 0)
+			continue;
+		if (!filled[j] || (new->n > 1 && conj_repeated(&rules[j].terms, rule_terms_at, rules,
+							       new->n, j, j ? j - 1 : 1)))
+			goto out;
+		n_terms += rules[j].terms.n;
+	}
 	ok = true;
 out:
 	if (!ok) {
-		for (j = 0; j < new->n; j++)
-			if (d->src[j] < 0)
-				lf_rule_free(&rules[j]); /* zeroed if never compiled */
+		for (j = 0; filled && j < new->n; j++)
+			if (filled[j])
+				lf_rule_free(&rules[j]);
 		free(rules);
+		free(filled);
 		return false;
 	}
 	/* free the removed members' rules, install the new list */
 	for (unsigned i = 0; i < old->n; i++)
-		if (!d->kept[i])
+		if (!d->kept[i]) {
+			n_terms -= m->rules[i].terms.n;
 			lf_rule_free(&m->rules[i]);
+		}
 	free(m->rules);
+	free(filled);
 	m->rules = rules;
 	m->n = new->n;
-	m->n_terms = 0;
-	for (j = 0; j < new->n; j++)
-		m->n_terms += rules[j].terms.n;
+	m->n_terms = n_terms;
 	return true;
 }
 
@@ -376,23 +381,24 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 	}
 	ok = true;
 	/* install: the removed members' alternatives freed, the new lists in */
-	m->n_terms = 0;
 	for (size_t r = 0; r < nr; r++) {
-		struct lf_rule *rule = &m->rules[r];
-		if (ds[r] >= 0) {
-			struct lf_dim *od = &rule->dims[ds[r]];
-			for (unsigned i = 0; i < old->n; i++)
-				if (!d->kept[i])
-					lf_conj_free(&od->alts[i]);
-			free(od->alts);
-			od->alts = alts[r];
-			od->n = new->n;
-			alts[r] = NULL;
-		}
-		m->n_terms += rule->terms.n;
-		for (size_t x = 0; x < rule->n_dims; x++)
-			for (size_t a = 0; a < rule->dims[x].n; a++)
-				m->n_terms += rule->dims[x].alts[a].n;
+		struct lf_dim *od;
+		if (ds[r] < 0)
+			continue;
+		od = &m->rules[r].dims[ds[r]];
+		for (unsigned i = 0; i < old->n; i++)
+			if (!d->kept[i]) {
+				m->n_terms -= od->alts[i].n;
+				lf_conj_free(&od->alts[i]);
+			}
+		for (j = 0; j < new->n; j++)
+			if (d->src[j] < 0)
+				m->n_terms += alts[r][j].n;
+		free(od->alts);
+		od->alts = alts[r];
+		od->n = new->n;
+		alts[r] = NULL;
+		memset(filled + r * new->n, 0, new->n); /* owned by the rule now */
 	}
 out:
 	for (size_t r = 0; alts && r < nr; r++) {
