@@ -85,9 +85,11 @@ int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
 struct lfc_set_diff {
 	const struct lt_set *old, *new;
 	bool ok;             /* false: not patchable (not sorted, emptied, too big) */
-	int *src;            /* per new member: its index in old, -1 when added */
+	int *src;            /* per new member: its index in old; added: -1 - its slot */
 	unsigned char *kept; /* per old member */
 	unsigned n_add, n_del, n_win;
+	unsigned *add_at;    /* per slot: the added member's index in new (increasing) */
+	unsigned *del_at;    /* the removed members' indexes in old */
 	unsigned (*win)[2];  /* [lo, hi] indexes in new */
 };
 bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old,

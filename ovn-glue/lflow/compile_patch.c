@@ -59,7 +59,9 @@ bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old,
 	d->src = calloc(new->n, sizeof(*d->src));
 	d->kept = calloc(old->n ? old->n : 1, 1);
 	d->win = calloc(LFC_PATCH_MAX_DIFF, sizeof(*d->win));
-	if (d->src == NULL || d->kept == NULL || d->win == NULL)
+	d->add_at = calloc(LFC_PATCH_MAX_DIFF, sizeof(*d->add_at));
+	d->del_at = calloc(LFC_PATCH_MAX_DIFF, sizeof(*d->del_at));
+	if (!d->src || !d->kept || !d->win || !d->add_at || !d->del_at)
 		goto fail;
 	/* one merge: where each new member was, and a window of new members around each
 	 * member added or removed (its neighbours: what a probe compiles) */
@@ -78,13 +80,13 @@ bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old,
 			hi = lo + 1;
 			if (hi >= new->n)
 				lo = new->n >= 2 ? new->n - 2 : 0, hi = new->n - 1;
-			d->n_del++;
+			d->del_at[d->n_del++] = i;
 			i++;
 		} else { /* added: with its neighbours */
 			lo = j ? j - 1 : j;
 			hi = j + 1 < new->n ? j + 1 : j;
-			d->src[j++] = -1;
-			d->n_add++;
+			d->add_at[d->n_add] = j;
+			d->src[j++] = -1 - (int)d->n_add++;
 		}
 		d->win[d->n_win][0] = lo;
 		d->win[d->n_win++][1] = hi;
@@ -105,6 +107,8 @@ void lfc_set_diff_free(struct lfc_set_diff *d)
 	free(d->src);
 	free(d->kept);
 	free(d->win);
+	free(d->add_at);
+	free(d->del_at);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -149,20 +153,38 @@ static inline bool term_eq(const struct lf_term *a, const struct lf_term *b)
 	       (a->name == b->name || (a->name && b->name && strcmp(a->name, b->name) == 0));
 }
 
-/* Is conjunction x equal to one of v[0..n) other than v[self]? x differs from v[other] (a
- * neighbour) at term t, so only the conjunctions with x's term t there can equal it: that
- * inline test first, the full comparison only then (these lists have 10,000 entries). */
-static bool conj_repeated(const struct lf_conj *x, const struct lf_conj *(*at)(const void *, size_t),
-			  const void *v, size_t n, size_t self, size_t other)
+/* The new list of a patch without building it: kept entries where they were in the old
+ * list, added ones apart (by slot). stride: bytes from one entry's conjunction to the next
+ * (a rule's terms, or an alternative). */
+struct view {
+	const struct lfc_set_diff *d;
+	const char *old, *added;
+	size_t stride;
+};
+
+static const struct lf_conj *view_at(const struct view *v, size_t x)
 {
-	const struct lf_conj *o = at(v, other);
-	size_t t = 0;
+	int s = v->d->src[x];
+	return (const struct lf_conj *)(s >= 0 ? v->old + (size_t)s * v->stride
+					       : v->added + (size_t)(-1 - s) * v->stride);
+}
+
+/* Is entry self (added) equal to another one? It differs from its neighbour at term t, so
+ * only entries with its term t there can equal it: that inline test first, the full
+ * comparison only then (these lists have 10,000 entries). */
+static bool repeated(const struct view *v, size_t self)
+{
+	size_t n = v->d->new->n, t = 0;
+	const struct lf_conj *x = view_at(v, self), *o;
+	if (n < 2)
+		return false;
+	o = view_at(v, self ? self - 1 : 1);
 	while (t < x->n && t < o->n && term_eq(&x->terms[t], &o->terms[t]))
 		t++;
 	if (t == x->n && t == o->n)
 		return true; /* equal to its neighbour */
 	for (size_t k = 0; k < n; k++) {
-		const struct lf_conj *y = at(v, k);
+		const struct lf_conj *y = view_at(v, k);
 		if (k == self || y->n != x->n)
 			continue;
 		if (t < x->n && !term_eq(&y->terms[t], &x->terms[t]))
@@ -173,33 +195,68 @@ static bool conj_repeated(const struct lf_conj *x, const struct lf_conj *(*at)(c
 	return false;
 }
 
-static const struct lf_conj *rule_terms_at(const void *v, size_t k)
+/* Rebuild the array *arr of the old list into the new one in place: the removed entries
+ * (already freed) dropped, the kept ones moved by runs (those going left in order, those
+ * going right in reverse order: a run never lands on a run not yet moved), the added ones
+ * (added[slot]) copied in. The array was grown first (grow()). */
+static void splice(char *a, size_t esz, const struct lfc_set_diff *d, const char *added)
 {
-	return &((const struct lf_rule *)v)[k].terms;
+	const int *src = d->src;
+	size_t n = d->new->n;
+	for (size_t x = 0; x < n;) {
+		size_t x0 = x, s0;
+		if (src[x] < 0) {
+			x++;
+			continue;
+		}
+		s0 = (size_t)src[x];
+		while (x < n && src[x] >= 0 && (size_t)src[x] == s0 + (x - x0))
+			x++;
+		if (x0 < s0)
+			memmove(a + x0 * esz, a + s0 * esz, (x - x0) * esz);
+	}
+	for (size_t x = n; x > 0;) {
+		size_t x1 = x, e, s0;
+		if (src[x - 1] < 0) {
+			x--;
+			continue;
+		}
+		e = (size_t)src[x - 1];
+		while (x > 0 && src[x - 1] >= 0 && (size_t)src[x - 1] + (x1 - x) == e)
+			x--;
+		s0 = e + 1 - (x1 - x);
+		if (x > s0)
+			memmove(a + x * esz, a + s0 * esz, (x1 - x) * esz);
+	}
+	for (unsigned k = 0; k < d->n_add; k++)
+		memcpy(a + (size_t)d->add_at[k] * esz, added + k * esz, esz);
 }
 
-static const struct lf_conj *conj_at(const void *v, size_t k)
+/* Room for the larger of the two lists (realloc: an mmap'd array grows without a copy). */
+static bool grow(void **arr, size_t esz, const struct lfc_set_diff *d)
 {
-	return &((const struct lf_conj *)v)[k];
+	size_t n = d->old->n > d->new->n ? d->old->n : d->new->n;
+	void *a = realloc(*arr, (n ? n : 1) * esz);
+	if (a == NULL)
+		return false;
+	*arr = a;
+	return true;
 }
 
 /* ---- one plain rule per member ---- */
 
 static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_diff *d)
 {
-	const struct lt_set *old = d->old, *new = d->new;
 	struct lf_match *m = &n->f.match;
-	struct lf_rule *rules = calloc(new->n, sizeof(*rules));
-	unsigned char *filled = calloc(new->n, 1); /* an added member's rule taken */
+	struct lf_rule *added = calloc(d->n_add + 1, sizeof(*added));
+	unsigned char *filled = calloc(d->n_add + 1, 1); /* an added member's rule taken */
+	struct view v = {d, NULL, (const char *)added, sizeof(struct lf_rule)};
 	size_t n_terms = m->n_terms;
-	unsigned j;
 	bool ok = false;
 
-	if (rules == NULL || filled == NULL)
+	if (added == NULL || filled == NULL)
 		goto out;
-	for (j = 0; j < new->n; j++)
-		if (d->src[j] >= 0)
-			rules[j] = m->rules[d->src[j]]; /* moved at the end */
+	v.old = (const char *)m->rules;
 	/* each window gives exactly one plain rule per member, in order: the kept members' as
 	 * they were; the added members' are taken from it */
 	for (unsigned w = 0; w < d->n_win; w++) {
@@ -210,15 +267,17 @@ static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_
 			goto out;
 		same = p.n == hi - lo + 1;
 		for (unsigned k = 0; same && k < p.n; k++) {
-			unsigned x = lo + k;
+			int s = d->src[lo + k];
 			if (p.rules[k].n_dims) {
 				same = false;
-			} else if (d->src[x] >= 0 || filled[x]) {
-				same = lf_rule_cmp(&p.rules[k], &rules[x]) == 0;
+			} else if (s >= 0) {
+				same = lf_rule_cmp(&p.rules[k], &m->rules[s]) == 0;
+			} else if (filled[-1 - s]) {
+				same = lf_rule_cmp(&p.rules[k], &added[-1 - s]) == 0;
 			} else {
-				rules[x] = p.rules[k];
+				added[-1 - s] = p.rules[k];
 				memset(&p.rules[k], 0, sizeof(p.rules[k]));
-				filled[x] = 1;
+				filled[-1 - s] = 1;
 			}
 		}
 		lf_match_free(&p);
@@ -226,36 +285,30 @@ static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_
 			goto out;
 	}
 	/* no added rule repeats another (plain rules: their terms are all of them) */
-	for (j = 0; j < new->n; j++) {
-		if (d->src[j] >= 0)
-			continue;
-		if (!filled[j] || (new->n > 1 && conj_repeated(&rules[j].terms, rule_terms_at, rules,
-							       new->n, j, j ? j - 1 : 1)))
+	for (unsigned k = 0; k < d->n_add; k++) {
+		if (!filled[k] || repeated(&v, d->add_at[k]))
 			goto out;
-		n_terms += rules[j].terms.n;
+		n_terms += added[k].terms.n;
 	}
+	if (!grow((void **)&m->rules, sizeof(*m->rules), d))
+		goto out;
+	/* free the removed members' rules, the list rebuilt in place */
+	for (unsigned k = 0; k < d->n_del; k++) {
+		n_terms -= m->rules[d->del_at[k]].terms.n;
+		lf_rule_free(&m->rules[d->del_at[k]]);
+	}
+	splice((char *)m->rules, sizeof(*m->rules), d, (const char *)added);
+	m->n = d->new->n;
+	m->n_terms = n_terms;
+	memset(filled, 0, d->n_add); /* the rules own them now */
 	ok = true;
 out:
-	if (!ok) {
-		for (j = 0; filled && j < new->n; j++)
-			if (filled[j])
-				lf_rule_free(&rules[j]);
-		free(rules);
-		free(filled);
-		return false;
-	}
-	/* free the removed members' rules, install the new list */
-	for (unsigned i = 0; i < old->n; i++)
-		if (!d->kept[i]) {
-			n_terms -= m->rules[i].terms.n;
-			lf_rule_free(&m->rules[i]);
-		}
-	free(m->rules);
+	for (unsigned k = 0; filled && k < d->n_add; k++)
+		if (filled[k])
+			lf_rule_free(&added[k]);
+	free(added);
 	free(filled);
-	m->rules = rules;
-	m->n = new->n;
-	m->n_terms = n_terms;
-	return true;
+	return ok;
 }
 
 /* ---- the set as one dimension of conjunctive rules ---- */
@@ -314,14 +367,13 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 {
 	const struct lt_set *old = d->old, *new = d->new;
 	struct lf_match *m = &n->f.match;
-	size_t nr = m->n;
+	size_t nr = m->n, na = d->n_add;
 	int *ds = calloc(nr ? nr : 1, sizeof(*ds)), *pds = calloc(nr ? nr : 1, sizeof(*pds));
-	struct lf_conj **alts = calloc(nr ? nr : 1, sizeof(*alts)); /* per rule: new alts */
-	unsigned char *filled = calloc(nr * new->n + 1, 1); /* rule x added member: alt set */
+	struct lf_conj *added = calloc(nr * na + 1, sizeof(*added)); /* rule x slot */
+	unsigned char *filled = calloc(nr * na + 1, 1);
 	bool ok = false;
-	unsigned j;
 
-	if (old->n < 2 || new->n < 2 || nr == 0 || !ds || !pds || !alts || !filled)
+	if (old->n < 2 || new->n < 2 || nr == 0 || !ds || !pds || !added || !filled)
 		goto out;
 	for (unsigned w = 0; w < d->n_win; w++) {
 		unsigned lo = d->win[w][0], hi = d->win[w][1];
@@ -330,33 +382,24 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 		if (!probe_window(c, n, d, w, true, &p))
 			goto out;
 		same = set_dims(m, &p, old->n, hi - lo + 1, w ? pds : ds);
-		if (same && w == 0) { /* the kept members' alternatives: moved at the end */
-			for (size_t r = 0; r < nr && same; r++) {
-				const struct lf_dim *od;
-				if (ds[r] < 0)
-					continue;
-				od = &m->rules[r].dims[ds[r]];
-				same = (alts[r] = calloc(new->n, sizeof(**alts))) != NULL;
-				for (j = 0; same && j < new->n; j++)
-					if (d->src[j] >= 0)
-						alts[r][j] = od->alts[d->src[j]];
-			}
-		} else if (same) {
+		if (same && w)
 			same = memcmp(ds, pds, nr * sizeof(*ds)) == 0;
-		}
 		/* the window's alternatives: the kept ones as they were, the added ones taken */
 		for (size_t r = 0; r < nr && same; r++) {
-			const struct lf_dim *pd;
+			const struct lf_dim *pd, *od;
 			if (ds[r] < 0)
 				continue;
 			pd = &p.rules[r].dims[ds[r]];
+			od = &m->rules[r].dims[ds[r]];
 			for (unsigned k = 0; same && k <= hi - lo; k++) {
-				unsigned x = lo + k;
-				unsigned char *f = &filled[r * new->n + x];
-				if (d->src[x] >= 0 || *f)
-					same = lf_conj_cmp(&pd->alts[k], &alts[r][x]) == 0;
+				int s = d->src[lo + k];
+				struct lf_conj *a = s < 0 ? &added[r * na + (size_t)(-1 - s)] : NULL;
+				if (s >= 0)
+					same = lf_conj_cmp(&pd->alts[k], &od->alts[s]) == 0;
+				else if (filled[a - added])
+					same = lf_conj_cmp(&pd->alts[k], a) == 0;
 				else
-					same = (*f = conj_dup(&alts[r][x], &pd->alts[k])) != 0;
+					same = (filled[a - added] = conj_dup(a, &pd->alts[k])) != 0;
 			}
 		}
 		lf_match_free(&p);
@@ -365,12 +408,13 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 	}
 	/* no added alternative repeats another; the rule stays conjunctive */
 	for (size_t r = 0; r < nr; r++) {
+		struct view v = {d, NULL, (const char *)&added[r * na], sizeof(struct lf_conj)};
 		size_t product = 1;
 		if (ds[r] < 0)
 			continue;
-		for (j = 0; j < new->n; j++)
-			if (d->src[j] < 0 &&
-			    conj_repeated(&alts[r][j], conj_at, alts[r], new->n, j, j ? j - 1 : 1))
+		v.old = (const char *)m->rules[r].dims[ds[r]].alts;
+		for (unsigned k = 0; k < na; k++)
+			if (!filled[r * na + k] || repeated(&v, d->add_at[k]))
 				goto out;
 		if (m->rules[r].n_dims < 2)
 			goto out;
@@ -378,36 +422,31 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 			product *= (int)x == ds[r] ? new->n : m->rules[r].dims[x].n;
 		if (product <= LF_NORM_MAX_EXPAND_DEFAULT)
 			goto out;
+		if (!grow((void **)&m->rules[r].dims[ds[r]].alts, sizeof(struct lf_conj), d))
+			goto out;
 	}
-	ok = true;
-	/* install: the removed members' alternatives freed, the new lists in */
+	/* install: the removed members' alternatives freed, the lists rebuilt in place */
 	for (size_t r = 0; r < nr; r++) {
 		struct lf_dim *od;
 		if (ds[r] < 0)
 			continue;
 		od = &m->rules[r].dims[ds[r]];
-		for (unsigned i = 0; i < old->n; i++)
-			if (!d->kept[i]) {
-				m->n_terms -= od->alts[i].n;
-				lf_conj_free(&od->alts[i]);
-			}
-		for (j = 0; j < new->n; j++)
-			if (d->src[j] < 0)
-				m->n_terms += alts[r][j].n;
-		free(od->alts);
-		od->alts = alts[r];
+		for (unsigned k = 0; k < d->n_del; k++) {
+			m->n_terms -= od->alts[d->del_at[k]].n;
+			lf_conj_free(&od->alts[d->del_at[k]]);
+		}
+		for (unsigned k = 0; k < na; k++)
+			m->n_terms += added[r * na + k].n;
+		splice((char *)od->alts, sizeof(*od->alts), d, (const char *)&added[r * na]);
 		od->n = new->n;
-		alts[r] = NULL;
-		memset(filled + r * new->n, 0, new->n); /* owned by the rule now */
+		memset(filled + r * na, 0, na); /* owned by the rule now */
 	}
+	ok = true;
 out:
-	for (size_t r = 0; alts && r < nr; r++) {
-		for (j = 0; alts[r] && j < new->n; j++)
-			if (filled[r * new->n + j])
-				lf_conj_free(&alts[r][j]);
-		free(alts[r]);
-	}
-	free(alts);
+	for (size_t k = 0; filled && added && k < nr * na; k++)
+		if (filled[k])
+			lf_conj_free(&added[k]);
+	free(added);
 	free(filled);
 	free(ds);
 	free(pds);
