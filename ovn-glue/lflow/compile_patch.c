@@ -46,8 +46,7 @@ static bool sorted(const struct lt_set *s)
 	return true;
 }
 
-bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old,
-		       const struct lt_set *new)
+bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old, const struct lt_set *new)
 {
 	unsigned i = 0, j = 0;
 
@@ -140,8 +139,8 @@ static bool probe_window(struct lfc *c, const struct lfc_node *n, const struct l
 {
 	static const struct lf_norm_opts keep_opts = {.max_expand = 1};
 	unsigned lo = d->win[w][0], hi = d->win[w][1];
-	return probe_opts(c, n, d->new->name, (const char *const *)d->new->items + lo,
-			  hi - lo + 1, keep ? &keep_opts : NULL, m);
+	return probe_opts(c, n, d->new->name, (const char *const *)d->new->items + lo, hi - lo + 1,
+			  keep ? &keep_opts : NULL, m);
 }
 
 /* ---- repeats ---- */
@@ -393,7 +392,8 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 			od = &m->rules[r].dims[ds[r]];
 			for (unsigned k = 0; same && k <= hi - lo; k++) {
 				int s = d->src[lo + k];
-				struct lf_conj *a = s < 0 ? &added[r * na + (size_t)(-1 - s)] : NULL;
+				struct lf_conj *a =
+				    s < 0 ? &added[r * na + (size_t)(-1 - s)] : NULL;
 				if (s >= 0)
 					same = lf_conj_cmp(&pd->alts[k], &od->alts[s]) == 0;
 				else if (filled[a - added])
@@ -418,7 +418,8 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 				goto out;
 		if (m->rules[r].n_dims < 2)
 			goto out;
-		for (size_t x = 0; x < m->rules[r].n_dims && product <= LF_NORM_MAX_EXPAND_DEFAULT; x++)
+		for (size_t x = 0; x < m->rules[r].n_dims && product <= LF_NORM_MAX_EXPAND_DEFAULT;
+		     x++)
 			product *= (int)x == ds[r] ? new->n : m->rules[r].dims[x].n;
 		if (product <= LF_NORM_MAX_EXPAND_DEFAULT)
 			goto out;

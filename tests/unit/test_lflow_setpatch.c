@@ -26,19 +26,19 @@
 
 #include <cmocka.h>
 
-#define LS1 "a0000000-0000-0000-0000-000000000001"
-#define AS_V4 "e0000000-0000-0000-0000-000000000001"
-#define AS_V6 "e0000000-0000-0000-0000-000000000002"
-#define AS_MAC "e0000000-0000-0000-0000-000000000003"
-#define AS_P4 "e0000000-0000-0000-0000-000000000004"
-#define AS_P6 "e0000000-0000-0000-0000-000000000005"
-#define AS_NEG "e0000000-0000-0000-0000-000000000006"
-#define AS_SAT "e0000000-0000-0000-0000-000000000007"
+#define LS1	 "a0000000-0000-0000-0000-000000000001"
+#define AS_V4	 "e0000000-0000-0000-0000-000000000001"
+#define AS_V6	 "e0000000-0000-0000-0000-000000000002"
+#define AS_MAC	 "e0000000-0000-0000-0000-000000000003"
+#define AS_P4	 "e0000000-0000-0000-0000-000000000004"
+#define AS_P6	 "e0000000-0000-0000-0000-000000000005"
+#define AS_NEG	 "e0000000-0000-0000-0000-000000000006"
+#define AS_SAT	 "e0000000-0000-0000-0000-000000000007"
 #define AS_TWICE "e0000000-0000-0000-0000-000000000008"
-#define AS_CS "e0000000-0000-0000-0000-000000000009"
-#define V4_N 5000
-#define V6_N 2000
-#define MAC_N 2000
+#define AS_CS	 "e0000000-0000-0000-0000-000000000009"
+#define V4_N	 5000
+#define V6_N	 2000
+#define MAC_N	 2000
 
 struct fx {
 	struct sb_replica *r;
@@ -47,31 +47,44 @@ struct fx {
 
 /* Index in flows[] of the flows the checks name. */
 enum {
-	F_V4, F_V6, F_MAC, F_P4, F_P6, F_V4_TWICE, F_NEG, F_NOT, F_TWO_SETS, F_SAT, F_TWICE,
-	F_CONJ, F_CONJ_CT, F_CONJ_SMALL, F_CONJ6
+	F_V4,
+	F_V6,
+	F_MAC,
+	F_P4,
+	F_P6,
+	F_V4_TWICE,
+	F_NEG,
+	F_NOT,
+	F_TWO_SETS,
+	F_SAT,
+	F_TWICE,
+	F_CONJ,
+	F_CONJ_CT,
+	F_CONJ_SMALL,
+	F_CONJ6
 };
 
 static const char *const flows[] = {
-	[F_V4] = "ip4.src == $v4 && tcp.dst == 80",
-	[F_V6] = "ip6.dst == $v6 && udp",
-	[F_MAC] = "eth.src == $macs",
-	[F_P4] = "ip4.src == $pods_ip4",
-	[F_P6] = "ip6.src == $pods_ip6 && icmp6",
-	[F_V4_TWICE] = "ip4.src == $v4 || ip4.dst == $v4",
-	[F_NEG] = "ip4.src != $neg && tcp",
-	[F_NOT] = "ip4 && !(ip4.dst == $neg)",
-	[F_TWO_SETS] = "ip4.src == $v4 && ip4.dst == $pods_ip4",
-	[F_SAT] = "ip4.src == 10.0.0.0/8 && ip4.src == $sat",
-	[F_TWICE] = "ip4.src == $twice && ip4.dst == $twice",
-	/* conjunctive rules: the set is one dimension (5,002 x 2 > 64, kept conjunctive) */
-	[F_CONJ] = "ip4.src == $v4 && tcp.dst == {80, 443}",
-	/* as northd writes an allow-related ACL: three dimensions */
-	[F_CONJ_CT] = "(!ct.est || (ct.est && ct_mark.blocked == 1)) && ip4.src == $v4 && "
-		      "udp.dst == {53, 5353}",
-	/* 4 x 20 > 64: conjunctive; with 3 members 60 <= 64: expanded into plain rules */
-	[F_CONJ_SMALL] = "ip4.src == $cs && tcp.dst == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, "
-			 "13, 14, 15, 16, 17, 18, 19, 20}",
-	[F_CONJ6] = "ip6.dst == $v6 && tcp.dst == {80, 443}",
+    [F_V4] = "ip4.src == $v4 && tcp.dst == 80",
+    [F_V6] = "ip6.dst == $v6 && udp",
+    [F_MAC] = "eth.src == $macs",
+    [F_P4] = "ip4.src == $pods_ip4",
+    [F_P6] = "ip6.src == $pods_ip6 && icmp6",
+    [F_V4_TWICE] = "ip4.src == $v4 || ip4.dst == $v4",
+    [F_NEG] = "ip4.src != $neg && tcp",
+    [F_NOT] = "ip4 && !(ip4.dst == $neg)",
+    [F_TWO_SETS] = "ip4.src == $v4 && ip4.dst == $pods_ip4",
+    [F_SAT] = "ip4.src == 10.0.0.0/8 && ip4.src == $sat",
+    [F_TWICE] = "ip4.src == $twice && ip4.dst == $twice",
+    /* conjunctive rules: the set is one dimension (5,002 x 2 > 64, kept conjunctive) */
+    [F_CONJ] = "ip4.src == $v4 && tcp.dst == {80, 443}",
+    /* as northd writes an allow-related ACL: three dimensions */
+    [F_CONJ_CT] = "(!ct.est || (ct.est && ct_mark.blocked == 1)) && ip4.src == $v4 && "
+		  "udp.dst == {53, 5353}",
+    /* 4 x 20 > 64: conjunctive; with 3 members 60 <= 64: expanded into plain rules */
+    [F_CONJ_SMALL] = "ip4.src == $cs && tcp.dst == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, "
+		     "13, 14, 15, 16, 17, 18, 19, 20}",
+    [F_CONJ6] = "ip6.dst == $v6 && tcp.dst == {80, 443}",
 };
 #define N_FLOWS (sizeof(flows) / sizeof(flows[0]))
 
@@ -89,7 +102,8 @@ static json_t *set_row(const char *name, json_t *members)
 			 members);
 }
 
-static json_t *strings(unsigned n, const char *fmt, unsigned (*a)(unsigned), unsigned (*b)(unsigned))
+static json_t *strings(unsigned n, const char *fmt, unsigned (*a)(unsigned),
+		       unsigned (*b)(unsigned))
 {
 	json_t *v = json_array();
 	for (unsigned i = 0; i < n; i++) {
@@ -100,10 +114,23 @@ static json_t *strings(unsigned n, const char *fmt, unsigned (*a)(unsigned), uns
 	return v;
 }
 
-static unsigned hi(unsigned i) { return i / 256; }
-static unsigned lo(unsigned i) { return i % 256; }
-static unsigned x(unsigned i) { return i; }
-static unsigned zero(unsigned i) { (void)i; return 0; }
+static unsigned hi(unsigned i)
+{
+	return i / 256;
+}
+static unsigned lo(unsigned i)
+{
+	return i % 256;
+}
+static unsigned x(unsigned i)
+{
+	return i;
+}
+static unsigned zero(unsigned i)
+{
+	(void)i;
+	return 0;
+}
 
 static json_t *initial_updates(void)
 {
@@ -114,23 +141,24 @@ static json_t *initial_updates(void)
 	json_array_append_new(v4, json_string("192.168.1.0/24"));
 	json_object_set_new(u, "Datapath_Binding",
 			    json_pack("{s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}}", LS1, "insert",
-				      "tunnel_key", 1, "external_ids", "map", "logical-switch",
-				      "x", "name", "ls1"));
+				      "tunnel_key", 1, "external_ids", "map", "logical-switch", "x",
+				      "name", "ls1"));
 	json_object_set_new(as, AS_V4, set_row("v4", v4));
 	json_object_set_new(as, AS_V6, set_row("v6", strings(V6_N, "fd00::%x:%x", x, zero)));
 	json_object_set_new(as, AS_MAC,
 			    set_row("macs", strings(MAC_N, "0a:00:00:00:%02x:%02x", hi, lo)));
-	json_object_set_new(as, AS_P4,
-			    set_row("pods_ip4", json_pack("[s, s, s]", "10.16.0.2", "10.16.0.3",
-							  "10.16.0.4")));
-	json_object_set_new(as, AS_P6,
-			    set_row("pods_ip6", json_pack("[s, s]", "fd00:10:16::2",
-							  "fd00:10:16::3")));
-	json_object_set_new(as, AS_NEG, set_row("neg", json_pack("[s, s]", "10.1.0.1", "10.1.0.2")));
-	json_object_set_new(as, AS_SAT, set_row("sat", json_pack("[s, s]", "10.1.0.1", "10.1.0.2")));
-	json_object_set_new(as, AS_TWICE,
-			    set_row("twice", json_pack("[s, s, s]", "10.3.0.1", "10.3.0.2",
-						       "10.3.0.3")));
+	json_object_set_new(
+	    as, AS_P4,
+	    set_row("pods_ip4", json_pack("[s, s, s]", "10.16.0.2", "10.16.0.3", "10.16.0.4")));
+	json_object_set_new(
+	    as, AS_P6, set_row("pods_ip6", json_pack("[s, s]", "fd00:10:16::2", "fd00:10:16::3")));
+	json_object_set_new(as, AS_NEG,
+			    set_row("neg", json_pack("[s, s]", "10.1.0.1", "10.1.0.2")));
+	json_object_set_new(as, AS_SAT,
+			    set_row("sat", json_pack("[s, s]", "10.1.0.1", "10.1.0.2")));
+	json_object_set_new(
+	    as, AS_TWICE,
+	    set_row("twice", json_pack("[s, s, s]", "10.3.0.1", "10.3.0.2", "10.3.0.3")));
 	json_object_set_new(as, AS_CS,
 			    set_row("cs", json_pack("[s, s, s, s]", "10.5.0.1", "10.5.0.2",
 						    "10.5.0.3", "10.5.0.4")));
@@ -139,12 +167,11 @@ static json_t *initial_updates(void)
 		char uu[37];
 		snprintf(uu, sizeof(uu), "f0000000-0000-0000-0000-%012x", i);
 		json_object_set_new(
-			lf, uu,
-			json_pack("{s:{s:s, s:i, s:i, s:s, s:s, s:[s, [[s, s]]], s:[s, s]}}",
-				  "insert", "pipeline", "ingress", "table_id", 1, "priority",
-				  1000 + (int)i, "match", flows[i], "actions", "drop;",
-				  "external_ids", "map", "stage-name", "ls_in_acl",
-				  "logical_datapath", "uuid", LS1));
+		    lf, uu,
+		    json_pack("{s:{s:s, s:i, s:i, s:s, s:s, s:[s, [[s, s]]], s:[s, s]}}", "insert",
+			      "pipeline", "ingress", "table_id", 1, "priority", 1000 + (int)i,
+			      "match", flows[i], "actions", "drop;", "external_ids", "map",
+			      "stage-name", "ls_in_acl", "logical_datapath", "uuid", LS1));
 	}
 	json_object_set_new(u, "Logical_Flow", lf);
 	return u;
@@ -212,8 +239,8 @@ static char *change(struct fx *f, const char *what, const char *set_uuid, json_t
 	const struct lfc_stats *si = lfc_get_stats(f->inc);
 	char *a, *b;
 
-	apply(f, json_pack("{s:{s:{s:{s:[s, o]}}}}", "Address_Set", set_uuid, "modify",
-			   "addresses", "set", members));
+	apply(f, json_pack("{s:{s:{s:{s:[s, o]}}}}", "Address_Set", set_uuid, "modify", "addresses",
+			   "set", members));
 	if (!lfc_update(f->inc, f->r, false))
 		fail_msg("%s: the pass was skipped", what);
 	assert_true(lfc_update(f->full, f->r, true));
@@ -316,10 +343,10 @@ static void test_ipv6_macs(void **state)
 	d = change(f, "mac added", AS_MAC, json_pack("[s]", "0a:00:00:00:ff:01"), 0, 1);
 	assert_true(flow_has(d, F_MAC, "0a:00:00:00:ff:01"));
 	free(d);
-	d = change(f, "macs added and removed", AS_MAC,
-		   json_pack("[s, s, s]", "0a:00:00:00:ff:01", "0a:00:00:00:00:00",
-			     "02:00:00:00:00:01"),
-		   0, 1);
+	d = change(
+	    f, "macs added and removed", AS_MAC,
+	    json_pack("[s, s, s]", "0a:00:00:00:ff:01", "0a:00:00:00:00:00", "02:00:00:00:00:01"),
+	    0, 1);
 	assert_false(flow_has(d, F_MAC, "0a:00:00:00:ff:01"));
 	free(d);
 }
@@ -430,12 +457,12 @@ static void test_big_difference(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ipv4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_macs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ip4_ip6_halves, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fallbacks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conjunctive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_big_difference, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv6_macs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ip4_ip6_halves, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fallbacks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conjunctive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_big_difference, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
