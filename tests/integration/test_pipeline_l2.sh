@@ -131,4 +131,23 @@ ps1=$(drops port_security)
 ip -n "${NS[pod3]}" neigh show "${IP[pod1]}" | grep -q lladdr &&
 	fail "pod3 resolved pod1's address: $(ip -n "${NS[pod3]}" neigh show)"
 pass "pod3 with a spoofed MAC: nothing through, $((ps1 - ps0)) frames dropped as port_security"
+# an unknown destination: pod1 sends to a MAC no port of ovn-default has (and the switch has no
+# port with "unknown" addresses): the pipeline drops it (ls_in_l2_unknown), counted as
+# lflow_drop, and pod2 receives nothing of it
+ip -n "${NS[pod1]}" neigh replace 10.16.0.99 lladdr 0a:00:00:99:99:99 dev "${IF[pod1]}" nud permanent ||
+	fail "static neighbour in pod1"
+ld0=$(drops lflow_drop); tx0=$(port_stat tap-pod2 tx)
+ip netns exec "${NS[pod1]}" ping -c 3 -i 0.2 -W 1 10.16.0.99 >"$T/ping-unknown.out" 2>&1 &&
+	fail "a ping to an unknown MAC was answered: $(tail -n 3 "$T/ping-unknown.out")"
+ld1=$(drops lflow_drop); tx1=$(port_stat tap-pod2 tx)
+[ "$((ld1 - ld0))" -ge 3 ] || fail "unknown destination: lflow_drop $ld0 -> $ld1: $(ctl pmd stats)"
+[ "$tx1" = "$tx0" ] || fail "unknown destination: pod2's port sent $((tx1 - tx0)) frames"
+ctl --json trace tap-pod1 "eth.src == ${MAC[pod1]} && eth.dst == 0a:00:00:99:99:99 && ip4.src == ${IP[pod1]} && ip4.dst == 10.16.0.99 && ip.ttl == 64 && icmp4.type == 8" >"$T/trace-unknown.json" ||
+	fail "trace of the unknown destination"
+python3 - "$T/trace-unknown.json" <<'PY' || fail "trace: $(cat "$T/trace-unknown.json")"
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert 'drop(lflow_drop)' in json.dumps(t['actions']), t['actions']
+PY
+pass "an unknown destination MAC: dropped by the pipeline, $((ld1 - ld0)) frames counted as lflow_drop, nothing to pod2"
 log "engine stats: $(ctl engine stats | tr '\n' ' ')"
