@@ -136,8 +136,9 @@ static inline bool dec_ttl(uint8_t *frame, size_t len, const struct flow_layout 
 }
 
 /* Apply a flow's actions to m in order; an output sends the packet as it is at that point (a
- * copy, unless it is the last action). A list that does not end in an output drops. The list
- * was checked (dpa_valid) when the flow was installed. */
+ * copy, unless it is the last action). A list that does not end in an output drops. A
+ * check_len first picks one of its two lists by the frame's length. The list was checked
+ * (dpa_valid) when the flow was installed. */
 static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const struct fc_flow *f,
 		    struct flow_layout *lay)
 {
@@ -200,6 +201,15 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		case DPA_SLOWPATH: /* the pipeline generates packets from this one */
 			dp_slowpath(pmd, in, m);
 			return;
+		case DPA_CHECK_LEN:
+			/* check_pkt_larger: the whole frame (all segments, Ethernet header
+			 * included) against L, as OVS's check_pkt_len; the "not larger" list
+			 * is the next u16 bytes, the "larger" list the rest */
+			if (rte_pktmbuf_pkt_len(m) > a->u32)
+				p += a->u16;
+			else
+				end = p + a->u16;
+			break;
 		default:
 			ok = false;
 			break;

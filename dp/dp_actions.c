@@ -58,6 +58,20 @@ int dpa_put_learn(struct dpa_buf *b, const struct dp_learn *l)
 	return put(b, &r, sizeof(r));
 }
 
+int dpa_wrap_check_len(struct dpa_buf *b, uint32_t L, const void *larger, uint32_t larger_len)
+{
+	struct dpa_hdr h = {.type = DPA_CHECK_LEN, .len8 = 1, .u32 = L};
+	if (b->len == 0 || larger_len == 0 || b->len > UINT16_MAX ||
+	    b->len + sizeof(h) + larger_len > b->cap)
+		return -1;
+	h.u16 = (uint16_t)b->len;
+	memmove(b->data + sizeof(h), b->data, b->len);
+	memcpy(b->data, &h, sizeof(h));
+	memcpy(b->data + sizeof(h) + b->len, larger, larger_len);
+	b->len += (uint32_t)sizeof(h) + larger_len;
+	return 0;
+}
+
 static unsigned expected_len8(uint8_t type);
 static uint16_t rd16(const uint8_t *p);
 static void wr16(uint8_t *p, uint16_t v);
@@ -93,20 +107,33 @@ const struct dpa_hdr *dpa_next(const void *acts, uint32_t len, const struct dpa_
 	return next < base + len ? (const struct dpa_hdr *)(const void *)next : NULL;
 }
 
-bool dpa_valid(const void *acts, uint32_t len)
+/* a list without DPA_CHECK_LEN */
+static bool valid_flat(const uint8_t *p, uint32_t len)
 {
-	const uint8_t *p = acts;
 	uint32_t off = 0;
 	if (len % 8)
 		return false;
 	while (off < len) {
 		const struct dpa_hdr *h = (const void *)(p + off);
-		if (h->type == 0 || h->type >= DPA__MAX || h->len8 != expected_len8(h->type) ||
-		    (uint32_t)h->len8 * 8 > len - off)
+		if (h->type == 0 || h->type >= DPA__MAX || h->type == DPA_CHECK_LEN ||
+		    h->len8 != expected_len8(h->type) || (uint32_t)h->len8 * 8 > len - off)
 			return false;
 		off += (uint32_t)h->len8 * 8;
 	}
 	return true;
+}
+
+bool dpa_valid(const void *acts, uint32_t len)
+{
+	const uint8_t *p = acts;
+	const struct dpa_hdr *h = acts;
+	if (len < sizeof(*h) || h->type != DPA_CHECK_LEN)
+		return valid_flat(p, len);
+	/* check_len{not larger}{larger}: two non-empty flat lists filling the rest */
+	if (h->len8 != 1 || h->u16 == 0 || h->u16 % 8 || h->u16 >= len - sizeof(*h))
+		return false;
+	return valid_flat(p + sizeof(*h), h->u16) &&
+	       valid_flat(p + sizeof(*h) + h->u16, len - (uint32_t)sizeof(*h) - h->u16);
 }
 
 /* learn(arp,dp=1,port=2,ip=10.0.0.1,mac=...), learn(nd,...,ip=2001:db8:0:0:0:0:0:1,...),
@@ -132,10 +159,31 @@ static int format_learn(char *out, size_t n, const char *sep, const struct dp_le
 
 int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 {
+	const struct dpa_hdr *h = acts;
 	size_t n = 0;
 	out[0] = '\0';
 	if (len == 0)
 		return snprintf(out, outlen, "drop");
+	if (h->type == DPA_CHECK_LEN && h->u16 < len - sizeof(*h)) {
+		/* check_len(L){not larger}{larger} */
+		const uint8_t *p = (const uint8_t *)acts + sizeof(*h);
+		int w = snprintf(out, outlen, "check_len(%u){", h->u32), w2, w3;
+		if (w < 0 || (size_t)w >= outlen)
+			return -1;
+		if ((w2 = dpa_format(p, h->u16, out + w, outlen - (size_t)w)) < 0)
+			return -1;
+		n = (size_t)w + (size_t)w2;
+		if (n + 2 >= outlen)
+			return -1;
+		memcpy(out + n, "}{", 3);
+		n += 2;
+		w3 = dpa_format(p + h->u16, len - (uint32_t)sizeof(*h) - h->u16, out + n, outlen - n);
+		if (w3 < 0 || n + (size_t)w3 + 1 >= outlen)
+			return -1;
+		n += (size_t)w3;
+		memcpy(out + n, "}", 2);
+		return (int)n + 1;
+	}
 	for (const struct dpa_hdr *a = acts; a; a = dpa_next(acts, len, a)) {
 		const uint8_t *m = ((const struct dpa_eth *)(const void *)a)->mac;
 		const uint8_t *ip = (const uint8_t *)&a->u32;

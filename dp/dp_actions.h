@@ -34,6 +34,11 @@ enum dpa_type {
 	DPA_SLOWPATH,     /* the last action of its list (after learn events, if any): every packet
 			   * is interpreted again, one by one, on its bytes (the pipeline generates
 			   * packets from it; dp/upcall.h) */
+	DPA_CHECK_LEN,    /* u32 L, u16 n: the n bytes of actions after this record run when the
+			   * frame is at most L bytes long, the rest of the list when it is longer
+			   * (OVN's check_pkt_larger; OVS's check_pkt_len compares the whole frame,
+			   * Ethernet header included). Only first in a list; neither branch holds
+			   * another, both are non-empty. */
 	DPA__MAX,
 };
 
@@ -81,12 +86,15 @@ int dpa_put_eth(struct dpa_buf *b, enum dpa_type t, const uint8_t mac[6]);
 int dpa_put_simple(struct dpa_buf *b, enum dpa_type t, uint16_t u16, uint32_t u32);
 int dpa_put_arp(struct dpa_buf *b, const struct dpa_arp *a);
 int dpa_put_learn(struct dpa_buf *b, const struct dp_learn *l);
+/* Make b the list check_len(L){b as it is}{larger} (-1: no room, or b empty or too long). */
+int dpa_wrap_check_len(struct dpa_buf *b, uint32_t L, const void *larger, uint32_t larger_len);
 
 /* Walk a list: for (const struct dpa_hdr *a = acts; a; a = dpa_next(acts, len, a)) */
 const struct dpa_hdr *dpa_next(const void *acts, uint32_t len, const struct dpa_hdr *a);
 /* A list is well formed: every record known, lengths sane, within len. */
 bool dpa_valid(const void *acts, uint32_t len);
-/* Text for dumps and traces ("set(eth.dst=00:00:00:00:00:02),dec_ttl,output:3"). */
+/* Text for dumps and traces ("set(eth.dst=00:00:00:00:00:02),dec_ttl,output:3";
+ * "check_len(1414){output:3}{slowpath}"). */
 int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen);
 
 /* Rewrites on a frame (lay from flow_parse). Return false if the frame cannot take it (no IP

@@ -100,6 +100,8 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 	json_object_set_new(o, "learn_actions", json_integer((json_int_t)c.learns));
 	json_object_set_new(o, "learn_actions_dropped", json_integer((json_int_t)c.learns_dropped));
 	json_object_set_new(o, "slowpath_flows", json_integer((json_int_t)c.slowpath_flows));
+	json_object_set_new(o, "len_flows", json_integer((json_int_t)c.len_flows));
+	json_object_set_new(o, "len_conflicts", json_integer((json_int_t)c.len_conflicts));
 	json_object_set_new(o, "packet_mode_runs", json_integer((json_int_t)c.packet_runs));
 	json_object_set_new(o, "packet_mode_cycles_avg",
 			    json_real(c.packet_runs ? (double)c.packet_cycles / (double)c.packet_runs

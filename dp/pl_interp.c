@@ -13,6 +13,7 @@
 #define PL_MAX_DEPTH 64     /* nested pipelines, clones, non-final nexts */
 #define PL_MAX_STAGES 4096  /* stage visits in one run */
 #define PL_MAX_LEARNS 4     /* distinct put_arp/put_nd/put_fdb in one run */
+#define PL_LEN_ACTS 512     /* bytes: room for the second run's list (check_pkt_larger) */
 
 struct pls {                /* a branch's packet state */
 	struct dp_key pkt;      /* headers as the logical actions left them */
@@ -47,6 +48,9 @@ struct plx {                /* the run */
 	bool slowpath; /* key mode reached a packet-generating action: the run stops */
 	bool gen_tried; /* packet mode: a packet-generating action ran */
 	uint64_t deps; /* pl_dp_bit of every datapath entered */
+	/* key mode, check_pkt_larger: the answer this run gives, the length it met first */
+	bool len_larger, len_seen, len_conflict;
+	uint32_t len_limit;
 };
 
 enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
@@ -1197,6 +1201,36 @@ static int put_learns(struct plx *x)
 static int pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
 			 const struct lflow_insn *in, bool egress, unsigned stage);
 
+/* dst = check_pkt_larger(L): packet mode compares the frame the actions run on (the
+ * received one whole, or the generated one); key mode answers what this run was told to and
+ * records L (run() interprets the key again with the other answer). A second, different L in
+ * one key-mode run cannot be expressed by one check_len: the megaflow goes to packet mode. */
+static int do_check_len(struct plx *x, struct pls *s, const struct lflow_insn *in)
+{
+	uint32_t limit = in->u.check_pkt_larger.pkt_len;
+	struct loc d;
+	bool larger;
+
+	if (!fref_loc(&in->dst, &d))
+		return unsupported(x, in->op);
+	if (x->pm != NULL) {
+		size_t len = x->cur ? x->pm->gen[x->cur - 1].len
+				    : x->pkt->wire_len ? x->pkt->wire_len : x->pkt->len;
+		larger = len > limit;
+	} else {
+		if (x->len_seen && x->len_limit != limit) {
+			x->len_conflict = true;
+			x->slowpath = true;
+			return STOP;
+		}
+		x->len_seen = true;
+		x->len_limit = limit;
+		larger = x->len_larger;
+	}
+	loc_set(s, &d, larger, 1);
+	return GO;
+}
+
 static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		     const struct lflow_insn *in, bool egress, unsigned stage)
 {
@@ -1281,6 +1315,8 @@ static int exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 	case LFLOW_OP_PUT_ND:
 	case LFLOW_OP_PUT_FDB:
 		return do_put(x, s, p, in);
+	case LFLOW_OP_CHECK_PKT_LARGER:
+		return do_check_len(x, s, in);
 	default:
 		return unsupported(x, in->op);
 	}
@@ -1591,12 +1627,76 @@ int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key 
 	return run(g, k, mask, acts, c, fn, arg, NULL);
 }
 
+/* what a key-mode run met of check_pkt_larger */
+struct len_seen {
+	bool seen, conflict;
+	uint32_t limit;
+};
+
+static int run_once(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+		    struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg,
+		    uint64_t *deps, bool larger, struct len_seen *ls);
+static int run_body(struct plx *x, const struct dp_key *k, uint64_t *deps);
+
+/* One run answering check_pkt_larger "not larger"; if it met one, a second answering
+ * "larger", and the two lists put under one check_len (one list if both are the same). */
 static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
 	       struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg,
 	       uint64_t *deps)
 {
+	struct len_seen l1 = {0}, l2 = {0};
+	uint64_t buf2[PL_LEN_ACTS / 8];
+	struct dpa_buf acts2 = {.data = (uint8_t *)buf2, .cap = sizeof(buf2)};
+	struct dp_key mask2;
+	uint64_t deps2 = 0;
+	int rc = run_once(g, k, mask, acts, c, fn, arg, deps, false, &l1);
+
+	if (rc < 0 || !l1.seen)
+		return rc;
+	if (l1.conflict) {
+		c->len_conflicts++;
+		return rc; /* the run ended in DPA_SLOWPATH */
+	}
+	if (acts2.cap > acts->cap)
+		acts2.cap = acts->cap;
+	rc = run_once(g, k, &mask2, &acts2, c, NULL, NULL, deps ? &deps2 : NULL, true, &l2);
+	/* every key bit either run read: a key under the union takes both runs' decisions */
+	for (size_t i = 0; i < sizeof(*mask); i++)
+		((uint8_t *)mask)[i] |= ((const uint8_t *)&mask2)[i];
+	if (deps)
+		*deps |= deps2;
+	if (rc < 0)
+		return rc;
+	if (l2.conflict) {
+		c->len_conflicts++;
+		acts->len = 0;
+		return dpa_put_simple(acts, DPA_SLOWPATH, 0, 0) < 0 ? -1 : 0;
+	}
+	if (acts2.len == acts->len && memcmp(acts2.data, acts->data, acts->len) == 0)
+		return 0; /* the length changes nothing (e.g. both send to packet mode) */
+	c->len_flows++;
+	return dpa_wrap_check_len(acts, l1.limit, acts2.data, acts2.len);
+}
+
+static int run_once(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
+		    struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg,
+		    uint64_t *deps, bool larger, struct len_seen *ls)
+{
 	struct plx x = {.g = g, .key = k, .mask = mask, .acts = acts, .c = c, .committed = *k,
-			.trace = fn, .trace_arg = arg};
+			.trace = fn, .trace_arg = arg, .len_larger = larger};
+	int rc = run_body(&x, k, deps);
+	ls->seen = x.len_seen;
+	ls->conflict = x.len_conflict;
+	ls->limit = x.len_limit;
+	return rc;
+}
+
+static int run_body(struct plx *x, const struct dp_key *k, uint64_t *deps)
+{
+	const struct pl_gen *g = x->g;
+	struct dp_key *mask = x->mask;
+	struct dpa_buf *acts = x->acts;
+	struct pl_counters *c = x->c;
 	const struct pl_port *in;
 
 	memset(mask, 0, sizeof(*mask));
@@ -1606,13 +1706,13 @@ static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *ma
 	c->runs++;
 	if (deps)
 		*deps = UINT64_MAX; /* unbound input port: any binding may change the answer */
-	if (g->n_hosts && host_path(&x, k))
-		return x.overflow ? -1 : 0;
+	if (g->n_hosts && host_path(x, k))
+		return x->overflow ? -1 : 0;
 	in = k->in_port <= UINT16_MAX ? pl_port_local(g, (uint16_t)k->in_port) : NULL;
 	if (in == NULL && k->in_port <= UINT16_MAX && pl_is_provider(g, (uint16_t)k->in_port)) {
-		in = localnet_start(&x, k);
-		if (in == NULL && x.n_out)
-			return x.overflow ? -1 : 0; /* a broadcast only the node's interface takes */
+		in = localnet_start(x, k);
+		if (in == NULL && x->n_out)
+			return x->overflow ? -1 : 0; /* a broadcast only the node's interface takes */
 		if (in == NULL)
 			return dpa_put_simple(acts, DPA_DROP, BRINT_DROP_UNKNOWN_VLAN, 0);
 	}
@@ -1625,14 +1725,14 @@ static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *ma
 	static struct pls zero; /* the initial state is mostly zeros: copy, do not rebuild */
 	struct pls s = zero;
 	s.pkt = *k;
-	s.pkt.f.vlan_tci = x.committed.f.vlan_tci; /* a localnet's tag is off */
+	s.pkt.f.vlan_tci = x->committed.f.vlan_tci; /* a localnet's tag is off */
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;
-	x.deps = pl_dp_bit(dp->key);
-	run_stage(&x, &s, false, 0);
+	x->deps = pl_dp_bit(dp->key);
+	run_stage(x, &s, false, 0);
 	if (deps)
-		*deps = x.deps;
-	if (x.slowpath) {
+		*deps = x->deps;
+	if (x->slowpath) {
 		/* the mask read up to the action: every packet under it reaches it; the learn
 		 * events met on the way go first, as in any megaflow */
 		acts->len = 0;
@@ -1641,13 +1741,13 @@ static int run(const struct pl_gen *g, const struct dp_key *k, struct dp_key *ma
 		 * again and posts all the learn events it meets (before the action or after) */
 		return dpa_put_simple(acts, DPA_SLOWPATH, 0, 0) < 0 ? -1 : 0;
 	}
-	if (x.overflow)
+	if (x->overflow)
 		return -1;
-	if (x.n_out == 0) {
+	if (x->n_out == 0) {
 		acts->len = 0;
-		if (put_learns(&x) < 0)
+		if (put_learns(x) < 0)
 			return -1;
-		return dpa_put_simple(acts, DPA_DROP, x.failed ? x.fail : BRINT_DROP_LFLOW_DROP, 0);
+		return dpa_put_simple(acts, DPA_DROP, x->failed ? x->fail : BRINT_DROP_LFLOW_DROP, 0);
 	}
-	return put_learns(&x);
+	return put_learns(x);
 }

@@ -24,6 +24,12 @@
  * nested block runs on it with the same logical metadata (datapath, registers, stage); its
  * outputs are listed likewise. The caller (dp/upcall.c) writes those headers into copies of
  * the frames (pktgen_rewrite) and sends them.
+ * check_pkt_larger(L): packet mode answers from the frame's length (the generated frame's for
+ * a generated packet). Key mode has no length: the run goes on as "not larger" and records L;
+ * if it met one, the whole key is interpreted again with the answer "larger", and the megaflow
+ * is DPA_CHECK_LEN{L} with both lists (each with its own learn events: one list runs per
+ * packet), its mask the union of both runs' masks. A run that meets two different lengths
+ * gets DPA_SLOWPATH (counted: len_conflicts). A trace follows the first run only.
  * Pure C over dp_key and byte buffers (no DPDK): unit-tested on hand-built generations. */
 #pragma once
 
@@ -57,6 +63,9 @@ struct pl_counters {
 						   * (such megaflows go to packet mode) */
 	/* packet generation (counted per action: arp, icmp4, tcp_reset, ...) */
 	uint64_t slowpath_flows;                  /* megaflows ended with DPA_SLOWPATH */
+	uint64_t len_flows;                       /* megaflows with a check_len (two runs) */
+	uint64_t len_conflicts;                   /* runs meeting check_pkt_larger with two
+						   * lengths: a slowpath megaflow instead */
 	uint64_t packet_runs;                     /* packets interpreted in packet mode */
 	uint64_t packet_cycles;                   /* their TSC cycles, sending included (counted
 						   * by the caller, dp/upcall.c) */
@@ -114,6 +123,7 @@ struct pl_pkt {
 	const uint8_t *data;
 	size_t len;
 	const struct flow_layout *lay;
+	size_t wire_len; /* the whole frame, every segment (check_pkt_larger); 0: len */
 };
 
 struct pl_pm_gen {

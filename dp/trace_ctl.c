@@ -180,7 +180,7 @@ static json_t *trace_packet_mode(const struct pl_gen *g, const struct dp_key *k,
 		    res, "note",
 		    json_string("the frame made from the microflow does not carry "
 				"every field it gives; packet mode ran on the frame"));
-	struct pl_pkt pkt = {frame, (size_t)n, &lay};
+	struct pl_pkt pkt = {frame, (size_t)n, &lay, (size_t)n};
 	memset(&c, 0, sizeof(c));
 	pl_run_packet(g, &pk, &pkt, &out, &c, on_stage, &t);
 	for (unsigned i = 0; i < out.n_gen; i++) {
@@ -257,6 +257,12 @@ static void cmd_trace(const json_t *args, struct ctl_reply *r)
 		if (a->type == DPA_OUTPUT && a->u16 < BRINT_MAX_PORTS && ports[a->u16])
 			json_object_set_new(res, "output_port",
 					    json_string(ports[a->u16]->cfg.name));
+		if (a->type == DPA_CHECK_LEN)
+			json_object_set_new(
+			    res, "check_len",
+			    json_string("the list depends on the frame's length (check_pkt_larger): "
+					"stages show the run of a frame not larger; a packet_mode run "
+					"uses the frame made from the key, of its own length"));
 		if (a->type == DPA_SLOWPATH) {
 			const char *op = NULL;
 			json_object_set_new(res, "packet_mode", trace_packet_mode(g, &k, &op));

@@ -75,7 +75,7 @@ void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
 		pmd_drop(pmd, g ? BRINT_DROP_MALFORMED : BRINT_DROP_NO_PIPELINE, in, m);
 		return;
 	}
-	struct pl_pkt pkt = {data, len, &lay};
+	struct pl_pkt pkt = {data, len, &lay, rte_pktmbuf_pkt_len(m)};
 	if (pl_run_packet(g, &k, &pkt, &out, &pmd->plc, NULL, NULL) < 0) {
 		pmd_drop(pmd, BRINT_DROP_UPCALL_FAILED, in, m);
 		return;

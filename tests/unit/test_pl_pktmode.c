@@ -215,7 +215,7 @@ static void run_pm(const struct pl_gen *g, const struct dp_key *k, struct pl_cou
 	assert_int_equal(flow_parse(r->frame, r->len, &r->key.f, &r->lay), FLOW_OK);
 	/* the frame says what the key says */
 	assert_memory_equal(&r->key.f, &k->f, sizeof(k->f));
-	struct pl_pkt pkt = {r->frame, r->len, &r->lay};
+	struct pl_pkt pkt = {r->frame, r->len, &r->lay, r->len};
 	assert_int_equal(pl_run_packet(g, &r->key, &pkt, &r->out, c, NULL, NULL), 0);
 }
 
