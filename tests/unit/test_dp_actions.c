@@ -95,6 +95,59 @@ static void test_build_validate_format(void **state)
 	assert_string_equal(text, "drop");
 }
 
+/* check_len(L){not larger}{larger}: built by dpa_wrap_check_len, printed nested, accepted
+ * only first in a list with two non-empty flat lists filling the rest */
+static void test_check_len(void **state)
+{
+	(void)state;
+	uint64_t mem[16], big[16];
+	uint8_t *m = (uint8_t *)mem;
+	struct dpa_buf b = {.data = m, .cap = sizeof(mem)};
+	struct dpa_buf l = {.data = (uint8_t *)big, .cap = sizeof(big)};
+	char text[256];
+
+	assert_int_equal(dpa_put_simple(&l, DPA_SLOWPATH, 0, 0), 0);
+	/* an empty "not larger" list cannot be wrapped */
+	assert_int_equal(dpa_wrap_check_len(&b, 1414, big, l.len), -1);
+	assert_int_equal(dpa_put_simple(&b, DPA_DEC_TTL, 0, 0), 0);
+	assert_int_equal(dpa_put_output(&b, 3), 0);
+	assert_int_equal(dpa_wrap_check_len(&b, 1414, big, l.len), 0);
+	assert_int_equal(b.len, 32);
+	assert_true(dpa_valid(m, b.len));
+	assert_true(dpa_format(m, b.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "check_len(1414){dec_ttl,output:3}{slowpath}");
+	/* too small an output buffer is refused, not overrun */
+	assert_int_equal(dpa_format(m, b.len, text, 20), -1);
+	/* the "larger" list is missing: the split leaves nothing after it */
+	assert_false(dpa_valid(m, 24));
+	/* the split beyond the list, zero, not whole words */
+	struct dpa_hdr *h = (struct dpa_hdr *)(void *)m;
+	h->u16 = 32;
+	assert_false(dpa_valid(m, b.len));
+	h->u16 = 0;
+	assert_false(dpa_valid(m, b.len));
+	h->u16 = 12;
+	assert_false(dpa_valid(m, b.len));
+	h->u16 = 16;
+	assert_true(dpa_valid(m, b.len));
+	/* nested check_len, or one not first */
+	struct dpa_hdr *t = (struct dpa_hdr *)(void *)(m + 24);
+	t->type = DPA_CHECK_LEN;
+	assert_false(dpa_valid(m, b.len));
+	t->type = DPA_SLOWPATH;
+	struct dpa_buf c = {.data = m, .cap = sizeof(mem)};
+	assert_int_equal(dpa_put_output(&c, 1), 0);
+	assert_int_equal(dpa_put_simple(&c, DPA_CHECK_LEN, 8, 1414), 0);
+	assert_int_equal(dpa_put_output(&c, 2), 0);
+	assert_int_equal(dpa_put_output(&c, 3), 0);
+	assert_false(dpa_valid(m, c.len));
+	/* no room */
+	struct dpa_buf d = {.data = m, .len = 0, .cap = 16};
+	assert_int_equal(dpa_put_output(&d, 1), 0);
+	assert_int_equal(dpa_wrap_check_len(&d, 1414, big, l.len), -1);
+	assert_int_equal(d.len, 8);
+}
+
 static void test_dec_ttl(void **state)
 {
 	uint8_t f[128];
@@ -241,6 +294,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_validate_format),
+		cmocka_unit_test(test_check_len),
 		cmocka_unit_test(test_dec_ttl),
 		cmocka_unit_test(test_set_ip4_updates_l3_and_l4_sums),
 		cmocka_unit_test(test_set_eth),

@@ -70,10 +70,22 @@ static const struct flow_def in0[] = {
     {80, "ip6.dst == fd00::99",
      "eth.dst = 00:00:00:00:00:00; eth.src = 0a:00:00:00:00:aa; ip.ttl--; xxreg0 = fd00::99; "
      "next;"},
+    /* northd's gateway_mtu flow (gateway_mtu=1400 + the 14-byte Ethernet header); the
+     * second one meets two lengths in one run */
+    {60, "udp.dst == 15", "reg9[1] = check_pkt_larger(1414); next;"},
+    {60, "udp.dst == 17",
+     "reg9[1] = check_pkt_larger(1414); reg9[2] = check_pkt_larger(1000); next;"},
+    {60, "udp.dst == 19", "put_fdb(inport, eth.src); reg9[1] = check_pkt_larger(1414); next;"},
     {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
     {0, "1", "drop;"},
 };
 static const struct flow_def in1[] = {
+    {95, "reg9[1] == 1 && udp.dst == 19", "drop;"},
+    {90, "reg9[1] == 1 && ip4",
+     "icmp4_error { reg9[7] = 1; reg9[1] = 0; eth.dst <-> eth.src; ip4.dst <-> ip4.src; "
+     "ip.ttl = 255; icmp4.type = 3; icmp4.code = 4; icmp4.frag_mtu = 1400; outport = inport; "
+     "flags.loopback = 1; output; };"},
+    {80, "udp.dst == {15, 17, 19}", "outport = \"pod2\"; output;"},
     {100, "eth.dst == 00:00:00:00:00:00 && ip4",
      "arp { eth.dst = ff:ff:ff:ff:ff:ff; arp.spa = reg1; arp.tpa = reg0; arp.op = 1; "
      "outport = \"_MC_flood\"; output; };"},
@@ -641,6 +653,181 @@ static void test_frag_needed(void **state)
 	pl_gen_free(g);
 }
 
+/* check_pkt_larger(1414), key mode: two runs, one check_len with the forwarding list and
+ * the slowpath list (the larger packet gets icmp4_error); the mask is the union of both runs'
+ * (udp.dst read by the first stage, which both runs pass) and sound: any key under it gets
+ * the same list */
+static void test_check_len_key(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	uint8_t buf[512] __attribute__((aligned(8)));
+	struct dpa_buf acts = {.data = buf, .cap = sizeof(buf)};
+	struct dp_key mask;
+	char text[512], text2[512];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 15);
+	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
+	assert_true(dpa_valid(buf, acts.len));
+	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "check_len(1414){output:11}{slowpath}");
+	assert_int_equal(c.len_flows, 1);
+	assert_int_equal(c.len_conflicts, 0);
+	assert_int_equal(c.unsupported_op[LFLOW_OP_CHECK_PKT_LARGER], 0);
+	assert_int_equal(mask.f.tp_dst, 0xffff);
+	assert_int_equal(mask.f.nw_proto, 0xff);
+	assert_int_equal(mask.f.eth_type, 0xffff);
+	uint64_t seed = 777;
+	for (int i = 0; i < 300; i++) {
+		struct dp_key v = k, m2;
+		uint8_t *b = (uint8_t *)&v;
+		const uint8_t *m = (const uint8_t *)&mask;
+		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			b[j] = (uint8_t)((b[j] & m[j]) | ((uint8_t)(seed >> 56) & ~m[j]));
+		}
+		acts.len = 0;
+		assert_int_equal(pl_run(g, &v, &m2, &acts, &c), 0);
+		assert_true(dpa_format(buf, acts.len, text2, sizeof(text2)) > 0);
+		assert_string_equal(text2, text);
+	}
+	/* a key that meets no check_pkt_larger: one run, no check_len */
+	uint64_t runs = c.runs;
+	k = ip4_key(1, ip(10, 16, 0, 12), 64, 8, 0);
+	mac(k.f.eth_dst, MAC2);
+	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
+	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "output:11");
+	assert_int_equal(c.runs, runs + 1);
+	pl_gen_free(g);
+}
+
+/* two lengths in one run: no single check_len says it, the megaflow goes to packet mode */
+static void test_check_len_conflict(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	uint8_t buf[512] __attribute__((aligned(8)));
+	struct dpa_buf acts = {.data = buf, .cap = sizeof(buf)};
+	struct dp_key mask;
+	char text[512];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 17);
+	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
+	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "slowpath");
+	assert_int_equal(c.len_conflicts, 1);
+	assert_int_equal(c.len_flows, 0);
+	pl_gen_free(g);
+}
+
+/* learn events: each list carries its own (one list runs per packet: posted once) */
+static void test_check_len_learn(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	uint8_t buf[512] __attribute__((aligned(8)));
+	struct dpa_buf acts = {.data = buf, .cap = sizeof(buf)};
+	struct dp_key mask;
+	char text[512];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 19);
+	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
+	assert_true(dpa_valid(buf, acts.len));
+	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
+	assert_string_equal(text, "check_len(1414){learn(fdb,dp=5,port=1,mac=0a:00:00:00:00:01),"
+				  "output:11}{learn(fdb,dp=5,port=1,mac=0a:00:00:00:00:01),"
+				  "drop(lflow_drop)}");
+	const struct dpa_hdr *h = (const void *)buf;
+	assert_int_equal(h->type, DPA_CHECK_LEN);
+	assert_int_equal(h->u32, 1414);
+	/* each list: exactly one learn record */
+	for (int which = 0; which < 2; which++) {
+		const uint8_t *l = buf + 8 + (which ? h->u16 : 0);
+		uint32_t len = which ? acts.len - 8 - h->u16 : h->u16;
+		unsigned learns = 0;
+		for (const struct dpa_hdr *a = (const void *)l; a; a = dpa_next(l, len, a))
+			learns += a->type == DPA_LEARN;
+		assert_int_equal(learns, 1);
+	}
+	pl_gen_free(g);
+}
+
+/* a frame of len bytes made from k (UDP, zero payload; IPv4 and UDP lengths and the IPv4
+ * checksum right) */
+static void big_frame(const struct dp_key *k, size_t len, struct pm *r, uint8_t *f)
+{
+	int n = pktgen_from_key(&k->f, f, len);
+	assert_true(n >= 42 && (size_t)n <= len);
+	memset(f + n, 0, len - (size_t)n);
+	f[16] = (uint8_t)((len - 14) >> 8);
+	f[17] = (uint8_t)(len - 14);
+	f[24] = f[25] = 0;
+	uint32_t s = sum16(f + 14, 20, 0);
+	f[24] = (uint8_t)(~s >> 8);
+	f[25] = (uint8_t)~s;
+	f[38] = (uint8_t)((len - 34) >> 8);
+	f[39] = (uint8_t)(len - 34);
+	f[40] = f[41] = 0;
+	r->key = *k;
+	assert_int_equal(flow_parse(f, len, &r->key.f, &r->lay), FLOW_OK);
+}
+
+/* check_pkt_larger(1414), packet mode: a 1500-byte frame gets fragmentation needed with MTU
+ * 1400 back to the sender; a 1414-byte one (not larger) and a small one are forwarded; the
+ * whole frame counts (wire_len: a segmented mbuf's first segment is not all of it) */
+static void test_check_len_packet(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	struct pl_counters c;
+	static struct pm r;
+	static uint8_t big[1500], f[2048];
+	memset(&c, 0, sizeof(c));
+	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 15);
+	big_frame(&k, sizeof(big), &r, big);
+	struct pl_pkt pkt = {big, sizeof(big), &r.lay, sizeof(big)};
+	assert_int_equal(pl_run_packet(g, &r.key, &pkt, &r.out, &c, NULL, NULL), 0);
+	assert_int_equal(r.out.n_gen, 1);
+	assert_int_equal(r.out.gen[0].op, LFLOW_OP_ICMP4_ERROR);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].src, 1);
+	assert_int_equal(r.out.emit[0].port, 10);
+	size_t n = sent(&r, 0, f);
+	expect_mac(f, MAC1);
+	assert_memory_equal(f + 14 + 16, "\x0a\x10\x00\x0b", 4);
+	assert_int_equal(f[34], 3);
+	assert_int_equal(f[35], 4);
+	assert_int_equal(f[34 + 6] << 8 | f[34 + 7], 1400);
+	check_sums(f, n);
+
+	/* 1414 bytes: not larger */
+	big_frame(&k, 1414, &r, big);
+	struct pl_pkt p2 = {big, 1414, &r.lay, 1414};
+	assert_int_equal(pl_run_packet(g, &r.key, &p2, &r.out, &c, NULL, NULL), 0);
+	assert_int_equal(r.out.n_gen, 0);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].src, 0);
+	assert_int_equal(r.out.emit[0].port, 11);
+	/* 1415 bytes, of which the first segment holds 1414: larger (not forwarded); the error
+	 * is refused, as the builder sees the first segment only and the IPv4 length says more */
+	big_frame(&k, 1415, &r, big);
+	struct pl_pkt p3 = {big, 1414, &r.lay, 1415};
+	uint64_t refused = c.gen_refused[LFLOW_OP_ICMP4_ERROR];
+	assert_int_equal(pl_run_packet(g, &r.key, &p3, &r.out, &c, NULL, NULL), 0);
+	assert_int_equal(r.out.n_emit, 0);
+	assert_int_equal(c.gen_refused[LFLOW_OP_ICMP4_ERROR], refused + 1);
+	/* a small frame: forwarded */
+	run_pm(g, &k, &c, &r);
+	assert_int_equal(r.out.n_gen, 0);
+	assert_int_equal(r.out.n_emit, 1);
+	assert_int_equal(r.out.emit[0].port, 11);
+	pl_gen_free(g);
+}
+
 /* the router's IPv6 echo reply swaps ip6.src and ip6.dst, which no flat action writes: key
  * mode says slowpath, packet mode writes the reply's headers (the ICMPv6 checksum right) */
 static void test_ip6_rewrite(void **state)
@@ -744,6 +931,10 @@ int main(void)
 	    cmocka_unit_test(test_learn_in_packet_mode),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_frag_needed),
+	    cmocka_unit_test(test_check_len_key),
+	    cmocka_unit_test(test_check_len_conflict),
+	    cmocka_unit_test(test_check_len_learn),
+	    cmocka_unit_test(test_check_len_packet),
 	    cmocka_unit_test(test_ip6_rewrite),
 	    cmocka_unit_test(test_nd_ns),
 	    cmocka_unit_test(test_bucket),
