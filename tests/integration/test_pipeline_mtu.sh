@@ -4,6 +4,7 @@
 # to join (ovn-cluster-join). northd 23.03 writes its flows for every router port with the
 # option, gateway chassis or not (build_check_pkt_len_flows_for_lrouter):
 #   lr_in_chk_pkt_len: outport == "ovn-cluster-join" -> reg9[1] = check_pkt_larger(1414); next;
+#   lr_in_admission (traffic entering by that port): reg9[1] = check_pkt_larger(1414); ...
 #   lr_in_larger_pkts: inport == "ovn-cluster-ovn-default" && outport == ... && ip4 &&
 #       reg9[1] && reg9[0] == 0 -> icmp4_error { ... icmp4.frag_mtu = 1400; ... }
 # A 1400-byte IPv4 packet (a 1414-byte frame) crosses; `ping -M do -s 1472` (1514-byte frame)
@@ -79,9 +80,15 @@ pass "ping -M do -s 1372 (1400-byte IPv4) and -s 56 across ovn-cluster-join (gat
 ctl --json flows dump >"$T/flows.json" || fail "flows dump"
 grep -q 'check_len(1414){' "$T/flows.json" || fail "no check_len megaflow: $(ctl flows dump)"
 [ "$(engine len_flows)" -ge 1 ] || fail "len_flows not counted: $(ctl engine stats)"
-pass "flows dump: $(python3 -c 'import json,sys
-for f in json.load(open(sys.argv[1])):
-    if "check_len" in f["actions"]: print(f["actions"]); break' "$T/flows.json")"
+python3 - "$T/flows.json" >"$T/cl.txt" <<'PY' || fail "flows dump: $(ctl flows dump)"
+import json, sys
+fl = [f for p in json.load(open(sys.argv[1])) for f in p["flows"] if "check_len" in f["actions"]]
+# the forwarding list to node1's port, the larger list to packet mode; the pings hit it
+f = [f for f in fl if f["actions"].endswith("}{slowpath}") and "output:" in f["actions"]]
+assert f and max(x["packets"] for x in f) >= 3, fl
+print(f[0]["actions"], "packets", max(x["packets"] for x in f))
+PY
+pass "flows dump: $(cat "$T/cl.txt")"
 
 # 1500 bytes with DF: fragmentation needed, MTU 1400, from the router port
 in_pod pod1 ping -c 1 -W 2 -M do -s 1472 "${IP[node1]}" >"$T/big.out" 2>&1
