@@ -177,7 +177,8 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 			return -1;
 		memcpy(out + n, "}{", 3);
 		n += 2;
-		w3 = dpa_format(p + h->u16, len - (uint32_t)sizeof(*h) - h->u16, out + n, outlen - n);
+		w3 = dpa_format(p + h->u16, len - (uint32_t)sizeof(*h) - h->u16, out + n,
+				outlen - n);
 		if (w3 < 0 || n + (size_t)w3 + 1 >= outlen)
 			return -1;
 		n += (size_t)w3;

@@ -1214,8 +1214,9 @@ static int do_check_len(struct plx *x, struct pls *s, const struct lflow_insn *i
 	if (!fref_loc(&in->dst, &d))
 		return unsupported(x, in->op);
 	if (x->pm != NULL) {
-		size_t len = x->cur ? x->pm->gen[x->cur - 1].len
-				    : x->pkt->wire_len ? x->pkt->wire_len : x->pkt->len;
+		size_t len = x->pkt->wire_len ? x->pkt->wire_len : x->pkt->len;
+		if (x->cur)
+			len = x->pm->gen[x->cur - 1].len;
 		larger = len > limit;
 	} else {
 		if (x->len_seen && x->len_limit != limit) {
