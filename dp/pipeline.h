@@ -88,6 +88,7 @@ struct pl_port {
 	int64_t dp, key;
 	enum pl_port_type type;
 	uint16_t local;         /* brint port id, PL_PORT_NONE if not on this chassis */
+	uint8_t remote;         /* a VIF bound to another chassis (Port_Binding.chassis) */
 	int32_t peer;           /* patch: index of the peer in gen->ports, -1 if none */
 	struct pl_range psec;   /* into gen->psecs; none: no port security */
 	/* localnet (the switch's way to a physical network, options:network_name): the brint
@@ -96,6 +97,10 @@ struct pl_port {
 	 * go out to it with that VLAN pushed (pl_localnet_in below, dp/pl_interp.c). */
 	uint16_t provider;
 	int32_t tag;
+	/* a remote VIF on a switch with a localnet port: that localnet port's index in
+	 * gen->ports, where a unicast to it goes (as ovn-controller's physical.c redirects a
+	 * remote port of a bridged switch to its localnet port); -1 otherwise */
+	int32_t via_localnet;
 };
 
 struct pl_mcgroup {

@@ -136,7 +136,11 @@ static bool port_eq(const struct pl_gen *ga, const struct pl_port *x, const stru
 		    const struct pl_port *y)
 {
 	if (x->type != y->type || x->local != y->local || !str_eq(x->name, y->name) ||
-	    (x->peer < 0) != (y->peer < 0) || x->provider != y->provider || x->tag != y->tag)
+	    (x->peer < 0) != (y->peer < 0) || x->provider != y->provider || x->tag != y->tag ||
+	    x->remote != y->remote || (x->via_localnet < 0) != (y->via_localnet < 0))
+		return false;
+	if (x->via_localnet >= 0 &&
+	    ga->ports[x->via_localnet].key != gb->ports[y->via_localnet].key)
 		return false;
 	if (x->peer >= 0) {
 		const struct pl_port *px = &ga->ports[x->peer], *py = &gb->ports[y->peer];

@@ -213,6 +213,8 @@ int plb_port(struct plb *b, const char *name, int64_t dp, int64_t key, enum pl_p
 	p->psec = (struct pl_range){.first = g->n_psecs, .n = 0};
 	p->provider = PL_PORT_NONE;
 	p->tag = -1;
+	p->remote = 0;
+	p->via_localnet = -1;
 	b->cur_port = (int)g->n_ports++;
 	b->cur_psec = -1;
 	return b->cur_port;
@@ -230,6 +232,27 @@ void plb_port_localnet(struct plb *b, uint16_t provider, int32_t tag)
 	if (!b->failed && b->cur_port >= 0) {
 		b->g->ports[b->cur_port].provider = provider;
 		b->g->ports[b->cur_port].tag = tag;
+	}
+}
+
+void plb_port_remote(struct plb *b)
+{
+	if (!b->failed && b->cur_port >= 0)
+		b->g->ports[b->cur_port].remote = 1;
+}
+
+/* Each remote VIF of a switch with a localnet port gets that port (the first, if several). */
+static void link_localnets(struct pl_gen *g)
+{
+	for (unsigned i = 0; i < g->n_ports; i++) {
+		if (g->ports[i].type != PL_PT_LOCALNET)
+			continue;
+		for (unsigned j = 0; j < g->n_ports; j++) {
+			struct pl_port *p = &g->ports[j];
+			if (p->type == PL_PT_VIF && p->remote && p->via_localnet < 0 &&
+			    p->local == PL_PORT_NONE && p->dp == g->ports[i].dp)
+				p->via_localnet = (int32_t)i;
+		}
 	}
 }
 
@@ -471,8 +494,10 @@ struct pl_gen *plb_finish(struct plb *b)
 		if (g->by_local == NULL)
 			b->failed = true;
 	}
-	if (!b->failed)
+	if (!b->failed) {
+		link_localnets(g);
 		build_indexes(b);
+	}
 	if (b->failed) {
 		plb_abort(b);
 		return NULL;
@@ -786,7 +811,8 @@ bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b)
 		if (x->dp != y->dp || x->key != y->key || x->type != y->type ||
 		    x->local != y->local || x->peer != y->peer || x->psec.first != y->psec.first ||
 		    x->psec.n != y->psec.n || !str_equal(x->name, y->name) ||
-		    x->provider != y->provider || x->tag != y->tag)
+		    x->provider != y->provider || x->tag != y->tag || x->remote != y->remote ||
+		    x->via_localnet != y->via_localnet)
 			return false;
 	}
 	if (memcmp(a->providers, b->providers, sizeof(a->providers)) != 0 ||

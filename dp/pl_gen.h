@@ -46,6 +46,8 @@ void plb_port_peer(struct plb *b, int port, int peer);
 /* The port just added is a localnet port: its provider NIC (PL_PORT_NONE: no bridge mapping
  * for its network here) and VLAN tag (-1: untagged). */
 void plb_port_localnet(struct plb *b, uint16_t provider, int32_t tag);
+/* The port just added is a VIF bound to another chassis. */
+void plb_port_remote(struct plb *b);
 /* A brint port is the provider NIC of a bridge mapping. */
 void plb_provider(struct plb *b, uint16_t port_id);
 /* port_id (a tap) is the node's own interface on the provider NIC, with that MAC */

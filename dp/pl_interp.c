@@ -449,11 +449,18 @@ static int to_egress(struct plx *x, struct pls *s)
 {
 	const struct pl_mcgroup *mc = pl_mcgroup_by_key(x->g, s->dp->key, s->reg[15]);
 	if (mc == NULL) {
-		if (s->reg[15] == s->reg[14] && !flag_loopback(s)) {
+		struct pl_port const *op = pl_port_by_key(x->g, s->dp->key, s->reg[15]);
+		/* a remote VIF of a bridged switch: out by its localnet port (before the loopback
+		 * check, so that a frame from the physical network is not sent back to it) */
+		uint32_t outport = op && op->via_localnet >= 0
+					   ? (uint32_t)x->g->ports[op->via_localnet].key
+					   : s->reg[15];
+		if (outport == s->reg[14] && !flag_loopback(s)) {
 			x->c->loopback_drops++;
 			return fail(x, BRINT_DROP_LFLOW_DROP);
 		}
 		struct pls e = *s;
+		e.reg[15] = outport;
 		return run_stage(x, &e, true, 0);
 	}
 	bool remote = false;

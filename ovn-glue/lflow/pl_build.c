@@ -272,6 +272,8 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 		uint16_t local = type == PL_PT_LOCALNET ? PL_PORT_NONE : local_id(&x, p->name);
 		if (plb_port(b, p->name, p->dp->key, p->key, type, local) < 0)
 			goto fail;
+		if (type == PL_PT_VIF && local == PL_PORT_NONE && !ovs_uuid_is_zero(&p->chassis))
+			plb_port_remote(b);
 		if (type == PL_PT_LOCALNET)
 			plb_port_localnet(b, provider_id(&x, p->network), p->tag >= 1 && p->tag <= 4095
 										? (int32_t)p->tag

@@ -42,8 +42,8 @@ static int64_t topo_key(void *aux, const char *name)
 	static const struct {
 		const char *n;
 		int64_t k;
-	} keys[] = {{"pa", 1},	{"pa2", 3}, {"ln100", 2}, {"pb", 1},
-		    {"ln0", 2}, {"pc", 1},  {"ln9", 2},	  {"_MC_flood", 32768}};
+	} keys[] = {{"pa", 1},	{"pa2", 3}, {"ln100", 2}, {"pb", 1},	       {"ln0", 2},
+		    {"pc", 1},	{"ln9", 2}, {"pr", 4},	  {"pu", 5}, {"_MC_flood", 32768}};
 	(void)aux;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(keys[i].n, name) == 0)
@@ -108,13 +108,20 @@ static void add_switch(struct plb *b, int64_t dp, const char *name, const char *
 static struct pl_gen *build_host(bool host)
 {
 	struct plb *b = plb_new(1);
-	add_switch(b, 1, "u100", "pa=0a:00:00:00:00:01 pa2=0a:00:00:00:00:02", "ln100");
+	add_switch(b, 1, "u100",
+		   "pa=0a:00:00:00:00:01 pa2=0a:00:00:00:00:02 pr=0a:00:00:00:00:04 "
+		   "pu=0a:00:00:00:00:05",
+		   "ln100");
 	add_switch(b, 2, "u0", "pb=0a:00:00:00:00:03", "ln0");
 	add_switch(b, 3, "u9", "", "ln9");
 	int ln100 = plb_port(b, "ln100", 1, 2, PL_PT_LOCALNET, PL_PORT_NONE);
 	plb_port_localnet(b, NIC, 100);
 	int pa = plb_port(b, "pa", 1, 1, PL_PT_VIF, 10);
 	int pa2 = plb_port(b, "pa2", 1, 3, PL_PT_VIF, 13);
+	/* pr: a pod of u100 bound to another chassis; pu: one bound nowhere */
+	plb_port(b, "pr", 1, 4, PL_PT_VIF, PL_PORT_NONE);
+	plb_port_remote(b);
+	plb_port(b, "pu", 1, 5, PL_PT_VIF, PL_PORT_NONE);
 	int pb = plb_port(b, "pb", 2, 1, PL_PT_VIF, 11);
 	int ln0 = plb_port(b, "ln0", 2, 2, PL_PT_LOCALNET, PL_PORT_NONE);
 	plb_port_localnet(b, NIC, -1);
@@ -245,6 +252,21 @@ static void test_to_provider(void **state)
 	pl_gen_free(g);
 }
 
+/* a pod of the bridged switch on another chassis is reached through the localnet port (as
+ * ovn-controller redirects a remote port of a switch with a localnet port); a frame from the
+ * physical network for it is not sent back there (the loopback check after the redirect); a
+ * port bound nowhere is not reached */
+static void test_remote_port(void **state)
+{
+	(void)state;
+	struct pl_gen *g = build();
+	const uint64_t MAC_PR = 0x0a0000000004ULL, MAC_PU = 0x0a0000000005ULL;
+	expect(g, key(10, 0, MAC_PA, MAC_PR), "push_vlan(vid=100,pcp=0),output:20");
+	expect(g, key(NIC, TAG(100), MAC_EXT, MAC_PR), "drop(lflow_drop)");
+	expect(g, key(10, 0, MAC_PA, MAC_PU), "drop(no_local_port)");
+	pl_gen_free(g);
+}
+
 /* the node's own interface on the NIC: its frames leave by the NIC untouched; untagged frames
  * to its MAC reach it alone, untagged broadcasts reach it and the untagged network, tagged
  * frames never */
@@ -303,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_from_provider),
 	    cmocka_unit_test(test_to_provider),
+	    cmocka_unit_test(test_remote_port),
 	    cmocka_unit_test(test_host),
 	    cmocka_unit_test(test_equal),
 	};
