@@ -210,6 +210,38 @@ after=$(stat_drop no_provider)
 [ "$after" -ge $((before + 2)) ] || fail "no_provider: $before -> $after"
 pass "u9 (physnet9, not mapped here): $((after - before)) frames dropped as no_provider"
 
+# --- a pod of u100 bound to another chassis: reached through the physical network (its
+# localnet port, VLAN 100), as ovn-controller sends a bridged switch's remote ports. The "other
+# chassis" pod is played by the external namespace's VLAN 100 interface: its MAC, a second
+# address 10.100.0.20.
+rmac=$(xs cat /sys/class/net/ext0.100/address) || fail "ext0.100's MAC"
+xs ip addr add 10.100.0.20/24 dev ext0.100 || fail "10.100.0.20 on ext0.100"
+sbctl chassis-add other-node geneve 192.0.2.99 || fail "chassis-add other-node"
+nbctl lsp-add u100 pod-u100-r -- lsp-set-addresses pod-u100-r "$rmac 10.100.0.20" ||
+	fail "lsp-add pod-u100-r"
+WAIT=20 wait_for "sbctl --bare --columns=tunnel_key find Port_Binding logical_port=pod-u100-r | grep -q ." ||
+	fail "northd did not make pod-u100-r's Port_Binding"
+sbctl lsp-bind pod-u100-r other-node || fail "lsp-bind pod-u100-r other-node"
+# (no --wait=hv from here on: the other chassis is not there to catch up; wait for brintd's
+# generation to send the remote pod's frames to the localnet port instead)
+nbctl --wait=sb sync || fail "--wait=sb sync"
+TRACE_R="eth.src == ${MAC[u100]} && eth.dst == $rmac && ip4.src == 10.100.0.10 && ip4.dst == 10.100.0.20 && ip.ttl == 64 && icmp4.type == 8"
+WAIT=20 wait_for "ctl --json trace tap-u100 '$TRACE_R' | grep -q push_vlan" ||
+	fail "the remote pod's frames never went to the localnet port: $(ctl trace tap-u100 "$TRACE_R")"
+ip -n "${NS[u100]}" neigh flush all
+ip netns exec "${NS[u100]}" ping -c 3 -i 0.2 -W 2 10.100.0.20 >"$T/ping.out" 2>&1 ||
+	fail "pod-u100 -> pod-u100-r (other chassis) via VLAN 100: $(tail -n 3 "$T/ping.out"); $(ctl flows dump)"
+neigh=$(ip -n "${NS[u100]}" neigh show 10.100.0.20)
+[[ $neigh == *"lladdr $rmac"* ]] || fail "pod-u100 resolved 10.100.0.20 to '$neigh', expected $rmac"
+ctl --json trace tap-u100 "$TRACE_R" >"$T/trace-r.json" ||
+	fail "trace to the remote pod"
+python3 - "$T/trace-r.json" <<'PY' || fail "trace: $(cat "$T/trace-r.json")"
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert t['actions'].startswith('push_vlan(vid=100'), t['actions']
+PY
+pass "pod-u100 -> pod-u100-r bound to another chassis: out by the localnet port on VLAN 100, answered ($(python3 -c "import json; print(json.load(open('$T/trace-r.json'))['actions'])"))"
+
 ctl --json flows dump >"$T/flows.json"
 python3 - "$T/flows.json" <<'PY' || fail "flows: $(ctl flows dump)"
 import json, sys
