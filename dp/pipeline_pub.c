@@ -4,6 +4,7 @@
 #include "dp.h"
 #include "pipeline_pub.h"
 #include "pl_diff.h"
+#include "pl_gen.h"
 #include "pl_interp.h"
 
 #include <brint/log.h>
@@ -25,23 +26,36 @@ void pl_publish(struct pl_gen *g)
 {
 	struct pl_gen *old = current;
 	uint64_t changed;
+	struct pl_build_times *bt = &pl_build_times;
+	double t0 = pl_now_ms(), t1;
 
+	bt->equal_ms = bt->diff_ms = bt->sync_ms = bt->free_ms = 0;
 	if (old && g && pl_gen_equal(old, g)) {
 		/* nothing a packet sees changed: keep the caches */
+		t1 = pl_now_ms();
+		bt->equal_ms = t1 - t0;
 		pl_gen_free(g);
+		bt->free_ms = pl_now_ms() - t1;
 		unchanged++;
 		return;
 	}
+	t1 = pl_now_ms();
+	bt->equal_ms = t1 - t0;
 	/* the PMDs drop only the megaflows that went through a datapath that changed (all of
 	 * them when there was no pipeline before or there is none now) */
 	changed = pl_gen_diff(old, g);
+	t0 = pl_now_ms();
+	bt->diff_ms = t0 - t1;
 	__atomic_store_n(&current, g, __ATOMIC_RELEASE);
 	last_changed_dps = changed;
 	if (changed)
 		dp_tables_changed_dps(changed);
 	if (brint_rcu)
 		pmd_rcu_sync();
+	t1 = pl_now_ms();
+	bt->sync_ms = t1 - t0;
 	pl_gen_free(old);
+	bt->free_ms = pl_now_ms() - t1;
 	published++;
 	if (g)
 		LOG_INFO("engine", "pipeline generation %llu published: %u datapaths, %u flows, "
@@ -107,6 +121,15 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 			    json_real(c.packet_runs ? (double)c.packet_cycles / (double)c.packet_runs
 						    : 0.0));
 	json_object_set_new(o, "generated", gen);
+	{ /* the last build and publication, per phase */
+		const struct pl_build_times *bt = &pl_build_times;
+		json_object_set_new(
+			o, "last_build_ms",
+			json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I}", "walk", bt->walk_ms,
+				  "finish", bt->finish_ms, "index", bt->index_ms, "equal",
+				  bt->equal_ms, "diff", bt->diff_ms, "sync", bt->sync_ms, "free",
+				  bt->free_ms, "builds", (json_int_t)bt->builds));
+	}
 	{ /* which datapath bits (tunnel key % 64) the last publication told the PMDs to drop */
 		char bits[64 * 4 + 8];
 		size_t n = 0;

@@ -5,6 +5,16 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+struct pl_build_times pl_build_times;
+
+double pl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 struct plb {
 	struct pl_gen *g;
@@ -489,6 +499,7 @@ const struct pl_fdb *pl_fdb_get(const struct pl_gen *g, int64_t dp, uint64_t mac
 struct pl_gen *plb_finish(struct plb *b)
 {
 	struct pl_gen *g = b->g;
+	double t0 = pl_now_ms(), t1;
 	if (!b->failed) {
 		g->by_local = malloc(PL_MAX_LOCAL_PORTS * sizeof(*g->by_local));
 		if (g->by_local == NULL)
@@ -512,7 +523,11 @@ struct pl_gen *plb_finish(struct plb *b)
 		}
 	}
 	free(b);
+	t1 = pl_now_ms();
 	pl_index_build(g); /* without it (out of memory) every lookup is linear */
+	pl_build_times.finish_ms = t1 - t0;
+	pl_build_times.index_ms = pl_now_ms() - t1;
+	pl_build_times.builds++;
 	return g;
 }
 

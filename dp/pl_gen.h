@@ -62,3 +62,15 @@ int plb_mc_member(struct plb *b, int port);
 int plb_neigh(struct plb *b, int64_t dp, int64_t port, bool v6, lf_u128 ip, uint64_t mac,
 	      uint16_t prio);
 int plb_fdb(struct plb *b, int64_t dp, int64_t port, uint64_t mac);
+
+/* Where the last generation's build and publication went, in ms (control thread only; `brintctl
+ * engine stats` shows them): walk = pl_build's walk over the compiled flows, ports and
+ * neighbours up to plb_finish; finish = plb_finish's neighbour/FDB sort and hashes and the
+ * local port map; index = pl_index_build; then pl_publish's compare with the published
+ * generation (equal, diff), its grace period (sync) and the old generation's release (free). */
+struct pl_build_times {
+	double walk_ms, finish_ms, index_ms, equal_ms, diff_ms, sync_ms, free_ms;
+	uint64_t builds;
+};
+extern struct pl_build_times pl_build_times;
+double pl_now_ms(void);

@@ -187,7 +187,7 @@ measure() {
 	out=$(ctl probe lflow passes --since "$n")
 	echo "$out" | jq -r --arg name "$name" '
 		def r3: . * 1000 | round / 1000;
-		"\($name): \(length) pass(es): " + (map(if .skipped_pass then "skipped (nothing read changed), \(.lfc_ms | r3) ms" else "lfc \(.lfc_ms | r3) ms (topology \(.topo_ms | r3), compile \(.compile_ms | r3), lists \(.lists_ms | r3)), \(.recompiled) recompiled, \(.patched // 0) patched with a set difference\(if .full then " (FULL)" else "" end); pl_build \(.pl_build_ms | r3) ms" end) | join("; ")) +
+		"\($name): \(length) pass(es): " + (map(if .skipped_pass then "skipped (nothing read changed), \(.lfc_ms | r3) ms" else "lfc \(.lfc_ms | r3) ms (topology \(.topo_ms | r3), compile \(.compile_ms | r3), lists \(.lists_ms | r3)), \(.recompiled) recompiled, \(.patched // 0) patched with a set difference\(if .full then " (FULL)" else "" end); pl_build \(.pl_build_ms | r3) ms\(if .pl_phases then " (walk \(.pl_phases.walk | r3), finish \(.pl_phases.finish | r3), index \(.pl_phases.index | r3); publish: equal \(.pl_phases.equal | r3)\(if .pl_phases.equal_gen then " (same)" else "" end), diff \(.pl_phases.diff | r3) (\(.pl_phases.changed_dp_bits) dp bits), free \(.pl_phases.free | r3))" else "" end)" end) | join("; ")) +
 		"  [sum lfc \(map(.lfc_ms) | add // 0 | r3) ms, pl_build \(map(.pl_build_ms) | add // 0 | r3) ms]"'
 	echo "$out" >>"$T/passes.json"
 }
@@ -222,7 +222,10 @@ rows applied to the logical topology), compile = recompiling the flows that depe
 change, lists = the per-(datapath, pipeline, stage) lists updated. A pass in which nothing the
 compiler reads changed (northd's nb_cfg transaction) is skipped. pl_build: brintd's next step
 after a pass that changed something, the whole pipeline generation built for the datapath
-(ovn-glue/lflow/pl_build.c, not incremental; timed here without local ports and not
-published). Replica update and the SB round trip are not included. The machine may be
+(ovn-glue/lflow/pl_build.c; timed here without local ports), in phases: walk = pl_build's
+walk over the compiled flows, ports and neighbours, finish = plb_finish's neighbour tables,
+index = pl_index_build; then what pl_publish does (without PMDs, so no grace period): equal =
+pl_gen_equal against the previous generation, diff = pl_gen_diff if not equal, free = the
+old generation released (the new one is kept, as brintd keeps it). Replica update and the SB round trip are not included. The machine may be
 shared: see the load above.
 EOT

@@ -247,6 +247,7 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 	const struct ltopo *t = lfc_topology(c);
 	struct ctx x = {.t = t, .locals = locals, .n_locals = n_locals};
 	struct plb *b = plb_new(lfc_get_stats(c)->generation);
+	double t0 = pl_now_ms();
 
 	if (b == NULL)
 		return NULL;
@@ -298,6 +299,7 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 	}
 	if (pl_build_neighbours(b, t, ovn_glue_replica()) < 0)
 		goto fail;
+	pl_build_times.walk_ms = pl_now_ms() - t0;
 	return plb_finish(b);
 fail:
 	plb_abort(b);

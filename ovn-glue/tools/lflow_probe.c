@@ -15,6 +15,7 @@
  * compiler compared with the incremental one: lfc_dump), `probe rss`. Exits on SIGTERM/SIGINT. */
 #include "ovn-glue/lflow/compile.h"
 #include "ovn-glue/lflow/pl_build.h"
+#include "pl_diff.h"
 #include "ovn-glue/ovn_glue.h"
 #include "ovn-glue/sb/replica.h"
 
@@ -69,13 +70,38 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* brintd's next step, timed (the generation is freed, not published). */
+/* brintd's next step, timed: pl_build, then what pl_publish does with it (dp/pipeline_pub.c,
+ * without the PMDs: no grace period): compare with the previous generation (pl_gen_equal,
+ * then pl_gen_diff if not equal), keep the new one, free the old one. */
+static struct pl_gen *published;
+
 static void time_pl_build(json_t *pass)
 {
-	double t1 = now_ms();
-	struct pl_gen *g = pl_build(compiler, NULL, 0);
-	json_object_set_new(pass, "pl_build_ms", json_real(now_ms() - t1));
-	pl_gen_free(g);
+	double t1 = now_ms(), t2, t3, t4;
+	struct pl_gen *g = pl_build(compiler, NULL, 0), *old = published;
+	const struct pl_build_times *bt = &pl_build_times;
+	uint64_t changed = 0;
+	bool same;
+
+	t2 = now_ms();
+	json_object_set_new(pass, "pl_build_ms", json_real(t2 - t1));
+	same = g && old && pl_gen_equal(old, g);
+	t3 = now_ms();
+	if (g && !same)
+		changed = pl_gen_diff(old, g);
+	t4 = now_ms();
+	if (g && !same) {
+		published = g;
+		pl_gen_free(old);
+	} else {
+		pl_gen_free(g);
+	}
+	json_object_set_new(
+		pass, "pl_phases",
+		json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:i}", "walk", bt->walk_ms, "finish",
+			  bt->finish_ms, "index", bt->index_ms, "equal", t3 - t2, "diff", t4 - t3,
+			  "free", now_ms() - t4, "equal_gen", same, "changed_dp_bits",
+			  __builtin_popcountll(changed)));
 }
 
 /* One lfc_update, recorded; with_pl: then time pl_build if the pass changed something. */
