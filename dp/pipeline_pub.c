@@ -58,7 +58,8 @@ void pl_publish(struct pl_gen *g)
 	bt->free_ms = pl_now_ms() - t1;
 	published++;
 	if (g)
-		LOG_INFO("engine", "pipeline generation %llu published: %u datapaths, %u flows, "
+		LOG_INFO("engine",
+			 "pipeline generation %llu published: %u datapaths, %u flows, "
 			 "%u ports (%u local), %u MAC bindings, %u FDB entries",
 			 (unsigned long long)g->id, g->n_dps, g->n_flows, g->n_ports, g->n_local,
 			 g->n_neighs, g->n_fdbs);
@@ -102,12 +103,12 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 					    json_integer((json_int_t)c.unsupported_rewrite[i]));
 	o = json_pack("{s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s}",
 		      "generations_published", (json_int_t)published, "generations_unchanged",
-		      (json_int_t)unchanged, "pipeline", g != NULL,
-		      "generation", (json_int_t)(g ? g->id : 0), "runs", (json_int_t)c.runs,
-		      "no_binding", (json_int_t)c.no_binding, "stages", (json_int_t)c.stages,
-		      "outputs", (json_int_t)c.outputs, "patch_crossings",
-		      (json_int_t)c.patch_crossings, "remote_outputs", (json_int_t)c.remote_outputs,
-		      "loopback_drops", (json_int_t)c.loopback_drops, "unsupported_actions", ops,
+		      (json_int_t)unchanged, "pipeline", g != NULL, "generation",
+		      (json_int_t)(g ? g->id : 0), "runs", (json_int_t)c.runs, "no_binding",
+		      (json_int_t)c.no_binding, "stages", (json_int_t)c.stages, "outputs",
+		      (json_int_t)c.outputs, "patch_crossings", (json_int_t)c.patch_crossings,
+		      "remote_outputs", (json_int_t)c.remote_outputs, "loopback_drops",
+		      (json_int_t)c.loopback_drops, "unsupported_actions", ops,
 		      "unsupported_rewrites", rw, "last_invalidated_datapaths", "");
 	json_object_set_new(o, "neigh_lookups", json_integer((json_int_t)c.neigh_lookups));
 	json_object_set_new(o, "fdb_lookups", json_integer((json_int_t)c.fdb_lookups));
@@ -117,18 +118,18 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 	json_object_set_new(o, "len_flows", json_integer((json_int_t)c.len_flows));
 	json_object_set_new(o, "len_conflicts", json_integer((json_int_t)c.len_conflicts));
 	json_object_set_new(o, "packet_mode_runs", json_integer((json_int_t)c.packet_runs));
-	json_object_set_new(o, "packet_mode_cycles_avg",
-			    json_real(c.packet_runs ? (double)c.packet_cycles / (double)c.packet_runs
-						    : 0.0));
+	json_object_set_new(
+	    o, "packet_mode_cycles_avg",
+	    json_real(c.packet_runs ? (double)c.packet_cycles / (double)c.packet_runs : 0.0));
 	json_object_set_new(o, "generated", gen);
 	{ /* the last build and publication, per phase */
 		const struct pl_build_times *bt = &pl_build_times;
-		json_object_set_new(
-			o, "last_build_ms",
-			json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I}", "walk", bt->walk_ms,
-				  "finish", bt->finish_ms, "index", bt->index_ms, "equal",
-				  bt->equal_ms, "diff", bt->diff_ms, "sync", bt->sync_ms, "free",
-				  bt->free_ms, "builds", (json_int_t)bt->builds));
+		json_object_set_new(o, "last_build_ms",
+				    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I}", "walk",
+					      bt->walk_ms, "finish", bt->finish_ms, "index",
+					      bt->index_ms, "equal", bt->equal_ms, "diff",
+					      bt->diff_ms, "sync", bt->sync_ms, "free", bt->free_ms,
+					      "builds", (json_int_t)bt->builds));
 	}
 	{ /* which datapath bits (tunnel key % 64) the last publication told the PMDs to drop */
 		char bits[64 * 4 + 8];
@@ -144,12 +145,11 @@ static void cmd_engine_stats(const json_t *args, struct ctl_reply *r)
 		json_object_set_new(o, "last_invalidated_datapaths", json_string(bits));
 	}
 	if (g)
-		json_object_set_new(o, "tables",
-				    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "datapaths",
-					      (int)g->n_dps, "flows", (int)g->n_flows, "rules",
-					      (int)g->n_rules, "ports", (int)g->n_ports,
-					      "local_ports", (int)g->n_local, "mcgroups",
-					      (int)g->n_mcgroups));
+		json_object_set_new(
+		    o, "tables",
+		    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "datapaths", (int)g->n_dps, "flows",
+			      (int)g->n_flows, "rules", (int)g->n_rules, "ports", (int)g->n_ports,
+			      "local_ports", (int)g->n_local, "mcgroups", (int)g->n_mcgroups));
 	if (g) {
 		json_t *t = json_object_get(o, "tables");
 		json_object_set_new(t, "mac_bindings", json_integer((json_int_t)g->n_neighs));

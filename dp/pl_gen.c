@@ -18,12 +18,13 @@ double pl_now_ms(void)
 
 struct plb {
 	struct pl_gen *g;
+	const struct pl_gen *prev;
 	bool failed;
 	int cur_dp;
 	struct pl_stage *cur_stage;
 	int cur_flow, cur_rule, cur_dim, cur_alt, cur_port, cur_psec, cur_mc;
 	unsigned cap_dps, cap_ports, cap_mcs, cap_flows, cap_rules, cap_terms, cap_dims, cap_alts,
-		cap_members, cap_psecs, cap_ip4, cap_ip6, cap_strings, cap_neighs, cap_fdbs;
+	    cap_members, cap_psecs, cap_ip4, cap_ip6, cap_strings, cap_neighs, cap_fdbs;
 };
 
 /* grow *arr (of elem bytes) so that index n fits */
@@ -46,7 +47,8 @@ static bool grow(struct plb *b, void **arr, unsigned *cap, unsigned n, size_t el
 	*cap = nc;
 	return true;
 }
-#define GROW(b, field, capf, n) grow(b, (void **)&(b)->g->field, &(b)->capf, n, sizeof(*(b)->g->field))
+#define GROW(b, field, capf, n)                                                                    \
+	grow(b, (void **)&(b)->g->field, &(b)->capf, n, sizeof(*(b)->g->field))
 
 static const char *str(struct plb *b, const char *s)
 {
@@ -76,6 +78,29 @@ struct plb *plb_new(uint64_t id)
 	b->cur_dp = b->cur_flow = b->cur_rule = b->cur_dim = b->cur_alt = -1;
 	b->cur_port = b->cur_psec = b->cur_mc = -1;
 	return b;
+}
+
+void plb_set_prev(struct plb *b, const struct pl_gen *prev)
+{
+	struct pl_gen *g = b->g;
+	b->prev = prev;
+	if (prev == NULL || g->n_flows || g->n_dps)
+		return;
+		/* about as big as the last one: reserve a little more than it had */
+#define RESERVE(field, capf, n)                                                                    \
+	do {                                                                                       \
+		if (n)                                                                             \
+			(void)GROW(b, field, capf, (n) + (n) / 16);                                \
+	} while (0)
+	RESERVE(dps, cap_dps, prev->n_dps);
+	RESERVE(flows, cap_flows, prev->n_flows);
+	RESERVE(rules, cap_rules, prev->n_rules);
+	RESERVE(terms, cap_terms, prev->n_terms);
+	RESERVE(dims, cap_dims, prev->n_dims);
+	RESERVE(alts, cap_alts, prev->n_alts);
+	RESERVE(ports, cap_ports, prev->n_ports);
+	RESERVE(strings, cap_strings, prev->n_strings);
+#undef RESERVE
 }
 
 int plb_dp(struct plb *b, int64_t key, const char *name, enum pl_dp_kind kind)
@@ -276,8 +301,8 @@ void plb_host(struct plb *b, uint16_t provider, uint16_t port_id, uint64_t mac)
 {
 	struct pl_gen *g = b->g;
 	if (g->n_hosts < PL_MAX_HOSTS)
-		g->hosts[g->n_hosts++] = (struct pl_host){.provider = provider, .port = port_id,
-							  .mac = mac};
+		g->hosts[g->n_hosts++] =
+		    (struct pl_host){.provider = provider, .port = port_id, .mac = mac};
 }
 
 int plb_psec(struct plb *b, uint64_t mac)
@@ -285,8 +310,8 @@ int plb_psec(struct plb *b, uint64_t mac)
 	struct pl_gen *g = b->g;
 	if (b->cur_port < 0 || !GROW(b, psecs, cap_psecs, g->n_psecs))
 		return b->failed = true, -1;
-	g->psecs[g->n_psecs] = (struct pl_psec){
-		.mac = mac, .ip4 = {g->n_psec_ip4, 0}, .ip6 = {g->n_psec_ip6, 0}};
+	g->psecs[g->n_psecs] =
+	    (struct pl_psec){.mac = mac, .ip4 = {g->n_psec_ip4, 0}, .ip6 = {g->n_psec_ip6, 0}};
 	g->ports[b->cur_port].psec.n++;
 	b->cur_psec = (int)g->n_psecs++;
 	return b->cur_psec;
@@ -318,7 +343,7 @@ int plb_mcgroup(struct plb *b, const char *name, int64_t dp, int64_t key)
 	if (!GROW(b, mcgroups, cap_mcs, g->n_mcgroups))
 		return -1;
 	g->mcgroups[g->n_mcgroups] = (struct pl_mcgroup){
-		.name = str(b, name), .dp = dp, .key = key, .members = {g->n_mc_members, 0}};
+	    .name = str(b, name), .dp = dp, .key = key, .members = {g->n_mc_members, 0}};
 	b->cur_mc = (int)g->n_mcgroups++;
 	return b->cur_mc;
 }
@@ -358,8 +383,8 @@ int plb_fdb(struct plb *b, int64_t dp, int64_t port, uint64_t mac)
 	struct pl_gen *g = b->g;
 	if (!GROW(b, fdbs, cap_fdbs, g->n_fdbs))
 		return -1;
-	g->fdbs[g->n_fdbs++] = (struct pl_fdb){.dp = dp, .port = port,
-					       .mac = mac & 0xffffffffffffULL};
+	g->fdbs[g->n_fdbs++] =
+	    (struct pl_fdb){.dp = dp, .port = port, .mac = mac & 0xffffffffffffULL};
 	return 0;
 }
 
@@ -450,8 +475,8 @@ static void build_indexes(struct plb *b)
 }
 
 /* The entries of (dp, port, v6, ip): the one with that MAC, or (any_mac) the highest priority. */
-static const struct pl_neigh *neigh_walk(const struct pl_gen *g, int64_t dp, int64_t port,
-					 bool v6, lf_u128 ip, uint64_t mac, bool any_mac)
+static const struct pl_neigh *neigh_walk(const struct pl_gen *g, int64_t dp, int64_t port, bool v6,
+					 lf_u128 ip, uint64_t mac, bool any_mac)
 {
 	const struct pl_neigh *best = NULL;
 	if (g->neigh_idx == NULL)
@@ -522,9 +547,10 @@ struct pl_gen *plb_finish(struct plb *b)
 			g->n_local++;
 		}
 	}
+	const struct pl_gen *prev = b->prev;
 	free(b);
 	t1 = pl_now_ms();
-	pl_index_build(g); /* without it (out of memory) every lookup is linear */
+	pl_index_build_from(g, prev); /* without it (out of memory) every lookup is linear */
 	pl_build_times.finish_ms = t1 - t0;
 	pl_build_times.index_ms = pl_now_ms() - t1;
 	pl_build_times.builds++;
@@ -632,13 +658,12 @@ const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, i
 	return NULL;
 }
 
-const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp,
-					    const char *name)
+const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp, const char *name)
 {
 	if (g->index) {
-		int32_t i = pl_index_find_name(g->index->mcgroup_names,
-					       g->index->mcgroup_names_mask, dp, name, mcgroup_name,
-					       g);
+		int32_t i =
+		    pl_index_find_name(g->index->mcgroup_names, g->index->mcgroup_names_mask, dp,
+				       name, mcgroup_name, g);
 		return i < 0 ? NULL : &g->mcgroups[i];
 	}
 	for (unsigned i = 0; i < g->n_mcgroups; i++)
@@ -668,8 +693,8 @@ struct lflow_prog *pl_prog_copy(const struct lflow_prog *p)
 	size_t args_sz = (size_t)p->n_args * sizeof(struct lflow_arg);
 	size_t insns_sz = (size_t)p->n_insns * sizeof(struct lflow_insn);
 	size_t pre_sz = p->prereqs ? strlen(p->prereqs) + 1 : 0;
-	char *mem = aligned_alloc(16, (hdr + args_sz + insns_sz + p->strs_len + pre_sz + 15) &
-				  ~(size_t)15);
+	char *mem =
+	    aligned_alloc(16, (hdr + args_sz + insns_sz + p->strs_len + pre_sz + 15) & ~(size_t)15);
 	if (mem == NULL)
 		return NULL;
 	struct lflow_prog *c = (struct lflow_prog *)mem;
@@ -778,7 +803,7 @@ static bool str_equal(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-#define SAME_ARRAY(a, b, field, n) \
+#define SAME_ARRAY(a, b, field, n)                                                                 \
 	((n) == 0 || memcmp((a)->field, (b)->field, (size_t)(n) * sizeof(*(a)->field)) == 0)
 
 bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b)
@@ -815,8 +840,8 @@ bool pl_gen_equal(const struct pl_gen *a, const struct pl_gen *b)
 			for (unsigned s = 0; s < x->pipe[p].n_stages; s++) {
 				const struct pl_stage *u = &x->pipe[p].stages[s];
 				const struct pl_stage *v = &y->pipe[p].stages[s];
-				if (!str_equal(u->name, v->name) || u->flows.first != v->flows.first ||
-				    u->flows.n != v->flows.n)
+				if (!str_equal(u->name, v->name) ||
+				    u->flows.first != v->flows.first || u->flows.n != v->flows.n)
 					return false;
 			}
 		}

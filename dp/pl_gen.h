@@ -17,6 +17,11 @@ struct plb *plb_new(uint64_t id);
 /* The generation (NULL if anything failed); the builder is freed either way. */
 struct pl_gen *plb_finish(struct plb *b);
 void plb_abort(struct plb *b);
+/* The generation this one will replace (the published one; NULL: none), read by plb_finish
+ * and never written: its index's unchanged stages are taken over (pl_index_build_from), and
+ * its sizes reserve the pools now instead of growing them. It must stay alive until
+ * plb_finish returns. */
+void plb_set_prev(struct plb *b, const struct pl_gen *prev);
 
 int plb_dp(struct plb *b, int64_t key, const char *name, enum pl_dp_kind kind);
 int plb_stage(struct plb *b, bool egress, unsigned table, const char *name);

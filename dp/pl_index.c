@@ -393,6 +393,148 @@ done:
 	return ok;
 }
 
+/* The stage's rules, flows and terms: the first of each and the end of its terms (the
+ * rules' own terms and their alternatives' terms are one range per stage, as plb builds). */
+static void stage_span(const struct pl_gen *g, const struct pl_stage *st, uint32_t *rule0,
+		       uint32_t *n_rules, uint32_t *term0, uint32_t *n_terms)
+{
+	uint32_t r0 = UINT32_MAX, r1 = 0, t0 = UINT32_MAX, t1 = 0;
+	for (uint32_t i = 0; i < st->flows.n; i++) {
+		const struct pl_flow *f = &g->flows[st->flows.first + i];
+		if (f->rules.n == 0)
+			continue;
+		if (f->rules.first < r0)
+			r0 = f->rules.first;
+		if (f->rules.first + f->rules.n > r1)
+			r1 = f->rules.first + f->rules.n;
+	}
+	for (uint32_t r = r0; r0 != UINT32_MAX && r < r1; r++) {
+		const struct pl_rule *ru = &g->rules[r];
+		/* (an empty rule's position too: its entry keeps it) */
+		t0 = ru->terms.first < t0 ? ru->terms.first : t0;
+		t1 = ru->terms.first + ru->terms.n > t1 ? ru->terms.first + ru->terms.n : t1;
+		for (uint32_t d = 0; d < ru->dims.n; d++) {
+			const struct pl_range *dm = &g->dims[ru->dims.first + d];
+			for (uint32_t a = 0; a < dm->n; a++) {
+				const struct pl_range *al = &g->alts[dm->first + a];
+				if (al->n == 0)
+					continue;
+				t0 = al->first < t0 ? al->first : t0;
+				t1 = al->first + al->n > t1 ? al->first + al->n : t1;
+			}
+		}
+	}
+	*rule0 = r0 == UINT32_MAX ? 0 : r0;
+	*n_rules = r0 == UINT32_MAX ? 0 : r1 - r0;
+	*term0 = t0 == UINT32_MAX ? 0 : t0;
+	*n_terms = t0 == UINT32_MAX ? 0 : t1 - t0;
+}
+
+/* The previous generation's stage (its index part recorded) has the same rules as st:
+ * same flows with the same rule counts, the same rules (term and dimension counts) at the
+ * same positions relative to the stage's first rule and term, the same terms. */
+static bool stage_same(const struct pl_gen *g, const struct pl_stage *st,
+		       const struct pl_srange *nr, const struct pl_gen *p,
+		       const struct pl_stage *ps, const struct pl_srange *pr)
+{
+	if (!pr->valid || st->flows.n != ps->flows.n || nr->n_terms != pr->n_terms)
+		return false;
+	uint32_t n_rules = 0;
+	for (uint32_t i = 0; i < st->flows.n; i++) {
+		const struct pl_flow *f = &g->flows[st->flows.first + i];
+		const struct pl_flow *q = &p->flows[ps->flows.first + i];
+		if (f->rules.n != q->rules.n ||
+		    (f->rules.n && f->rules.first - nr->rule0 != q->rules.first - pr->rule0))
+			return false;
+		n_rules += f->rules.n;
+	}
+	for (uint32_t i = 0; i < n_rules; i++) {
+		const struct pl_rule *x = &g->rules[nr->rule0 + i], *y = &p->rules[pr->rule0 + i];
+		if (x->terms.n != y->terms.n || x->dims.n != y->dims.n ||
+		    x->terms.first - nr->term0 != y->terms.first - pr->term0)
+			return false;
+	}
+	return nr->n_terms == 0 || memcmp(&g->terms[nr->term0], &p->terms[pr->term0],
+					  (size_t)nr->n_terms * sizeof(*g->terms)) == 0;
+}
+
+/* a node's positions moved from pr's part of the arrays to nr's (what build_node leaves
+ * at 0 stays 0: a leaf's buckets and guard, an indexed node's list without a leaf rest) */
+static void move_node(struct pl_inode *nd, const struct pl_srange *pr, const struct pl_srange *nr)
+{
+	if (!nd->indexed || nd->n_list)
+		nd->list = nd->list - pr->ents + nr->ents;
+	if (nd->indexed) {
+		if (nd->rest != UINT32_MAX)
+			nd->rest = nd->rest - pr->nodes + nr->nodes;
+		nd->buckets = nd->buckets - pr->buckets + nr->buckets;
+		nd->guard = nd->guard - pr->guards + nr->guards;
+		if (nd->min_bucket_rule != UINT32_MAX)
+			nd->min_bucket_rule = nd->min_bucket_rule - pr->rule0 + nr->rule0;
+	}
+}
+
+/* st's index part copied from the previous generation's (stage_same holds) */
+static bool reuse_stage(struct builder *b, const struct pl_index *pix, const struct pl_srange *pr,
+			struct pl_srange *nr, struct pl_sidx *si)
+{
+	struct pl_index *ix = b->ix;
+	nr->ents = ix->n_ents;
+	nr->nodes = ix->n_nodes;
+	nr->buckets = ix->n_buckets;
+	nr->guards = ix->n_guards;
+	for (uint32_t i = 0; i < pr->n_ents; i++) {
+		struct pl_sent e = pix->ents[pr->ents + i];
+		e.rule = e.rule - pr->rule0 + nr->rule0;
+		e.flow = e.flow - pr->flow0 + nr->flow0;
+		e.tfirst = e.tfirst - pr->term0 + nr->term0;
+		const struct pl_fnext *nx = &ix->fnext[e.flow];
+		e.nstage = nx->stage;
+		e.negress = nx->egress;
+		e.only_next = nx->only_next && nx->stage >= 0;
+		if (!push(&b->ents, &e))
+			return false;
+	}
+	for (uint32_t i = 0; i < pr->n_guards; i++) {
+		uint32_t t = pix->guards[pr->guards + i] - pr->term0 + nr->term0;
+		if (!push(&b->guards, &t))
+			return false;
+	}
+	for (uint32_t i = 0; i < pr->n_buckets; i++) {
+		struct pl_bucket k = pix->buckets[pr->buckets + i];
+		/* (an empty slot stays {0, UINT32_MAX, 0, 0}, an indexed child's list without
+		 * a leaf rest 0) */
+		if (k.node != UINT32_MAX)
+			k.node = k.node - pr->nodes + nr->nodes;
+		if (k.n_list)
+			k.list = k.list - pr->ents + nr->ents;
+		if (!push(&b->buckets, &k))
+			return false;
+	}
+	for (uint32_t i = 0; i < pr->n_nodes; i++) {
+		struct pl_inode nd = pix->nodes[pr->nodes + i];
+		move_node(&nd, pr, nr);
+		if (!push(&b->nodes, &nd))
+			return false;
+	}
+	const struct pl_sidx *ps = &pix->sidx[pr - pix->sranges];
+	memset(si, 0, sizeof(*si));
+	si->all = ps->all - pr->ents + nr->ents;
+	si->n_all = ps->n_all;
+	si->root = ps->root;
+	move_node(&si->root, pr, nr);
+	nr->n_ents = pr->n_ents;
+	nr->n_nodes = pr->n_nodes;
+	nr->n_buckets = pr->n_buckets;
+	nr->n_guards = pr->n_guards;
+	nr->n_index_nodes = pr->n_index_nodes;
+	ix->n_index_nodes += pr->n_index_nodes;
+	if (pr->n_index_nodes)
+		ix->n_indexed_stages++;
+	ix->n_reused_stages++;
+	return true;
+}
+
 static bool build_stage(struct builder *b, const struct pl_gen *g, const struct pl_stage *st,
 			struct pl_sidx *si)
 {
@@ -542,7 +684,25 @@ static void hash_add(struct pl_hslot *t, uint32_t mask, int64_t dp, int64_t key,
 		hash_put(t, mask, dp, key, i);
 }
 
+/* the previous generation's sidx of (dp key, pipeline, table), NULL if none */
+static const struct pl_srange *prev_stage(const struct pl_gen *p, int64_t key, int eg, unsigned s,
+					  const struct pl_stage **ps)
+{
+	if (p == NULL || p->index == NULL || p->index->sranges == NULL)
+		return NULL;
+	const struct pl_datapath *d = pl_dp(p, key);
+	if (d == NULL || s >= d->pipe[eg].n_stages)
+		return NULL;
+	*ps = &d->pipe[eg].stages[s];
+	return &p->index->sranges[p->index->stage_base[2 * (size_t)(d - p->dps) + eg] + s];
+}
+
 bool pl_index_build(struct pl_gen *g)
+{
+	return pl_index_build_from(g, NULL);
+}
+
+bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 {
 	struct pl_index *ix = calloc(1, sizeof(*ix));
 	if (ix == NULL)
@@ -573,17 +733,49 @@ bool pl_index_build(struct pl_gen *g)
 	if (ix->sidx == NULL)
 		goto fail;
 	memset(ix->sidx, 0, (ix->n_sidx ? ix->n_sidx : 1) * sizeof(*ix->sidx));
+	ix->sranges = calloc(ix->n_sidx ? ix->n_sidx : 1, sizeof(*ix->sranges));
+	if (ix->sranges == NULL)
+		goto fail;
 	for (unsigned d = 0; d < g->n_dps; d++)
 		for (int eg = 0; eg < 2; eg++) {
 			const struct pl_pipeline *pp = &g->dps[d].pipe[eg];
 			for (unsigned s = 0; s < pp->n_stages; s++) {
-				const struct pl_stage *st = &pp->stages[s];
-				struct pl_sidx *si = &ix->sidx[ix->stage_base[2 * d + eg] + s];
+				const struct pl_stage *st = &pp->stages[s], *ps = NULL;
+				uint32_t k = ix->stage_base[2 * d + eg] + s, n_rules;
+				struct pl_sidx *si = &ix->sidx[k];
+				struct pl_srange *nr = &ix->sranges[k];
+				const struct pl_srange *pr =
+				    prev_stage(prev, g->dps[d].key, eg, s, &ps);
 				for (uint32_t f = 0; f < st->flows.n; f++)
 					ix->fnext[st->flows.first + f] = flow_next(
 					    &g->dps[d], eg, s, &g->flows[st->flows.first + f]);
-				if (!build_stage(&b, g, st, si))
-					goto fail;
+				stage_span(g, st, &nr->rule0, &n_rules, &nr->term0, &nr->n_terms);
+				nr->flow0 = st->flows.first;
+				if (pr && stage_same(g, st, nr, prev, ps, pr)) {
+					if (!reuse_stage(&b, prev->index, pr, nr, si))
+						goto fail;
+				} else {
+					uint32_t e0 = ix->n_ents, n0 = ix->n_nodes;
+					uint32_t b0 = ix->n_buckets, g0 = ix->n_guards;
+					uint32_t i0 = ix->n_index_nodes;
+					if (!build_stage(&b, g, st, si))
+						goto fail;
+					*nr = (struct pl_srange){e0,
+								 n0,
+								 b0,
+								 g0,
+								 ix->n_ents - e0,
+								 ix->n_nodes - n0,
+								 ix->n_buckets - b0,
+								 ix->n_guards - g0,
+								 nr->rule0,
+								 nr->flow0,
+								 nr->term0,
+								 nr->n_terms,
+								 ix->n_index_nodes - i0,
+								 0};
+				}
+				nr->valid = 1;
 				si->exists = st->name != NULL;
 			}
 		}
@@ -642,6 +834,7 @@ void pl_index_free(struct pl_index *ix)
 	free(ix->dps);
 	free(ix->port_names);
 	free(ix->mcgroup_names);
+	free(ix->sranges);
 	free(ix);
 }
 

@@ -160,11 +160,30 @@ struct pl_index {
 	uint32_t ports_mask, mcgroups_mask, dps_mask, port_names_mask, mcgroup_names_mask;
 	/* what the build found, for tests and the bench */
 	uint32_t n_indexed_stages, n_index_nodes;
+	/* per sidx: where its stage's part of ents, nodes, buckets and guards starts and ends
+	 * and which rules, flows and terms it covers, so that the next generation can take a
+	 * stage whose rules did not change instead of building it again (pl_index_build_from) */
+	struct pl_srange *sranges;
+	uint32_t n_reused_stages; /* stages taken from the previous generation's index */
+};
+
+struct pl_srange {
+	uint32_t ents, nodes, buckets, guards;	   /* first of each */
+	uint32_t n_ents, n_nodes, n_buckets, n_guards;
+	uint32_t rule0, flow0, term0, n_terms;	   /* the stage's rules, flows, terms */
+	uint32_t n_index_nodes;			   /* indexed nodes among its nodes */
+	uint8_t valid;
 };
 
 /* Build g's index (g->index); false when out of memory (g->index stays NULL: every lookup
  * falls back to the linear scans). */
 bool pl_index_build(struct pl_gen *g);
+/* The same, taking from prev's index (NULL: none) every stage of the same datapath (key),
+ * pipeline and table whose rules are the same, term for term, at the same relative
+ * positions: its nodes, buckets, guards and entries are copied with their positions moved;
+ * only the entries' `next' targets are recomputed (they depend on the flows' programs and
+ * the stage names, not on the rules). The result is what pl_index_build gives. */
+bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev);
 void pl_index_free(struct pl_index *ix);
 
 /* The stage lookups on or off (off: the linear scan, the reference the tests compare with).

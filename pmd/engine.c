@@ -71,7 +71,9 @@ void engine_rebuild(const struct port *without)
 			    n < cap)
 				locals[n++] = (struct pl_local){.port_id = p->id, .network = net};
 	}
-	g = pl_build(c, locals, n);
+	/* the published generation stays until pl_publish replaces it: the new one takes its
+	 * unchanged stage indexes */
+	g = pl_build_from(c, locals, n, pl_current());
 	if (g == NULL) {
 		LOG_ERR("engine", "cannot build the pipeline generation (out of memory): the "
 			"previous one stays");

@@ -56,8 +56,7 @@ static bool resident(void *aux, const char *name)
 	return local_id(aux, name) != PL_PORT_NONE;
 }
 
-static int build_dp(struct plb *b, struct ctx *x, const struct lfc *c,
-		    const struct lt_datapath *d)
+static int build_dp(struct plb *b, struct ctx *x, const struct lfc *c, const struct lt_datapath *d)
 {
 	enum pl_dp_kind kind = d->kind == LT_DP_SWITCH ? PL_DP_SWITCH : PL_DP_ROUTER;
 	struct plb_resolve r = {resolve_port, resident, x};
@@ -244,6 +243,12 @@ int pl_build_neighbours(struct plb *b, const struct ltopo *t, const struct sb_re
 
 struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsigned n_locals)
 {
+	return pl_build_from(c, locals, n_locals, NULL);
+}
+
+struct pl_gen *pl_build_from(const struct lfc *c, const struct pl_local *locals, unsigned n_locals,
+			     const struct pl_gen *prev)
+{
 	const struct ltopo *t = lfc_topology(c);
 	struct ctx x = {.t = t, .locals = locals, .n_locals = n_locals};
 	struct plb *b = plb_new(lfc_get_stats(c)->generation);
@@ -251,6 +256,7 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 
 	if (b == NULL)
 		return NULL;
+	plb_set_prev(b, prev);
 	if (t == NULL)
 		return plb_finish(b);
 	for (unsigned i = 0; i < ltopo_n_datapaths(t); i++) {
@@ -276,9 +282,8 @@ struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsi
 		if (type == PL_PT_VIF && local == PL_PORT_NONE && !ovs_uuid_is_zero(&p->chassis))
 			plb_port_remote(b);
 		if (type == PL_PT_LOCALNET)
-			plb_port_localnet(b, provider_id(&x, p->network), p->tag >= 1 && p->tag <= 4095
-										? (int32_t)p->tag
-										: -1);
+			plb_port_localnet(b, provider_id(&x, p->network),
+					  p->tag >= 1 && p->tag <= 4095 ? (int32_t)p->tag : -1);
 		for (unsigned k = 0; k < p->n_port_security; k++)
 			if (add_psec(b, p->port_security[k]) < 0)
 				goto fail;

@@ -25,6 +25,10 @@ struct pl_local {
  * skipped are left out (lflow stats lists them). is_chassis_resident(P) holds when P is
  * carried by a local port. */
 struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsigned n_locals);
+/* The same, prev being the generation it will replace (plb_set_prev: its unchanged stage
+ * indexes are taken over, its sizes reserve the pools); prev is only read. */
+struct pl_gen *pl_build_from(const struct lfc *c, const struct pl_local *locals,
+			     unsigned n_locals, const struct pl_gen *prev);
 
 /* The neighbour tables of the generation being built: SB MAC_Binding, Static_MAC_Binding and
  * FDB rows of r (pl_build takes them from the running southbound replica). -1 when out of

@@ -78,7 +78,7 @@ static struct pl_gen *published;
 static void time_pl_build(json_t *pass)
 {
 	double t1 = now_ms(), t2, t3, t4;
-	struct pl_gen *g = pl_build(compiler, NULL, 0), *old = published;
+	struct pl_gen *g = pl_build_from(compiler, NULL, 0, published), *old = published;
 	const struct pl_build_times *bt = &pl_build_times;
 	uint64_t changed = 0;
 	bool same;
@@ -96,12 +96,12 @@ static void time_pl_build(json_t *pass)
 	} else {
 		pl_gen_free(g);
 	}
-	json_object_set_new(
-		pass, "pl_phases",
-		json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:i}", "walk", bt->walk_ms, "finish",
-			  bt->finish_ms, "index", bt->index_ms, "equal", t3 - t2, "diff", t4 - t3,
-			  "free", now_ms() - t4, "equal_gen", same, "changed_dp_bits",
-			  __builtin_popcountll(changed)));
+	json_object_set_new(pass, "pl_phases",
+			    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:i}", "walk",
+				      bt->walk_ms, "finish", bt->finish_ms, "index", bt->index_ms,
+				      "equal", t3 - t2, "diff", t4 - t3, "free", now_ms() - t4,
+				      "equal_gen", same, "changed_dp_bits",
+				      __builtin_popcountll(changed)));
 }
 
 /* One lfc_update, recorded; with_pl: then time pl_build if the pass changed something. */
@@ -242,12 +242,14 @@ static void cmd_verify(const json_t *args, struct ctl_reply *r)
 			i++;
 		}
 		res = json_pack("{s:b, s:i, s:I, s:f}", "equal", a[i] == b[i], "flows",
-				lfc_get_stats(fresh)->flows, "dump_bytes", (json_int_t)strlen(a), "ms",
-				now_ms() - t0);
+				lfc_get_stats(fresh)->flows, "dump_bytes", (json_int_t)strlen(a),
+				"ms", now_ms() - t0);
 		if (a[i] != b[i]) {
 			json_object_set_new(res, "line", json_integer((json_int_t)line));
-			json_object_set_new(res, "incremental", json_stringn(a + start, strcspn(a + start, "\n")));
-			json_object_set_new(res, "full", json_stringn(b + start, strcspn(b + start, "\n")));
+			json_object_set_new(res, "incremental",
+					    json_stringn(a + start, strcspn(a + start, "\n")));
+			json_object_set_new(res, "full",
+					    json_stringn(b + start, strcspn(b + start, "\n")));
 		}
 		ctl_reply_ok(r, res);
 	}
@@ -271,9 +273,9 @@ CTL_COMMAND(lflow_probe_passes, "probe lflow passes", "[--since N]",
 	    cmd_passes)
 CTL_COMMAND(lflow_probe_verify, "probe lflow verify", "",
 	    "(brint-lflow-probe) recompile everything in a second compiler and compare all of it "
-	    "with the incrementally maintained tables", cmd_verify)
-CTL_COMMAND(lflow_probe_rss, "probe rss", "", "(brint-lflow-probe) VmRSS and VmHWM in kB",
-	    cmd_rss)
+	    "with the incrementally maintained tables",
+	    cmd_verify)
+CTL_COMMAND(lflow_probe_rss, "probe rss", "", "(brint-lflow-probe) VmRSS and VmHWM in kB", cmd_rss)
 
 static void usage(FILE *f)
 {
@@ -284,13 +286,13 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"socket", required_argument, NULL, 's'},
-		{"pidfile", required_argument, NULL, 'p'},
-		{"quiet-ms", required_argument, NULL, 'q'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {"quiet-ms", required_argument, NULL, 'q'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *sock = NULL, *pidfile = NULL;
 	json_error_t je;
@@ -300,33 +302,22 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'p':
-			pidfile = optarg;
-			break;
-		case 'q':
-			quiet_ms = (unsigned)strtoul(optarg, NULL, 10);
-			break;
+		case 'c': config = optarg; break;
+		case 's': sock = optarg; break;
+		case 'p': pidfile = optarg; break;
+		case 'q': quiet_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'l': {
 			int l = brint_log_level_parse(optarg);
 			if (l < 0) {
-				fprintf(stderr, "brint-lflow-probe: unknown log level \"%s\"\n", optarg);
+				fprintf(stderr, "brint-lflow-probe: unknown log level \"%s\"\n",
+					optarg);
 				return 2;
 			}
 			brint_log_set_level((enum brint_log_level)l);
 			break;
 		}
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (config == NULL || optind != argc) {
@@ -354,7 +345,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (sock && ctl_server_start(loop, sock) < 0) {
-		fprintf(stderr, "brint-lflow-probe: control socket %s: %s\n", sock, strerror(errno));
+		fprintf(stderr, "brint-lflow-probe: control socket %s: %s\n", sock,
+			strerror(errno));
 		ovn_glue_stop();
 		return 1;
 	}

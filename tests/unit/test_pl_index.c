@@ -545,8 +545,14 @@ static int cmp_prio(const void *a, const void *b)
 	return pb - pa;
 }
 
+/* corpus_gen's generation replaces corpus_prev (plb_set_prev) and leaves out its flow number
+ * corpus_skip (counted over the flows it adds; -1: none) */
+static const struct pl_gen *corpus_prev;
+static long corpus_skip = -1;
+
 static struct pl_gen *corpus_gen(unsigned *n_flows)
 {
+	long seq = 0;
 	json_t *flows = json_object_get(corpus, "flows"), *f, *d;
 	size_t i, j;
 	*n_flows = 0;
@@ -559,6 +565,7 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 	}
 	struct plb *b = plb_new(1);
 	assert_non_null(b);
+	plb_set_prev(b, corpus_prev);
 	json_t **sel = calloc(json_array_size(flows), sizeof(*sel));
 	assert_non_null(sel);
 	json_array_foreach (json_object_get(corpus, "datapaths"), j, d) {
@@ -606,6 +613,10 @@ static struct pl_gen *corpus_gen(unsigned *n_flows)
 					if (p == NULL) {
 						free(err);
 						continue; /* brintd skips it too */
+					}
+					if (seq++ == corpus_skip) {
+						lflow_prog_free(p);
+						continue;
 					}
 					if (lf_match_compile(mt, &ec, NULL, &m, &err, &pos) < 0)
 						fail_msg("%s: %s", mt, err);
@@ -743,6 +754,105 @@ static void test_corpus(void **state)
 	json_decref(corpus);
 }
 
+/* g's index, taken partly from the previous generation's, is the one built from scratch */
+static void assert_index_fresh(struct pl_gen *g)
+{
+	struct pl_index *a = g->index, *b;
+	g->index = NULL;
+	assert_true(pl_index_build(g));
+	b = g->index;
+	assert_int_equal(b->n_reused_stages, 0);
+	assert_int_equal(a->n_sidx, b->n_sidx);
+	assert_int_equal(a->n_ents, b->n_ents);
+	assert_int_equal(a->n_nodes, b->n_nodes);
+	assert_int_equal(a->n_buckets, b->n_buckets);
+	assert_int_equal(a->n_guards, b->n_guards);
+	assert_int_equal(a->n_index_nodes, b->n_index_nodes);
+	assert_int_equal(a->n_indexed_stages, b->n_indexed_stages);
+	for (uint32_t i = 0; i < a->n_ents; i++) {
+		const struct pl_sent *x = &a->ents[i], *y = &b->ents[i];
+		assert_int_equal(x->rule, y->rule);
+		assert_int_equal(x->flow, y->flow);
+		assert_int_equal(x->tfirst, y->tfirst);
+		assert_int_equal(x->tn, y->tn);
+		assert_int_equal(x->ndims, y->ndims);
+		assert_int_equal(x->nstage, y->nstage);
+		assert_int_equal(x->negress, y->negress);
+		assert_int_equal(x->only_next, y->only_next);
+	}
+	for (uint32_t i = 0; i < a->n_buckets; i++) {
+		const struct pl_bucket *x = &a->buckets[i], *y = &b->buckets[i];
+		assert_true(x->v == y->v && x->node == y->node && x->list == y->list &&
+			    x->n_list == y->n_list);
+	}
+	assert_memory_equal(a->nodes, b->nodes, a->n_nodes * sizeof(*a->nodes));
+	if (a->n_guards)
+		assert_memory_equal(a->guards, b->guards, a->n_guards * sizeof(*a->guards));
+	for (uint32_t i = 0; i < a->n_sidx; i++) {
+		const struct pl_sidx *x = &a->sidx[i], *y = &b->sidx[i];
+		assert_memory_equal(&x->root, &y->root, sizeof(x->root));
+		assert_true(x->all == y->all && x->n_all == y->n_all && x->jump_n == y->jump_n &&
+			    x->jump_egress == y->jump_egress && x->exists == y->exists &&
+			    x->jump_stage == y->jump_stage);
+	}
+	pl_index_free(b);
+	g->index = a;
+}
+
+/* A generation built over the previous one takes the stages whose rules did not change
+ * from its index, and the result is the index built from scratch; the packets see the same. */
+static void test_corpus_reuse(void **state)
+{
+	(void)state;
+	json_error_t je;
+	corpus = json_load_file(corpus_path, 0, &je);
+	if (corpus == NULL)
+		fail_msg("%s: %s", corpus_path, je.text);
+	unsigned n_flows, n2;
+	struct mstats ms = {0, 0, 0};
+	corpus_prev = NULL;
+	corpus_skip = -1;
+	struct pl_gen *g1 = corpus_gen(&n_flows);
+	assert_int_equal(g1->index->n_reused_stages, 0);
+	/* the same flows: every stage taken over */
+	corpus_prev = g1;
+	struct pl_gen *g2 = corpus_gen(&n2);
+	assert_int_equal(n2, n_flows);
+	assert_int_equal(g2->index->n_reused_stages, g2->index->n_sidx);
+	assert_true(pl_gen_equal(g1, g2));
+	assert_index_fresh(g2);
+	/* a flow left out in the middle: its stage built again, the others (later ones at
+	 * other positions) taken over */
+	for (long skip = 1; skip < (long)n_flows; skip += (long)n_flows / 7) {
+		corpus_prev = g2;
+		corpus_skip = skip;
+		struct pl_gen *g3 = corpus_gen(&n2);
+		assert_int_equal(n2 + 1, n_flows);
+		assert_true(g3->index->n_reused_stages > 0);
+		assert_true(g3->index->n_reused_stages < g3->index->n_sidx);
+		assert_index_fresh(g3);
+		/* and back: built over g3, the stage that lost its flow is built again */
+		corpus_prev = g3;
+		corpus_skip = -1;
+		struct pl_gen *g4 = corpus_gen(&n2);
+		assert_true(g4->index->n_reused_stages < g4->index->n_sidx);
+		assert_index_fresh(g4);
+		assert_true(pl_gen_equal(g4, g1));
+		for (unsigned i = 0; i < 300; i++) {
+			struct dp_key k;
+			random_key(g3, &k);
+			compare(g3, &k, 1, &ms);
+		}
+		pl_gen_free(g3);
+		pl_gen_free(g4);
+	}
+	corpus_prev = NULL;
+	corpus_skip = -1;
+	pl_gen_free(g2);
+	pl_gen_free(g1);
+	json_decref(corpus);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -753,10 +863,9 @@ int main(int argc, char **argv)
 	if (getenv("BRINT_TEST_SEED")) /* other packets than the default run's */
 		rng = strtoull(getenv("BRINT_TEST_SEED"), NULL, 0) | 1;
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_interleaved),
-	    cmocka_unit_test(test_written_field),
-	    cmocka_unit_test(test_big_flood),
-	    cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_interleaved),	 cmocka_unit_test(test_written_field),
+	    cmocka_unit_test(test_big_flood),	 cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_corpus_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
