@@ -41,7 +41,8 @@ struct pl_rule {
 struct pl_flow {
 	int priority;
 	struct pl_range rules; /* none: never matches */
-	const struct lflow_prog *prog; /* owned by the generation */
+	const struct lflow_prog *prog; /* a reference to a pl_prog_copy (maybe shared with the
+					* generation before or after) */
 	uint32_t id;           /* index in gen->flows (for traces and counters) */
 };
 
@@ -237,5 +238,11 @@ static inline const struct pl_port *pl_localnet_in(const struct pl_gen *g, uint1
 	return NULL;
 }
 
-/* Copy a compiled program into one block of its own (freed with lflow_prog_free). */
+/* Copy a compiled program into one block of its own, with a reference count of 1: a later
+ * generation whose flow at the same place has the same program shares the copy
+ * (pl_prog_ref) instead of copying it again; pl_gen_free drops its references
+ * (pl_prog_unref). Control thread only (the counts are not atomic: only the control thread
+ * builds and frees generations; PMDs only read the programs). */
 struct lflow_prog *pl_prog_copy(const struct lflow_prog *p);
+const struct lflow_prog *pl_prog_ref(const struct lflow_prog *p);
+void pl_prog_unref(const struct lflow_prog *p);

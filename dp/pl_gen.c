@@ -9,6 +9,8 @@
 
 struct pl_build_times pl_build_times;
 
+static bool prog_equal(const struct lflow_prog *a, const struct lflow_prog *b);
+
 double pl_now_ms(void)
 {
 	struct timespec ts;
@@ -19,6 +21,9 @@ double pl_now_ms(void)
 struct plb {
 	struct pl_gen *g;
 	const struct pl_gen *prev;
+	/* the previous generation's stage of the same (datapath, pipeline, table), whose flow
+	 * at the same position gives its program when equal (NULL: none) */
+	const struct pl_stage *prev_stage;
 	bool failed;
 	int cur_dp;
 	struct pl_stage *cur_stage;
@@ -133,6 +138,12 @@ int plb_stage(struct plb *b, bool egress, unsigned table, const char *name)
 	}
 	b->cur_stage = &p->stages[table];
 	b->cur_stage->name = str(b, name);
+	b->prev_stage = NULL;
+	if (b->prev) {
+		const struct pl_datapath *pd = pl_dp(b->prev, b->g->dps[b->cur_dp].key);
+		if (pd && table < pd->pipe[egress].n_stages)
+			b->prev_stage = &pd->pipe[egress].stages[table];
+	}
 	b->cur_stage->flows.first = b->g->n_flows;
 	b->cur_stage->flows.n = 0;
 	b->cur_flow = b->cur_rule = -1;
@@ -150,7 +161,14 @@ int plb_flow(struct plb *b, int priority, const struct lflow_prog *prog)
 	f->rules.first = g->n_rules;
 	f->rules.n = 0;
 	f->prog = NULL;
-	if (prog && (f->prog = pl_prog_copy(prog)) == NULL)
+	if (prog && b->prev_stage && b->cur_stage->flows.n < b->prev_stage->flows.n) {
+		/* the same program as the previous generation's flow there: share its copy */
+		const struct lflow_prog *q =
+		    b->prev->flows[b->prev_stage->flows.first + b->cur_stage->flows.n].prog;
+		if (q && prog_equal(q, prog))
+			f->prog = pl_prog_ref(q);
+	}
+	if (prog && f->prog == NULL && (f->prog = pl_prog_copy(prog)) == NULL)
 		return b->failed = true, -1;
 	b->cur_stage->flows.n++;
 	b->cur_flow = (int)g->n_flows++;
@@ -575,7 +593,7 @@ void pl_gen_free(struct pl_gen *g)
 		free(g->dps[i].pipe[1].stages);
 	}
 	for (unsigned i = 0; i < g->n_flows; i++)
-		lflow_prog_free((struct lflow_prog *)(uintptr_t)g->flows[i].prog);
+		pl_prog_unref(g->flows[i].prog);
 	for (unsigned i = 0; i < g->n_strings; i++)
 		free(g->strings[i]);
 	free(g->strings);
@@ -687,16 +705,37 @@ int pl_stage_index(const struct pl_pipeline *p, const char *name)
 	return -1;
 }
 
+/* A copy is one block: a 16-byte reference count, then the program. */
+#define PROG_REF_HDR 16
+
+const struct lflow_prog *pl_prog_ref(const struct lflow_prog *p)
+{
+	(*(uint32_t *)((char *)(uintptr_t)p - PROG_REF_HDR))++;
+	return p;
+}
+
+void pl_prog_unref(const struct lflow_prog *p)
+{
+	if (p == NULL)
+		return;
+	uint32_t *rc = (uint32_t *)((char *)(uintptr_t)p - PROG_REF_HDR);
+	if (--*rc == 0)
+		free(rc);
+}
+
 struct lflow_prog *pl_prog_copy(const struct lflow_prog *p)
 {
 	size_t hdr = (sizeof(struct lflow_prog) + 15) & ~(size_t)15;
 	size_t args_sz = (size_t)p->n_args * sizeof(struct lflow_arg);
 	size_t insns_sz = (size_t)p->n_insns * sizeof(struct lflow_insn);
 	size_t pre_sz = p->prereqs ? strlen(p->prereqs) + 1 : 0;
-	char *mem =
-	    aligned_alloc(16, (hdr + args_sz + insns_sz + p->strs_len + pre_sz + 15) & ~(size_t)15);
+	char *mem = aligned_alloc(
+	    16,
+	    (PROG_REF_HDR + hdr + args_sz + insns_sz + p->strs_len + pre_sz + 15) & ~(size_t)15);
 	if (mem == NULL)
 		return NULL;
+	*(uint32_t *)mem = 1;
+	mem += PROG_REF_HDR;
 	struct lflow_prog *c = (struct lflow_prog *)mem;
 	char *q = mem + hdr;
 	*c = *p;
@@ -791,8 +830,11 @@ static bool prog_equal(const struct lflow_prog *a, const struct lflow_prog *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
+	/* every field (the prerequisites too: a shared copy must be the same program) */
 	return a->top == b->top && a->n_top == b->n_top && a->n_insns == b->n_insns &&
 	       a->n_args == b->n_args && a->strs_len == b->strs_len &&
+	       (a->prereqs == b->prereqs ||
+		(a->prereqs && b->prereqs && strcmp(a->prereqs, b->prereqs) == 0)) &&
 	       memcmp(a->insns, b->insns, a->n_insns * sizeof(*a->insns)) == 0 &&
 	       memcmp(a->args, b->args, a->n_args * sizeof(*a->args)) == 0 &&
 	       memcmp(a->strs, b->strs, a->strs_len) == 0;

@@ -102,6 +102,7 @@ struct cand {
 	uint16_t ofs;
 	uint64_t m;
 	uint32_t bucketed, cost;
+	uint32_t have, last; /* rules with a term on it (counted once per rule), the last one */
 };
 
 static bool indexable(const struct pl_fterm *f)
@@ -268,12 +269,23 @@ static bool choose(const struct pl_gen *g, const struct pl_index *ix, const uint
 			while (c < n_cands && !same_cand(&cands[c], f))
 				c++;
 			if (c == n_cands && n_cands < MAX_CANDIDATES)
-				cands[n_cands++] =
-				    (struct cand){f->kind, f->mf, f->ofs[0], f->m[0], 0, 0};
+				cands[n_cands++] = (struct cand){
+				    f->kind, f->mf, f->ofs[0], f->m[0], 0, 0, 0, UINT32_MAX};
+			if (c < n_cands && cands[c].last != i) {
+				cands[c].have++;
+				cands[c].last = i;
+			}
 		}
 	}
 	bool have = false;
 	for (unsigned c = 0; c < n_cands; c++) {
+		/* its cost is at least n - have + 1 (the rules without it, a bucket of one):
+		 * when that cannot replace the best so far, the same one is chosen without
+		 * sorting its values */
+		uint32_t lb = n - cands[c].have + 1;
+		if (have && (lb > best->cost || (lb == best->cost && !(cands[c].kind == PL_FT_REG &&
+								       best->kind != PL_FT_REG))))
+			continue;
 		uint32_t k = values_of(ix, pos, n, &cands[c], vp), run = 0, max = 0;
 		for (uint32_t i = 0; i < k; i++) {
 			run = i && vp[i].v == vp[i - 1].v ? run + 1 : 1;

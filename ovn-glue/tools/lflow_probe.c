@@ -16,6 +16,7 @@
 #include "ovn-glue/lflow/compile.h"
 #include "ovn-glue/lflow/pl_build.h"
 #include "pl_diff.h"
+#include "pl_index.h"
 #include "ovn-glue/ovn_glue.h"
 #include "ovn-glue/sb/replica.h"
 
@@ -85,6 +86,18 @@ static void time_pl_build(json_t *pass)
 
 	t2 = now_ms();
 	json_object_set_new(pass, "pl_build_ms", json_real(t2 - t1));
+	if (g && g->index) {
+		unsigned shared = 0;
+		for (unsigned i = 0; old && i < g->n_flows; i++)
+			shared += g->flows[i].prog && old->n_flows > i &&
+				  g->flows[i].prog == old->flows[i].prog;
+		json_object_set_new(
+		    pass, "pl_reuse",
+		    json_pack("{s:i, s:i, s:i, s:i}", "stages", (int)g->index->n_sidx, "reused",
+			      (int)g->index->n_reused_stages, "flows", (int)g->n_flows,
+			      "progs_shared_same_place", (int)shared));
+	}
+	t2 = now_ms();
 	same = g && old && pl_gen_equal(old, g);
 	t3 = now_ms();
 	if (g && !same)

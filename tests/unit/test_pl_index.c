@@ -821,6 +821,8 @@ static void test_corpus_reuse(void **state)
 	assert_int_equal(g2->index->n_reused_stages, g2->index->n_sidx);
 	assert_true(pl_gen_equal(g1, g2));
 	assert_index_fresh(g2);
+	for (unsigned i = 0; i < g2->n_flows; i++) /* the program copies are shared */
+		assert_ptr_equal(g2->flows[i].prog, g1->flows[i].prog);
 	/* a flow left out in the middle: its stage built again, the others (later ones at
 	 * other positions) taken over */
 	for (long skip = 1; skip < (long)n_flows; skip += (long)n_flows / 7) {
@@ -843,7 +845,13 @@ static void test_corpus_reuse(void **state)
 			random_key(g3, &k);
 			compare(g3, &k, 1, &ms);
 		}
+		/* g4 shares programs with g3 and g2: they stay when g3 goes */
 		pl_gen_free(g3);
+		for (unsigned i = 0; i < 300; i++) {
+			struct dp_key k;
+			random_key(g4, &k);
+			compare(g4, &k, 1, &ms);
+		}
 		pl_gen_free(g4);
 	}
 	corpus_prev = NULL;
