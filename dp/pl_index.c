@@ -731,8 +731,11 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 	ix->stage_base = calloc(2 * (size_t)g->n_dps + 1, sizeof(*ix->stage_base));
 	if (ix->fterms == NULL || ix->fnext == NULL || ix->stage_base == NULL)
 		goto fail;
-	for (uint32_t i = 0; i < g->n_terms; i++)
-		fterm_build(&g->terms[i], &ix->fterms[i]);
+	/* the decoded terms: per stage below (copied for a stage taken over), then any term
+	 * no stage covered */
+	uint8_t *decoded = calloc(g->n_terms ? g->n_terms : 1, 1);
+	if (decoded == NULL)
+		goto fail;
 	for (uint32_t i = 0; i < g->n_flows; i++)
 		ix->fnext[i] = (struct pl_fnext){-1, 0, 0};
 
@@ -763,15 +766,29 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 					    &g->dps[d], eg, s, &g->flows[st->flows.first + f]);
 				stage_span(g, st, &nr->rule0, &n_rules, &nr->term0, &nr->n_terms);
 				nr->flow0 = st->flows.first;
-				if (pr && stage_same(g, st, nr, prev, ps, pr)) {
-					if (!reuse_stage(&b, prev->index, pr, nr, si))
+				bool same = pr && stage_same(g, st, nr, prev, ps, pr);
+				if (same && nr->n_terms)
+					memcpy(&ix->fterms[nr->term0],
+					       &prev->index->fterms[pr->term0],
+					       nr->n_terms * sizeof(*ix->fterms));
+				for (uint32_t t = nr->term0; t < nr->term0 + nr->n_terms; t++) {
+					if (!same && !decoded[t])
+						fterm_build(&g->terms[t], &ix->fterms[t]);
+					decoded[t] = 1;
+				}
+				if (same) {
+					if (!reuse_stage(&b, prev->index, pr, nr, si)) {
+						free(decoded);
 						goto fail;
+					}
 				} else {
 					uint32_t e0 = ix->n_ents, n0 = ix->n_nodes;
 					uint32_t b0 = ix->n_buckets, g0 = ix->n_guards;
 					uint32_t i0 = ix->n_index_nodes;
-					if (!build_stage(&b, g, st, si))
+					if (!build_stage(&b, g, st, si)) {
+						free(decoded);
 						goto fail;
+					}
 					*nr = (struct pl_srange){e0,
 								 n0,
 								 b0,
@@ -791,6 +808,10 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 				si->exists = st->name != NULL;
 			}
 		}
+	for (uint32_t t = 0; t < g->n_terms; t++)
+		if (!decoded[t])
+			fterm_build(&g->terms[t], &ix->fterms[t]);
+	free(decoded);
 
 	for (unsigned d = 0; d < g->n_dps; d++)
 		for (int eg = 0; eg < 2; eg++)

@@ -786,6 +786,8 @@ static void assert_index_fresh(struct pl_gen *g)
 			    x->n_list == y->n_list);
 	}
 	assert_memory_equal(a->nodes, b->nodes, a->n_nodes * sizeof(*a->nodes));
+	if (g->n_terms) /* the decoded terms too */
+		assert_memory_equal(a->fterms, b->fterms, g->n_terms * sizeof(*a->fterms));
 	if (a->n_guards)
 		assert_memory_equal(a->guards, b->guards, a->n_guards * sizeof(*a->guards));
 	for (uint32_t i = 0; i < a->n_sidx; i++) {
