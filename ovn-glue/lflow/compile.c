@@ -102,6 +102,7 @@ static void remove_flow(struct lfc *c, struct lfc_node *n)
 	stats_add(c, &n->f, -1);
 	hmap_remove(&c->flows, &n->node);
 	lfc_refs_clear(c, n);
+	lfc_pidx_clear(n);
 	flow_clear(&n->f);
 	free(n);
 }
@@ -357,6 +358,7 @@ static void recompile(struct lfc *c, struct lfc_node *n, const struct sb_row *ro
 	lfc_unlist_flow(c, n);
 	*list_ms += now_ms() - t;
 	stats_add(c, &n->f, -1);
+	lfc_pidx_clear(n);
 	flow_clear(&n->f);
 	compile_row(c, n, row);
 	stats_add(c, &n->f, 1);

@@ -45,6 +45,8 @@ struct lfc_node {
 	struct lfc_list **lists; /* where it is listed */
 	unsigned n_lists;
 	uint64_t mark; /* pass that last compiled it */
+	struct lfc_pidx **pidx; /* its patched lists' indexes (compile_pidx.c) */
+	unsigned n_pidx;
 };
 
 struct lfc {
@@ -98,3 +100,18 @@ void lfc_set_diff_free(struct lfc_set_diff *d);
 /* Patch n's match with the difference; false (n untouched) when that cannot be shown to
  * equal a recompile: then recompile it. */
 bool lfc_patch_set(struct lfc *c, struct lfc_node *n, const struct lfc_set_diff *d);
+
+/* compile_pidx.c: a hash set of the entries (struct lf_conj, one every stride bytes from
+ * base: plain rules or a dimension's alternatives) of one list of n, kept with n between
+ * patches. rule, dim: which list (-1, -1: the plain rules). */
+struct lfc_pidx;
+/* The list's index, built if n has none or one of another length; NULL: none (out of
+ * memory, or the list repeats an entry). */
+struct lfc_pidx *lfc_pidx_get(struct lfc_node *n, int rule, int dim, const void *base,
+			      size_t stride, size_t count);
+/* The terms of the entry equal to c, or NULL. */
+const struct lf_term *lfc_pidx_find(const struct lfc_pidx *x, const struct lf_conj *c);
+bool lfc_pidx_del(struct lfc_pidx *x, const struct lf_conj *c); /* c: that very entry */
+bool lfc_pidx_add(struct lfc_pidx *x, const struct lf_conj *c); /* false: drop the index */
+void lfc_pidx_drop(struct lfc_node *n, struct lfc_pidx *x);
+void lfc_pidx_clear(struct lfc_node *n); /* n's match is going: all its indexes */

@@ -27,7 +27,8 @@
  *     no alternative), that they already imply (the dimension vanishes), a set under `!='
  *     or `!' (one alternative per address bit), a rule or dimension out of place: all show
  *     there;
- *   - no added rule or alternative equals another one (the normaliser would drop it).
+ *   - no added rule or alternative equals another one (the normaliser would drop it):
+ *     looked up in the list's index (compile_pidx.c, kept with the flow), not walked.
  * test_lflow_setpatch and test_lflow_incremental compare the result with a full compile. */
 #include "compile_int.h"
 
@@ -194,6 +195,51 @@ static bool repeated(const struct view *v, size_t self)
 	return false;
 }
 
+/* The same with the list's index (compile_pidx.c), NULL: the walk above. Slot k's entry
+ * repeats another if the index (the old list) holds an equal one that this patch does not
+ * remove, or if an earlier added entry equals it. */
+static bool repeated_ix(const struct view *v, const struct lfc_pidx *x, unsigned k)
+{
+	const struct lf_conj *e = view_at(v, v->d->add_at[k]);
+	const struct lf_term *t;
+	if (x == NULL)
+		return repeated(v, v->d->add_at[k]);
+	for (unsigned j = 0; j < k; j++)
+		if (lf_conj_cmp(e, view_at(v, v->d->add_at[j])) == 0)
+			return true;
+	if ((t = lfc_pidx_find(x, e)) == NULL)
+		return false;
+	for (unsigned j = 0; j < v->d->n_del; j++)
+		if (((const struct lf_conj *)(v->old + (size_t)v->d->del_at[j] * v->stride))->terms ==
+		    t)
+			return false; /* equal to a removed entry: not a repeat */
+	return true;
+}
+
+/* Keep the index x of the list at old (stride apart) right across a patch: the removed
+ * entries out (before they are freed), then (after the splice, added at the new list's
+ * add_at) the added ones in. On failure the flow's index is dropped (rebuilt next time). */
+static struct lfc_pidx *ix_del(struct lfc_node *n, struct lfc_pidx *x,
+			       const struct lfc_set_diff *d, const char *old, size_t stride)
+{
+	for (unsigned k = 0; x && k < d->n_del; k++)
+		if (!lfc_pidx_del(x, (const struct lf_conj *)(old + (size_t)d->del_at[k] * stride))) {
+			lfc_pidx_drop(n, x);
+			return NULL;
+		}
+	return x;
+}
+
+static void ix_add(struct lfc_node *n, struct lfc_pidx *x, const struct lfc_set_diff *d,
+		   const char *new, size_t stride)
+{
+	for (unsigned k = 0; x && k < d->n_add; k++)
+		if (!lfc_pidx_add(x, (const struct lf_conj *)(new + (size_t)d->add_at[k] * stride))) {
+			lfc_pidx_drop(n, x);
+			return;
+		}
+}
+
 /* Rebuild the array *arr of the old list into the new one in place: the removed entries
  * (already freed) dropped, the kept ones moved by runs (those going left in order, those
  * going right in reverse order: a run never lands on a run not yet moved), the added ones
@@ -250,6 +296,7 @@ static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_
 	struct lf_rule *added = calloc(d->n_add + 1, sizeof(*added));
 	unsigned char *filled = calloc(d->n_add + 1, 1); /* an added member's rule taken */
 	struct view v = {d, NULL, (const char *)added, sizeof(struct lf_rule)};
+	struct lfc_pidx *x = NULL;
 	size_t n_terms = m->n_terms;
 	bool ok = false;
 
@@ -284,19 +331,25 @@ static bool patch_plain(struct lfc *c, struct lfc_node *n, const struct lfc_set_
 			goto out;
 	}
 	/* no added rule repeats another (plain rules: their terms are all of them) */
+	for (unsigned k = 0; k < d->n_add; k++)
+		if (!filled[k])
+			goto out;
+	x = lfc_pidx_get(n, -1, -1, m->rules, sizeof(*m->rules), d->old->n);
 	for (unsigned k = 0; k < d->n_add; k++) {
-		if (!filled[k] || repeated(&v, d->add_at[k]))
+		if (repeated_ix(&v, x, k))
 			goto out;
 		n_terms += added[k].terms.n;
 	}
 	if (!grow((void **)&m->rules, sizeof(*m->rules), d))
 		goto out;
 	/* free the removed members' rules, the list rebuilt in place */
+	x = ix_del(n, x, d, (const char *)m->rules, sizeof(*m->rules));
 	for (unsigned k = 0; k < d->n_del; k++) {
 		n_terms -= m->rules[d->del_at[k]].terms.n;
 		lf_rule_free(&m->rules[d->del_at[k]]);
 	}
 	splice((char *)m->rules, sizeof(*m->rules), d, (const char *)added);
+	ix_add(n, x, d, (const char *)m->rules, sizeof(*m->rules));
 	m->n = d->new->n;
 	m->n_terms = n_terms;
 	memset(filled, 0, d->n_add); /* the rules own them now */
@@ -369,10 +422,11 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 	size_t nr = m->n, na = d->n_add;
 	int *ds = calloc(nr ? nr : 1, sizeof(*ds)), *pds = calloc(nr ? nr : 1, sizeof(*pds));
 	struct lf_conj *added = calloc(nr * na + 1, sizeof(*added)); /* rule x slot */
+	struct lfc_pidx **ix = calloc(nr ? nr : 1, sizeof(*ix));
 	unsigned char *filled = calloc(nr * na + 1, 1);
 	bool ok = false;
 
-	if (old->n < 2 || new->n < 2 || nr == 0 || !ds || !pds || !added || !filled)
+	if (old->n < 2 || new->n < 2 || nr == 0 || !ds || !pds || !added || !filled || !ix)
 		goto out;
 	for (unsigned w = 0; w < d->n_win; w++) {
 		unsigned lo = d->win[w][0], hi = d->win[w][1];
@@ -414,7 +468,11 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 			continue;
 		v.old = (const char *)m->rules[r].dims[ds[r]].alts;
 		for (unsigned k = 0; k < na; k++)
-			if (!filled[r * na + k] || repeated(&v, d->add_at[k]))
+			if (!filled[r * na + k])
+				goto out;
+		ix[r] = lfc_pidx_get(n, (int)r, ds[r], v.old, sizeof(struct lf_conj), old->n);
+		for (unsigned k = 0; k < na; k++)
+			if (repeated_ix(&v, ix[r], k))
 				goto out;
 		if (m->rules[r].n_dims < 2)
 			goto out;
@@ -432,6 +490,7 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 		if (ds[r] < 0)
 			continue;
 		od = &m->rules[r].dims[ds[r]];
+		ix[r] = ix_del(n, ix[r], d, (const char *)od->alts, sizeof(*od->alts));
 		for (unsigned k = 0; k < d->n_del; k++) {
 			m->n_terms -= od->alts[d->del_at[k]].n;
 			lf_conj_free(&od->alts[d->del_at[k]]);
@@ -439,6 +498,7 @@ static bool patch_conj(struct lfc *c, struct lfc_node *n, const struct lfc_set_d
 		for (unsigned k = 0; k < na; k++)
 			m->n_terms += added[r * na + k].n;
 		splice((char *)od->alts, sizeof(*od->alts), d, (const char *)&added[r * na]);
+		ix_add(n, ix[r], d, (const char *)od->alts, sizeof(*od->alts));
 		od->n = new->n;
 		memset(filled + r * na, 0, na); /* owned by the rule now */
 	}
@@ -449,6 +509,7 @@ out:
 			lf_conj_free(&added[k]);
 	free(added);
 	free(filled);
+	free(ix);
 	free(ds);
 	free(pds);
 	return ok;
