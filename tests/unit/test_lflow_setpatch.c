@@ -439,6 +439,47 @@ static void test_conjunctive(void **state)
 	free(d);
 }
 
+/* The repeat check's index (compile_pidx.c), kept with each flow between patches, follows
+ * them: a removed member's entry leaves it (the member added back in another form is
+ * patched), an added one's enters it (added again in another form: a repeat, recompiled);
+ * an entry equal to one removed by the same change is no repeat. IPv6 members: the other
+ * form (fd00:0:0::...) sorts far from the first (fd00::...), so the neighbour check cannot
+ * see the repeat; only the index can. F_V6 (plain rules) and F_CONJ6 (conjunctive) patched,
+ * or both recompiled. */
+static void test_index(void **state)
+{
+	struct fx *f = *state;
+	char *d;
+
+	d = change(f, "A added", AS_V6, json_pack("[s]", "fd00::ffff:1"), 0, 2);
+	free(d);
+	d = change(f, "B removed", AS_V6, json_pack("[s]", "fd00::3:0"), 0, 2);
+	free(d);
+	d = change(f, "B added back in another form", AS_V6, json_pack("[s]", "fd00:0:0::3:0"), 0,
+		   2);
+	assert_true(flow_has(d, F_V6, "fd00::3:0"));
+	free(d);
+	d = change(f, "A removed", AS_V6, json_pack("[s]", "fd00::ffff:1"), 0, 2);
+	free(d);
+	d = change(f, "A added again", AS_V6, json_pack("[s]", "fd00::ffff:1"), 0, 2);
+	free(d);
+	d = change(f, "C replaced by its other form in one change", AS_V6,
+		   json_pack("[s, s]", "fd00::5:0", "fd00:0:0::5:0"), 0, 2);
+	free(d);
+	/* A, added two changes ago, in another form: a repeat */
+	d = change(f, "A added in another form", AS_V6, json_pack("[s]", "fd00:0:0::ffff:1"), 2, 0);
+	free(d);
+	d = change(f, "A's other form removed", AS_V6, json_pack("[s]", "fd00:0:0::ffff:1"), 2, 0);
+	free(d);
+	d = change(f, "D added", AS_V6, json_pack("[s]", "fd00::ffff:2"), 0, 2);
+	free(d);
+	d = change(f, "E added", AS_V6, json_pack("[s]", "fd00::ffff:3"), 0, 2);
+	free(d);
+	/* D, added two changes ago, in another form */
+	d = change(f, "D added in another form", AS_V6, json_pack("[s]", "fd00:0:0::ffff:2"), 2, 0);
+	free(d);
+}
+
 /* A big difference (more than compile_patch.c patches) is recompiled. */
 static void test_big_difference(void **state)
 {
@@ -462,6 +503,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ip4_ip6_halves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fallbacks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_conjunctive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_index, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_big_difference, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
