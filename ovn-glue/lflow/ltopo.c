@@ -372,21 +372,72 @@ void lt_set_remove(struct hmap *by_uuid, struct hmap *by_name, struct lt_set_nod
 	set_free(s);
 }
 
-void lt_set_remove_keep(struct ltopo *t, struct hmap *by_uuid, struct hmap *by_name,
-			struct lt_set_node *s)
+int lt_set_modify(struct ltopo *t, struct lt_set_node *s, const struct ovs_datum *items)
 {
 	struct lt_changes *ch = t->ch;
-	struct lt_set *a = ch ? realloc(ch->old_sets, (ch->n_old_sets + 1) * sizeof(*a)) : NULL;
+	const struct lt_set *o = &s->pub;
+	unsigned n = items ? items->n : 0, i = 0, j = 0, x = 0, n_rm = 0, n_dup = 0;
+	char **v = NULL, **rm = NULL, *name = NULL;
+	struct lt_set *a;
+	unsigned char *duped = NULL;
 
-	if (a == NULL) {
-		lt_set_remove(by_uuid, by_name, s);
-		return; /* no record: the compiler recompiles its users */
+	if (ch == NULL || (v = calloc(n + 1, sizeof(*v))) == NULL ||
+	    (duped = calloc(n + 1, 1)) == NULL)
+		goto fail;
+	while (i < o->n || j < n) {
+		const char *nj = j < n ? items->keys[j].string : NULL;
+		int k;
+		if ((i && i < o->n && strcmp(o->items[i - 1], o->items[i]) >= 0) ||
+		    (j && nj && strcmp(items->keys[j - 1].string, nj) >= 0) || (j < n && !nj))
+			goto fail; /* not sorted */
+		k = i == o->n ? 1 : j == n ? -1 : strcmp(o->items[i], nj);
+		if (k == 0) {
+			v[x++] = o->items[i++];
+			j++;
+		} else if (k < 0) {
+			if (n_rm % 16 == 0 && (rm = realloc(rm, (n_rm + 16) * sizeof(*rm))) == NULL)
+				goto fail;
+			rm[n_rm++] = o->items[i++];
+		} else {
+			if ((v[x] = strdup(nj)) == NULL)
+				goto fail;
+			duped[x++] = 1, n_dup++, j++;
+		}
 	}
+	if (n_rm == 0 && n_dup == 0) {
+		free(v);
+		free(duped);
+		free(rm);
+		return 0;
+	}
+	if ((name = strdup(o->name)) == NULL ||
+	    (a = realloc(ch->old_sets, (ch->n_old_sets + 1) * sizeof(*a))) == NULL)
+		goto fail;
 	ch->old_sets = a;
-	a[ch->n_old_sets++] = s->pub;
-	hmap_remove(by_uuid, &s->by_uuid);
-	hmap_remove(by_name, &s->by_name);
-	free(s);
+	if (n_rm) {
+		char **r = realloc(ch->removed, (ch->n_removed + n_rm) * sizeof(*r));
+		if (r == NULL)
+			goto fail;
+		ch->removed = r;
+	}
+	/* committed: the removed members' strings go with the record */
+	memcpy(ch->removed + ch->n_removed, rm, n_rm * sizeof(*rm));
+	ch->n_removed += n_rm;
+	free(rm);
+	a[ch->n_old_sets++] = (struct lt_set){name, o->n, o->items};
+	s->pub.items = v;
+	s->pub.n = n;
+	free(duped);
+	return 1;
+fail:
+	for (x = 0; v && duped && x <= n; x++)
+		if (duped[x])
+			free(v[x]);
+	free(v);
+	free(duped);
+	free(rm);
+	free(name);
+	return -1;
 }
 
 static const struct lt_set *find_set(const struct hmap *m, const char *name, uint32_t basis)
@@ -484,12 +535,13 @@ void lt_changes_free(struct lt_changes *ch)
 	free(ch->dpgs);
 	free(ch->slots);
 	for (unsigned i = 0; i < ch->n_old_sets; i++) {
-		for (unsigned k = 0; k < ch->old_sets[i].n; k++)
-			free(ch->old_sets[i].items[k]);
 		free(ch->old_sets[i].items);
 		free(ch->old_sets[i].name);
 	}
 	free(ch->old_sets);
+	for (unsigned i = 0; i < ch->n_removed; i++)
+		free(ch->removed[i]);
+	free(ch->removed);
 	memset(ch, 0, sizeof(*ch));
 }
 

@@ -86,7 +86,11 @@ struct lt_changes {
 	unsigned n_old_sets;
 	struct lt_set *old_sets; /* address sets modified in place (same row, same name): their
 				  * members before the update, so the compiler can patch with
-				  * the difference */
+				  * the difference. Each array is the record's; the strings of
+				  * the members kept are the live set's (valid until the next
+				  * update), those of the removed ones are in removed */
+	unsigned n_removed;
+	char **removed;
 };
 void lt_changes_free(struct lt_changes *ch); /* frees the arrays, zeroes *ch */
 

@@ -372,15 +372,21 @@ static void set_apply(struct ltopo *t, const struct sb_row *r, const struct set_
 	name = ovs_datum_str(sb_row_get(r, k->name_col));
 	name = name ? name : "";
 	items = sb_row_get(r, k->items_col);
+	if (s && k->sigil == '$' && strcmp(s->pub.name, name) == 0) {
+		int m = lt_set_modify(t, s, items);
+		if (m == 0)
+			return;
+		if (m > 0) {
+			lt_note_set(t, k->sigil, name);
+			return;
+		}
+	}
 	if (s) {
 		if (set_eq(&s->pub, name, items))
 			return;
 		if (strcmp(s->pub.name, name) != 0)
 			lt_note_set(t, k->sigil, s->pub.name);
-		if (k->sigil == '$' && strcmp(s->pub.name, name) == 0)
-			lt_set_remove_keep(t, k->by_uuid, k->by_name, s);
-		else
-			lt_set_remove(k->by_uuid, k->by_name, s);
+		lt_set_remove(k->by_uuid, k->by_name, s);
 	}
 	lt_note_set(t, k->sigil, name);
 	lt_set_add(t, k->by_uuid, k->by_name, k->basis, &r->uuid, name, items);
