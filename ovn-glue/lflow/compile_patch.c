@@ -210,8 +210,8 @@ static bool repeated_ix(const struct view *v, const struct lfc_pidx *x, unsigned
 	if ((t = lfc_pidx_find(x, e)) == NULL)
 		return false;
 	for (unsigned j = 0; j < v->d->n_del; j++)
-		if (((const struct lf_conj *)(v->old + (size_t)v->d->del_at[j] * v->stride))->terms ==
-		    t)
+		if (((const struct lf_conj *)(v->old + (size_t)v->d->del_at[j] * v->stride))
+			->terms == t)
 			return false; /* equal to a removed entry: not a repeat */
 	return true;
 }
@@ -219,11 +219,12 @@ static bool repeated_ix(const struct view *v, const struct lfc_pidx *x, unsigned
 /* Keep the index x of the list at old (stride apart) right across a patch: the removed
  * entries out (before they are freed), then (after the splice, added at the new list's
  * add_at) the added ones in. On failure the flow's index is dropped (rebuilt next time). */
-static struct lfc_pidx *ix_del(struct lfc_node *n, struct lfc_pidx *x,
-			       const struct lfc_set_diff *d, const char *old, size_t stride)
+static struct lfc_pidx *ix_del(struct lfc_node *n, struct lfc_pidx *x, const struct lfc_set_diff *d,
+			       const char *old, size_t stride)
 {
 	for (unsigned k = 0; x && k < d->n_del; k++)
-		if (!lfc_pidx_del(x, (const struct lf_conj *)(old + (size_t)d->del_at[k] * stride))) {
+		if (!lfc_pidx_del(x,
+				  (const struct lf_conj *)(old + (size_t)d->del_at[k] * stride))) {
 			lfc_pidx_drop(n, x);
 			return NULL;
 		}
@@ -234,7 +235,8 @@ static void ix_add(struct lfc_node *n, struct lfc_pidx *x, const struct lfc_set_
 		   const char *new, size_t stride)
 {
 	for (unsigned k = 0; x && k < d->n_add; k++)
-		if (!lfc_pidx_add(x, (const struct lf_conj *)(new + (size_t)d->add_at[k] * stride))) {
+		if (!lfc_pidx_add(x,
+				  (const struct lf_conj *)(new + (size_t)d->add_at[k] * stride))) {
 			lfc_pidx_drop(n, x);
 			return;
 		}

@@ -540,6 +540,15 @@ static void rebuild(struct ltopo *t, const struct tabs *tb, struct cols *c)
 	t->ch = ch;
 	if (ch) {
 		ch->rebuilt = ch->any = true;
+		/* the records of sets modified before the rebuild borrowed the kept members'
+		 * strings from sets now gone: dropped (the removed ones stay, to be freed) */
+		for (unsigned i = 0; i < ch->n_old_sets; i++) {
+			free(ch->old_sets[i].items);
+			free(ch->old_sets[i].name);
+		}
+		free(ch->old_sets);
+		ch->old_sets = NULL;
+		ch->n_old_sets = 0;
 	}
 }
 

@@ -194,10 +194,119 @@ static void test_topology(void **state)
 	ltopo_free(t);
 }
 
+static void apply_json(struct sb_replica *r, const char *text)
+{
+	json_error_t je;
+	json_t *u = json_loads(text, 0, &je);
+	char err[512];
+	if (u == NULL)
+		fail_msg("test JSON at %d: %s", je.position, je.text);
+	if (sb_replica_apply(r, u, false, err, sizeof(err)) != 0)
+		fail_msg("apply: %s", err);
+	json_decref(u);
+}
+
+static bool noted(const struct lt_changes *ch, const char *key)
+{
+	for (unsigned i = 0; i < ch->n_sets; i++)
+		if (strcmp(ch->sets[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* An address set modified in place (lt_set_modify): the live set has the new members, the
+ * kept members' strings moved (the same pointers), the record the old members, the removed
+ * ones' strings with it; a port group modified is replaced, without a record. */
+static void test_set_modified(void **state)
+{
+	struct sb_replica *r;
+	struct ltopo *t = ltopo_new();
+	struct lt_changes ch = {0};
+	const struct lt_set *as;
+	const char *kept;
+	(void)state;
+
+	r = replica();
+	sb_replica_set_tracking(r, true);
+	assert_non_null(t);
+	/* no dangling port (that forces a rebuild on every update) */
+	apply_json(r, "{\"Port_Binding\": {\"b0000000-0000-0000-0000-000000000009\": "
+		      "{\"delete\": null}}}");
+	ltopo_update(t, r, true, NULL);
+	sb_replica_ack(r);
+	as = ltopo_address_set(t, "as1");
+	assert_non_null(as);
+	assert_int_equal(as->n, 2);
+	kept = as->items[0]; /* 10.16.0.11 */
+
+	/* 10.16.0.12 removed, 10.16.0.2 and 10.16.0.10 added (modify toggles members) */
+	apply_json(
+	    r, "{\"Address_Set\": {\"e0000000-0000-0000-0000-000000000002\": {\"modify\":"
+	       " {\"addresses\": [\"set\", [\"10.16.0.12\", \"10.16.0.2\", \"10.16.0.10\"]]}}}}");
+	ltopo_update(t, r, false, &ch);
+	sb_replica_ack(r);
+	as = ltopo_address_set(t, "as1");
+	assert_non_null(as);
+	assert_int_equal(as->n, 3);
+	assert_string_equal(as->items[0], "10.16.0.10");
+	assert_string_equal(as->items[1], "10.16.0.11");
+	assert_string_equal(as->items[2], "10.16.0.2");
+	assert_ptr_equal(as->items[1], kept);
+	assert_true(noted(&ch, "$as1"));
+	assert_int_equal(ch.n_old_sets, 1);
+	assert_string_equal(ch.old_sets[0].name, "as1");
+	assert_int_equal(ch.old_sets[0].n, 2);
+	assert_ptr_equal(ch.old_sets[0].items[0], kept);
+	assert_string_equal(ch.old_sets[0].items[1], "10.16.0.12");
+	assert_int_equal(ch.n_removed, 1);
+	assert_ptr_equal(ch.removed[0], ch.old_sets[0].items[1]);
+	lt_changes_free(&ch);
+
+	/* the port group: replaced, noted, no record */
+	apply_json(r, "{\"Port_Group\": {\"e0000000-0000-0000-0000-000000000003\": {\"modify\":"
+		      " {\"ports\": [\"set\", [\"pod2\"]]}}}}");
+	ltopo_update(t, r, false, &ch);
+	sb_replica_ack(r);
+	assert_true(noted(&ch, "@pg1"));
+	assert_int_equal(ch.n_old_sets, 0);
+	assert_int_equal(ltopo_port_group(t, "pg1")->n, 2);
+	lt_changes_free(&ch);
+
+	/* everything removed */
+	apply_json(
+	    r, "{\"Address_Set\": {\"e0000000-0000-0000-0000-000000000002\": {\"modify\":"
+	       " {\"addresses\": [\"set\", [\"10.16.0.10\", \"10.16.0.11\", \"10.16.0.2\"]]}}}}");
+	ltopo_update(t, r, false, &ch);
+	sb_replica_ack(r);
+	assert_int_equal(ltopo_address_set(t, "as1")->n, 0);
+	assert_int_equal(ch.n_old_sets, 1);
+	assert_int_equal(ch.old_sets[0].n, 3);
+	assert_int_equal(ch.n_removed, 3);
+	assert_false(ch.rebuilt);
+	lt_changes_free(&ch);
+
+	/* a member added, and a port without its datapath: rebuilt; the record (it borrowed
+	 * strings of the set the rebuild replaced) dropped */
+	apply_json(r, "{\"Address_Set\": {\"e0000000-0000-0000-0000-000000000002\": {\"modify\":"
+		      " {\"addresses\": [\"set\", [\"10.16.0.7\"]]}}},"
+		      " \"Port_Binding\": {\"b0000000-0000-0000-0000-000000000009\": {\"insert\":"
+		      " {\"logical_port\": \"orphan\", \"tunnel_key\": 9, \"datapath\": [\"uuid\","
+		      " \"a0000000-0000-0000-0000-00000000dead\"]}}}}");
+	ltopo_update(t, r, false, &ch);
+	sb_replica_ack(r);
+	assert_true(ch.rebuilt);
+	assert_int_equal(ch.n_old_sets, 0);
+	assert_int_equal(ltopo_address_set(t, "as1")->n, 1);
+	lt_changes_free(&ch);
+	ltopo_free(t);
+	sb_replica_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topology),
+		cmocka_unit_test(test_set_modified),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
