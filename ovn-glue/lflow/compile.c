@@ -286,6 +286,7 @@ static void compile_row(struct lfc *c, struct lfc_node *n, const struct sb_row *
 	for (size_t i = 0; i < cc.n_arrays; i++)
 		free(cc.arrays[i]);
 	free(cc.arrays);
+	lfc_pidx_prebuild(c, n);
 	n->mark = c->pass;
 }
 

@@ -115,3 +115,5 @@ bool lfc_pidx_del(struct lfc_pidx *x, const struct lf_conj *c); /* c: that very 
 bool lfc_pidx_add(struct lfc_pidx *x, const struct lf_conj *c); /* false: drop the index */
 void lfc_pidx_drop(struct lfc_node *n, struct lfc_pidx *x);
 void lfc_pidx_clear(struct lfc_node *n); /* n's match is going: all its indexes */
+/* Just compiled: index n's lists if it uses one big address set (compile_pidx.c). */
+void lfc_pidx_prebuild(struct lfc *c, struct lfc_node *n);

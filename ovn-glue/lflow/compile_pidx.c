@@ -177,3 +177,43 @@ bool lfc_pidx_add(struct lfc_pidx *x, const struct lf_conj *c)
 		return false;
 	return put(x, c, conj_hash(c));
 }
+
+/* Built with the flow, for a big set: built on the first patch instead, 8 flows of a
+ * 10,000-address set took 12-19 ms there (each entry's terms read from memory and hashed),
+ * against about 0.4 ms for a patch with the indexes; with the flow just compiled, its
+ * entries are still in the cache. Smaller lists are indexed when first patched. */
+#define PIDX_PREBUILD_MIN 1000
+
+void lfc_pidx_prebuild(struct lfc *c, struct lfc_node *n)
+{
+	const struct lf_match *m = &n->f.match;
+	const struct lt_set *s = NULL;
+	bool plain = true;
+
+	if (n->f.skip_reason || n->f.prog == NULL)
+		return;
+	for (unsigned i = 0; i < n->n_refs; i++) {
+		if (n->refs[i].u->key[0] != '$')
+			continue;
+		if (s)
+			return; /* two sets: never patched */
+		if ((s = ltopo_address_set(c->topo, n->refs[i].u->key + 1)) == NULL)
+			return;
+	}
+	if (s == NULL || s->n < PIDX_PREBUILD_MIN)
+		return;
+	for (size_t r = 0; r < m->n && plain; r++)
+		plain = m->rules[r].n_dims == 0;
+	if (plain) {
+		if (m->n == s->n)
+			lfc_pidx_get(n, -1, -1, m->rules, sizeof(*m->rules), m->n);
+		return;
+	}
+	/* the set's dimension is not known yet (the first patch finds it): each dimension with
+	 * as many alternatives as the set has members */
+	for (size_t r = 0; r < m->n; r++)
+		for (size_t d = 0; d < m->rules[r].n_dims; d++)
+			if (m->rules[r].dims[d].n == s->n)
+				lfc_pidx_get(n, (int)r, (int)d, m->rules[r].dims[d].alts,
+					     sizeof(struct lf_conj), s->n);
+}
