@@ -376,7 +376,7 @@ int lt_set_modify(struct ltopo *t, struct lt_set_node *s, const struct ovs_datum
 {
 	struct lt_changes *ch = t->ch;
 	const struct lt_set *o = &s->pub;
-	unsigned n = items ? items->n : 0, i = 0, j = 0, x = 0, n_rm = 0, n_dup = 0;
+	unsigned n = items ? items->n : 0, i = 0, j = 0, x = 0, n_rm = 0, n_dup = 0, ci = 0, cj = 0;
 	char **v = NULL, **rm = NULL, *name = NULL;
 	struct lt_set *a;
 	unsigned char *duped = NULL;
@@ -387,16 +387,30 @@ int lt_set_modify(struct ltopo *t, struct lt_set_node *s, const struct ovs_datum
 	while (i < o->n || j < n) {
 		const char *nj = j < n ? items->keys[j].string : NULL;
 		int k;
-		if ((i && i < o->n && strcmp(o->items[i - 1], o->items[i]) >= 0) ||
-		    (j && nj && strcmp(items->keys[j - 1].string, nj) >= 0) || (j < n && !nj))
-			goto fail; /* not sorted */
+		if (j < n && !nj)
+			goto fail;
+		/* strictly sorted, each member checked against the one before once */
+		if (i > ci && i < o->n) {
+			if (strcmp(o->items[i - 1], o->items[i]) >= 0)
+				goto fail;
+			ci = i;
+		}
+		if (j > cj && j < n) {
+			if (strcmp(items->keys[j - 1].string, nj) >= 0)
+				goto fail;
+			cj = j;
+		}
 		k = i == o->n ? 1 : j == n ? -1 : strcmp(o->items[i], nj);
 		if (k == 0) {
 			v[x++] = o->items[i++];
 			j++;
 		} else if (k < 0) {
-			if (n_rm % 16 == 0 && (rm = realloc(rm, (n_rm + 16) * sizeof(*rm))) == NULL)
-				goto fail;
+			if (n_rm % 16 == 0) {
+				char **g = realloc(rm, (n_rm + 16) * sizeof(*rm));
+				if (g == NULL)
+					goto fail;
+				rm = g;
+			}
 			rm[n_rm++] = o->items[i++];
 		} else {
 			if ((v[x] = strdup(nj)) == NULL)
