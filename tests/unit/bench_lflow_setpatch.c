@@ -125,8 +125,8 @@ int main(int argc, char **argv)
 				bad = 1;
 			t[a][0][i] = st->last_ms;
 			if (i == 0 && a == 0)
-				printf("first member added after the full compile: %.3f ms (topology %.3f, "
-				       "compile %.3f)\n",
+				printf("first member added after the full compile: %.3f ms "
+				       "(topology %.3f, compile %.3f)\n",
 				       st->last_ms, st->last_topo_ms, st->last_compile_ms);
 			t[a][1][i] = st->last_topo_ms;
 			t[a][2][i] = st->last_compile_ms;
