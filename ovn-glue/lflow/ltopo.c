@@ -434,9 +434,12 @@ int lt_set_modify(struct ltopo *t, struct lt_set_node *s, const struct ovs_datum
 			goto fail;
 		ch->removed = r;
 	}
-	/* committed: the removed members' strings go with the record */
-	memcpy(ch->removed + ch->n_removed, rm, n_rm * sizeof(*rm));
-	ch->n_removed += n_rm;
+	/* committed: the removed members' strings go with the record (none: ch->removed may
+	 * still be NULL, and memcpy must not see it) */
+	if (n_rm) {
+		memcpy(ch->removed + ch->n_removed, rm, n_rm * sizeof(*rm));
+		ch->n_removed += n_rm;
+	}
 	free(rm);
 	a[ch->n_old_sets++] = (struct lt_set){name, o->n, o->items};
 	s->pub.items = v;
