@@ -276,62 +276,42 @@ static int fdb_qcmp(const void *a, const void *b)
 	return fdb_cmp(a, b);
 }
 
-static uint64_t neighs_diff(const struct pl_gen *a, const struct pl_gen *b)
+static int64_t neigh_dp(const void *e)
 {
-	struct pl_neigh *x = malloc((a->n_neighs + 1) * sizeof(*x));
-	struct pl_neigh *y = malloc((b->n_neighs + 1) * sizeof(*y));
-	uint64_t changed = 0;
-	unsigned i = 0, j = 0;
-
-	if (x == NULL || y == NULL) {
-		free(x);
-		free(y);
-		return UINT64_MAX;
-	}
-	if (a->n_neighs)
-		memcpy(x, a->neighs, a->n_neighs * sizeof(*x));
-	if (b->n_neighs)
-		memcpy(y, b->neighs, b->n_neighs * sizeof(*y));
-	qsort(x, a->n_neighs, sizeof(*x), neigh_qcmp);
-	qsort(y, b->n_neighs, sizeof(*y), neigh_qcmp);
-	while (i < a->n_neighs || j < b->n_neighs) {
-		int c = i == a->n_neighs ? 1 : j == b->n_neighs ? -1 : neigh_cmp(&x[i], &y[j]);
-		if (c < 0)
-			changed |= pl_dp_bit(x[i++].dp);
-		else if (c > 0)
-			changed |= pl_dp_bit(y[j++].dp);
-		else
-			i++, j++;
-	}
-	free(x);
-	free(y);
-	return changed;
+	return ((const struct pl_neigh *)e)->dp;
 }
 
-static uint64_t fdbs_diff(const struct pl_gen *a, const struct pl_gen *b)
+static int64_t fdb_dp(const void *e)
 {
-	struct pl_fdb *x = malloc((a->n_fdbs + 1) * sizeof(*x));
-	struct pl_fdb *y = malloc((b->n_fdbs + 1) * sizeof(*y));
+	return ((const struct pl_fdb *)e)->dp;
+}
+
+/* Two tables of entries (esz bytes each), sorted by copies with cmp and merged: an entry in one
+ * only marks its datapath (dp_of). Allocation failure: everything changed. */
+static uint64_t entries_diff(const void *ea, size_t na, const void *eb, size_t nb, size_t esz,
+			     int (*cmp)(const void *, const void *), int64_t (*dp_of)(const void *))
+{
+	uint8_t *x = malloc((na + 1) * esz), *y = malloc((nb + 1) * esz);
 	uint64_t changed = 0;
-	unsigned i = 0, j = 0;
+	size_t i = 0, j = 0;
 
 	if (x == NULL || y == NULL) {
 		free(x);
 		free(y);
 		return UINT64_MAX;
 	}
-	if (a->n_fdbs)
-		memcpy(x, a->fdbs, a->n_fdbs * sizeof(*x));
-	if (b->n_fdbs)
-		memcpy(y, b->fdbs, b->n_fdbs * sizeof(*y));
-	qsort(x, a->n_fdbs, sizeof(*x), fdb_qcmp);
-	qsort(y, b->n_fdbs, sizeof(*y), fdb_qcmp);
-	while (i < a->n_fdbs || j < b->n_fdbs) {
-		int c = i == a->n_fdbs ? 1 : j == b->n_fdbs ? -1 : fdb_cmp(&x[i], &y[j]);
+	if (na)
+		memcpy(x, ea, na * esz);
+	if (nb)
+		memcpy(y, eb, nb * esz);
+	qsort(x, na, esz, cmp);
+	qsort(y, nb, esz, cmp);
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : cmp(x + i * esz, y + j * esz);
 		if (c < 0)
-			changed |= pl_dp_bit(x[i++].dp);
+			changed |= pl_dp_bit(dp_of(x + i++ * esz));
 		else if (c > 0)
-			changed |= pl_dp_bit(y[j++].dp);
+			changed |= pl_dp_bit(dp_of(y + j++ * esz));
 		else
 			i++, j++;
 	}
@@ -371,8 +351,10 @@ uint64_t pl_gen_diff(const struct pl_gen *a, const struct pl_gen *b)
 	} else {
 		changed |= merge(a, pa, a->n_ports, b, pb, b->n_ports, port_eq_idx);
 		changed |= merge(a, ma, a->n_mcgroups, b, mb, b->n_mcgroups, group_eq_idx);
-		changed |= neighs_diff(a, b);
-		changed |= fdbs_diff(a, b);
+		changed |= entries_diff(a->neighs, a->n_neighs, b->neighs, b->n_neighs,
+					sizeof(struct pl_neigh), neigh_qcmp, neigh_dp);
+		changed |= entries_diff(a->fdbs, a->n_fdbs, b->fdbs, b->n_fdbs,
+					sizeof(struct pl_fdb), fdb_qcmp, fdb_dp);
 	}
 	free(pa);
 	free(pb);
