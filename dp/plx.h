@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The interpreter's own state (dp/pl_interp.h is its interface): what its files share and
+ * nothing else includes. One run (struct plx: the key, the megaflow mask, the action list,
+ * the header as the actions emitted so far leave it, packet mode's output) and one state per
+ * branch (struct pls: the packet's current headers, registers, datapath), copied for clone {}
+ * and each multicast member. The interpreter's files, one concern each:
+ *   pl_interp.c   the entry points (key mode, check_pkt_larger's two runs, learn events)
+ *   pl_walk.c     the walk: stages and their `next', ingress -> egress, multicast groups,
+ *                 patch ports, delivery to local, localnet and host ports
+ *   pl_lookup.c   a stage's first matching flow: the indexes (pl_index.h) or the linear scan
+ *   pl_actions.c  the actions of a flow's program (and MAC binding / FDB lookups and learning)
+ *   pl_psec.c     check_in_port_sec / check_out_port_sec
+ *   pl_commit.c   the flat rewrites that make the packet what the actions left it
+ *   pl_pktmode.c  packet mode: packets the actions generate (pl_run_packet)
+ * Field reads and writes are inline here: every lookup and action uses them. */
+#pragma once
+
+#include "pl_interp.h"
+#include "lfield.h"
+#include "pl_index.h"
+
+#include <stddef.h>
+#include <string.h>
+
+
+#define PL_MAX_DEPTH 64     /* nested pipelines, clones, non-final nexts */
+#define PL_MAX_STAGES 4096  /* stage visits in one run */
+#define PL_MAX_LEARNS 4     /* distinct put_arp/put_nd/put_fdb in one run */
+#define PL_LEN_ACTS 512     /* bytes: room for the second run's list (check_pkt_larger) */
+
+struct pls {                /* a branch's packet state */
+	struct dp_key pkt;      /* headers as the logical actions left them */
+	struct dp_key wrk;      /* the same written bits as the key's raw bits (kept by wr()):
+				 * what the pre-decoded terms and indexes leave out of the mask */
+	uint32_t reg[16];       /* reg0..reg15; flags = reg10, inport = reg14, outport = reg15 */
+	lf_u128 wr[LF_MF_N];    /* bits of key fields written (read from pkt, not the key) */
+	lf_u128 nk[LF_MF_N];    /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
+	const struct pl_datapath *dp;
+};
+
+struct plx {                /* the run */
+	const struct pl_gen *g;
+	const struct dp_key *key;
+	struct dp_key *mask;
+	struct dpa_buf *acts;
+	struct pl_counters *c;
+	struct dp_key committed; /* the packet as the flat actions emitted so far leave it */
+	unsigned n_out, depth, stages;
+	enum brint_drop_reason fail; /* why the first branch that ended without output ended */
+	bool failed, overflow;
+	bool vlan_pushed; /* the last output went to a tagged localnet port: the tag is on */
+	pl_trace_fn trace; /* NULL outside `brintctl trace` */
+	void *trace_arg;
+	struct dp_learn learns[PL_MAX_LEARNS]; /* put_* met, emitted first (DPA_LEARN) */
+	unsigned n_learns;
+	/* packet mode (NULL/0 in key mode): the received packet, the result, the packet the
+	 * actions run on (0: the received one, i: pm->gen[i - 1]) */
+	const struct pl_pkt *pkt;
+	struct pl_pm_out *pm;
+	unsigned cur;
+	bool slowpath; /* key mode reached a packet-generating action: the run stops */
+	bool gen_tried; /* packet mode: a packet-generating action ran */
+	uint64_t deps; /* pl_dp_bit of every datapath entered */
+	/* key mode, check_pkt_larger: the answer this run gives, the length it met first */
+	bool len_larger, len_seen, len_conflict;
+	uint32_t len_limit;
+};
+
+enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
+
+static inline bool unlikely_trace(const struct plx *x)
+{
+	return __builtin_expect(x->trace != NULL, 0);
+}
+
+/* ---- fields ---- */
+
+static inline unsigned reg_of_mf(enum lf_mf mf)
+{
+	return (unsigned)(mf - LF_MF_REG0);
+}
+
+static inline bool is_reg(enum lf_mf mf)
+{
+	return mf >= LF_MF_REG0 && mf <= LF_MF_REG15;
+}
+
+/* bits `bits' of base field mf (not LF_MF_REGS); unmasks the key bits read */
+static inline lf_u128 rd(struct plx *x, struct pls *s, enum lf_mf mf, lf_u128 bits)
+{
+	if (is_reg(mf))
+		return (lf_u128)s->reg[reg_of_mf(mf)] & bits;
+	if (!lfield_in_key(mf))
+		return s->nk[mf] & bits;
+	lfield_mask(x->mask, mf, bits & ~s->wr[mf]);
+	return lfield_get(&s->pkt, mf) & bits;
+}
+
+static inline void wr(struct pls *s, enum lf_mf mf, lf_u128 v, lf_u128 bits)
+{
+	if (is_reg(mf)) {
+		uint32_t m = (uint32_t)bits;
+		s->reg[reg_of_mf(mf)] = (s->reg[reg_of_mf(mf)] & ~m) | ((uint32_t)v & m);
+	} else if (!lfield_in_key(mf)) {
+		s->nk[mf] = (s->nk[mf] & ~bits) | (v & bits);
+	} else {
+		lfield_set(&s->pkt, mf, v, bits);
+		s->wr[mf] |= bits;
+		lfield_mask(&s->wrk, mf, bits);
+	}
+}
+
+static inline uint32_t ones32(unsigned n)
+{
+	return n >= 32 ? UINT32_MAX : ((uint32_t)1 << n) - 1;
+}
+
+/* the register bank: bit b is bit b % 32 of reg (15 - b / 32) */
+static inline lf_u128 bank_get(const struct pls *s, unsigned ofs, unsigned width)
+{
+	lf_u128 v = 0;
+	for (unsigned i = 0; i < width;) {
+		unsigned b = ofs + i, w = b / 32, sh = b % 32;
+		unsigned n = 32 - sh < width - i ? 32 - sh : width - i;
+		if (w > 15)
+			break;
+		v |= (lf_u128)((s->reg[15 - w] >> sh) & ones32(n)) << i;
+		i += n;
+	}
+	return v;
+}
+
+static inline void bank_set(struct pls *s, unsigned ofs, unsigned width, lf_u128 v)
+{
+	for (unsigned i = 0; i < width;) {
+		unsigned b = ofs + i, w = b / 32, sh = b % 32;
+		unsigned n = 32 - sh < width - i ? 32 - sh : width - i;
+		if (w > 15)
+			break;
+		uint32_t m = ones32(n) << sh;
+		s->reg[15 - w] = (s->reg[15 - w] & ~m) | (((uint32_t)(v >> i) << sh) & m);
+		i += n;
+	}
+}
+
+struct loc {
+	enum lf_mf mf;
+	unsigned ofs, width;
+};
+
+static inline bool fref_loc(const struct lflow_fref *f, struct loc *l)
+{
+	const struct lf_symbol *sym = lf_symtab_at(f->sym);
+	if (sym == NULL || sym->mf == LF_MF_NONE)
+		return false;
+	l->mf = sym->mf;
+	l->ofs = sym->ofs + f->ofs;
+	l->width = f->n_bits ? f->n_bits : sym->width;
+	return l->width > 0 && l->width <= 128;
+}
+
+static inline lf_u128 loc_get(struct plx *x, struct pls *s, const struct loc *l)
+{
+	if (l->mf == LF_MF_REGS)
+		return bank_get(s, l->ofs, l->width);
+	return rd(x, s, l->mf, lf_u128_ones(l->width) << l->ofs) >> l->ofs;
+}
+
+static inline void loc_set(struct pls *s, const struct loc *l, lf_u128 v, lf_u128 m)
+{
+	m &= lf_u128_ones(l->width);
+	if (l->mf == LF_MF_REGS) {
+		lf_u128 old = bank_get(s, l->ofs, l->width);
+		bank_set(s, l->ofs, l->width, (old & ~m) | (v & m));
+	} else {
+		wr(s, l->mf, v << l->ofs, m << l->ofs);
+	}
+}
+/* ---- the end of a branch ---- */
+
+static inline int fail(struct plx *x, enum brint_drop_reason r)
+{
+	if (!x->failed && x->cur == 0) { /* a generated packet's end is not the packet's */
+		x->fail = r;
+		x->failed = true;
+	}
+	return STOP;
+}
+
+static inline void put(struct plx *x, int rc)
+{
+	if (rc < 0)
+		x->overflow = true;
+}
+
+/* pl_walk.c */
+int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx);
+int plx_deliver(struct plx *x, struct pls *s);
+int plx_to_egress(struct plx *x, struct pls *s);
+int plx_do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		const struct lflow_insn *in, bool egress, unsigned stage);
+bool plx_next_target(const struct pls *s, const struct lflow_prog *p,
+		     const struct lflow_insn *in, bool *egress, unsigned *stage);
+bool plx_port_sec_stage(const char *name);
+const struct pl_port *plx_localnet_start(struct plx *x, const struct dp_key *k);
+bool plx_host_path(struct plx *x, const struct dp_key *k);
+/* pl_lookup.c */
+const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si);
+const struct pl_flow *plx_stage_scan(struct plx *x, struct pls *s, const struct pl_stage *st);
+/* pl_actions.c */
+int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		  const struct lflow_insn *in, bool egress, unsigned stage);
+int plx_exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
+		   uint32_t n, bool egress, unsigned stage);
+int plx_unsupported(struct plx *x, enum lflow_op op);
+/* pl_psec.c: 1 = the check failed */
+unsigned plx_port_sec(struct plx *x, struct pls *s, bool out);
+/* pl_commit.c */
+bool plx_commit(struct plx *x, struct pls *s);
+/* pl_pktmode.c */
+int plx_pm_emit(struct plx *x, struct pls *s, uint16_t port);
+int plx_pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		      const struct lflow_insn *in, bool egress, unsigned stage);
