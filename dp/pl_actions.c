@@ -266,7 +266,7 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 	case LFLOW_OP_CT_CLEAR:
 		/* no conntrack has run on this pass: its state is cleared */
 		wr(s, LF_MF_CT_STATE, 0, ~(lf_u128)0);
-		s->nk[LF_MF_CT_MARK] = s->nk[LF_MF_CT_LABEL] = 0;
+		s->nk[nk_slot(LF_MF_CT_MARK)] = s->nk[nk_slot(LF_MF_CT_LABEL)] = 0;
 		return GO;
 	case LFLOW_OP_CHECK_IN_PORT_SEC:
 	case LFLOW_OP_CHECK_OUT_PORT_SEC:

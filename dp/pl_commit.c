@@ -32,32 +32,39 @@ bool plx_commit(struct plx *x, struct pls *s)
 	if (memcmp(&s->pkt.f, &c->f, sizeof(c->f)) == 0)
 		return true; /* nothing to rewrite (the common case) */
 
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		if (lfield_get(&s->pkt, others[i]) != lfield_get(c, others[i])) {
-			x->c->unsupported_rewrite[others[i]]++;
-			return false;
+	const struct flow_key *pk = &s->pkt.f, *cm = &c->f;
+	if (pk->eth_type != cm->eth_type || pk->vlan_tci != cm->vlan_tci ||
+	    pk->nw_proto != cm->nw_proto || pk->nw_tos != cm->nw_tos || pk->nw_frag != cm->nw_frag ||
+	    memcmp(pk->ip6_src, cm->ip6_src, 16) != 0 || memcmp(pk->ip6_dst, cm->ip6_dst, 16) != 0 ||
+	    pk->ip6_label != cm->ip6_label || memcmp(pk->nd_target, cm->nd_target, 16) != 0 ||
+	    pk->tcp_flags != cm->tcp_flags) {
+		/* a header no flat action rewrites (rare): which one, for the counter */
+		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+			if (lfield_get(&s->pkt, others[i]) != lfield_get(c, others[i])) {
+				x->c->unsupported_rewrite[others[i]]++;
+				return false;
+			}
 		}
 	}
 
-	for (int f = 0; f < 2; f++) {
-		enum lf_mf mf = f ? LF_MF_ETH_DST : LF_MF_ETH_SRC;
-		if (lfield_get(&s->pkt, mf) == lfield_get(c, mf))
-			continue;
-		lfield_mask(x->mask, mf, ~s->wr[mf]);
-		put(x, dpa_put_eth(x->acts, f ? DPA_SET_ETH_DST : DPA_SET_ETH_SRC,
-				   f ? s->pkt.f.eth_dst : s->pkt.f.eth_src));
+	if (memcmp(pk->eth_src, cm->eth_src, 6) != 0) {
+		lfield_mask(x->mask, LF_MF_ETH_SRC, ~wr_bits(s, LF_MF_ETH_SRC));
+		put(x, dpa_put_eth(x->acts, DPA_SET_ETH_SRC, pk->eth_src));
+	}
+	if (memcmp(pk->eth_dst, cm->eth_dst, 6) != 0) {
+		lfield_mask(x->mask, LF_MF_ETH_DST, ~wr_bits(s, LF_MF_ETH_DST));
+		put(x, dpa_put_eth(x->acts, DPA_SET_ETH_DST, pk->eth_dst));
 	}
 	if (arp) {
 		static const enum lf_mf am[] = {LF_MF_ARP_OP, LF_MF_ARP_SHA, LF_MF_ARP_THA,
 						LF_MF_ARP_SPA, LF_MF_ARP_TPA};
-		bool diff = false;
-		for (size_t i = 0; i < 5; i++)
-			diff |= lfield_get(&s->pkt, am[i]) != lfield_get(c, am[i]);
-		if (diff) {
+		if (pk->arp_op != cm->arp_op || memcmp(pk->arp_sha, cm->arp_sha, 6) != 0 ||
+		    memcmp(pk->arp_tha, cm->arp_tha, 6) != 0 || pk->ip4_src != cm->ip4_src ||
+		    pk->ip4_dst != cm->ip4_dst) {
 			struct dpa_arp a;
 			memset(&a, 0, sizeof(a));
 			for (size_t i = 0; i < 5; i++)
-				lfield_mask(x->mask, am[i], ~s->wr[am[i]]);
+				lfield_mask(x->mask, am[i], ~wr_bits(s, am[i]));
 			a.h.u16 = (uint16_t)lfield_get(&s->pkt, LF_MF_ARP_OP);
 			memcpy(a.sha, s->pkt.f.arp_sha, 6);
 			memcpy(a.tha, s->pkt.f.arp_tha, 6);
@@ -68,9 +75,9 @@ bool plx_commit(struct plx *x, struct pls *s)
 	} else {
 		for (int f = 0; f < 2; f++) {
 			enum lf_mf mf = f ? LF_MF_IP4_DST : LF_MF_IP4_SRC;
-			if (lfield_get(&s->pkt, mf) == lfield_get(c, mf))
+			if (f ? pk->ip4_dst == cm->ip4_dst : pk->ip4_src == cm->ip4_src)
 				continue;
-			lfield_mask(x->mask, mf, ~s->wr[mf]);
+			lfield_mask(x->mask, mf, ~wr_bits(s, mf));
 			put(x, dpa_put_simple(x->acts, f ? DPA_SET_IP4_DST : DPA_SET_IP4_SRC, 0,
 					      f ? s->pkt.f.ip4_dst : s->pkt.f.ip4_src));
 		}
@@ -85,9 +92,9 @@ bool plx_commit(struct plx *x, struct pls *s)
 		}
 		for (int f = 0; f < 2; f++) {
 			enum lf_mf mf = f ? LF_MF_L4_DST : LF_MF_L4_SRC;
-			if (lfield_get(&s->pkt, mf) == lfield_get(c, mf))
+			if (f ? pk->tp_dst == cm->tp_dst : pk->tp_src == cm->tp_src)
 				continue;
-			lfield_mask(x->mask, mf, ~s->wr[mf]);
+			lfield_mask(x->mask, mf, ~wr_bits(s, mf));
 			put(x, dpa_put_simple(x->acts, f ? DPA_SET_L4_DST : DPA_SET_L4_SRC,
 					      f ? s->pkt.f.tp_dst : s->pkt.f.tp_src, 0));
 		}

@@ -54,7 +54,9 @@ static inline void mask_word(struct dp_key *m, unsigned ofs, uint64_t bits)
 /* term i (pre-decoded): as term_match, on the packet's bytes; the key bits behind them are
  * unmasked, but not those an action wrote in this branch (s->wrk: their value follows from
  * earlier decisions, already in the mask) */
-static inline bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
+#define PLX_HOT static inline __attribute__((always_inline))
+
+PLX_HOT bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
 {
 	const struct pl_fterm *f = &x->g->index->fterms[i];
 	bool eq;
@@ -75,7 +77,7 @@ static inline bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
 	return f->neg ? !eq : eq;
 }
 
-static bool fterms_match(struct plx *x, struct pls *s, uint32_t first, uint32_t n)
+PLX_HOT bool fterms_match(struct plx *x, struct pls *s, uint32_t first, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (!fterm_match(x, s, first + i))
@@ -83,12 +85,10 @@ static bool fterms_match(struct plx *x, struct pls *s, uint32_t first, uint32_t 
 	return true;
 }
 
-static bool ent_match(struct plx *x, struct pls *s, const struct pl_sent *e)
+/* the rule's dimensions (an OR of alternatives each): one must hold in every one */
+static __attribute__((noinline)) bool dims_match(struct plx *x, struct pls *s,
+						 const struct pl_sent *e)
 {
-	if (!fterms_match(x, s, e->tfirst, e->tn))
-		return false;
-	if (e->ndims == 0)
-		return true;
 	const struct pl_rule *r = &x->g->rules[e->rule];
 	for (uint32_t d = 0; d < r->dims.n; d++) {
 		struct pl_range dim = x->g->dims[r->dims.first + d];
@@ -101,6 +101,13 @@ static bool ent_match(struct plx *x, struct pls *s, const struct pl_sent *e)
 			return false;
 	}
 	return true;
+}
+
+PLX_HOT bool ent_match(struct plx *x, struct pls *s, const struct pl_sent *e)
+{
+	if (!fterms_match(x, s, e->tfirst, e->tn))
+		return false;
+	return e->ndims == 0 || dims_match(x, s, e);
 }
 
 static const struct pl_sent *ents_scan(struct plx *x, struct pls *s, const struct pl_sent *e,

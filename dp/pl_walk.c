@@ -135,7 +135,7 @@ int plx_deliver(struct plx *x, struct pls *s)
 		struct pls n = *s;
 		memset(n.reg, 0, sizeof(n.reg));
 		wr(&n, LF_MF_CT_STATE, 0, ~(lf_u128)0);
-		n.nk[LF_MF_CT_MARK] = n.nk[LF_MF_CT_LABEL] = 0;
+		n.nk[nk_slot(LF_MF_CT_MARK)] = n.nk[nk_slot(LF_MF_CT_LABEL)] = 0;
 		n.reg[14] = (uint32_t)peer->key;
 		n.dp = dp;
 		x->deps |= pl_dp_bit(dp->key);

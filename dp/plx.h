@@ -28,15 +28,29 @@
 #define PL_MAX_LEARNS 4     /* distinct put_arp/put_nd/put_fdb in one run */
 #define PL_LEN_ACTS 512     /* bytes: room for the second run's list (check_pkt_larger) */
 
+/* the fields not in the key (their values live in the branch state): ct_mark .. pkt_mark,
+ * icmp4.frag_mtu, icmp6.frag_mtu; any other such field shares a last slot */
+#define PLX_NK_N (LF_MF_PKT_MARK - LF_MF_CT_MARK + 4)
+_Static_assert(LF_MF_N <= 64, "struct pls's wr_any has a bit per field");
+
+static inline unsigned nk_slot(enum lf_mf mf)
+{
+	if (mf >= LF_MF_CT_MARK && mf <= LF_MF_PKT_MARK)
+		return (unsigned)(mf - LF_MF_CT_MARK);
+	if (mf == LF_MF_ICMP4_FRAG_MTU)
+		return PLX_NK_N - 3;
+	return mf == LF_MF_ICMP6_FRAG_MTU ? PLX_NK_N - 2 : PLX_NK_N - 1;
+}
+
 struct pls {                /* a branch's packet state */
 	struct dp_key pkt;      /* headers as the logical actions left them */
 	struct dp_key wrk;      /* the same written bits as the key's raw bits (kept by wr()):
 				 * what the pre-decoded terms and indexes leave out of the mask */
 	uint32_t reg[16];       /* reg0..reg15; flags = reg10, inport = reg14, outport = reg15 */
-	lf_u128 wr[LF_MF_N];    /* bits of key fields written (read from pkt, not the key) */
-	lf_u128 nk[LF_MF_N];    /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
+	uint64_t wr_any;        /* bit mf: key field mf has written bits (which: wrk) */
+	lf_u128 nk[PLX_NK_N];   /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
 	const struct pl_datapath *dp;
-};
+}; /* small: copied whole at every patch port, egress pass and clone */
 
 struct plx {                /* the run */
 	const struct pl_gen *g;
@@ -85,14 +99,20 @@ static inline bool is_reg(enum lf_mf mf)
 	return mf >= LF_MF_REG0 && mf <= LF_MF_REG15;
 }
 
+/* the bits of key field mf an action wrote in this branch (read from pkt, not the key) */
+static inline lf_u128 wr_bits(const struct pls *s, enum lf_mf mf)
+{
+	return (s->wr_any >> mf) & 1 ? lfield_get(&s->wrk, mf) : 0;
+}
+
 /* bits `bits' of base field mf (not LF_MF_REGS); unmasks the key bits read */
 static inline lf_u128 rd(struct plx *x, struct pls *s, enum lf_mf mf, lf_u128 bits)
 {
 	if (is_reg(mf))
 		return (lf_u128)s->reg[reg_of_mf(mf)] & bits;
 	if (!lfield_in_key(mf))
-		return s->nk[mf] & bits;
-	lfield_mask(x->mask, mf, bits & ~s->wr[mf]);
+		return s->nk[nk_slot(mf)] & bits;
+	lfield_mask(x->mask, mf, bits & ~wr_bits(s, mf));
 	return lfield_get(&s->pkt, mf) & bits;
 }
 
@@ -102,10 +122,11 @@ static inline void wr(struct pls *s, enum lf_mf mf, lf_u128 v, lf_u128 bits)
 		uint32_t m = (uint32_t)bits;
 		s->reg[reg_of_mf(mf)] = (s->reg[reg_of_mf(mf)] & ~m) | ((uint32_t)v & m);
 	} else if (!lfield_in_key(mf)) {
-		s->nk[mf] = (s->nk[mf] & ~bits) | (v & bits);
+		unsigned i = nk_slot(mf);
+		s->nk[i] = (s->nk[i] & ~bits) | (v & bits);
 	} else {
 		lfield_set(&s->pkt, mf, v, bits);
-		s->wr[mf] |= bits;
+		s->wr_any |= (uint64_t)1 << mf;
 		lfield_mask(&s->wrk, mf, bits);
 	}
 }
@@ -119,6 +140,8 @@ static inline uint32_t ones32(unsigned n)
 static inline lf_u128 bank_get(const struct pls *s, unsigned ofs, unsigned width)
 {
 	lf_u128 v = 0;
+	if (ofs % 32 + width <= 32 && ofs < 512) /* within one register (most): one load */
+		return (s->reg[15 - ofs / 32] >> (ofs % 32)) & ones32(width);
 	for (unsigned i = 0; i < width;) {
 		unsigned b = ofs + i, w = b / 32, sh = b % 32;
 		unsigned n = 32 - sh < width - i ? 32 - sh : width - i;
@@ -169,7 +192,11 @@ static inline lf_u128 loc_get(struct plx *x, struct pls *s, const struct loc *l)
 static inline void loc_set(struct pls *s, const struct loc *l, lf_u128 v, lf_u128 m)
 {
 	m &= lf_u128_ones(l->width);
-	if (l->mf == LF_MF_REGS) {
+	if (l->mf == LF_MF_REGS && l->ofs % 32 + l->width <= 32 && l->ofs < 512) {
+		/* within one register (most) */
+		uint32_t *r = &s->reg[15 - l->ofs / 32], wm = (uint32_t)m << (l->ofs % 32);
+		*r = (*r & ~wm) | (((uint32_t)v << (l->ofs % 32)) & wm);
+	} else if (l->mf == LF_MF_REGS) {
 		lf_u128 old = bank_get(s, l->ofs, l->width);
 		bank_set(s, l->ofs, l->width, (old & ~m) | (v & m));
 	} else {
