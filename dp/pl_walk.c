@@ -200,6 +200,68 @@ bool plx_port_sec_stage(const char *name)
 bool plx_next_target(const struct pls *s, const struct lflow_prog *p,
 			const struct lflow_insn *in, bool *egress, unsigned *stage);
 
+/* From stage idx on (counted already), the stages whose lookup ends in a `next;' alone or that
+ * are pass-through, crossed without leaving the loop (each stage counted as it is entered); on GO, *egress / *idx is the stage whose
+ * flow *he (NULL: none matched) has more to do. STOP: the walk ends (loop limit, no stage). */
+static int fast_walk(struct plx *x, struct pls *s, bool *egress, unsigned *idx,
+		     const struct pl_sent **he)
+{
+	const struct pl_index *ix = x->g->index;
+	size_t d = (size_t)(s->dp - x->g->dps);
+	bool eg = *egress;
+	unsigned i = *idx, n = s->dp->pipe[eg].n_stages, extra = 0;
+	const struct pl_sidx *base = &ix->sidx[ix->stage_base[2 * d + eg]];
+	int rc = GO;
+
+	for (;;) {
+		if (i >= n) {
+			rc = fail(x, BRINT_DROP_LFLOW_DROP);
+			break;
+		}
+		const struct pl_sidx *si = &base[i];
+		if (!si->exists) {
+			rc = fail(x, BRINT_DROP_LFLOW_DROP);
+			break;
+		}
+		unsigned step;
+		bool to_eg;
+		int to;
+		if (si->jump_n) {
+			/* pass-through stages: counted (this one was), crossed in one step */
+			step = si->jump_n;
+			to_eg = si->jump_egress;
+			to = si->jump_stage;
+		} else {
+			const struct pl_sent *e = plx_stage_lookup(x, s, si);
+			if (e == NULL || !e->only_next) {
+				*he = e;
+				break;
+			}
+			/* `next;' alone (most stages' default flow): neither the flow nor its
+			 * program touched; the next stage counted */
+			step = 1;
+			to_eg = e->negress;
+			to = e->nstage;
+		}
+		extra += step;
+		if (x->stages + extra > PL_MAX_STAGES) {
+			rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+			break;
+		}
+		if (to_eg != eg) {
+			eg = to_eg;
+			n = s->dp->pipe[eg].n_stages;
+			base = &ix->sidx[ix->stage_base[2 * d + eg]];
+		}
+		i = (unsigned)to;
+	}
+	x->stages += extra;
+	x->c->stages += extra;
+	*egress = eg;
+	*idx = i;
+	return rc;
+}
+
 /* Run stage idx of a pipeline: its first matching flow's program. A `next' that ends the
  * program (the common case) continues here, not deeper: only output, clone and actions after
  * a `next' nest. */
@@ -229,7 +291,18 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 			goto out;
 		}
 		const struct pl_stage *st = &pp->stages[idx]; /* (its name read only if needed) */
-		if (ix && ix->stages_on) {
+		if (ix && ix->stages_on && !unlikely_trace(x)) {
+			/* the common case, in a tight loop: stages crossed or ended by a `next;'
+			 * alone, until a stage whose flow does something */
+			const struct pl_sent *he;
+			int frc = fast_walk(x, s, &egress, &idx, &he);
+			if (frc != GO) {
+				rc = frc;
+				goto out;
+			}
+			st = &s->dp->pipe[egress].stages[idx];
+			hit = he ? &x->g->flows[he->flow] : NULL;
+		} else if (ix && ix->stages_on) {
 			const struct pl_sidx *si = pl_index_stage(ix, x->g, s->dp, egress, idx);
 			if (!si->exists) {
 				rc = fail(x, BRINT_DROP_LFLOW_DROP);
@@ -284,6 +357,7 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 		}
 		const struct lflow_prog *p = hit->prog;
 		const struct lflow_insn *last = &p->insns[p->top + p->n_top - 1];
+		x->flow = hit;
 		if (last->op != LFLOW_OP_NEXT) {
 			rc = plx_exec_block(x, s, p, p->top, p->n_top, egress, idx);
 			goto out;
