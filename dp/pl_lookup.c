@@ -120,7 +120,7 @@ static const struct pl_sent *ents_scan(struct plx *x, struct pls *s, const struc
 }
 
 /* the guard of an indexed node holds (else no rule under its buckets can match) */
-static bool guard_ok(struct plx *x, struct pls *s, const struct pl_inode *nd)
+PLX_HOT bool guard_ok(struct plx *x, struct pls *s, const struct pl_inode *nd)
 {
 	const struct pl_index *ix = x->g->index;
 	for (uint32_t i = 0; i < nd->n_guard; i++)
@@ -132,7 +132,7 @@ static bool guard_ok(struct plx *x, struct pls *s, const struct pl_inode *nd)
 /* Consult an indexed node: the packet's value of its field, the key bits behind that value
  * unmasked (as rd() does: bits an action wrote come from the actions, not the key), and the
  * bucket of that value (NULL if no rule wants it). */
-static const struct pl_bucket *consult(struct plx *x, struct pls *s, const struct pl_inode *nd)
+PLX_HOT const struct pl_bucket *consult(struct plx *x, struct pls *s, const struct pl_inode *nd)
 {
 	uint64_t v;
 	if (nd->kind == PL_FT_REG) {

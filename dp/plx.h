@@ -183,14 +183,14 @@ static inline bool fref_loc(const struct lflow_fref *f, struct loc *l)
 	return l->width > 0 && l->width <= 128;
 }
 
-static inline lf_u128 loc_get(struct plx *x, struct pls *s, const struct loc *l)
+static inline __attribute__((always_inline)) lf_u128 loc_get(struct plx *x, struct pls *s, const struct loc *l)
 {
 	if (l->mf == LF_MF_REGS)
 		return bank_get(s, l->ofs, l->width);
 	return rd(x, s, l->mf, lf_u128_ones(l->width) << l->ofs) >> l->ofs;
 }
 
-static inline void loc_set(struct pls *s, const struct loc *l, lf_u128 v, lf_u128 m)
+static inline __attribute__((always_inline)) void loc_set(struct pls *s, const struct loc *l, lf_u128 v, lf_u128 m)
 {
 	m &= lf_u128_ones(l->width);
 	if (l->mf == LF_MF_REGS && l->ofs % 32 + l->width <= 32 && l->ofs < 512) {
