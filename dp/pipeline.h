@@ -2,7 +2,7 @@
 /* The compiled logical pipeline as the PMDs read it: one immutable generation, built on the
  * control thread (ovn-glue/lflow/pl_build.c) from the compiler's flows, the logical topology
  * and the local ports, published through RCU (dp/pipeline_pub.c) and interpreted by the slow
- * path (dp/pl_interp.c). Nothing here points outside the generation: programs are copies,
+ * path (dp/pl_interp.h; its files in dp/plx.h). Nothing here points outside the generation: programs are copies,
  * names are the generation's own strings. Plain C (no DPDK).
  *
  * Per datapath (tunnel key) and pipeline, an array of stages indexed by table number (stage
@@ -95,7 +95,7 @@ struct pl_port {
 	/* localnet (the switch's way to a physical network, options:network_name): the brint
 	 * port of that network's bridge mapping here (PL_PORT_NONE: no mapping) and the VLAN
 	 * (options tag; -1: untagged). Frames come in from provider by (provider, VLAN) and
-	 * go out to it with that VLAN pushed (pl_localnet_in below, dp/pl_interp.c). */
+	 * go out to it with that VLAN pushed (pl_localnet_in below, dp/pl_walk.c). */
 	uint16_t provider;
 	int32_t tag;
 	/* a remote VIF on a switch with a localnet port: that localnet port's index in

@@ -623,7 +623,7 @@ static void resolve_names(struct pl_gen *g)
 		}
 }
 
-/* ---- where a flow's final `next' goes (as pl_interp.c next_target decides it) ---- */
+/* ---- where a flow's final `next' goes (as pl_walk.c plx_next_target decides it) ---- */
 
 static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsigned stage,
 				 const struct pl_flow *fl)

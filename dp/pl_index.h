@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Lookup indexes of a pipeline generation (dp/pipeline.h), built once on the control thread
  * when the generation is finished (plb_finish) and owned by it; the slow path's interpreter
- * (dp/pl_interp.c) reads them to find a stage's first matching flow without scanning every
+ * (dp/pl_lookup.c) reads them to find a stage's first matching flow without scanning every
  * flow, and the generation's port, multicast group and datapath lookups use their hashes.
  *
  * What is in it:
