@@ -10,6 +10,7 @@
 #include "flow_cache.h"
 #include "learn.h"
 #include "mbuf_ops.h"
+#include "nbuf_dp.h"
 #include "table_changes.h"
 #include "upcall.h"
 
@@ -45,11 +46,13 @@ int dp_pmd_init(struct pmd *pmd)
 {
 	pmd->cache = fc_create(DP_EMC_ENTRIES, DP_MAX_FLOWS);
 	pmd->cache_gen = __atomic_load_n(&dp_table_gen, __ATOMIC_ACQUIRE);
+	nbuf_init(&pmd->nbuf);
 	return pmd->cache ? 0 : -1;
 }
 
 void dp_pmd_fini(struct pmd *pmd)
 {
+	dp_nbuf_fini(pmd);
 	fc_destroy(pmd->cache);
 	pmd->cache = NULL;
 }
@@ -103,7 +106,10 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 			pmd->c.cache_revalidations++;
 		}
 		pmd->cache_gen = gen;
+		pmd->nbuf_check = true;
 	}
+	/* after the cache follows the new tables: what is sent on meets the new megaflows */
+	dp_nbuf_run(pmd);
 	req = pmd->dump_req;
 	if (unlikely(req != NULL)) {
 		struct dump_ctx d = {.req = req, .hz = (double)rte_get_tsc_hz(), .now = rte_rdtsc()};

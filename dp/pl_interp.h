@@ -151,6 +151,13 @@ struct pl_pm_out {
 	unsigned n_learn;
 	struct dp_learn learn[PL_PM_MAX_LEARN];
 	uint8_t scratch[PL_PM_SCRATCH]; /* the packet as the actions left it, for a builder */
+	/* the received packet met `arp` or `nd_ns`: the next hop it waits for (the first met;
+	 * dp/nbuf.h holds the packet when it has no output) */
+	struct pl_pm_wait {
+		bool valid, v6;
+		int64_t dp, port;     /* the datapath's key, reg15 */
+		uint64_t ip_hi, ip_lo; /* reg0 (arp), xxreg0 (nd_ns; ip6.dst when 0) */
+	} wait;
 };
 
 /* Interpret g for the packet pkt (its key k, k->f parsed from pkt) in packet mode; fn may be

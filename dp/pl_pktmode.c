@@ -195,6 +195,29 @@ static int pm_build(const struct pls *s, enum lflow_op op, const struct pktgen_i
 	}
 }
 
+/* what the received packet waits for, as pinctrl keys its buffer: the datapath, the output
+ * port and reg0 (arp) or xxreg0 (nd_ns, else ip6.dst as pm_build takes it) */
+static void pm_wait(struct pl_pm_out *o, const struct pls *s, bool v6)
+{
+	struct pl_pm_wait *w = &o->wait;
+	w->valid = true;
+	w->v6 = v6;
+	w->dp = s->dp->key;
+	w->port = s->reg[15];
+	if (!v6) {
+		w->ip_hi = 0;
+		w->ip_lo = s->reg[0];
+		return;
+	}
+	w->ip_hi = (uint64_t)s->reg[0] << 32 | s->reg[1];
+	w->ip_lo = (uint64_t)s->reg[2] << 32 | s->reg[3];
+	if (w->ip_hi == 0 && w->ip_lo == 0) {
+		lf_u128 d = lfield_get(&s->pkt, LF_MF_IP6_DST);
+		w->ip_hi = (uint64_t)(d >> 64);
+		w->ip_lo = (uint64_t)d;
+	}
+}
+
 int plx_pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
 			 const struct lflow_insn *in, bool egress, unsigned stage)
 {
@@ -221,6 +244,8 @@ int plx_pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
 	}
 	gp->op = (uint16_t)op;
 	gp->len = (uint16_t)n;
+	if ((op == LFLOW_OP_ARP || op == LFLOW_OP_ND_NS) && x->cur == 0 && !o->wait.valid)
+		pm_wait(o, s, op == LFLOW_OP_ND_NS);
 	unsigned idx = ++o->n_gen, emits = o->n_emit, saved = x->cur;
 	x->c->gen_built[op]++;
 	/* the new packet, the same logical metadata (datapath, registers, stage) */
@@ -252,6 +277,7 @@ int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct p
 	memset(&mask, 0, sizeof(mask));
 	out->n_gen = out->n_emit = out->n_learn = 0;
 	out->overflow = false;
+	out->wait.valid = false;
 	out->fail = BRINT_DROP_LFLOW_DROP;
 	c->packet_runs++;
 	in = k->in_port <= UINT16_MAX ? pl_port_local(g, (uint16_t)k->in_port) : NULL;

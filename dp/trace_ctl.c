@@ -12,6 +12,7 @@
 #include "dp.h"
 #include "dp_actions.h"
 #include "lfield.h"
+#include "nbuf.h"
 #include "pipeline_pub.h"
 #include "pktgen.h"
 #include "pl_interp.h"
@@ -206,6 +207,20 @@ static json_t *trace_packet_mode(const struct pl_gen *g, const struct dp_key *k,
 	for (unsigned i = 0; i < out.n_emit; i++)
 		if (out.emit[i].src == 0)
 			return res;
+	if (out.wait.valid && out.fail == BRINT_DROP_PKTGEN_REPLACED) {
+		/* what dp_slowpath does with it (dp/nbuf_dp.h) */
+		struct nbuf_addr a = {.dp = out.wait.dp, .port = out.wait.port,
+				      .ip_hi = out.wait.ip_hi, .ip_lo = out.wait.ip_lo,
+				      .v6 = out.wait.v6};
+		char ip[64], msg[256];
+		nbuf_addr_ip_text(&a, ip, sizeof(ip));
+		snprintf(msg, sizeof(msg),
+			 "buffered: waits for the MAC binding of %s (datapath %lld, port %lld), "
+			 "then sent again from its input port; dropped after %u s",
+			 ip, (long long)a.dp, (long long)a.port, NBUF_TIMEOUT_MS / 1000);
+		json_object_set_new(res, "received_packet", json_string(msg));
+		return res;
+	}
 	json_object_set_new(res, "received_packet", json_string(brint_drop_names[out.fail]));
 	return res;
 }

@@ -6,9 +6,11 @@
  * decision went through (any change at all for the no-pipeline drop).
  * Packet mode (dp_slowpath): the same pipeline on one packet's bytes, and the packets it
  * outputs and generates written (pktgen_rewrite: the headers the logical actions left, with
- * their checksums) into mbufs and sent. */
+ * their checksums) into mbufs and sent. A packet that met arp/nd_ns and has no output waits
+ * for its next hop's binding in the PMD's neighbour buffer (dp/nbuf_dp.h). */
 #include "upcall.h"
 #include "learn.h"
+#include "nbuf_dp.h"
 #include "pipeline_pub.h"
 #include "pktgen.h"
 #include "pl_interp.h"
@@ -102,7 +104,9 @@ void dp_slowpath(struct pmd *pmd, uint16_t in, struct rte_mbuf *m)
 		}
 		pmd_output(pmd, e->port, c);
 	}
-	if (last < 0)
+	if (last < 0 && out.wait.valid && out.fail == BRINT_DROP_PKTGEN_REPLACED)
+		dp_nbuf_hold(pmd, in, m, &out.wait); /* the ARP request / NS went; it waits */
+	else if (last < 0)
 		pmd_drop(pmd, out.fail, in, m);
 	pmd->plc.packet_cycles += rte_rdtsc() - t0;
 }

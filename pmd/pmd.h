@@ -9,6 +9,7 @@
 #include <brint/drop_reasons.h>
 
 #include "flow_key.h"
+#include "nbuf.h"
 #include "pl_interp.h"
 #include "upcall.h"
 
@@ -54,6 +55,9 @@ struct pmd_counters {
 	uint64_t cache_revalidations;      /* selective passes (datapaths changed) */
 	uint64_t cache_flows_removed;      /* megaflows those passes removed */
 	uint64_t max_housekeeping_cycles;  /* longest housekeeping (flush, revalidation, dump) */
+	/* packets waiting for a neighbour (dp/nbuf.h): held, sent on once it was known, dropped
+	 * after the timeout, dropped as an overflow (the last two also counted as drops) */
+	uint64_t nbuf_buffered, nbuf_reinjected, nbuf_expired, nbuf_overflow;
 	uint64_t port_rx[BRINT_MAX_PORTS];
 	uint64_t port_tx[BRINT_MAX_PORTS];
 	uint64_t port_drop[BRINT_MAX_PORTS];
@@ -83,6 +87,10 @@ struct pmd {
 	struct pl_counters plc __rte_cache_aligned;
 	/* packet mode's token bucket (dp/upcall.h), this PMD's alone */
 	struct dp_slowpath_bucket slowpath;
+	/* the packets waiting for a neighbour (dp/nbuf.h, dp/nbuf_dp.h), this PMD's alone */
+	bool nbuf_check;     /* the tables changed: look again at what is held */
+	bool nbuf_reinject;  /* the packet in dp_input is one sent on from the buffer */
+	struct nbuf nbuf;
 } __rte_cache_aligned;
 
 struct pmd_dump_req {

@@ -99,6 +99,14 @@ static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
 			    json_pack("{s:I, s:I, s:I}", "flushes", (json_int_t)c->cache_flushes,
 				      "revalidations", (json_int_t)c->cache_revalidations,
 				      "flows_removed", (json_int_t)c->cache_flows_removed));
+	/* packets waiting for a neighbour (dp/nbuf.h); `held` is a level, read as it is */
+	json_object_set_new(o, "nbuf",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "buffered",
+				      (json_int_t)c->nbuf_buffered, "reinjected",
+				      (json_int_t)c->nbuf_reinjected, "expired",
+				      (json_int_t)c->nbuf_expired, "overflow",
+				      (json_int_t)c->nbuf_overflow, "held",
+				      (json_int_t)*(const volatile unsigned *)&pmds[i]->nbuf.n_pkts));
 	json_object_set_new(o, "upcalls", json_integer((json_int_t)c->upcalls));
 	json_object_set_new(o, "upcall_cycles_avg",
 			    json_real(c->upcalls ? (double)c->upcall_cycles / (double)c->upcalls : 0.0));

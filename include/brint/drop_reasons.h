@@ -24,7 +24,10 @@
 	X(SLOWPATH_LIMIT, "slowpath_limit", "over the per-PMD rate of packets interpreted one by one") \
 	X(UNKNOWN_VLAN, "unknown_vlan", "received on a provider port with a VLAN no localnet maps") \
 	X(NO_PROVIDER, "no_provider", "a localnet port whose network has no bridge mapping here") \
-	X(PKTGEN_REPLACED, "pktgen_replaced", "replaced by a packet the pipeline generated (ICMP error, TCP reset, ARP request, ...), or by none the RFCs allow")
+	X(PKTGEN_REPLACED, "pktgen_replaced", "replaced by a packet the pipeline generated (ICMP error, TCP reset, ARP request, ...), or by none the RFCs allow") \
+	X(NBUF_OVERFLOW, "nbuf_overflow", "waiting for a neighbour: evicted by a newer packet to the same next hop (4 held), or too many next hops waiting") \
+	X(NBUF_EXPIRED, "nbuf_expired", "waiting for a neighbour: no MAC binding came within 10 s (or its input port went away)") \
+	X(NBUF_UNRESOLVED, "nbuf_unresolved", "re-sent once its neighbour was known, it met arp/nd_ns again: not held twice")
 
 enum brint_drop_reason {
 #define X(id, name, help) BRINT_DROP_##id,
