@@ -352,6 +352,7 @@ static void test_ttl_exceeded(void **state)
 	assert_int_equal(c.gen_built[LFLOW_OP_ICMP4], 1);
 	assert_int_equal(c.gen_outputs[LFLOW_OP_ICMP4], 1);
 	assert_int_equal(c.packet_runs, 1);
+	assert_false(r.out.wait.valid); /* an ICMP error's packet is not held */
 	size_t n = sent(&r, 0, f);
 	assert_int_equal(n, 14 + 20 + 8 + (r.len - 14));
 	expect_mac(f, MAC1);
@@ -446,6 +447,14 @@ static void test_arp_request(void **state)
 	assert_memory_equal(f + 28, "\x0a\x10\x00\x01", 4); /* spa = reg1 */
 	expect_mac(f + 32, 0);				    /* tha */
 	assert_memory_equal(f + 38, "\x0a\x10\x00\x63", 4); /* tpa = reg0 */
+	/* the received packet has no output: it waits for (datapath, reg15, reg0), dp/nbuf.h */
+	assert_int_equal(r.out.fail, BRINT_DROP_PKTGEN_REPLACED);
+	assert_true(r.out.wait.valid);
+	assert_false(r.out.wait.v6);
+	assert_int_equal(r.out.wait.dp, 5);
+	assert_int_equal(r.out.wait.port, 0);
+	assert_int_equal(r.out.wait.ip_hi, 0);
+	assert_int_equal(r.out.wait.ip_lo, 0x0a100063);
 	pl_gen_free(g);
 }
 
@@ -493,6 +502,12 @@ static void test_nd_ns(void **state)
 	assert_int_equal(ns[24], 1); /* source link-layer address */
 	expect_mac(ns + 26, RMAC);
 	check_sums(f, n);
+	/* it waits for xxreg0 */
+	assert_true(r.out.wait.valid);
+	assert_true(r.out.wait.v6);
+	assert_int_equal(r.out.wait.dp, 5);
+	assert_int_equal(r.out.wait.ip_hi, 0xfd00000000000000ULL);
+	assert_int_equal(r.out.wait.ip_lo, 0x99);
 	pl_gen_free(g);
 }
 
