@@ -8,6 +8,7 @@
 #     triggered it is held in the PMD, node1's ARP reply becomes a MAC_Binding row, the new
 #     pipeline generation has it and the PMD sends the echo on: its reply arrives (before the
 #     buffer, the one echo was dropped as pktgen_replaced and this ping failed);
+#     the same over IPv6 (nd_ns { }, the NA learned by put_nd);
 #  3. counters: buffered and reinjected, nothing held after, nbuf_* drops 0;
 #  4. unused addresses of join: 6 packets to one (4 held, 2 overflows) and 1 to another are
 #     held, then dropped as expired 10 s later, counted under nbuf_overflow and nbuf_expired.
@@ -19,8 +20,14 @@ declare -A SW=([pod1]=ovn-default [node1]=join)
 declare -A MAC=([pod1]=00:00:00:00:01:01 [node1]=00:00:00:00:64:02)
 declare -A IP=([pod1]=10.16.0.11 [node1]=100.64.0.2)
 declare -A GW=([pod1]=10.16.0.1 [node1]=100.64.0.1)
-nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "${MAC[pod1]} ${IP[pod1]}" \
-	-- lsp-set-port-security pod1 "${MAC[pod1]} ${IP[pod1]}" || fail "lsp-add pod1"
+declare -A IP6=([pod1]=fd00:10:16::11 [node1]=fd00:100:64::2)
+declare -A GW6=([pod1]=fd00:10:16::1 [node1]=fd00:100:64::1)
+nbctl set logical_router_port ovn-cluster-ovn-default \
+	networks='"10.16.0.1/16" "fd00:10:16::1/64"' || fail "IPv6 on ovn-cluster-ovn-default"
+nbctl set logical_router_port ovn-cluster-join \
+	networks='"100.64.0.1/16" "fd00:100:64::1/64"' || fail "IPv6 on ovn-cluster-join"
+nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "${MAC[pod1]} ${IP[pod1]} ${IP6[pod1]}" \
+	-- lsp-set-port-security pod1 "${MAC[pod1]} ${IP[pod1]} ${IP6[pod1]}" || fail "lsp-add pod1"
 nbctl lsp-add join node1 -- lsp-set-addresses node1 unknown || fail "lsp-add node1"
 
 declare -A IF NS
@@ -51,9 +58,11 @@ for p in pod1 node1; do
 	ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
 	ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
 	ip -n "${NS[$p]}" route add default via "${GW[$p]}" || fail "default route $p"
+	ip -n "${NS[$p]}" addr add "${IP6[$p]}/64" dev "${IF[$p]}" nodad || fail "IPv6 address $p"
+	ip -n "${NS[$p]}" -6 route add default via "${GW6[$p]}" || fail "IPv6 default route $p"
 done
 in_pod() { local p=$1; shift; ip netns exec "${NS[$p]}" "$@"; }
-mb_row() { sbctl --bare --columns=logical_port,mac find MAC_Binding ip="$1" | tr '\n' ' ' | xargs; }
+mb_row() { sbctl --bare --columns=logical_port,mac find MAC_Binding ip="\"$1\"" | tr '\n' ' ' | xargs; }
 nbuf() { # nbuf FIELD: pmd stats' nbuf[FIELD] summed over the PMDs
 	ctl --json pmd stats | python3 -c "import json,sys; print(sum(p['nbuf']['$1'] for p in json.load(sys.stdin)))"
 }
@@ -88,6 +97,17 @@ grep -q "ttl=63" "$T/ping.out" || fail "reply not routed: $(cat "$T/ping.out")"
 [ "$(mb_row "${IP[node1]}")" = "ovn-cluster-join ${MAC[node1]}" ] ||
 	fail "MAC_Binding of ${IP[node1]}: '$(mb_row "${IP[node1]}")'"
 pass "2. ping -c 1 -W 3 pod1 -> node1 with no MAC_Binding yet: $(grep -o 'time=[0-9.]* ms' "$T/ping.out") (the arp request, the learned binding, the held echo sent on)"
+
+# 2b. IPv6: nd_ns { } for node1's address, its NA learned (put_nd), the echo sent on
+[ -z "$(mb_row "${IP6[node1]}")" ] || fail "a MAC_Binding for ${IP6[node1]} before any traffic"
+in_pod pod1 ping -6 -c 1 -W 2 "${GW6[pod1]}" >/dev/null 2>&1 || fail "pod1 cannot reach ${GW6[pod1]}"
+in_pod pod1 ping -6 -c 1 -W 3 "${IP6[node1]}" >"$T/ping6.out" 2>&1 ||
+	fail "2b. the first echo pod1 -> node1 (IPv6) got no reply: $(tail -n 2 "$T/ping6.out"); MAC_Binding '$(mb_row "${IP6[node1]}")'; pmd: $(ctl --json pmd stats | python3 -c 'import json,sys; p=json.load(sys.stdin); print([x["nbuf"] for x in p], [{k: v for k, v in x["drops"].items() if v} for x in p])')"
+[ "$(mb_row "${IP6[node1]}")" = "ovn-cluster-join ${MAC[node1]}" ] ||
+	fail "MAC_Binding of ${IP6[node1]}: '$(mb_row "${IP6[node1]}")'; rows: $(sbctl --bare --columns=logical_port,ip,mac list MAC_Binding | tr '\n' ' '); pmd: $(ctl --json pmd stats | python3 -c 'import json,sys; print([p["nbuf"] for p in json.load(sys.stdin)])')"
+[ "$(nbuf buffered)" -ge 2 ] && [ "$(nbuf reinjected)" -ge 2 ] ||
+	fail "2b. the IPv6 echo was not held and sent on: $(ctl --json pmd stats | python3 -c 'import json,sys; print([p["nbuf"] for p in json.load(sys.stdin)])')"
+pass "2b. ping -6 -c 1 -W 3 pod1 -> node1 with no MAC_Binding yet: $(grep -o 'time=[0-9.]* ms' "$T/ping6.out") (nd_ns, put_nd, the held echo sent on)"
 
 # 3. the counters
 [ "$(nbuf buffered)" -ge 1 ] && [ "$(nbuf reinjected)" -ge 1 ] && [ "$(nbuf held)" = 0 ] &&
