@@ -104,6 +104,8 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 		} else if (ch.dps || ch.n_ports) {
 			pmd->c.cache_flows_removed += fc_remove_if(pmd->cache, tc_touches, &ch);
 			pmd->c.cache_revalidations++;
+			for (unsigned i = 0; i < ch.n_ports; i++)
+				dp_nbuf_port_removed(pmd, ch.ports[i]);
 		}
 		pmd->cache_gen = gen;
 		pmd->nbuf_check = true;

@@ -128,6 +128,35 @@ unsigned nbuf_release(struct nbuf *b, nbuf_resolved_fn resolved, void *rarg, nbu
 	return n;
 }
 
+unsigned nbuf_drop_tag(struct nbuf *b, uint32_t tag, nbuf_fn fn, void *arg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->n_addrs;) {
+		struct nbuf_entry *e = &b->e[i];
+		unsigned k = 0;
+		for (unsigned j = 0; j < e->n; j++) {
+			if (e->q[j].tag == tag) {
+				fn(arg, &e->a, e->q[j]);
+				n++;
+			} else {
+				e->q[k++] = e->q[j]; /* the others keep their order */
+			}
+		}
+		b->n_pkts -= e->n - k;
+		e->n = k;
+		if (k == 0) {
+			memmove(&b->e[i], &b->e[i + 1], sizeof(b->e[0]) * (b->n_addrs - i - 1));
+			b->n_addrs--;
+		} else {
+			i++;
+		}
+	}
+	if (n)
+		recompute_expire(b);
+	return n;
+}
+
 unsigned nbuf_flush(struct nbuf *b, nbuf_fn fn, void *arg)
 {
 	unsigned n = 0;

@@ -78,6 +78,10 @@ unsigned nbuf_expire(struct nbuf *b, uint64_t now_ms, nbuf_fn fn, void *arg);
 typedef bool (*nbuf_resolved_fn)(void *arg, const struct nbuf_addr *a);
 unsigned nbuf_release(struct nbuf *b, nbuf_resolved_fn resolved, void *rarg, nbuf_fn fn, void *arg);
 
+/* Remove every packet whose tag is `tag` (its input port went away); fn gets each, an
+ * address left with none is removed. Returns the packets removed. */
+unsigned nbuf_drop_tag(struct nbuf *b, uint32_t tag, nbuf_fn fn, void *arg);
+
 /* The next-hop address as text ("10.16.0.5", "fd00::5"). */
 void nbuf_addr_ip_text(const struct nbuf_addr *a, char *buf, size_t len);
 

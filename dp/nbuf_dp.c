@@ -98,7 +98,9 @@ void dp_nbuf_run(struct pmd *pmd)
 	for (unsigned i = 0; i < r.n; i++) {
 		struct rte_mbuf *m = r.p[i].pkt;
 		uint16_t in = (uint16_t)r.p[i].tag;
-		if (ports[in] == NULL) { /* its input port went away while it waited */
+		/* its input port went away while it waited (dp_nbuf_port_removed took those the
+		 * PMD was told of; a flush of the whole cache does not say which) */
+		if (ports[in] == NULL) {
 			pmd->c.nbuf_expired++;
 			pmd_drop(pmd, BRINT_DROP_NBUF_EXPIRED, in, m);
 			continue;
@@ -110,6 +112,12 @@ void dp_nbuf_run(struct pmd *pmd)
 	for (uint16_t i = 0; i < pmd->n_dirty; i++)
 		pmd_tx_flush_port(pmd, pmd->dirty[i]);
 	pmd->n_dirty = 0;
+}
+
+void dp_nbuf_port_removed(struct pmd *pmd, uint16_t port)
+{
+	if (pmd->nbuf.n_pkts)
+		nbuf_drop_tag(&pmd->nbuf, port, drop_expired, pmd);
 }
 
 static void drop_held(void *arg, const struct nbuf_addr *a, struct nbuf_pkt p)

@@ -31,5 +31,8 @@ void dp_nbuf_hold(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const struct
  * the current generation has a binding for, then flush the tx buffers. */
 void dp_nbuf_run(struct pmd *pmd);
 
+/* Housekeeping: port `port` was removed (its id may be reused): drop what came in on it. */
+void dp_nbuf_port_removed(struct pmd *pmd, uint16_t port);
+
 /* PMD stop: free whatever is held. */
 void dp_nbuf_fini(struct pmd *pmd);

@@ -11,7 +11,8 @@
 #     the same over IPv6 (nd_ns { }, the NA learned by put_nd);
 #  3. counters: buffered and reinjected, nothing held after, nbuf_* drops 0;
 #  4. unused addresses of join: 6 packets to one (4 held, 2 overflows) and 1 to another are
-#     held, then dropped as expired 10 s later, counted under nbuf_overflow and nbuf_expired.
+#     held, then dropped as expired 10 s later, counted under nbuf_overflow and nbuf_expired;
+#  5. a held packet whose input port is removed is dropped with it.
 . "$(dirname "$0")/lib.sh"
 setup
 start_ovn
@@ -134,4 +135,13 @@ WAIT=15 wait_for "[ \"\$(nbuf held)\" = 0 ]" || fail "4. still held after 15 s: 
 [ "$(nbuf expired)" = 5 ] && [ "$(drops nbuf_expired)" = 5 ] && [ "$(nbuf reinjected)" = 0 ] ||
 	fail "4. expiry: $(ctl --json pmd stats | python3 -c 'import json,sys; p=json.load(sys.stdin); print([x["nbuf"] for x in p], [{k: v for k, v in x["drops"].items() if v} for x in p])')"
 pass "4. after the 10 s timeout: 5 expired (nbuf_expired), nothing held"
+# 5. the input port of a held packet goes away: its packet is dropped at once (its id may be
+# given to the next port), not 10 s later
+ctl pmd stats --clear >/dev/null
+in_pod pod1 ping -c 1 -W 1 100.64.0.97 >/dev/null 2>&1 && fail "100.64.0.97 answered"
+[ "$(nbuf held)" = 1 ] || fail "5. not held: $(nbuf held)"
+ctl port del tap-pod1 >/dev/null || fail "port del tap-pod1"
+WAIT=3 wait_for "[ \"\$(nbuf held)\" = 0 ]" || fail "5. still held after its port went away"
+[ "$(nbuf expired)" = 1 ] && [ "$(nbuf reinjected)" = 0 ] || fail "5. $(nbuf expired) expired"
+pass "5. the held packet of a removed port dropped with it (nbuf_expired), not sent on"
 log "pmd stats nbuf: $(ctl --json pmd stats | python3 -c 'import json,sys; print([p["nbuf"] for p in json.load(sys.stdin)])')"

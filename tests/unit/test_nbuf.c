@@ -226,6 +226,35 @@ static void test_release_rehold(void **state)
 	assert_ptr_equal(b.e[1].q[0].pkt, (void *)101);
 }
 
+/* a removed input port takes its packets out of every queue; the others keep their order,
+ * an address left empty goes */
+static void test_drop_tag(void **state)
+{
+	(void)state;
+	struct nbuf_addr a = v4(1, 2, 5), c = v4(1, 2, 6);
+	struct nbuf_pkt ev = {0};
+	reset();
+	/* pk(id): tag = id & 0xffff; 0x10001 and 0x20001 share tag 1 */
+	assert_int_equal(nbuf_hold(&b, &a, pk(0x10001), 0, &ev), NBUF_HELD);
+	assert_int_equal(nbuf_hold(&b, &a, pk(2), 0, &ev), NBUF_HELD);
+	assert_int_equal(nbuf_hold(&b, &a, pk(0x20001), 0, &ev), NBUF_HELD);
+	assert_int_equal(nbuf_hold(&b, &a, pk(3), 0, &ev), NBUF_HELD);
+	assert_int_equal(nbuf_hold(&b, &c, pk(0x30001), 0, &ev), NBUF_HELD);
+	assert_int_equal(nbuf_drop_tag(&b, 1, record, &got), 3);
+	assert_int_equal(got.n, 3);
+	assert_int_equal(got.id[0], 0x10001);
+	assert_int_equal(got.id[1], 0x20001);
+	assert_int_equal(got.id[2], 0x30001);
+	assert_int_equal(b.n_pkts, 2);
+	assert_int_equal(b.n_addrs, 1);
+	assert_int_equal(nbuf_drop_tag(&b, 1, record, &got), 0);
+	struct known k5 = {1, {5}};
+	assert_int_equal(nbuf_release(&b, is_known, &k5, record, &got), 2);
+	assert_int_equal(got.id[3], 2);
+	assert_int_equal(got.id[4], 3);
+	assert_int_equal(b.n_pkts, 0);
+}
+
 static void test_addr_text(void **state)
 {
 	(void)state;
@@ -246,7 +275,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_depth),	   cmocka_unit_test(test_address_bound),
 	    cmocka_unit_test(test_timeout),	   cmocka_unit_test(test_release_once),
-	    cmocka_unit_test(test_release_rehold), cmocka_unit_test(test_addr_text),
+	    cmocka_unit_test(test_release_rehold), cmocka_unit_test(test_drop_tag),
+	    cmocka_unit_test(test_addr_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
