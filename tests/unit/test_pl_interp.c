@@ -5,11 +5,7 @@
  * local ports, one remote, a flood group. Checks the flat actions, the drop reasons, the
  * counters, and that the megaflow mask is sound: every key agreeing with a key under its mask
  * gets the same actions. */
-#include "dp_actions.h"
-#include "lflow/act.h"
-#include "lflow/expr.h"
-#include "pl_gen.h"
-#include "pl_interp.h"
+#include "pl_test_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,12 +22,7 @@
 #define MAC3 0x0a0000000003ULL
 #define MAC4 0x0a0000000004ULL
 
-struct stage_def {
-	const char *name;
-	struct { int prio; const char *match, *actions; } flows[6];
-};
-
-static const struct stage_def ingress[] = {
+static const struct plt_stage ingress[] = {
 	{"ls_in_check_port_sec", {{100, "eth.src[40]", "drop;"},
 				  {50, "1", "reg0[15] = check_in_port_sec(); next;"}}},
 	{"ls_in_apply_port_sec", {{50, "reg0[15] == 1", "drop;"}, {0, "1", "next;"}}},
@@ -52,7 +43,7 @@ static const struct stage_def ingress[] = {
 	{"ls_in_l2_unknown", {{50, "outport == \"none\"", "drop;"}, {0, "1", "output;"}}},
 };
 
-static const struct stage_def egress[] = {
+static const struct plt_stage egress[] = {
 	{"ls_out_pre_lb", {{0, "1", "next;"}}},
 	{"ls_out_check_port_sec", {{100, "eth.mcast", "reg0[15] = 0; next;"},
 				   {0, "1", "reg0[15] = check_out_port_sec(); next;"}}},
@@ -67,63 +58,25 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 	return table >= 0 && table < 3 ? egress[table].name : NULL;
 }
 
-static int64_t port_key(void *aux, const char *name)
-{
-	(void)aux;
-	if (strcmp(name, "pod1") == 0)
-		return 1;
-	if (strcmp(name, "pod2") == 0)
-		return 2;
-	if (strcmp(name, "pod3") == 0)
-		return 3;
-	if (strcmp(name, "pod4") == 0)
-		return 4;
-	if (strcmp(name, "_MC_flood") == 0)
-		return 32768;
-	if (strcmp(name, "none") == 0)
-		return 0; /* as ovn-controller (and pl_build) resolve it */
-	return -1;
-}
-
-static bool resident(void *aux, const char *name)
-{
-	(void)aux;
-	return strcmp(name, "pod3") != 0;
-}
-
-static void add_stages(struct plb *b, bool eg, const struct stage_def *defs, unsigned n)
-{
-	struct plb_resolve r = {port_key, resident, NULL};
-	for (unsigned t = 0; t < n; t++) {
-		assert_int_equal(plb_stage(b, eg, t, defs[t].name), (int)t);
-		for (unsigned i = 0; i < 6 && defs[t].flows[i].match; i++) {
-			struct lflow_act_params pp = {
-				.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS, .cur_table = (int)t,
-				.stage_name = stage_of};
-			char *err = NULL;
-			size_t pos;
-			struct lf_match m;
-			struct lflow_prog *p = lflow_act_parse(defs[t].flows[i].actions, &pp, &err,
-							       &pos);
-			if (p == NULL)
-				fail_msg("%s: %s", defs[t].flows[i].actions, err);
-			assert_int_equal(lf_match_compile(defs[t].flows[i].match, NULL, NULL, &m, &err,
-							  &pos), 0);
-			assert_true(plb_flow(b, defs[t].flows[i].prio, p) >= 0);
-			assert_int_equal(plb_match(b, &m, &r), 0);
-			lf_match_free(&m);
-			lflow_prog_free(p);
-		}
-	}
-}
+/* pod3 is bound to another chassis */
+static const struct plt_port ports[] = {
+	{"pod1", 1, false},
+	{"pod2", 2, false},
+	{"pod3", 3, true},
+	{"pod4", 4, false},
+	{"_MC_flood", 32768, false},
+	{"none", 0, false}, /* as ovn-controller (and pl_build) resolve it */
+	{NULL, 0, false},
+};
 
 static struct pl_gen *build(void)
 {
+	const struct plt_env env = {stage_of, PLT_RESOLVE(ports), false};
 	struct plb *b = plb_new(7);
 	assert_non_null(b);
 	assert_int_equal(plb_dp(b, 5, "ovn-default", PL_DP_SWITCH), 0);
-	add_stages(b, false, ingress, 6);
-	add_stages(b, true, egress, 3);
+	plt_add_stages(b, &env, false, ingress, 6);
+	plt_add_stages(b, &env, true, egress, 3);
 	int p1 = plb_port(b, "pod1", 5, 1, PL_PT_VIF, 10);
 	plb_psec(b, MAC1);
 	plb_psec_ip4(b, 0x0a10000b, 0xffffffff);
@@ -143,60 +96,17 @@ static struct pl_gen *build(void)
 }
 
 /* frames */
-static void mac(uint8_t *d, uint64_t m)
-{
-	for (int i = 0; i < 6; i++)
-		d[i] = (uint8_t)(m >> (40 - 8 * i));
-}
-
 static struct dp_key icmp_key(uint32_t in, uint64_t src, uint64_t dst, uint32_t sip,
 			      uint32_t dip)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	mac(k.f.eth_src, src);
-	mac(k.f.eth_dst, dst);
-	k.f.eth_type = 0x0800;
-	k.f.nw_proto = 1;
-	k.f.nw_ttl = 64;
-	k.f.ip4_src = __builtin_bswap32(sip);
-	k.f.ip4_dst = __builtin_bswap32(dip);
+	struct dp_key k = plt_ip4_key(in, src, dst, sip, dip, 1);
 	k.f.tp_src = __builtin_bswap16(8);
 	return k;
 }
 
 static struct dp_key arp_key(uint32_t in, uint64_t src, uint32_t spa, uint32_t tpa)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	mac(k.f.eth_src, src);
-	mac(k.f.eth_dst, 0xffffffffffffULL);
-	k.f.eth_type = 0x0806;
-	k.f.arp_op = __builtin_bswap16(1);
-	k.f.nw_proto = 1;
-	mac(k.f.arp_sha, src);
-	k.f.ip4_src = __builtin_bswap32(spa);
-	k.f.ip4_dst = __builtin_bswap32(tpa);
-	return k;
-}
-
-struct out {
-	char text[512];
-	struct dp_key mask;
-	uint8_t buf[512];
-	uint32_t len;
-};
-
-static void run(const struct pl_gen *g, const struct dp_key *k, struct pl_counters *c,
-		struct out *o)
-{
-	struct dpa_buf b = {.data = o->buf, .cap = sizeof(o->buf)};
-	assert_int_equal(pl_run(g, k, &o->mask, &b, c), 0);
-	assert_true(dpa_valid(o->buf, b.len));
-	o->len = b.len;
-	assert_true(dpa_format(o->buf, b.len, o->text, sizeof(o->text)) >= 0);
+	return plt_arp_key(in, 1, src, 0xffffffffffffULL, spa, tpa);
 }
 
 static char *drop_text(enum brint_drop_reason r)
@@ -207,26 +117,10 @@ static char *drop_text(enum brint_drop_reason r)
 }
 
 /* keys that agree with k under the mask get the same actions */
-static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k, const struct out *o)
+static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k,
+			     const struct plt_out *o)
 {
-	struct pl_counters c;
-	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	for (int i = 0; i < 300; i++) {
-		struct dp_key v = *k;
-		uint8_t *b = (uint8_t *)&v;
-		const uint8_t *m = (const uint8_t *)&o->mask;
-		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
-			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-			uint8_t r = (uint8_t)(seed >> 56);
-			if (i % 3 == 0)
-				r &= (uint8_t)(seed >> 48); /* fewer bits changed */
-			b[j] = (uint8_t)((b[j] & m[j]) | (r & ~m[j]));
-		}
-		struct out o2;
-		memset(&c, 0, sizeof(c));
-		run(g, &v, &c, &o2);
-		assert_string_equal(o2.text, o->text);
-	}
+	plt_check_mask_sound(g, k, o, PLT_PERTURB_MIXED);
 }
 
 static void test_unicast(void **state)
@@ -234,10 +128,10 @@ static void test_unicast(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	struct dp_key k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "output:11");
 	assert_int_equal(c.outputs, 1);
 	/* consulted: in_port, eth.src (port security), eth.dst, eth.type, ip4.src and ip4.dst
@@ -252,7 +146,7 @@ static void test_unicast(void **state)
 	check_mask_sound(g, &k, &o);
 
 	k = icmp_key(11, MAC2, MAC1, 0x0a10000c, 0x0a10000b);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "output:10");
 	check_mask_sound(g, &k, &o);
 	pl_gen_free(g);
@@ -263,10 +157,10 @@ static void test_arp_responder(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	struct dp_key k = arp_key(10, MAC1, 0x0a10000b, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	/* answered to the inport (flags.loopback), MACs and ARP body rewritten */
 	assert_string_equal(o.text,
 			    "set(eth.src=0a:00:00:00:00:02),set(eth.dst=0a:00:00:00:00:01),"
@@ -277,14 +171,14 @@ static void test_arp_responder(void **state)
 	/* the ARP from pod2 for its own address is not answered: flooded (not back to pod2,
 	 * pod3 is not on this chassis) */
 	k = arp_key(11, MAC2, 0x0a10000c, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "output:10");
 	assert_int_equal(c.remote_outputs, 1);
 	check_mask_sound(g, &k, &o);
 
 	/* an ARP for an unknown address floods to the other local port */
 	k = arp_key(10, MAC1, 0x0a10000b, 0x0a100063);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "output:11");
 	check_mask_sound(g, &k, &o);
 	pl_gen_free(g);
@@ -295,39 +189,39 @@ static void test_drops(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 
 	/* spoofed source MAC, spoofed source IP, spoofed ARP sender */
 	struct dp_key k = icmp_key(10, MAC3, MAC2, 0x0a10000b, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	check_mask_sound(g, &k, &o);
 	k = icmp_key(10, MAC1, MAC2, 0x0a100063, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	check_mask_sound(g, &k, &o);
 	k = arp_key(10, MAC1, 0x0a100063, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	/* egress port security: pod2's MAC with another IP */
 	k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a100063);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	check_mask_sound(g, &k, &o);
 	/* a multicast source MAC: the priority-100 drop */
 	k = icmp_key(10, 0x010000000001ULL, MAC2, 0x0a10000b, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 
 	/* to a port on another chassis */
 	k = icmp_key(10, MAC1, MAC3, 0x0a10000b, 0x0a10000d);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_NO_LOCAL_PORT));
 
 	/* unknown destination: get_fdb finds nothing (outport "none"), ls_in_l2_unknown drops */
 	k = icmp_key(10, MAC1, 0x0a00000000ffULL, 0x0a10000b, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_LFLOW_DROP));
 	assert_int_equal(c.unsupported_op[LFLOW_OP_GET_FDB], 0);
 	assert_int_equal(c.fdb_lookups, 1);
@@ -336,14 +230,14 @@ static void test_drops(void **state)
 	/* conntrack: a named reason, counted by action */
 	k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
 	k.ct_state = 0x22; /* est|trk */
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_UNSUPPORTED_CT));
 	assert_int_equal(c.unsupported_op[LFLOW_OP_CT_NEXT], 1);
 	assert_int_equal(o.mask.ct_state, 0x22); /* ct.est and its prerequisite ct.trk */
 	k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
 	k.f.nw_proto = 17;
 	k.f.tp_dst = __builtin_bswap16(7);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	/* packet generation: the megaflow sends its packets to packet mode */
 	assert_string_equal(o.text, "slowpath");
 	assert_int_equal(c.unsupported_op[LFLOW_OP_TCP_RESET], 0);
@@ -352,29 +246,10 @@ static void test_drops(void **state)
 
 	/* a port bound to nothing */
 	k = icmp_key(13, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_NO_PIPELINE));
 	assert_int_equal(c.no_binding, 1);
 	pl_gen_free(g);
-}
-
-static struct dp_key ip6_key(uint32_t in, uint64_t src, uint64_t dst, lf_u128 sip, lf_u128 dip,
-			     uint8_t icmp_type)
-{
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	mac(k.f.eth_src, src);
-	mac(k.f.eth_dst, dst);
-	k.f.eth_type = 0x86dd;
-	k.f.nw_proto = 58;
-	k.f.nw_ttl = 255;
-	for (int i = 0; i < 16; i++) {
-		k.f.ip6_src[i] = (uint8_t)(sip >> (120 - 8 * i));
-		k.f.ip6_dst[i] = (uint8_t)(dip >> (120 - 8 * i));
-	}
-	k.f.tp_src = __builtin_bswap16(icmp_type);
-	return k;
 }
 
 /* port security as ovn-controller decides it from Port_Binding.port_security */
@@ -383,37 +258,37 @@ static void test_port_security(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	lf_u128 lla1 = ((lf_u128)0xfe80 << 112) | 0x080000fffe000001ULL; /* of 0a:00:00:00:00:01 */
 	lf_u128 lla2 = ((lf_u128)0xfe80 << 112) | 0x080000fffe000002ULL;
 
 	/* pod1 lists IPv4 only: no IPv6 at all, not even from its link-local address */
-	struct dp_key k = ip6_key(10, MAC1, MAC2, lla1, lla2, 128);
-	run(g, &k, &c, &o);
+	struct dp_key k = plt_icmp6_key(10, MAC1, MAC2, lla1, lla2, 128);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	check_mask_sound(g, &k, &o);
 
 	/* pod4 lists its MAC only: any IPv4 source; pod2 takes it (broadcast destination) */
 	k = icmp_key(12, MAC4, MAC2, 0x01020304, 0xffffffff);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "output:11");
 	check_mask_sound(g, &k, &o);
 	/* but not to an address pod2 does not list */
 	k = icmp_key(12, MAC4, MAC2, 0x01020304, 0x01020305);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	/* and IPv6 from pod4 to pod2 is refused on the way out (pod2 lists no IPv6) */
-	k = ip6_key(12, MAC4, MAC2, lla1, lla2, 128);
-	run(g, &k, &c, &o);
+	k = plt_icmp6_key(12, MAC4, MAC2, lla1, lla2, 128);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	/* pod4's ARP must carry its MAC as sender */
 	k = arp_key(12, MAC4, 0x01020304, 0x0a100063);
-	mac(k.f.arp_sha, MAC1);
-	run(g, &k, &c, &o);
+	plt_mac(k.f.arp_sha, MAC1);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PORT_SECURITY));
 	k = arp_key(12, MAC4, 0x01020304, 0x0a100063);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "output:10,output:11"); /* flooded to pod1 and pod2 */
 	check_mask_sound(g, &k, &o);
 	pl_gen_free(g);
@@ -425,10 +300,10 @@ static void test_loopback(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	struct dp_key k = icmp_key(10, MAC1, MAC1, 0x0a10000b, 0x0a10000b);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_LFLOW_DROP));
 	assert_int_equal(c.loopback_drops, 1);
 	pl_gen_free(g);
@@ -449,34 +324,17 @@ static const char *chain_stage(const void *aux, enum lflow_pipeline p, int table
 
 static struct pl_gen *chain(bool loop)
 {
+	const struct plt_env env = {chain_stage, PLT_RESOLVE(ports), false};
 	struct plb *b = plb_new(1);
-	struct plb_resolve r = {port_key, resident, NULL};
-	struct lf_match m;
-	char *err = NULL;
-	size_t pos;
 	plb_dp(b, 5, "ls", PL_DP_SWITCH);
 	for (int t = 0; t < 200; t++) {
-		struct lflow_act_params pp = {.pipeline = LFLOW_P_INGRESS, .cur_table = t,
-					      .stage_name = chain_stage};
 		const char *act = t < 199 ? "reg1 = reg1; next;"
 				 : loop ? "next(0);" : "outport = \"pod2\"; output;";
-		struct lflow_prog *p = lflow_act_parse(act, &pp, &err, &pos);
-		assert_non_null(p);
 		plb_stage(b, false, (unsigned)t, chain_stage(NULL, LFLOW_P_INGRESS, t));
-		plb_flow(b, 0, p);
-		assert_int_equal(lf_match_compile("1", NULL, NULL, &m, &err, &pos), 0);
-		plb_match(b, &m, &r);
-		lf_match_free(&m);
-		lflow_prog_free(p);
+		plt_add_flow(b, &env, false, t, 0, "1", act);
 	}
-	struct lflow_act_params pe = {.pipeline = LFLOW_P_EGRESS, .stage_name = chain_stage};
-	struct lflow_prog *p = lflow_act_parse("output;", &pe, &err, &pos);
 	plb_stage(b, true, 0, "out");
-	plb_flow(b, 0, p);
-	assert_int_equal(lf_match_compile("1", NULL, NULL, &m, &err, &pos), 0);
-	plb_match(b, &m, &r);
-	lf_match_free(&m);
-	lflow_prog_free(p);
+	plt_add_flow(b, &env, true, 0, 0, "1", "output;");
 	plb_port(b, "pod1", 5, 1, PL_PT_VIF, 10);
 	plb_port(b, "pod2", 5, 2, PL_PT_VIF, 11);
 	struct pl_gen *g = plb_finish(b);
@@ -488,16 +346,16 @@ static void test_long_chain(void **state)
 {
 	(void)state;
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	struct dp_key k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
 	struct pl_gen *g = chain(false);
 	memset(&c, 0, sizeof(c));
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "output:11");
 	assert_int_equal(c.stages, 201);
 	pl_gen_free(g);
 	g = chain(true);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_PIPELINE_LOOP));
 	pl_gen_free(g);
 }
@@ -511,34 +369,16 @@ static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
 	return table == 0 ? "only" : table == 1 ? "two" : NULL;
 }
 
-static int64_t topo_key(void *aux, const char *name)
-{
-	static const char *const names[] = {"pa", "a-r", "r-a", "r-b", "b-r", "pb"};
-	static const int64_t keys[] = {1, 9, 1, 2, 9, 1};
-	(void)aux;
-	for (int i = 0; i < 6; i++)
-		if (strcmp(name, names[i]) == 0)
-			return keys[i];
-	return -1;
-}
+static const struct plt_port topo_ports[] = {
+	{"pa", 1, false}, {"a-r", 9, false}, {"r-a", 1, false}, {"r-b", 2, false},
+	{"b-r", 9, false}, {"pb", 1, false}, {NULL, 0, false},
+};
 
 static void flow(struct plb *b, bool eg, unsigned table, int prio, const char *match,
 		 const char *act)
 {
-	struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-				      .cur_table = (int)table, .stage_name = one_stage};
-	struct plb_resolve r = {topo_key, resident, NULL};
-	struct lf_match m;
-	char *err = NULL;
-	size_t pos;
-	struct lflow_prog *p = lflow_act_parse(act, &pp, &err, &pos);
-	if (p == NULL)
-		fail_msg("%s: %s", act, err);
-	assert_int_equal(lf_match_compile(match, NULL, NULL, &m, &err, &pos), 0);
-	assert_true(plb_flow(b, prio, p) >= 0);
-	assert_int_equal(plb_match(b, &m, &r), 0);
-	lf_match_free(&m);
-	lflow_prog_free(p);
+	const struct plt_env env = {one_stage, PLT_RESOLVE(topo_ports), false};
+	plt_add_flow(b, &env, eg, (int)table, prio, match, act);
 }
 
 static void test_patch_ports(void **state)
@@ -582,10 +422,10 @@ static void test_patch_ports(void **state)
 	assert_non_null(g);
 
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	struct dp_key k = icmp_key(10, MAC1, 0x0a00000000aaULL, 0x0a01000b, 0x0a02000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, "set(eth.src=0a:00:00:00:00:bb),set(eth.dst=0a:00:00:00:00:02),"
 				    "dec_ttl,output:11");
 	assert_int_equal(c.patch_crossings, 2);
@@ -594,7 +434,7 @@ static void test_patch_ports(void **state)
 	check_mask_sound(g, &k, &o);
 	/* another /16: the router has no route */
 	k = icmp_key(10, MAC1, 0x0a00000000aaULL, 0x0a01000b, 0x0a03000c);
-	run(g, &k, &c, &o);
+	plt_run(g, &k, &c, &o);
 	assert_string_equal(o.text, drop_text(BRINT_DROP_LFLOW_DROP));
 	check_mask_sound(g, &k, &o);
 	pl_gen_free(g);
