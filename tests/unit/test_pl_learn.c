@@ -8,11 +8,7 @@
  * the DPA_LEARN actions (first in the list, kept when the packet is dropped), and that every
  * megaflow mask is sound (keys that agree under it get the same actions) and no wider than the
  * lookups need. */
-#include "dp_actions.h"
-#include "lflow/act.h"
-#include "lflow/expr.h"
-#include "pl_gen.h"
-#include "pl_interp.h"
+#include "pl_test_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,16 +38,7 @@
 #define V6(hi, lo)	(((lf_u128)(hi) << 64) | (lo))
 #define DB8		0x20010db800000000ULL
 
-struct flow_def {
-	int prio;
-	const char *match, *actions;
-};
-struct stage_def {
-	const char *name;
-	struct flow_def flows[8];
-};
-
-static const struct stage_def r_in[] = {
+static const struct plt_stage r_in[] = {
     {"lr_in_lookup_neighbor",
      {{100, "arp.op == 2", "reg9[2] = lookup_arp(inport, arp.spa, arp.sha); next;"},
       {100, "inport == \"lrp1\" && arp.spa == 10.0.0.0/8 && arp.op == 1",
@@ -81,9 +68,9 @@ static const struct stage_def r_in[] = {
       {100, "eth.dst == 00:00:00:00:00:00", "drop;"},
       {0, "1", "output;"}}},
 };
-static const struct stage_def r_out[] = {{"lr_out_delivery", {{100, "1", "output;"}}}};
+static const struct plt_stage r_out[] = {{"lr_out_delivery", {{100, "1", "output;"}}}};
 
-static const struct stage_def s_in[] = {
+static const struct plt_stage s_in[] = {
     {"ls_in_lookup_fdb",
      {{100, "inport == \"p2\"", "reg0[11] = lookup_fdb(inport, eth.src); next;"},
       {0, "1", "next;"}}},
@@ -95,10 +82,10 @@ static const struct stage_def s_in[] = {
       {0, "1", "outport = get_fdb(eth.dst); next;"}}},
     {"ls_in_l2_unknown", {{50, "outport == \"none\"", "drop;"}, {0, "1", "output;"}}},
 };
-static const struct stage_def s_out[] = {{"ls_out_delivery", {{0, "1", "output;"}}}};
+static const struct plt_stage s_out[] = {{"ls_out_delivery", {{0, "1", "output;"}}}};
 
 struct dpdef {
-	const struct stage_def *in, *out;
+	const struct plt_stage *in, *out;
 	int n_in, n_out;
 };
 static const struct dpdef *cur;
@@ -111,85 +98,27 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 	return table >= 0 && table < cur->n_out ? cur->out[table].name : NULL;
 }
 
-static int64_t cur_dp;
-
-static int64_t port_key(void *aux, const char *name)
-{
-	static const struct {
-		int64_t dp;
-		const char *name;
-		int64_t key;
-	} ports[] = {{3, "lrp1", 1}, {3, "lrp2", 2}, {5, "p1", 1}, {5, "p2", 2}, {5, "p3", 3}};
-	(void)aux;
-	if (strcmp(name, "none") == 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-		if (ports[i].dp == cur_dp && strcmp(ports[i].name, name) == 0)
-			return ports[i].key;
-	return -1;
-}
-
-static bool resident(void *aux, const char *name)
-{
-	(void)aux;
-	(void)name;
-	return true;
-}
-
-static void add_stages(struct plb *b, bool eg, const struct stage_def *defs, int n)
-{
-	struct plb_resolve r = {port_key, resident, NULL};
-	for (int t = 0; t < n; t++) {
-		assert_int_equal(plb_stage(b, eg, (unsigned)t, defs[t].name), t);
-		for (unsigned i = 0; i < 8 && defs[t].flows[i].match; i++) {
-			struct lflow_act_params pp = {.pipeline =
-							  eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-						      .cur_table = t,
-						      .stage_name = stage_of};
-			char *err = NULL;
-			size_t pos;
-			struct lf_match m;
-			struct lflow_prog *p =
-			    lflow_act_parse(defs[t].flows[i].actions, &pp, &err, &pos);
-			if (p == NULL)
-				fail_msg("%s: %s", defs[t].flows[i].actions, err);
-			if (lf_match_compile(defs[t].flows[i].match, NULL, NULL, &m, &err, &pos) !=
-			    0)
-				fail_msg("%s: %s", defs[t].flows[i].match, err);
-			if (p->prereqs) { /* the compiler ANDs the actions' prerequisites */
-				struct lf_match m2;
-				char *both = NULL;
-				assert_true(asprintf(&both, "(%s) && (%s)", defs[t].flows[i].match,
-						     p->prereqs) > 0);
-				assert_int_equal(
-				    lf_match_compile(both, NULL, NULL, &m2, &err, &pos), 0);
-				free(both);
-				lf_match_free(&m);
-				m = m2;
-			}
-			assert_true(plb_flow(b, defs[t].flows[i].prio, p) >= 0);
-			assert_int_equal(plb_match(b, &m, &r), 0);
-			lf_match_free(&m);
-			lflow_prog_free(p);
-		}
-	}
-}
+static const struct plt_port r_ports[] = {
+	{"lrp1", 1, false}, {"lrp2", 2, false}, {"none", 0, false}, {NULL, 0, false}};
+static const struct plt_port s_ports[] = {
+	{"p1", 1, false}, {"p2", 2, false}, {"p3", 3, false}, {"none", 0, false}, {NULL, 0, false}};
 
 static struct pl_gen *build(void)
 {
 	static const struct dpdef rd = {r_in, r_out, 5, 1}, sd = {s_in, s_out, 4, 1};
 	struct plb *b = plb_new(1);
 	assert_non_null(b);
+	/* the compiler ANDs the actions' prerequisites into the matches */
+	const struct plt_env renv = {stage_of, PLT_RESOLVE(r_ports), true};
+	const struct plt_env senv = {stage_of, PLT_RESOLVE(s_ports), true};
 	cur = &rd;
-	cur_dp = 3;
 	assert_int_equal(plb_dp(b, 3, "lr", PL_DP_ROUTER), 0);
-	add_stages(b, false, r_in, 5);
-	add_stages(b, true, r_out, 1);
+	plt_add_stages(b, &renv, false, r_in, 5);
+	plt_add_stages(b, &renv, true, r_out, 1);
 	cur = &sd;
-	cur_dp = 5;
 	assert_int_equal(plb_dp(b, 5, "ls", PL_DP_SWITCH), 1);
-	add_stages(b, false, s_in, 4);
-	add_stages(b, true, s_out, 1);
+	plt_add_stages(b, &senv, false, s_in, 4);
+	plt_add_stages(b, &senv, true, s_out, 1);
 	plb_port(b, "lrp1", 3, 1, PL_PT_VIF, 10);
 	plb_port(b, "lrp2", 3, 2, PL_PT_VIF, 11);
 	plb_port(b, "p1", 5, 1, PL_PT_VIF, 20);
@@ -216,25 +145,10 @@ static struct pl_gen *build(void)
 	return g;
 }
 
-static void mac(uint8_t *d, uint64_t m)
-{
-	for (int i = 0; i < 6; i++)
-		d[i] = (uint8_t)(m >> (40 - 8 * i));
-}
-
 static struct dp_key ip_key(uint32_t in, uint64_t src, uint64_t dst, uint32_t sip, uint32_t dip,
 			    uint8_t proto)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	mac(k.f.eth_src, src);
-	mac(k.f.eth_dst, dst);
-	k.f.eth_type = 0x0800;
-	k.f.nw_proto = proto;
-	k.f.nw_ttl = 64;
-	k.f.ip4_src = __builtin_bswap32(sip);
-	k.f.ip4_dst = __builtin_bswap32(dip);
+	struct dp_key k = plt_ip4_key(in, src, dst, sip, dip, proto);
 	k.f.tp_src = __builtin_bswap16(proto == 1 ? 8 : 1234);
 	k.f.tp_dst = __builtin_bswap16(proto == 1 ? 0 : 53);
 	return k;
@@ -242,86 +156,19 @@ static struct dp_key ip_key(uint32_t in, uint64_t src, uint64_t dst, uint32_t si
 
 static struct dp_key arp_key(uint32_t in, uint16_t op, uint64_t sha, uint32_t spa, uint32_t tpa)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	mac(k.f.eth_src, sha);
-	mac(k.f.eth_dst, op == 1 ? 0xffffffffffffULL : RTR_MAC);
-	k.f.eth_type = 0x0806;
-	k.f.arp_op = __builtin_bswap16(op);
-	k.f.nw_proto = (uint8_t)op;
-	mac(k.f.arp_sha, sha);
-	k.f.ip4_src = __builtin_bswap32(spa);
-	k.f.ip4_dst = __builtin_bswap32(tpa);
-	return k;
-}
-
-static void ip6(uint8_t *d, lf_u128 a)
-{
-	for (int i = 0; i < 16; i++)
-		d[i] = (uint8_t)(a >> (120 - 8 * i));
-}
-
-static struct dp_key ip6_key(uint32_t in, uint64_t src, uint64_t dst, lf_u128 sip, lf_u128 dip,
-			     uint8_t type)
-{
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	mac(k.f.eth_src, src);
-	mac(k.f.eth_dst, dst);
-	k.f.eth_type = 0x86dd;
-	k.f.nw_proto = 58;
-	k.f.nw_ttl = 255;
-	ip6(k.f.ip6_src, sip);
-	ip6(k.f.ip6_dst, dip);
-	k.f.tp_src = __builtin_bswap16(type);
-	return k;
-}
-
-struct out {
-	char text[768];
-	struct dp_key mask;
-	uint8_t buf[512];
-	uint32_t len;
-};
-
-static void run(const struct pl_gen *g, const struct dp_key *k, struct pl_counters *c,
-		struct out *o)
-{
-	struct dpa_buf b = {.data = o->buf, .cap = sizeof(o->buf)};
-	assert_int_equal(pl_run(g, k, &o->mask, &b, c), 0);
-	assert_true(dpa_valid(o->buf, b.len));
-	o->len = b.len;
-	assert_true(dpa_format(o->buf, b.len, o->text, sizeof(o->text)) >= 0);
+	return plt_arp_key(in, op, sha, op == 1 ? 0xffffffffffffULL : RTR_MAC, spa, tpa);
 }
 
 /* keys that agree with k under the mask get the same actions */
-static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k, const struct out *o)
+static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k,
+			     const struct plt_out *o)
 {
-	struct pl_counters c;
-	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	for (int i = 0; i < 300; i++) {
-		struct dp_key v = *k;
-		uint8_t *b = (uint8_t *)&v;
-		const uint8_t *m = (const uint8_t *)&o->mask;
-		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
-			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-			uint8_t r = (uint8_t)(seed >> 56);
-			if (i % 3 == 0)
-				r &= (uint8_t)(seed >> 48);
-			b[j] = (uint8_t)((b[j] & m[j]) | (r & ~m[j]));
-		}
-		struct out o2;
-		memset(&c, 0, sizeof(c));
-		run(g, &v, &c, &o2);
-		assert_string_equal(o2.text, o->text);
-	}
+	plt_check_mask_sound(g, k, o, PLT_PERTURB_MIXED);
 }
 
 #define EXPECT(g, k, c, o, s)                                                                      \
 	do {                                                                                       \
-		run(g, &(k), &(c), &(o));                                                          \
+		plt_run(g, &(k), &(c), &(o));                                                          \
 		assert_string_equal((o).text, s);                                                  \
 		check_mask_sound(g, &(k), &(o));                                                   \
 	} while (0)
@@ -332,7 +179,7 @@ static void test_get_arp(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	struct dp_key k = ip_key(10, MAC7, RTR_MAC, IP4(10, 0, 0, 7), IP4(20, 0, 0, 99), 1);
 	EXPECT(g, k, c, o,
@@ -366,7 +213,7 @@ static void test_arp_learn(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 
 	/* a new neighbour: learned, then the ARP is dropped (by the routing stage) */
@@ -405,7 +252,7 @@ static void test_lookup_arp_ip(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	struct dp_key k = ip_key(10, MAC9, RTR_MAC, IP4(10, 0, 0, 7), IP4(40, 0, 0, 1), 1);
 	EXPECT(g, k, c, o, "drop(lflow_drop)"); /* (lrp1, 10.0.0.7) is known: reg9[3] = 1 */
@@ -421,27 +268,27 @@ static void test_nd(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	struct dp_key k =
-	    ip6_key(10, MAC7, RTR_MAC, V6(0x20010db800010000ULL, 7), V6(DB8, 0x99), 128);
+	    plt_icmp6_key(10, MAC7, RTR_MAC, V6(0x20010db800010000ULL, 7), V6(DB8, 0x99), 128);
 	EXPECT(g, k, c, o,
 	       "set(eth.src=0a:00:00:00:00:0b),set(eth.dst=0a:00:00:00:00:a6),output:11");
-	k = ip6_key(10, MAC7, RTR_MAC, V6(0x20010db800010000ULL, 7), V6(DB8, 0x98), 128);
+	k = plt_icmp6_key(10, MAC7, RTR_MAC, V6(0x20010db800010000ULL, 7), V6(DB8, 0x98), 128);
 	EXPECT(g, k, c, o, "drop(lflow_drop)"); /* eth.dst 00:00:00:00:00:00 */
 
 	/* a neighbour advertisement: learned from nd.target and nd.tll */
-	k = ip6_key(11, MAC9, RTR_MAC, V6(DB8, 0x55), V6(DB8, 1), 136);
-	ip6(k.f.nd_target, V6(DB8, 0x55));
-	mac(k.f.arp_tha, MAC9);
+	k = plt_icmp6_key(11, MAC9, RTR_MAC, V6(DB8, 0x55), V6(DB8, 1), 136);
+	plt_ip6(k.f.nd_target, V6(DB8, 0x55));
+	plt_mac(k.f.arp_tha, MAC9);
 	EXPECT(g, k, c, o,
 	       "learn(nd,dp=3,port=2,ip=2001:db8:0:0:0:0:0:55,mac=0a:00:00:00:00:09),"
 	       "drop(lflow_drop)");
 	/* the known one: nothing learned */
-	k = ip6_key(11, MAC_6, RTR_MAC, V6(DB8, 0x99), V6(DB8, 1), 136);
-	ip6(k.f.nd_target, V6(DB8, 0x99));
-	mac(k.f.arp_tha, MAC_6);
-	run(g, &k, &c, &o);
+	k = plt_icmp6_key(11, MAC_6, RTR_MAC, V6(DB8, 0x99), V6(DB8, 1), 136);
+	plt_ip6(k.f.nd_target, V6(DB8, 0x99));
+	plt_mac(k.f.arp_tha, MAC_6);
+	plt_run(g, &k, &c, &o);
 	assert_null(strstr(o.text, "learn"));
 	check_mask_sound(g, &k, &o);
 	pl_gen_free(g);
@@ -453,7 +300,7 @@ static void test_fdb(void **state)
 	(void)state;
 	struct pl_gen *g = build();
 	struct pl_counters c;
-	struct out o;
+	struct plt_out o;
 	memset(&c, 0, sizeof(c));
 	/* from p2 with its FDB MAC: nothing to learn */
 	struct dp_key k = ip_key(21, MACF, MAC1, IP4(1, 1, 1, 1), IP4(1, 1, 1, 2), 1);
