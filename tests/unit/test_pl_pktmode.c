@@ -8,12 +8,8 @@
  * their outputs; the headers are then written into copies of the frames with pktgen_rewrite
  * (as dp/upcall.c does) and every byte that matters is checked, checksums included. Also the
  * per-PMD token bucket (dp/upcall.h). */
-#include "dp_actions.h"
-#include "lflow/act.h"
-#include "lflow/expr.h"
 #include "pktgen.h"
-#include "pl_gen.h"
-#include "pl_interp.h"
+#include "pl_test_util.h"
 #include "upcall.h"
 
 #include <setjmp.h>
@@ -30,12 +26,7 @@
 #define MAC2 0x0a0000000002ULL
 #define RMAC 0x0a00000000aaULL /* the "router" port's MAC */
 
-struct flow_def {
-	int prio;
-	const char *match, *actions;
-};
-
-static const struct flow_def in0[] = {
+static const struct plt_flow in0[] = {
     {100, "ip4 && ip.ttl == {0, 1} && !ip.later_frag",
      "icmp4 {eth.dst <-> eth.src; icmp4.type = 11; /* Time exceeded */ icmp4.code = 0; "
      "ip4.dst = ip4.src; ip4.src = 10.16.0.1 ; ip.ttl = 254; outport = inport; "
@@ -79,7 +70,7 @@ static const struct flow_def in0[] = {
     {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
     {0, "1", "drop;"},
 };
-static const struct flow_def in1[] = {
+static const struct plt_flow in1[] = {
     {95, "reg9[1] == 1 && udp.dst == 19", "drop;"},
     {90, "reg9[1] == 1 && ip4",
      "icmp4_error { reg9[7] = 1; reg9[1] = 0; eth.dst <-> eth.src; ip4.dst <-> ip4.src; "
@@ -93,7 +84,7 @@ static const struct flow_def in1[] = {
      "nd_ns { nd.target = xxreg0; outport = \"_MC_flood\"; output; };"},
     {0, "1", "drop;"},
 };
-static const struct flow_def eg0[] = {{0, "1", "output;"}};
+static const struct plt_flow eg0[] = {{0, "1", "output;"}};
 
 static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 {
@@ -103,53 +94,19 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 	return table == 0 ? "out0" : NULL;
 }
 
-static int64_t port_key(void *aux, const char *name)
-{
-	(void)aux;
-	if (strcmp(name, "pod1") == 0)
-		return 1;
-	if (strcmp(name, "pod2") == 0)
-		return 2;
-	if (strcmp(name, "pod3") == 0)
-		return 3;
-	if (strcmp(name, "_MC_flood") == 0)
-		return 32768;
-	return -1;
-}
+/* pod3 is bound to another chassis */
+static const struct plt_port ports[] = {
+	{"pod1", 1, false},	    {"pod2", 2, false}, {"pod3", 3, true},
+	{"_MC_flood", 32768, false}, {NULL, 0, false},
+};
 
-static bool resident(void *aux, const char *name)
+/* a stage and its flows, matches joined with what the actions require, as the compiler
+ * joins them */
+static void add_stage(struct plb *b, bool eg, unsigned t, const struct plt_flow *defs, size_t n)
 {
-	(void)aux;
-	return strcmp(name, "pod3") != 0;
-}
-
-static void add_stage(struct plb *b, bool eg, unsigned t, const struct flow_def *defs, size_t n)
-{
-	struct plb_resolve r = {port_key, resident, NULL};
+	const struct plt_env env = {stage_of, PLT_RESOLVE(ports), true};
 	assert_int_equal(plb_stage(b, eg, t, stage_of(NULL, eg, (int)t)), (int)t);
-	for (size_t i = 0; i < n; i++) {
-		struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-					      .cur_table = (int)t,
-					      .stage_name = stage_of};
-		char *err = NULL;
-		size_t pos;
-		struct lf_match m;
-		struct lflow_prog *p = lflow_act_parse(defs[i].actions, &pp, &err, &pos);
-		if (p == NULL)
-			fail_msg("%s: %s", defs[i].actions, err);
-		/* the match and what the actions require of it, as the compiler joins them */
-		char text[512];
-		if (p->prereqs && p->prereqs[0])
-			snprintf(text, sizeof(text), "(%s) && (%s)", defs[i].match, p->prereqs);
-		else
-			snprintf(text, sizeof(text), "%s", defs[i].match);
-		if (lf_match_compile(text, NULL, NULL, &m, &err, &pos) != 0)
-			fail_msg("%s: %s", text, err);
-		assert_true(plb_flow(b, defs[i].prio, p) >= 0);
-		assert_int_equal(plb_match(b, &m, &r), 0);
-		lf_match_free(&m);
-		lflow_prog_free(p);
-	}
+	plt_add_flows(b, &env, eg, (int)t, defs, n);
 }
 
 static struct pl_gen *build(void)
@@ -174,12 +131,6 @@ static struct pl_gen *build(void)
 
 /* ---- keys and frames ---- */
 
-static void mac(uint8_t *d, uint64_t m)
-{
-	for (int i = 0; i < 6; i++)
-		d[i] = (uint8_t)(m >> (40 - 8 * i));
-}
-
 static uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
 	uint8_t x[4] = {a, b, c, d};
@@ -191,12 +142,7 @@ static uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 static struct dp_key ip4_key(uint8_t proto, uint32_t dst, uint8_t ttl, uint16_t sport,
 			     uint16_t dport)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = 10;
-	mac(k.f.eth_src, MAC1);
-	mac(k.f.eth_dst, RMAC);
-	k.f.eth_type = 0x0800;
+	struct dp_key k = plt_eth_key(10, MAC1, RMAC, 0x0800);
 	k.f.nw_proto = proto;
 	k.f.nw_ttl = ttl;
 	k.f.ip4_src = ip(10, 16, 0, 11);
@@ -281,7 +227,7 @@ static void check_sums(const uint8_t *f, size_t len)
 static void expect_mac(const uint8_t *p, uint64_t m)
 {
 	uint8_t x[6];
-	mac(x, m);
+	plt_mac(x, m);
 	assert_memory_equal(p, x, 6);
 }
 
@@ -324,7 +270,7 @@ static void test_key_mode(void **state)
 	}
 	/* a packet with TTL 64 to pod2 is forwarded as before */
 	k = ip4_key(1, ip(10, 16, 0, 12), 64, 8, 0);
-	mac(k.f.eth_dst, MAC2);
+	plt_mac(k.f.eth_dst, MAC2);
 	acts.len = 0;
 	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
 	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
@@ -475,8 +421,8 @@ static void test_nd_ns(void **state)
 	struct dp_key k;
 	memset(&k, 0, sizeof(k));
 	k.in_port = 10;
-	mac(k.f.eth_src, MAC1);
-	mac(k.f.eth_dst, RMAC);
+	plt_mac(k.f.eth_src, MAC1);
+	plt_mac(k.f.eth_dst, RMAC);
 	k.f.eth_type = 0x86dd;
 	k.f.nw_proto = 17;
 	k.f.nw_ttl = 64;
@@ -525,8 +471,8 @@ static void test_nd_na_router(void **state)
 	struct dp_key k;
 	memset(&k, 0, sizeof(k));
 	k.in_port = 10;
-	mac(k.f.eth_src, MAC1);
-	mac(k.f.eth_dst, 0x3333ff000001ULL);
+	plt_mac(k.f.eth_src, MAC1);
+	plt_mac(k.f.eth_dst, 0x3333ff000001ULL);
 	k.f.eth_type = 0x86dd;
 	k.f.nw_proto = 58;
 	k.f.nw_ttl = 255;
@@ -534,7 +480,7 @@ static void test_nd_na_router(void **state)
 	memcpy(k.f.ip6_dst, snm, 16);
 	k.f.tp_src = __builtin_bswap16(135);
 	memcpy(k.f.nd_target, tgt, 16);
-	mac(k.f.arp_sha, MAC1);
+	plt_mac(k.f.arp_sha, MAC1);
 	run_pm(g, &k, &c, &r);
 	assert_int_equal(r.out.n_gen, 1);
 	assert_int_equal(r.out.gen[0].op, LFLOW_OP_ND_NA_ROUTER);
@@ -630,7 +576,7 @@ static void test_reject(void **state)
 	uint8_t f[2048];
 	memset(&c, 0, sizeof(c));
 	struct dp_key k = ip4_key(17, ip(10, 16, 0, 12), 64, 5000, 7);
-	mac(k.f.eth_dst, MAC2);
+	plt_mac(k.f.eth_dst, MAC2);
 	run_pm(g, &k, &c, &r);
 	assert_int_equal(r.out.n_emit, 1);
 	assert_int_equal(r.out.gen[0].op, LFLOW_OP_REJECT);
@@ -710,7 +656,7 @@ static void test_check_len_key(void **state)
 	/* a key that meets no check_pkt_larger: one run, no check_len */
 	uint64_t runs = c.runs;
 	k = ip4_key(1, ip(10, 16, 0, 12), 64, 8, 0);
-	mac(k.f.eth_dst, MAC2);
+	plt_mac(k.f.eth_dst, MAC2);
 	assert_int_equal(pl_run(g, &k, &mask, &acts, &c), 0);
 	assert_true(dpa_format(buf, acts.len, text, sizeof(text)) > 0);
 	assert_string_equal(text, "output:11");
@@ -860,8 +806,8 @@ static void test_ip6_rewrite(void **state)
 	struct dp_key k;
 	memset(&k, 0, sizeof(k));
 	k.in_port = 10;
-	mac(k.f.eth_src, MAC1);
-	mac(k.f.eth_dst, RMAC);
+	plt_mac(k.f.eth_src, MAC1);
+	plt_mac(k.f.eth_dst, RMAC);
 	k.f.eth_type = 0x86dd;
 	k.f.nw_proto = 58;
 	k.f.nw_ttl = 64;
