@@ -6,11 +6,7 @@
  * localnet port get its tag pushed and leave by the NIC, the tag comes off again before a
  * local port, an unmapped VLAN is dropped as unknown_vlan, a network without mapping as
  * no_provider. Every megaflow mask is checked sound. */
-#include "dp_actions.h"
-#include "lflow/act.h"
-#include "lflow/expr.h"
-#include "pl_gen.h"
-#include "pl_interp.h"
+#include "pl_test_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,44 +33,16 @@ static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
 	return table == 0 ? "only" : NULL;
 }
 
-static int64_t topo_key(void *aux, const char *name)
-{
-	static const struct {
-		const char *n;
-		int64_t k;
-	} keys[] = {{"pa", 1},	{"pa2", 3}, {"ln100", 2}, {"pb", 1},	       {"ln0", 2},
-		    {"pc", 1},	{"ln9", 2}, {"pr", 4},	  {"pu", 5}, {"_MC_flood", 32768}};
-	(void)aux;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i].n, name) == 0)
-			return keys[i].k;
-	return -1;
-}
-
-static bool resident(void *aux, const char *name)
-{
-	(void)aux;
-	(void)name;
-	return true;
-}
+static const struct plt_port topo_ports[] = {
+	{"pa", 1, false},  {"pa2", 3, false}, {"ln100", 2, false}, {"pb", 1, false},
+	{"ln0", 2, false}, {"pc", 1, false},  {"ln9", 2, false},   {"pr", 4, false},
+	{"pu", 5, false},  {"_MC_flood", 32768, false}, {NULL, 0, false},
+};
 
 static void flow(struct plb *b, bool eg, int prio, const char *match, const char *act)
 {
-	struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-				      .cur_table = 0,
-				      .stage_name = one_stage};
-	struct plb_resolve r = {topo_key, resident, NULL};
-	struct lf_match m;
-	char *err = NULL;
-	size_t pos;
-	struct lflow_prog *p = lflow_act_parse(act, &pp, &err, &pos);
-	if (p == NULL)
-		fail_msg("%s: %s", act, err);
-	assert_int_equal(lf_match_compile(match, NULL, NULL, &m, &err, &pos), 0);
-	assert_true(plb_flow(b, prio, p) >= 0);
-	assert_int_equal(plb_match(b, &m, &r), 0);
-	lf_match_free(&m);
-	lflow_prog_free(p);
+	const struct plt_env env = {one_stage, PLT_RESOLVE(topo_ports), false};
+	plt_add_flow(b, &env, eg, 0, prio, match, act);
 }
 
 /* a switch: tagged frames dropped (as northd's ls_in_check_port_sec), broadcast flooded,
@@ -153,61 +121,19 @@ static struct pl_gen *build(void)
 
 static struct dp_key key(uint32_t in, uint16_t tci, uint64_t src, uint64_t dst)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	for (int i = 0; i < 6; i++) {
-		k.f.eth_src[i] = (uint8_t)(src >> (40 - 8 * i));
-		k.f.eth_dst[i] = (uint8_t)(dst >> (40 - 8 * i));
-	}
+	struct dp_key k = plt_eth_key(in, src, dst, 0x0800);
 	k.f.vlan_tci = tci;
-	k.f.eth_type = 0x0800;
 	k.f.nw_proto = 1;
 	k.f.nw_ttl = 64;
 	return k;
 }
 
-struct out {
-	char text[512];
-	struct dp_key mask;
-	uint8_t buf[512];
-};
-
-static void run(const struct pl_gen *g, const struct dp_key *k, struct out *o)
-{
-	struct pl_counters c;
-	struct dpa_buf b = {.data = o->buf, .cap = sizeof(o->buf)};
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(pl_run(g, k, &o->mask, &b, &c), 0);
-	assert_true(dpa_valid(o->buf, b.len));
-	assert_true(dpa_format(o->buf, b.len, o->text, sizeof(o->text)) >= 0);
-}
-
-/* keys that agree with k under the mask get the same actions */
-static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k, const struct out *o)
-{
-	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	for (int i = 0; i < 300; i++) {
-		struct dp_key v = *k;
-		uint8_t *b = (uint8_t *)&v;
-		const uint8_t *m = (const uint8_t *)&o->mask;
-		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
-			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-			uint8_t r = (uint8_t)(seed >> 56);
-			b[j] = (uint8_t)((b[j] & m[j]) | (r & ~m[j]));
-		}
-		struct out o2;
-		run(g, &v, &o2);
-		assert_string_equal(o2.text, o->text);
-	}
-}
-
 static void expect(const struct pl_gen *g, struct dp_key k, const char *want)
 {
-	struct out o;
-	run(g, &k, &o);
+	struct plt_out o;
+	plt_run(g, &k, NULL, &o);
 	assert_string_equal(o.text, want);
-	check_mask_sound(g, &k, &o);
+	plt_check_mask_sound(g, &k, &o, PLT_PERTURB_ALL);
 }
 
 #define TAG(v) ((uint16_t)(0x1000 | (v)))
@@ -216,13 +142,13 @@ static void test_from_provider(void **state)
 {
 	(void)state;
 	struct pl_gen *g = build();
-	struct out o;
+	struct plt_out o;
 	/* VLAN 100 to pa: the tag comes off, then into u100 (which drops vlan.present) */
 	struct dp_key k = key(NIC, TAG(100), MAC_EXT, MAC_PA);
-	run(g, &k, &o);
+	plt_run(g, &k, NULL, &o);
 	assert_string_equal(o.text, "pop_vlan,output:10");
 	assert_int_equal(o.mask.f.vlan_tci, 0x1fff); /* VID and presence, not the PCP */
-	check_mask_sound(g, &k, &o);
+	plt_check_mask_sound(g, &k, &o, PLT_PERTURB_ALL);
 	expect(g, key(NIC, (uint16_t)(TAG(100) | 0xa000), MAC_EXT, MAC_PA2),
 	       "pop_vlan,output:13"); /* any PCP */
 	/* untagged, and priority-tagged (VID 0): u0's untagged localnet */
@@ -274,15 +200,15 @@ static void test_host(void **state)
 {
 	(void)state;
 	struct pl_gen *g = build_host(true);
-	struct out o;
+	struct plt_out o;
 	expect(g, key(HOST, 0, MAC_HOST, MAC_EXT), "output:20");
 	expect(g, key(HOST, 0, MAC_HOST, 0xffffffffffffULL), "output:20");
 	struct dp_key k = key(NIC, 0, MAC_EXT, MAC_HOST);
-	run(g, &k, &o);
+	plt_run(g, &k, NULL, &o);
 	assert_string_equal(o.text, "output:30");
 	static const uint8_t ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	assert_memory_equal(o.mask.f.eth_dst, ones, 6);
-	check_mask_sound(g, &k, &o);
+	plt_check_mask_sound(g, &k, &o, PLT_PERTURB_ALL);
 	expect(g, key(NIC, 0, MAC_EXT, 0xffffffffffffULL), "output:30,output:11");
 	expect(g, key(NIC, 0, MAC_EXT, MAC_PB), "output:11"); /* a pod's frame: not the node's */
 	expect(g, key(NIC, TAG(100), MAC_EXT, 0xffffffffffffULL), "pop_vlan,output:10,output:13");
