@@ -5,12 +5,8 @@
  * datapaths a packet went through. Two logical switches joined by a patch port: ls-a (key 1: pod1,
  * patch a-b) and ls-b (key 2: pod2, patch b-a), flows compiled by the real match and action
  * compilers. */
-#include "dp_actions.h"
-#include "lflow/act.h"
-#include "lflow/expr.h"
 #include "pl_diff.h"
-#include "pl_gen.h"
-#include "pl_interp.h"
+#include "pl_test_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,24 +20,10 @@
 #define MAC1 0x0a0000000001ULL
 #define MAC2 0x0a0000000002ULL
 
-static int64_t port_key(void *aux, const char *name)
-{
-	(void)aux;
-	if (strcmp(name, "pod1") == 0 || strcmp(name, "pod2") == 0)
-		return 1;
-	if (strcmp(name, "a-b") == 0 || strcmp(name, "b-a") == 0)
-		return 2;
-	if (strcmp(name, "pod9") == 0)
-		return 9;
-	return -1;
-}
-
-static bool resident(void *aux, const char *name)
-{
-	(void)aux;
-	(void)name;
-	return true;
-}
+static const struct plt_port ports[] = {
+	{"pod1", 1, false}, {"pod2", 1, false}, {"a-b", 2, false},
+	{"b-a", 2, false},  {"pod9", 9, false}, {NULL, 0, false},
+};
 
 static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 {
@@ -53,21 +35,8 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 
 static void flow(struct plb *b, bool eg, int prio, const char *match, const char *actions)
 {
-	struct plb_resolve r = {port_key, resident, NULL};
-	struct lflow_act_params pp = {.pipeline = eg ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-				      .cur_table = 0,
-				      .stage_name = stage_of};
-	char *err = NULL;
-	size_t pos;
-	struct lf_match m;
-	struct lflow_prog *p = lflow_act_parse(actions, &pp, &err, &pos);
-	if (p == NULL)
-		fail_msg("%s: %s", actions, err);
-	assert_int_equal(lf_match_compile(match, NULL, NULL, &m, &err, &pos), 0);
-	assert_true(plb_flow(b, prio, p) >= 0);
-	assert_int_equal(plb_match(b, &m, &r), 0);
-	lf_match_free(&m);
-	lflow_prog_free(p);
+	const struct plt_env env = {stage_of, PLT_RESOLVE(ports), false};
+	plt_add_flow(b, &env, eg, 0, prio, match, actions);
 }
 
 enum variant {
@@ -218,15 +187,7 @@ static void test_diff_by_datapath(void **state)
 
 static struct dp_key eth_key(uint32_t in, uint64_t dst)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	for (int i = 0; i < 6; i++) {
-		k.f.eth_dst[i] = (uint8_t)(dst >> (40 - 8 * i));
-		k.f.eth_src[i] = (uint8_t)(MAC1 >> (40 - 8 * i));
-	}
-	k.f.eth_type = 0x0800;
-	return k;
+	return plt_eth_key(in, MAC1, dst, 0x0800);
 }
 
 /* the datapaths a decision went through: the input port's, and every one a patch port led to */
