@@ -14,13 +14,9 @@
  *    under that mask get the same actions from the linear scan).
  *
  *   test_pl_index CORPUS.json */
-#include "dp_actions.h"
 #include "lfield.h"
-#include "lflow/act.h"
-#include "lflow/expr.h"
-#include "pl_gen.h"
 #include "pl_index.h"
-#include "pl_interp.h"
+#include "pl_test_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,51 +145,14 @@ static void compare(struct pl_gen *g, const struct dp_key *k, unsigned perturb, 
 
 /* ---- a hand-built stage ---- */
 
-static struct lflow_prog *prog(const char *text, int table, bool egress)
-{
-	struct lflow_act_params pp = {.pipeline = egress ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-				      .cur_table = table};
-	char *err = NULL;
-	size_t pos;
-	struct lflow_prog *p = lflow_act_parse(text, &pp, &err, &pos);
-	if (p == NULL)
-		fail_msg("%s: %s", text, err);
-	return p;
-}
-
-static int64_t small_port(void *aux, const char *name)
-{
-	(void)aux;
-	if (strcmp(name, "p1") == 0)
-		return 1;
-	if (strcmp(name, "p2") == 0)
-		return 2;
-	if (strcmp(name, "p3") == 0)
-		return 3;
-	return -1;
-}
-
-static bool small_resident(void *aux, const char *name)
-{
-	(void)aux;
-	(void)name;
-	return true;
-}
+static const struct plt_port small_ports[] = {
+	{"p1", 1, false}, {"p2", 2, false}, {"p3", 3, false}, {NULL, 0, false}};
 
 static void add_flow(struct plb *b, int prio, const char *match, const char *actions, int table,
 		     bool egress)
 {
-	struct plb_resolve r = {small_port, small_resident, NULL};
-	struct lflow_prog *p = prog(actions, table, egress);
-	struct lf_match m;
-	char *err = NULL;
-	size_t pos;
-	if (lf_match_compile(match, NULL, NULL, &m, &err, &pos) < 0)
-		fail_msg("%s: %s", match, err);
-	assert_true(plb_flow(b, prio, p) >= 0);
-	assert_int_equal(plb_match(b, &m, &r), 0);
-	lf_match_free(&m);
-	lflow_prog_free(p);
+	const struct plt_env env = {NULL, PLT_RESOLVE(small_ports), false};
+	plt_add_flow(b, &env, egress, table, prio, match, actions);
 }
 
 static struct pl_gen *small_gen(void)
@@ -223,25 +182,10 @@ static struct pl_gen *small_gen(void)
 	return g;
 }
 
-static void mac(uint8_t *d, uint64_t m)
-{
-	for (int i = 0; i < 6; i++)
-		d[i] = (uint8_t)(m >> (40 - 8 * i));
-}
-
+/* UDP to 10.0.0.99 */
 static struct dp_key ip4_key(uint32_t in, uint64_t src, uint64_t dst, uint32_t sip)
 {
-	struct dp_key k;
-	memset(&k, 0, sizeof(k));
-	k.in_port = in;
-	mac(k.f.eth_src, src);
-	mac(k.f.eth_dst, dst);
-	k.f.eth_type = 0x0800;
-	k.f.nw_proto = 17;
-	k.f.nw_ttl = 64;
-	k.f.ip4_src = __builtin_bswap32(sip);
-	k.f.ip4_dst = __builtin_bswap32(0x0a000063);
-	return k;
+	return plt_ip4_key(in, src, dst, sip, 0x0a000063, 17);
 }
 
 static void test_interleaved(void **state)
@@ -260,8 +204,8 @@ static void test_interleaved(void **state)
 	struct dp_key k;
 	memset(&k, 0, sizeof(k));
 	k.in_port = 2;
-	mac(k.f.eth_src, 0x0a0000000002ULL);
-	mac(k.f.eth_dst, 0x0a0000000001ULL);
+	plt_mac(k.f.eth_src, 0x0a0000000002ULL);
+	plt_mac(k.f.eth_dst, 0x0a0000000001ULL);
 	k.f.eth_type = 0x0806;
 	k.f.ip4_dst = __builtin_bswap32(0x0a000009);
 	run(g, true, &k, &r);
@@ -693,9 +637,9 @@ static void random_key(const struct pl_gen *g, struct dp_key *k)
 	if (k->in_port >= 1 && k->in_port <= 4 && rnd() % 4) {
 		/* mostly through the pods' port security (corpus_gen: MAC and IPv4 by index) */
 		unsigned i = k->in_port - 1;
-		mac(k->f.eth_src, 0x000000001002ULL + i);
+		plt_mac(k->f.eth_src, 0x000000001002ULL + i);
 		k->f.ip4_src = __builtin_bswap32(0x0a100002 + i);
-		mac(k->f.arp_sha, 0x000000001002ULL + i);
+		plt_mac(k->f.arp_sha, 0x000000001002ULL + i);
 	}
 	unsigned n = (unsigned)(rnd() % 24);
 	for (unsigned i = 0; i < n && g->n_terms; i++) {
