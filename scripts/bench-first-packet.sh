@@ -25,6 +25,8 @@ BENCH=$BUILD/tests/bench/brint-pl-bench
 export BRINT_SB_PROBE=${BRINT_SB_PROBE:-/nonexistent} BRINTCTL=${BRINTCTL:-/nonexistent}
 # shellcheck source=../tests/integration/ovn/ovn_lib.sh
 . "$TOP/tests/integration/ovn/ovn_lib.sh"
+# shellcheck source=bench_lib.sh
+. "$HERE/bench_lib.sh"
 
 RUNS=2000
 COLD=200
@@ -52,17 +54,7 @@ create_dbs
 start_sb
 start_nb_northd
 kube_ovn_topology
-nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
-	nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
-	nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
-		-- lsp-set-addresses subnet2-ovn-cluster router \
-		-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
-	fail "second subnet"
-nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" \
-	-- lsp-set-port-security pod1 "00:00:00:00:01:01 10.16.0.11" &&
-	nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
-	nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
-	fail "pods"
+bench_ovn_pods # the second subnet and pod1..pod3, as the pod benchmarks build them
 if [ "$PODS" -gt 0 ]; then
 	for sw in ovn-default:16:10 subnet2:17:20; do
 		IFS=: read -r name net m <<<"$sw"

@@ -23,6 +23,8 @@
 # (all-cyc/pkt: idle polls included) from pmd-stats-clear .. pmd-stats-show over the counted
 # window, and the number of datapath megaflows (dpctl/dump-flows) at the end of the window.
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 ROUNDS=3
 SECS=5
@@ -59,10 +61,7 @@ install_deps() {
 }
 
 for sc in ${SCENARIOS//,/ }; do
-	case $sc in
-	xconnect-1 | xconnect-16k | l2-1 | l2-16k | l3-1 | l3-16k) ;;
-	*) echo "bench-ovs.sh: unknown scenario $sc" >&2; exit 64 ;;
-	esac
+	bench_scenario "$sc" || { echo "bench-ovs.sh: unknown scenario $sc" >&2; exit 64; }
 done
 [ "$(id -u)" = 0 ] || skip "needs root"
 install_deps
@@ -74,16 +73,7 @@ chmod 755 "$T"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-1.pcap" --flows 1
-python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-16k.pcap" --flows 16384
-for n in 1 16384; do
-	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l2-$n.pcap" --flows $n \
-		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:00:01:02 \
-		--src-ip 10.16.0.11 --dst-ip 10.16.0.12
-	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l3-$n.pcap" --flows $n \
-		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
-		--src-ip 10.16.0.11 --dst-ip 10.17.0.11
-done
+bench_pcaps
 
 # on a failure: the OVS side's logs (lib.sh's dump_state shows brintd's)
 dump_state() {
@@ -94,26 +84,6 @@ dump_state() {
 		log "--- tail of $f"
 		tail -n 20 "$f" >&2
 	done
-}
-
-# --- the OVN topology: as bench.sh's ovn_topology ---
-OVN_UP=0
-ovn_topology() {
-	[ $OVN_UP = 1 ] && return 0
-	start_ovn
-	kube_ovn_default_vpc
-	nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
-		nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
-		nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
-			-- lsp-set-addresses subnet2-ovn-cluster router \
-			-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
-		fail "second subnet"
-	nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" \
-		-- lsp-set-port-security pod1 "00:00:00:00:01:01 10.16.0.11" &&
-		nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
-		nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
-		fail "pods"
-	OVN_UP=1
 }
 
 # --- the private OVS: everything under $T/ovs, every daemon by pidfile and PID ---
@@ -218,31 +188,6 @@ ovs_switch_up() {
 	fi
 }
 
-now() { date +%s.%N; }
-
-start_generator() {
-	local pcap=$1
-	POD_NOWAIT=1 start_pod gen 0,1 1 "--vdev net_pcap0,rx_pcap=$pcap,infinite_rx=1 \
-		--vdev net_virtio_user1,path=$T/a.sock,server=1,queue_size=1024 \
-		--vdev net_virtio_user2,path=$T/b.sock,server=1,queue_size=1024 \
-		--vdev net_null0,no-rx=1" "--port-topology=paired --no-flush-rx --forward-mode=io"
-}
-
-MPPS=""
-measure() {
-	local c0 c1 t0 t1
-	pod_cmd gen start
-	sleep 1
-	"$@" begin
-	t0=$(now); c0=$(pod_port_counter gen 2 rx)
-	sleep "$SECS"
-	t1=$(now); c1=$(pod_port_counter gen 2 rx)
-	"$@" end
-	pod_cmd gen stop
-	MPPS=$(python3 -c "print(f'{($c1 - $c0) / ($t1 - $t0) / 1e6:.3f}')")
-}
-
-CPP=""
 ACPP="" # OVS: all cycles (idle polls included) per packet
 MFLOWS=""
 ovs_hook() {
@@ -263,35 +208,6 @@ ovs_hook() {
 	esac
 }
 
-testpmd_hook() {
-	local before
-	case $1 in
-	begin) pod_cmd sw "clear fwd stats all" ;;
-	end)
-		before=$(wc -l <"$T/sw.log")
-		pod_cmd sw "show fwd stats all"
-		WAIT=5 wait_for bash -c "tail -n +$((before + 1)) '$T/sw.log' | grep -q 'CPU cycles/packet'"
-		CPP=$(tail -n +$((before + 1)) "$T/sw.log" | awk -F'=' '/CPU cycles\/packet/ {gsub(/[^0-9.]/, "", $2); print $2; exit}')
-		[ -n "$CPP" ] || CPP="n/a"
-		;;
-	esac
-}
-
-run_ceiling() {
-	local pcap=$1
-	start_generator "$pcap"
-	POD_NOWAIT=1
-	start_pod sw 0,1 0 "--vdev net_vhost0,iface=$T/a.sock,client=1 --vdev net_vhost1,iface=$T/b.sock,client=1" \
-		"--forward-mode=io --port-topology=paired --no-flush-rx --record-core-cycles --auto-start"
-	POD_NOWAIT=""
-	wait_pod gen
-	wait_pod sw
-	sleep 2
-	measure testpmd_hook
-	stop_pod sw
-	stop_pod gen
-}
-
 # run_ovs PCAP [OVN_DST_POD]: without a pod, the OpenFlow xconnect; with one, pod A is the
 # logical port pod1 and pod B the given pod, ovn-controller programs br-int.
 run_ovs() {
@@ -304,24 +220,14 @@ run_ovs() {
 	stop_pod gen
 }
 
-median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] if x not in ('n/a','')]; print(f'{statistics.median(v):.3f}' if v else 'n/a')" "$@"; }
-
 ovs_db_start
 declare -A R
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "OVS benchmark: $ROUNDS rounds x $SECS s per run, scenarios $SCENARIOS ($("$OVS_VSWITCHD" --version | head -1))"
 SC=""
 for sc in ${SCENARIOS//,/ }; do
-	SC=$sc dst=""
-	case $sc in
-	xconnect-1) pcap=$T/flows-1.pcap ;;
-	xconnect-16k) pcap=$T/flows-16k.pcap ;;
-	l2-1) pcap=$T/l2-1.pcap dst=pod2 ;;
-	l2-16k) pcap=$T/l2-16384.pcap dst=pod2 ;;
-	l3-1) pcap=$T/l3-1.pcap dst=pod3 ;;
-	l3-16k) pcap=$T/l3-16384.pcap dst=pod3 ;;
-	*) fail "unknown scenario $sc" ;;
-	esac
+	SC=$sc
+	bench_scenario "$sc" || fail "unknown scenario $sc"
 	if [ -z "$dst" ]; then
 		ovn_controller_stop # its flows would replace the xconnect
 	else

@@ -25,6 +25,8 @@
 # cycles per packet (brintd: rte_rdtsc around iterations that moved packets; testpmd:
 # --record-core-cycles).
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 ROUNDS=3
 SECS=5
@@ -43,18 +45,8 @@ done
 BRINT_SETUP_HUGEPAGES=1
 setup
 
-python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-1.pcap" --flows 1
-python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-16k.pcap" --flows 16384
-# OVN scenarios: pod1 00:00:00:00:01:01 10.16.0.11 sends to pod2 (same switch) or, through the
-# router port 00:00:00:a1:00:01, to pod3 10.17.0.11 on a second subnet
-for n in 1 16384; do
-	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l2-$n.pcap" --flows $n \
-		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:00:01:02 \
-		--src-ip 10.16.0.11 --dst-ip 10.16.0.12
-	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l3-$n.pcap" --flows $n \
-		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
-		--src-ip 10.16.0.11 --dst-ip 10.17.0.11
-done
+# xconnect, l2 and l3 (bench_lib.sh)
+bench_pcaps
 # host: pod1 -> the node's join address through the router; underlay: pod1 -> a MAC outside
 python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/host.pcap" --flows 1 \
 	--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 --src-ip 10.16.0.11 --dst-ip 100.64.0.2
@@ -66,22 +58,8 @@ python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/host-ceil.pcap" --flows 1 \
 OVN0=bovn$$   # the node's ovn0 in the host scenario
 KPOD_NS=brint-b$$-kpod
 KPOD_IF=bkp$$
-OVN_UP=0
-ovn_topology() { # once per invocation: the default VPC, a second subnet, three pods
-	[ $OVN_UP = 1 ] && return 0
-	start_ovn
-	kube_ovn_default_vpc
-	nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
-		nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
-		nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
-			-- lsp-set-addresses subnet2-ovn-cluster router \
-			-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
-		fail "second subnet"
-	nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" \
-		-- lsp-set-port-security pod1 "00:00:00:00:01:01 10.16.0.11" &&
-		nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
-		nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
-		fail "pods"
+# bench_lib.sh's ovn_topology (the default VPC, a second subnet, three pods), and then:
+ovn_topology_extra() {
 	# host: the node's join port (ovn0) and a pod on a tap for the TCP stream
 	nbctl lsp-add join node-bench -- lsp-set-addresses node-bench "0a:00:00:64:00:02 100.64.0.2" &&
 		nbctl lsp-add ovn-default kpod -- lsp-set-addresses kpod "00:00:00:00:01:21 10.16.0.21" ||
@@ -93,48 +71,8 @@ ovn_topology() { # once per invocation: the default VPC, a second subnet, three 
 			-- set logical_switch_port ln-u100 tag=100 &&
 		nbctl lsp-add u100 upod -- lsp-set-addresses upod "00:00:00:00:05:01 172.20.100.11" \
 			-- lsp-set-port-security upod "00:00:00:00:05:01 172.20.100.11" || fail "underlay"
-	OVN_UP=1
 }
 
-# what measure counts: pod B's received packets (the generator's port 2), or the kernel's
-# rx counter of a tap interface
-COUNT_IFACE=""
-count_rx() {
-	if [ -n "$COUNT_IFACE" ]; then
-		cat "/sys/class/net/$COUNT_IFACE/statistics/rx_packets"
-	else
-		pod_port_counter gen 2 rx
-	fi
-}
-
-now() { date +%s.%N; }
-
-# run_generator PCAP SERVER_MODE: start the generator pods; sets nothing, logs in $T/gen.log
-start_generator() {
-	local pcap=$1
-	POD_NOWAIT=1 start_pod gen 0,1 1 "--vdev net_pcap0,rx_pcap=$pcap,infinite_rx=1 \
-		--vdev net_virtio_user1,path=$T/a.sock,server=1,queue_size=1024 \
-		--vdev net_virtio_user2,path=$T/b.sock,server=1,queue_size=1024 \
-		--vdev net_null0,no-rx=1" "--port-topology=paired --no-flush-rx --forward-mode=io"
-}
-
-# measure HOOK: start forwarding, warm up 1 s, count pod B's rx over SECS; sets MPPS (and the
-# hook sets CPP)
-MPPS=""
-measure() {
-	local c0 c1 t0 t1
-	pod_cmd gen start
-	sleep 1
-	"$@" begin
-	t0=$(now); c0=$(count_rx)
-	sleep "$SECS"
-	t1=$(now); c1=$(count_rx)
-	"$@" end
-	pod_cmd gen stop
-	MPPS=$(python3 -c "print(f'{($c1 - $c0) / ($t1 - $t0) / 1e6:.3f}')")
-}
-
-CPP=""
 UPC="" # brintd: average cycles of a slow-path run (the cost of a flow's first packet)
 brintd_hook() {
 	case $1 in
@@ -147,45 +85,6 @@ brintd_hook() {
 		CPP=$(ctl --json pmd stats | python3 -c "import json,sys; print(f\"{json.load(sys.stdin)[0]['cycles_per_packet']:.1f}\")")
 		;;
 	esac
-}
-
-SW_PID=""
-testpmd_hook() {
-	local before
-	case $1 in
-	begin) pod_cmd sw "clear fwd stats all" ;;
-	end)
-		before=$(wc -l <"$T/sw.log")
-		pod_cmd sw "show fwd stats all"
-		WAIT=5 wait_for bash -c "tail -n +$((before + 1)) '$T/sw.log' | grep -q 'CPU cycles/packet'"
-		CPP=$(tail -n +$((before + 1)) "$T/sw.log" | awk -F'=' '/CPU cycles\/packet/ {gsub(/[^0-9.]/, "", $2); print $2; exit}')
-		[ -n "$CPP" ] || CPP="n/a"
-		;;
-	esac
-}
-
-run_ceiling() {
-	local pcap=$1 tap=${2:-}
-	start_generator "$pcap"
-	POD_NOWAIT=1
-	# the switch: main lcore 0, forwarding lcore 1
-	if [ -n "$tap" ]; then
-		# into a kernel tap interface: vhost A -> tap -> vhost B (chained), the tap counted
-		start_pod sw 0,1 0 "--vdev net_vhost0,iface=$T/a.sock,client=1 --vdev net_tap0,iface=$tap,mac=0a:00:00:64:00:02 \
-			--vdev net_vhost1,iface=$T/b.sock,client=1" \
-			"--forward-mode=io --port-topology=chained --no-flush-rx --record-core-cycles --auto-start"
-	else
-		start_pod sw 0,1 0 "--vdev net_vhost0,iface=$T/a.sock,client=1 --vdev net_vhost1,iface=$T/b.sock,client=1" \
-			"--forward-mode=io --port-topology=paired --no-flush-rx --record-core-cycles --auto-start"
-	fi
-	POD_NOWAIT=""
-	wait_pod gen
-	wait_pod sw
-	[ -z "$tap" ] || ip addr add 100.64.0.2/16 dev "$tap" || fail "address on $tap"
-	sleep 2
-	measure testpmd_hook
-	stop_pod sw
-	stop_pod gen
 }
 
 # run_brintd PCAP [OVN_DST_POD]: without a pod, pod A is cross-connected to pod B; with one,
@@ -287,25 +186,17 @@ host_tcp() {
 	TCP_FROM=$(tcp_stream "$KPOD_NS" - 100.64.0.2)
 }
 
-median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] if x not in ('n/a','')]; print(f'{statistics.median(v):.3f}' if v else 'n/a')" "$@"; }
-
 declare -A R
 log "benchmark: $ROUNDS rounds x $SECS s per run, scenarios $SCENARIOS"
 for sc in ${SCENARIOS//,/ }; do
 	dst="" ceil_tap="" ceil_pcap=""
 	case $sc in
-	xconnect-1) pcap=$T/flows-1.pcap ;;
-	xconnect-16k) pcap=$T/flows-16k.pcap ;;
-	l2-1) pcap=$T/l2-1.pcap dst=pod2 ;;
-	l2-16k) pcap=$T/l2-16384.pcap dst=pod2 ;;
-	l3-1) pcap=$T/l3-1.pcap dst=pod3 ;;
-	l3-16k) pcap=$T/l3-16384.pcap dst=pod3 ;;
 	host)
 		pcap=$T/host.pcap dst=host ceil_tap=bceil$$ ceil_pcap=$T/host-ceil.pcap
 		ip netns add "$KPOD_NS" 2>/dev/null && NETNS+=("$KPOD_NS")
 		;;
 	underlay) pcap=$T/underlay.pcap dst=underlay ;;
-	*) fail "unknown scenario $sc" ;;
+	*) bench_scenario "$sc" || fail "unknown scenario $sc" ;;
 	esac
 	[ -z "$dst" ] || ovn_topology
 	for r in $(seq 1 "$ROUNDS"); do
