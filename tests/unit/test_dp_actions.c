@@ -2,6 +2,7 @@
 /* Flat datapath actions: building, validation, text; rewrites checked against checksums
  * computed from scratch. */
 #include "dp_actions.h"
+#include "frame_test_util.h"
 
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -11,17 +12,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-
-static uint16_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 /* A UDP or TCP/IPv4 frame with correct checksums; returns its length. */
 static size_t frame(uint8_t *f, uint8_t proto)

@@ -2,6 +2,7 @@
 /* The packet parser: every header it knows, on frames built byte by byte, and every way a frame
  * can be cut short or lie about its lengths. */
 #include "flow_key.h"
+#include "frame_test_util.h"
 
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -14,34 +15,6 @@
 
 static const uint8_t MAC_A[6] = {0x00, 0x00, 0x00, 0x00, 0x01, 0x01};
 static const uint8_t MAC_B[6] = {0x00, 0x00, 0x00, 0x00, 0x02, 0x02};
-
-struct frame {
-	uint8_t b[256];
-	size_t n;
-};
-
-static void put(struct frame *f, const void *p, size_t n)
-{
-	memcpy(f->b + f->n, p, n);
-	f->n += n;
-}
-
-static void put8(struct frame *f, uint8_t v)
-{
-	put(f, &v, 1);
-}
-
-static void put16(struct frame *f, uint16_t v)
-{
-	v = htons(v);
-	put(f, &v, 2);
-}
-
-static void put32(struct frame *f, uint32_t v)
-{
-	v = htonl(v);
-	put(f, &v, 4);
-}
 
 static void eth(struct frame *f, uint16_t type)
 {

@@ -2,6 +2,7 @@
 /* Packet generation (dp/pktgen.c): each builder on frames built byte by byte, its output parsed
  * back with flow_parse, every field read and every checksum recomputed here from scratch; and
  * every input it must refuse (RFC 792/1122/1812/4443/4861/793). */
+#include "frame_test_util.h"
 #include "pktgen.h"
 
 #include <arpa/inet.h>
@@ -33,35 +34,6 @@ static const uint8_t IP6_SNM_B[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 
 
 /* ---- frames, byte by byte ---- */
 
-struct frame {
-	uint8_t b[2048];
-	size_t n;
-	size_t l3, l4; /* where the test put them */
-};
-
-static void put(struct frame *f, const void *p, size_t n)
-{
-	memcpy(f->b + f->n, p, n);
-	f->n += n;
-}
-
-static void put8(struct frame *f, uint8_t v)
-{
-	put(f, &v, 1);
-}
-
-static void put16(struct frame *f, uint16_t v)
-{
-	v = htons(v);
-	put(f, &v, 2);
-}
-
-static void put32(struct frame *f, uint32_t v)
-{
-	v = htonl(v);
-	put(f, &v, 4);
-}
-
 static void fill(struct frame *f, size_t n, uint8_t seed)
 {
 	for (size_t i = 0; i < n; i++)
@@ -81,16 +53,6 @@ static void eth(struct frame *f, const uint8_t dst[6], const uint8_t src[6], uin
 	}
 	put16(f, type);
 	f->l3 = f->n;
-}
-
-/* the test's own RFC 1071 sum: 16-bit big-endian words, folded */
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i < n; i++)
-		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
 }
 
 static void set_sum(uint8_t *at, uint32_t s)

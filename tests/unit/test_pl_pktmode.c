@@ -8,6 +8,7 @@
  * their outputs; the headers are then written into copies of the frames with pktgen_rewrite
  * (as dp/upcall.c does) and every byte that matters is checked, checksums included. Also the
  * per-PMD token bucket (dp/upcall.h). */
+#include "frame_test_util.h"
 #include "pktgen.h"
 #include "pl_test_util.h"
 #include "upcall.h"
@@ -188,15 +189,6 @@ static size_t sent(const struct pm *r, unsigned i, uint8_t *buf)
 	    pktgen_rewrite(buf, len, gp ? &gp->lay : &r->lay, gp ? &gp->key : &r->key.f, &e->hdr),
 	    0);
 	return len;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i < n; i++)
-		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
 }
 
 /* every checksum of an IPv4 or IPv6 frame (untagged) is right */
