@@ -166,8 +166,8 @@ void plt_run(const struct pl_gen *g, const struct dp_key *k, struct pl_counters 
 	assert_true(dpa_format(o->buf, b.len, o->text, sizeof(o->text)) >= 0);
 }
 
-void plt_check_mask_sound(const struct pl_gen *g, const struct dp_key *k,
-			  const struct plt_out *o, enum plt_perturb how)
+void plt_check_mask_sound(const struct pl_gen *g, const struct dp_key *k, const struct plt_out *o,
+			  enum plt_perturb how)
 {
 	struct pl_counters c;
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;

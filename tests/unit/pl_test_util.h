@@ -112,5 +112,5 @@ enum plt_perturb {
 	PLT_PERTURB_MIXED,
 };
 /* 300 keys that agree with k under o->mask (o: k's run) get the same actions as k. */
-void plt_check_mask_sound(const struct pl_gen *g, const struct dp_key *k,
-			  const struct plt_out *o, enum plt_perturb how);
+void plt_check_mask_sound(const struct pl_gen *g, const struct dp_key *k, const struct plt_out *o,
+			  enum plt_perturb how);

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The logical topology snapshot, built from a replica with the real OVN 23.03 SB schema. */
 #include "lflow/ltopo.h"
-#include "ovsdb/schema.h"
-#include "sb/replica.h"
-#include "sb/sb_tables.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "sb_test_util.h"
 
 #define LS "a0000000-0000-0000-0000-000000000001"
 #define LR "a0000000-0000-0000-0000-000000000002"
@@ -85,27 +84,8 @@ static const char *updates =
 
 static struct sb_replica *replica(void)
 {
-	json_error_t je;
-	json_t *sj = json_load_file("/usr/share/ovn/ovn-sb.ovsschema", 0, &je), *u;
-	struct ovs_schema *s;
-	struct sb_replica *r;
-	char err[512];
-	bool rebuilt;
-
-	if (sj == NULL)
-		fail_msg("no OVN SB schema at /usr/share/ovn/ovn-sb.ovsschema: %s", je.text);
-	s = ovs_schema_from_json(sj, err, sizeof(err));
-	json_decref(sj);
-	assert_non_null(s);
-	r = sb_tables_replica_new();
-	assert_int_equal(sb_replica_set_schema(r, s, &rebuilt, err, sizeof(err)), 0);
-	ovs_schema_free(s);
-	u = json_loads(updates, 0, &je);
-	if (u == NULL)
-		fail_msg("test JSON at %d: %s", je.position, je.text);
-	if (sb_replica_apply(r, u, false, err, sizeof(err)) != 0)
-		fail_msg("apply: %s", err);
-	json_decref(u);
+	struct sb_replica *r = sbt_replica();
+	sbt_apply_text(r, updates);
 	return r;
 }
 

@@ -12,9 +12,6 @@
  * (lfc_dump) must be identical, and the incremental pass must have patched and recompiled
  * exactly the expected flows (lfc stats last_patched / last_recompiled). */
 #include "lflow/compile.h"
-#include "ovsdb/schema.h"
-#include "sb/replica.h"
-#include "sb/sb_tables.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +22,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "sb_test_util.h"
 
 #define LS1	 "a0000000-0000-0000-0000-000000000001"
 #define AS_V4	 "e0000000-0000-0000-0000-000000000001"
@@ -179,22 +178,10 @@ static json_t *initial_updates(void)
 
 static int setup(void **state)
 {
-	json_error_t je;
-	json_t *sj = json_load_file("/usr/share/ovn/ovn-sb.ovsschema", 0, &je);
 	struct fx *f = calloc(1, sizeof(*f));
-	struct ovs_schema *s;
-	char err[512];
-	bool rebuilt;
 
-	if (sj == NULL)
-		fail_msg("no OVN SB schema at /usr/share/ovn/ovn-sb.ovsschema: %s", je.text);
-	s = ovs_schema_from_json(sj, err, sizeof(err));
-	json_decref(sj);
-	assert_non_null(s);
 	assert_non_null(f);
-	f->r = sb_tables_replica_new();
-	assert_int_equal(sb_replica_set_schema(f->r, s, &rebuilt, err, sizeof(err)), 0);
-	ovs_schema_free(s);
+	f->r = sbt_replica();
 	sb_replica_set_tracking(f->r, true);
 	f->inc = lfc_new();
 	f->full = lfc_new();

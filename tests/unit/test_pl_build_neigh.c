@@ -6,9 +6,6 @@
  * parse or name unknown ports or datapaths left out. */
 #include "lflow/ltopo.h"
 #include "lflow/pl_build.h"
-#include "ovsdb/schema.h"
-#include "sb/replica.h"
-#include "sb/sb_tables.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "sb_test_util.h"
 
 #define LS "a0000000-0000-0000-0000-000000000001"
 #define LR "a0000000-0000-0000-0000-000000000002"
@@ -66,25 +65,8 @@ static const char *updates =
 
 static struct sb_replica *replica(void)
 {
-	json_error_t je;
-	json_t *sj = json_load_file("/usr/share/ovn/ovn-sb.ovsschema", 0, &je), *u;
-	char err[512];
-	bool rebuilt;
-
-	if (sj == NULL)
-		fail_msg("no OVN SB schema at /usr/share/ovn/ovn-sb.ovsschema: %s", je.text);
-	struct ovs_schema *s = ovs_schema_from_json(sj, err, sizeof(err));
-	json_decref(sj);
-	assert_non_null(s);
-	struct sb_replica *r = sb_tables_replica_new();
-	assert_int_equal(sb_replica_set_schema(r, s, &rebuilt, err, sizeof(err)), 0);
-	ovs_schema_free(s);
-	u = json_loads(updates, 0, &je);
-	if (u == NULL)
-		fail_msg("test JSON at %d: %s", je.position, je.text);
-	if (sb_replica_apply(r, u, false, err, sizeof(err)) != 0)
-		fail_msg("apply: %s", err);
-	json_decref(u);
+	struct sb_replica *r = sbt_replica();
+	sbt_apply_text(r, updates);
 	return r;
 }
 

@@ -21,8 +21,8 @@
 #define MAC2 0x0a0000000002ULL
 
 static const struct plt_port ports[] = {
-	{"pod1", 1, false}, {"pod2", 1, false}, {"a-b", 2, false},
-	{"b-a", 2, false},  {"pod9", 9, false}, {NULL, 0, false},
+    {"pod1", 1, false}, {"pod2", 1, false}, {"a-b", 2, false},
+    {"b-a", 2, false},	{"pod9", 9, false}, {NULL, 0, false},
 };
 
 static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)

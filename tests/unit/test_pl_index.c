@@ -146,7 +146,7 @@ static void compare(struct pl_gen *g, const struct dp_key *k, unsigned perturb, 
 /* ---- a hand-built stage ---- */
 
 static const struct plt_port small_ports[] = {
-	{"p1", 1, false}, {"p2", 2, false}, {"p3", 3, false}, {NULL, 0, false}};
+    {"p1", 1, false}, {"p2", 2, false}, {"p3", 3, false}, {NULL, 0, false}};
 
 static void add_flow(struct plb *b, int prio, const char *match, const char *actions, int table,
 		     bool egress)

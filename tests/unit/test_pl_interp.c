@@ -23,31 +23,33 @@
 #define MAC4 0x0a0000000004ULL
 
 static const struct plt_stage ingress[] = {
-	{"ls_in_check_port_sec", {{100, "eth.src[40]", "drop;"},
-				  {50, "1", "reg0[15] = check_in_port_sec(); next;"}}},
-	{"ls_in_apply_port_sec", {{50, "reg0[15] == 1", "drop;"}, {0, "1", "next;"}}},
-	{"ls_in_pre_acl", {{110, "ct.est", "ct_next;"}, {0, "1", "next;"}}},
-	{"ls_in_arp_rsp",
-	 {{100, "arp.tpa == 10.16.0.12 && arp.op == 1 && inport == \"pod2\"", "next;"},
-	  {50, "arp.tpa == 10.16.0.12 && arp.op == 1",
-	   "eth.dst = eth.src; eth.src = 0a:00:00:00:00:02; arp.op = 2; arp.tha = arp.sha; "
-	   "arp.sha = 0a:00:00:00:00:02; arp.tpa = arp.spa; arp.spa = 10.16.0.12; "
-	   "outport = inport; flags.loopback = 1; output;"},
-	  {0, "1", "next;"}}},
-	{"ls_in_l2_lkup", {{110, "udp.dst == 7", "tcp_reset { output; };"},
-			   {70, "eth.mcast", "outport = \"_MC_flood\"; output;"},
-			   {50, "eth.dst == 0a:00:00:00:00:01", "outport = \"pod1\"; output;"},
-			   {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
-			   {50, "eth.dst == 0a:00:00:00:00:03", "outport = \"pod3\"; output;"},
-			   {0, "1", "outport = get_fdb(eth.dst); next;"}}},
-	{"ls_in_l2_unknown", {{50, "outport == \"none\"", "drop;"}, {0, "1", "output;"}}},
+    {"ls_in_check_port_sec",
+     {{100, "eth.src[40]", "drop;"}, {50, "1", "reg0[15] = check_in_port_sec(); next;"}}},
+    {"ls_in_apply_port_sec", {{50, "reg0[15] == 1", "drop;"}, {0, "1", "next;"}}},
+    {"ls_in_pre_acl", {{110, "ct.est", "ct_next;"}, {0, "1", "next;"}}},
+    {"ls_in_arp_rsp",
+     {{100, "arp.tpa == 10.16.0.12 && arp.op == 1 && inport == \"pod2\"", "next;"},
+      {50, "arp.tpa == 10.16.0.12 && arp.op == 1",
+       "eth.dst = eth.src; eth.src = 0a:00:00:00:00:02; arp.op = 2; arp.tha = arp.sha; "
+       "arp.sha = 0a:00:00:00:00:02; arp.tpa = arp.spa; arp.spa = 10.16.0.12; "
+       "outport = inport; flags.loopback = 1; output;"},
+      {0, "1", "next;"}}},
+    {"ls_in_l2_lkup",
+     {{110, "udp.dst == 7", "tcp_reset { output; };"},
+      {70, "eth.mcast", "outport = \"_MC_flood\"; output;"},
+      {50, "eth.dst == 0a:00:00:00:00:01", "outport = \"pod1\"; output;"},
+      {50, "eth.dst == 0a:00:00:00:00:02", "outport = \"pod2\"; output;"},
+      {50, "eth.dst == 0a:00:00:00:00:03", "outport = \"pod3\"; output;"},
+      {0, "1", "outport = get_fdb(eth.dst); next;"}}},
+    {"ls_in_l2_unknown", {{50, "outport == \"none\"", "drop;"}, {0, "1", "output;"}}},
 };
 
 static const struct plt_stage egress[] = {
-	{"ls_out_pre_lb", {{0, "1", "next;"}}},
-	{"ls_out_check_port_sec", {{100, "eth.mcast", "reg0[15] = 0; next;"},
-				   {0, "1", "reg0[15] = check_out_port_sec(); next;"}}},
-	{"ls_out_apply_port_sec", {{50, "reg0[15] == 1", "drop;"}, {0, "1", "output;"}}},
+    {"ls_out_pre_lb", {{0, "1", "next;"}}},
+    {"ls_out_check_port_sec",
+     {{100, "eth.mcast", "reg0[15] = 0; next;"},
+      {0, "1", "reg0[15] = check_out_port_sec(); next;"}}},
+    {"ls_out_apply_port_sec", {{50, "reg0[15] == 1", "drop;"}, {0, "1", "output;"}}},
 };
 
 static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
@@ -60,13 +62,13 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 
 /* pod3 is bound to another chassis */
 static const struct plt_port ports[] = {
-	{"pod1", 1, false},
-	{"pod2", 2, false},
-	{"pod3", 3, true},
-	{"pod4", 4, false},
-	{"_MC_flood", 32768, false},
-	{"none", 0, false}, /* as ovn-controller (and pl_build) resolve it */
-	{NULL, 0, false},
+    {"pod1", 1, false},
+    {"pod2", 2, false},
+    {"pod3", 3, true},
+    {"pod4", 4, false},
+    {"_MC_flood", 32768, false},
+    {"none", 0, false}, /* as ovn-controller (and pl_build) resolve it */
+    {NULL, 0, false},
 };
 
 static struct pl_gen *build(void)
@@ -370,8 +372,8 @@ static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
 }
 
 static const struct plt_port topo_ports[] = {
-	{"pa", 1, false}, {"a-r", 9, false}, {"r-a", 1, false}, {"r-b", 2, false},
-	{"b-r", 9, false}, {"pb", 1, false}, {NULL, 0, false},
+    {"pa", 1, false},  {"a-r", 9, false}, {"r-a", 1, false}, {"r-b", 2, false},
+    {"b-r", 9, false}, {"pb", 1, false},  {NULL, 0, false},
 };
 
 static void flow(struct plb *b, bool eg, unsigned table, int prio, const char *match,

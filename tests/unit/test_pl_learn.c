@@ -99,9 +99,9 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 }
 
 static const struct plt_port r_ports[] = {
-	{"lrp1", 1, false}, {"lrp2", 2, false}, {"none", 0, false}, {NULL, 0, false}};
+    {"lrp1", 1, false}, {"lrp2", 2, false}, {"none", 0, false}, {NULL, 0, false}};
 static const struct plt_port s_ports[] = {
-	{"p1", 1, false}, {"p2", 2, false}, {"p3", 3, false}, {"none", 0, false}, {NULL, 0, false}};
+    {"p1", 1, false}, {"p2", 2, false}, {"p3", 3, false}, {"none", 0, false}, {NULL, 0, false}};
 
 static struct pl_gen *build(void)
 {
@@ -168,7 +168,7 @@ static void check_mask_sound(const struct pl_gen *g, const struct dp_key *k,
 
 #define EXPECT(g, k, c, o, s)                                                                      \
 	do {                                                                                       \
-		plt_run(g, &(k), &(c), &(o));                                                          \
+		plt_run(g, &(k), &(c), &(o));                                                      \
 		assert_string_equal((o).text, s);                                                  \
 		check_mask_sound(g, &(k), &(o));                                                   \
 	} while (0)

@@ -34,9 +34,12 @@ static const char *one_stage(const void *aux, enum lflow_pipeline p, int table)
 }
 
 static const struct plt_port topo_ports[] = {
-	{"pa", 1, false},  {"pa2", 3, false}, {"ln100", 2, false}, {"pb", 1, false},
-	{"ln0", 2, false}, {"pc", 1, false},  {"ln9", 2, false},   {"pr", 4, false},
-	{"pu", 5, false},  {"_MC_flood", 32768, false}, {NULL, 0, false},
+    {"pa", 1, false},	 {"pa2", 3, false},
+    {"ln100", 2, false}, {"pb", 1, false},
+    {"ln0", 2, false},	 {"pc", 1, false},
+    {"ln9", 2, false},	 {"pr", 4, false},
+    {"pu", 5, false},	 {"_MC_flood", 32768, false},
+    {NULL, 0, false},
 };
 
 static void flow(struct plb *b, bool eg, int prio, const char *match, const char *act)

@@ -97,8 +97,8 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 
 /* pod3 is bound to another chassis */
 static const struct plt_port ports[] = {
-	{"pod1", 1, false},	    {"pod2", 2, false}, {"pod3", 3, true},
-	{"_MC_flood", 32768, false}, {NULL, 0, false},
+    {"pod1", 1, false},		 {"pod2", 2, false}, {"pod3", 3, true},
+    {"_MC_flood", 32768, false}, {NULL, 0, false},
 };
 
 /* a stage and its flows, matches joined with what the actions require, as the compiler
