@@ -15,8 +15,22 @@
 
 #define SBT_SCHEMA "/usr/share/ovn/ovn-sb.ovsschema"
 
-/* an empty replica with the SB schema */
-static inline struct sb_replica *sbt_replica(void)
+/* apply an update2 message given as JSON text */
+static inline void sbt_apply_text(struct sb_replica *r, const char *updates)
+{
+	json_error_t je;
+	char err[512];
+	json_t *u = json_loads(updates, 0, &je);
+	if (u == NULL)
+		fail_msg("test JSON at %d: %s", je.position, je.text);
+	if (sb_replica_apply(r, u, false, err, sizeof(err)) != 0)
+		fail_msg("apply: %s", err);
+	json_decref(u);
+}
+
+/* a replica with the SB schema, and the update2 message `updates' (JSON text) applied when it
+ * is not NULL */
+static inline struct sb_replica *sbt_replica(const char *updates)
 {
 	json_error_t je;
 	json_t *sj = json_load_file(SBT_SCHEMA, 0, &je);
@@ -31,18 +45,7 @@ static inline struct sb_replica *sbt_replica(void)
 	struct sb_replica *r = sb_tables_replica_new();
 	assert_int_equal(sb_replica_set_schema(r, s, &rebuilt, err, sizeof(err)), 0);
 	ovs_schema_free(s);
+	if (updates)
+		sbt_apply_text(r, updates);
 	return r;
-}
-
-/* apply an update2 message given as JSON text */
-static inline void sbt_apply_text(struct sb_replica *r, const char *updates)
-{
-	json_error_t je;
-	char err[512];
-	json_t *u = json_loads(updates, 0, &je);
-	if (u == NULL)
-		fail_msg("test JSON at %d: %s", je.position, je.text);
-	if (sb_replica_apply(r, u, false, err, sizeof(err)) != 0)
-		fail_msg("apply: %s", err);
-	json_decref(u);
 }

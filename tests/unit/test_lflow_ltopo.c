@@ -82,16 +82,9 @@ static const char *updates =
 	"     \"external_ids\": [\"map\", [[\"stage-name\", \"ls_in_acl\"]]]}}}"
 	"}";
 
-static struct sb_replica *replica(void)
-{
-	struct sb_replica *r = sbt_replica();
-	sbt_apply_text(r, updates);
-	return r;
-}
-
 static void test_topology(void **state)
 {
-	struct sb_replica *r = replica();
+	struct sb_replica *r = sbt_replica(updates);
 	struct ltopo *t = ltopo_build(r);
 	const struct lt_port *p, *peer;
 	const struct lt_datapath *ls, *lr;
@@ -206,7 +199,7 @@ static void test_set_modified(void **state)
 	const char *kept;
 	(void)state;
 
-	r = replica();
+	r = sbt_replica(updates);
 	sb_replica_set_tracking(r, true);
 	assert_non_null(t);
 	/* no dangling port (that forces a rebuild on every update) */

@@ -181,7 +181,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->r = sbt_replica();
+	f->r = sbt_replica(NULL);
 	sb_replica_set_tracking(f->r, true);
 	f->inc = lfc_new();
 	f->full = lfc_new();

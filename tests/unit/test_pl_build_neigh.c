@@ -63,17 +63,10 @@ static const char *updates =
     "     \"dp_key\": 1, \"port_key\": 6}}}"
     "}";
 
-static struct sb_replica *replica(void)
-{
-	struct sb_replica *r = sbt_replica();
-	sbt_apply_text(r, updates);
-	return r;
-}
-
 static void test_neighbours_from_sb(void **state)
 {
 	(void)state;
-	struct sb_replica *r = replica();
+	struct sb_replica *r = sbt_replica(updates);
 	struct ltopo *t = ltopo_build(r);
 	assert_non_null(t);
 	struct plb *b = plb_new(1);
