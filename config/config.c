@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const top_keys[] = {
-	"eal", "pmd_cores", "control_socket", "log_level", "ports", "xconnects", "ovn", "mbufs",
+    "eal", "pmd_cores", "control_socket", "log_level", "ports", "xconnects", "ovn", "mbufs",
 };
 
 void brint_config_free(struct brint_config *cfg)
@@ -43,7 +43,7 @@ static int parse_eal(const json_t *root, struct brint_config *cfg, char *err, si
 	if (cfg->eal_argv[0] == NULL)
 		goto nomem;
 	cfg->eal_argc = 1;
-	json_array_foreach(eal, i, e) {
+	json_array_foreach (eal, i, e) {
 		if (!json_is_string(e)) {
 			snprintf(err, errlen, "eal[%zu]: must be a string", i);
 			return -1;
@@ -69,13 +69,12 @@ static int parse_pmd_cores(const json_t *root, struct brint_config *cfg, char *e
 		snprintf(err, errlen, "pmd_cores: missing (an array of core ids, e.g. [1])");
 		return -1;
 	}
-	if (!json_is_array(a) || json_array_size(a) == 0 ||
-	    json_array_size(a) > BRINT_MAX_PMDS) {
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > BRINT_MAX_PMDS) {
 		snprintf(err, errlen, "pmd_cores: must be an array of 1 to %d core ids",
 			 BRINT_MAX_PMDS);
 		return -1;
 	}
-	json_array_foreach(a, i, e) {
+	json_array_foreach (a, i, e) {
 		if (!json_is_integer(e) || json_integer_value(e) < 0 ||
 		    json_integer_value(e) >= 1024) {
 			snprintf(err, errlen, "pmd_cores[%zu]: must be a core id in [0, 1023]", i);
@@ -111,7 +110,7 @@ static int parse_ports(const json_t *root, struct brint_config *cfg, char *err, 
 		snprintf(err, errlen, "ports: out of memory");
 		return -1;
 	}
-	json_array_foreach(a, i, e) {
+	json_array_foreach (a, i, e) {
 		snprintf(field, sizeof(field), "ports[%zu]", i);
 		if (brint_port_cfg_parse(e, field, &cfg->ports[i], err, errlen) < 0)
 			return -1;
@@ -145,8 +144,8 @@ static int check_internal_of(const struct brint_config *cfg, char *err, size_t e
 			if (strcmp(cfg->ports[j].name, of) == 0)
 				break;
 		if (j == cfg->n_ports || cfg->ports[j].type != BRINT_PORT_DPDK) {
-			snprintf(err, errlen, "ports[%u].internal_of: '%s' is not a dpdk port of ports",
-				 i, of);
+			snprintf(err, errlen,
+				 "ports[%u].internal_of: '%s' is not a dpdk port of ports", i, of);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
@@ -169,8 +168,7 @@ static int port_known(const struct brint_config *cfg, const char *name)
 	return 0;
 }
 
-static int parse_xconnects(const json_t *root, struct brint_config *cfg, char *err,
-			   size_t errlen)
+static int parse_xconnects(const json_t *root, struct brint_config *cfg, char *err, size_t errlen)
 {
 	const json_t *a = json_object_get(root, "xconnects");
 	size_t i;
@@ -179,7 +177,8 @@ static int parse_xconnects(const json_t *root, struct brint_config *cfg, char *e
 	if (a == NULL)
 		return 0;
 	if (!json_is_array(a)) {
-		snprintf(err, errlen, "xconnects: must be an array of {\"from\": PORT, \"to\": PORT}");
+		snprintf(err, errlen,
+			 "xconnects: must be an array of {\"from\": PORT, \"to\": PORT}");
 		return -1;
 	}
 	cfg->xconnects = calloc(json_array_size(a) + 1, sizeof(*cfg->xconnects));
@@ -187,12 +186,12 @@ static int parse_xconnects(const json_t *root, struct brint_config *cfg, char *e
 		snprintf(err, errlen, "xconnects: out of memory");
 		return -1;
 	}
-	json_array_foreach(a, i, e) {
+	json_array_foreach (a, i, e) {
 		const char *keys[2] = {"from", "to"};
 		char *dst[2] = {cfg->xconnects[i].from, cfg->xconnects[i].to};
 		if (!json_is_object(e) || json_object_size(e) != 2) {
-			snprintf(err, errlen, "xconnects[%zu]: must be {\"from\": PORT, \"to\": PORT}",
-				 i);
+			snprintf(err, errlen,
+				 "xconnects[%zu]: must be {\"from\": PORT, \"to\": PORT}", i);
 			return -1;
 		}
 		for (int k = 0; k < 2; k++) {
@@ -211,9 +210,10 @@ static int parse_xconnects(const json_t *root, struct brint_config *cfg, char *e
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->xconnects[j].from, cfg->xconnects[i].from) == 0) {
-				snprintf(err, errlen,
-					 "xconnects[%zu].from: port '%s' is already cross-connected",
-					 i, cfg->xconnects[i].from);
+				snprintf(
+				    err, errlen,
+				    "xconnects[%zu].from: port '%s' is already cross-connected", i,
+				    cfg->xconnects[i].from);
 				return -1;
 			}
 		cfg->n_xconnects++;
@@ -231,7 +231,7 @@ static int check_bridge_mappings(const struct brint_config *cfg, char *err, size
 
 	if (!json_is_object(bm))
 		return 0; /* absent, or refused by ovn-glue with its own message */
-	json_object_foreach((json_t *)bm, net, v) {
+	json_object_foreach ((json_t *)bm, net, v) {
 		const char *name = json_string_value(v);
 		unsigned i;
 		if (name == NULL)
@@ -240,17 +240,19 @@ static int check_bridge_mappings(const struct brint_config *cfg, char *err, size
 			if (strcmp(cfg->ports[i].name, name) == 0)
 				break;
 		if (i == cfg->n_ports) {
-			snprintf(err, errlen,
-				 "ovn.bridge_mappings.%s: no port named '%s' in ports (the provider "
-				 "NIC: a dpdk port)",
-				 net, name);
+			snprintf(
+			    err, errlen,
+			    "ovn.bridge_mappings.%s: no port named '%s' in ports (the provider "
+			    "NIC: a dpdk port)",
+			    net, name);
 			return -1;
 		}
 		if (cfg->ports[i].type != BRINT_PORT_DPDK) {
-			snprintf(err, errlen,
-				 "ovn.bridge_mappings.%s: port '%s' is a %s port; a provider NIC is a "
-				 "dpdk port",
-				 net, name, brint_port_type_name(cfg->ports[i].type));
+			snprintf(
+			    err, errlen,
+			    "ovn.bridge_mappings.%s: port '%s' is a %s port; a provider NIC is a "
+			    "dpdk port",
+			    net, name, brint_port_type_name(cfg->ports[i].type));
 			return -1;
 		}
 		if (cfg->ports[i].iface_id[0]) {
@@ -283,7 +285,7 @@ int brint_config_load_json(const json_t *root, struct brint_config *cfg, char *e
 		snprintf(err, errlen, "top level: must be an object");
 		return -1;
 	}
-	json_object_foreach((json_t *)root, key, val) {
+	json_object_foreach ((json_t *)root, key, val) {
 		bool known = false;
 		for (unsigned i = 0; i < ARRAY_SIZE(top_keys); i++)
 			known = known || strcmp(key, top_keys[i]) == 0;
@@ -303,7 +305,8 @@ int brint_config_load_json(const json_t *root, struct brint_config *cfg, char *e
 	if (strlcpy_chk(cfg->control_socket, v ? json_string_value(v) : BRINT_DEFAULT_SOCKET,
 			sizeof(cfg->control_socket)) < 0 ||
 	    cfg->control_socket[0] != '/') {
-		snprintf(err, errlen, "control_socket: must be an absolute path under %zu characters",
+		snprintf(err, errlen,
+			 "control_socket: must be an absolute path under %zu characters",
 			 sizeof(cfg->control_socket));
 		goto fail;
 	}
@@ -311,7 +314,8 @@ int brint_config_load_json(const json_t *root, struct brint_config *cfg, char *e
 	cfg->log_level = BRINT_LOG_INFO;
 	v = json_object_get(root, "log_level");
 	if (v) {
-		cfg->log_level = json_is_string(v) ? brint_log_level_parse(json_string_value(v)) : -1;
+		cfg->log_level =
+		    json_is_string(v) ? brint_log_level_parse(json_string_value(v)) : -1;
 		if (cfg->log_level < 0) {
 			snprintf(err, errlen, "log_level: must be one of err, warn, info, debug");
 			goto fail;
@@ -328,8 +332,8 @@ int brint_config_load_json(const json_t *root, struct brint_config *cfg, char *e
 		cfg->mbufs = (unsigned)json_integer_value(v);
 	}
 
-	if (parse_ports(root, cfg, err, errlen) < 0 || parse_xconnects(root, cfg, err, errlen) < 0 ||
-	    check_internal_of(cfg, err, errlen) < 0)
+	if (parse_ports(root, cfg, err, errlen) < 0 ||
+	    parse_xconnects(root, cfg, err, errlen) < 0 || check_internal_of(cfg, err, errlen) < 0)
 		goto fail;
 
 	v = json_object_get(root, "ovn");

@@ -8,14 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BRINT_NAME_MAX 64
-#define BRINT_PATH_MAX 108 /* sun_path */
-#define BRINT_DEVARGS_MAX 512
-#define BRINT_MAX_PMDS 16
-#define BRINT_MAX_QUEUES 16
+#define BRINT_NAME_MAX	     64
+#define BRINT_PATH_MAX	     108 /* sun_path */
+#define BRINT_DEVARGS_MAX    512
+#define BRINT_MAX_PMDS	     16
+#define BRINT_MAX_QUEUES     16
 #define BRINT_DEFAULT_SOCKET "/run/brint/brint.sock"
-#define BRINT_MAX_KADDRS 8   /* addresses brintd sets on a tap port's kernel interface */
-#define BRINT_MAX_KROUTES 16 /* routes brintd adds through it */
+#define BRINT_MAX_KADDRS     8	/* addresses brintd sets on a tap port's kernel interface */
+#define BRINT_MAX_KROUTES    16 /* routes brintd adds through it */
 
 enum brint_port_type {
 	BRINT_PORT_VHOST_USER,
@@ -48,15 +48,15 @@ struct brint_kroute {
 struct brint_port_cfg {
 	char name[BRINT_NAME_MAX];
 	enum brint_port_type type;
-	char path[BRINT_PATH_MAX];       /* vhost-user socket */
-	enum brint_vhost_mode mode;      /* vhost-user */
-	unsigned queues;                 /* rx/tx queue pairs, 1..BRINT_MAX_QUEUES */
+	char path[BRINT_PATH_MAX];	   /* vhost-user socket */
+	enum brint_vhost_mode mode;	   /* vhost-user */
+	unsigned queues;		   /* rx/tx queue pairs, 1..BRINT_MAX_QUEUES */
 	char iface_id[BRINT_NAME_MAX * 2]; /* OVN logical port it stands for ("" = none) */
-	char devargs[BRINT_DEVARGS_MAX]; /* dpdk */
-	char iface[16];                  /* tap: kernel interface name (IFNAMSIZ) */
-	char mac[18];                    /* tap: optional MAC "aa:bb:cc:dd:ee:ff" */
-	unsigned mtu;                    /* 0 = default */
-	int rxq_pin[BRINT_MAX_QUEUES];   /* -1 = round robin, else PMD core id */
+	char devargs[BRINT_DEVARGS_MAX];   /* dpdk */
+	char iface[16];			   /* tap: kernel interface name (IFNAMSIZ) */
+	char mac[18];			   /* tap: optional MAC "aa:bb:cc:dd:ee:ff" */
+	unsigned mtu;			   /* 0 = default */
+	int rxq_pin[BRINT_MAX_QUEUES];	   /* -1 = round robin, else PMD core id */
 	/* tap: what brintd configures on the kernel interface once it exists (rtnetlink) */
 	struct brint_kaddr addrs[BRINT_MAX_KADDRS];
 	unsigned n_addrs;
@@ -79,13 +79,13 @@ struct brint_config {
 	unsigned pmd_cores[BRINT_MAX_PMDS];
 	unsigned n_pmd_cores;
 	char control_socket[BRINT_PATH_MAX];
-	int log_level;          /* enum brint_log_level */
-	unsigned mbufs;         /* mbufs in the pool; 0 = sized from ports */
+	int log_level;	/* enum brint_log_level */
+	unsigned mbufs; /* mbufs in the pool; 0 = sized from ports */
 	struct brint_port_cfg *ports;
 	unsigned n_ports;
 	struct brint_xconnect_cfg *xconnects;
 	unsigned n_xconnects;
-	json_t *ovn;            /* the "ovn" object as given (validated by ovn-glue), or NULL */
+	json_t *ovn; /* the "ovn" object as given (validated by ovn-glue), or NULL */
 };
 
 const char *brint_port_type_name(enum brint_port_type t);

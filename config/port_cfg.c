@@ -9,9 +9,9 @@
 #include <string.h>
 
 static const char *const type_names[] = {
-	[BRINT_PORT_VHOST_USER] = "vhost-user",
-	[BRINT_PORT_DPDK] = "dpdk",
-	[BRINT_PORT_TAP] = "tap",
+    [BRINT_PORT_VHOST_USER] = "vhost-user",
+    [BRINT_PORT_DPDK] = "dpdk",
+    [BRINT_PORT_TAP] = "tap",
 };
 
 const char *brint_port_type_name(enum brint_port_type t)
@@ -20,12 +20,12 @@ const char *brint_port_type_name(enum brint_port_type t)
 }
 
 static const char *const known_keys[] = {
-	"name", "type", "path", "mode", "queues", "iface_id", "devargs", "iface", "mac", "mtu",
-	"rxq_pin", "addresses", "routes", "internal_of",
+    "name",  "type", "path", "mode",	"queues",    "iface_id", "devargs",
+    "iface", "mac",  "mtu",  "rxq_pin", "addresses", "routes",	 "internal_of",
 };
 
-static int get_str(const json_t *obj, const char *field, const char *key, bool required,
-		   char *dst, size_t dstlen, char *err, size_t errlen)
+static int get_str(const json_t *obj, const char *field, const char *key, bool required, char *dst,
+		   size_t dstlen, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(obj, key);
 	if (v == NULL || json_is_null(v)) {
@@ -100,8 +100,8 @@ static bool valid_mac(const char *s)
 	       strlen(s) == 17;
 }
 
-static int parse_rxq_pin(const json_t *obj, const char *field, struct brint_port_cfg *p,
-			 char *err, size_t errlen)
+static int parse_rxq_pin(const json_t *obj, const char *field, struct brint_port_cfg *p, char *err,
+			 size_t errlen)
 {
 	const json_t *v = json_object_get(obj, "rxq_pin");
 	size_t i;
@@ -118,7 +118,7 @@ static int parse_rxq_pin(const json_t *obj, const char *field, struct brint_port
 			 field, p->queues);
 		return -1;
 	}
-	json_array_foreach(v, i, e) {
+	json_array_foreach (v, i, e) {
 		if (!json_is_integer(e) || json_integer_value(e) < -1 ||
 		    json_integer_value(e) >= 1024) {
 			snprintf(err, errlen, "%s.rxq_pin[%zu]: must be a core id or -1", field, i);
@@ -141,7 +141,7 @@ int brint_port_cfg_parse(const json_t *obj, const char *field, struct brint_port
 		snprintf(err, errlen, "%s: must be an object", field);
 		return -1;
 	}
-	json_object_foreach((json_t *)obj, key, val) {
+	json_object_foreach ((json_t *)obj, key, val) {
 		bool known = false;
 		for (unsigned i = 0; i < ARRAY_SIZE(known_keys); i++)
 			known = known || strcmp(key, known_keys[i]) == 0;
@@ -174,7 +174,7 @@ int brint_port_cfg_parse(const json_t *obj, const char *field, struct brint_port
 		    err, errlen) < 0 ||
 	    get_str(obj, field, "mode", false, mode, sizeof(mode), err, errlen) < 0 ||
 	    get_str(obj, field, "iface_id", false, p->iface_id, sizeof(p->iface_id), err, errlen) <
-		    0 ||
+		0 ||
 	    get_str(obj, field, "devargs", p->type == BRINT_PORT_DPDK, p->devargs,
 		    sizeof(p->devargs), err, errlen) < 0 ||
 	    get_str(obj, field, "iface", false, p->iface, sizeof(p->iface), err, errlen) < 0 ||

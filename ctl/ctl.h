@@ -32,12 +32,12 @@ void ctl_register(struct ctl_command *c);
 const struct ctl_command *ctl_lookup(const char *name);
 const struct ctl_command *ctl_commands(void); /* linked list head */
 
-#define CTL_COMMAND(ident, name_, usage_, help_, fn_) \
-	static struct ctl_command ctl_cmd_##ident = { \
-		.name = (name_), .usage = (usage_), .help = (help_), .fn = (fn_)}; \
-	__attribute__((constructor)) static void ctl_cmd_reg_##ident(void) \
-	{ \
-		ctl_register(&ctl_cmd_##ident); \
+#define CTL_COMMAND(ident, name_, usage_, help_, fn_)                                              \
+	static struct ctl_command ctl_cmd_##ident = {                                              \
+	    .name = (name_), .usage = (usage_), .help = (help_), .fn = (fn_)};                     \
+	__attribute__((constructor)) static void ctl_cmd_reg_##ident(void)                         \
+	{                                                                                          \
+		ctl_register(&ctl_cmd_##ident);                                                    \
 	}
 
 /* result is stolen (may be NULL: the reply then carries "result": null). */

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #define DP_EMC_ENTRIES 8192
-#define DP_MAX_FLOWS 65536
+#define DP_MAX_FLOWS   65536
 #define DP_MAX_ACTIONS 512 /* bytes of flat actions one upcall may produce */
 
 void dp_tables_changed_dps(uint64_t dps)
@@ -80,7 +80,8 @@ static bool dump_flow(const struct fc_flow *f, void *arg)
 		dps[0] = 0;
 		for (unsigned b = 0; b < 64; b++)
 			if (f->deps >> b & 1)
-				n += (size_t)snprintf(dps + n, sizeof(dps) - n, "%s%u", n ? "," : "", b);
+				n += (size_t)snprintf(dps + n, sizeof(dps) - n, "%s%u",
+						      n ? "," : "", b);
 	}
 	o = json_pack("{s:i, s:I, s:I, s:f, s:s, s:s}", "in_port", (int)f->key.in_port, "packets",
 		      (json_int_t)f->packets, "bytes", (json_int_t)f->bytes, "age_s",
@@ -114,7 +115,8 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 	dp_nbuf_run(pmd);
 	req = pmd->dump_req;
 	if (unlikely(req != NULL)) {
-		struct dump_ctx d = {.req = req, .hz = (double)rte_get_tsc_hz(), .now = rte_rdtsc()};
+		struct dump_ctx d = {
+		    .req = req, .hz = (double)rte_get_tsc_hz(), .now = rte_rdtsc()};
 		fc_foreach(pmd->cache, dump_flow, &d);
 		pmd->dump_req = NULL;
 		__atomic_store_n(&req->done, true, __ATOMIC_RELEASE);
@@ -134,7 +136,7 @@ static inline bool dec_ttl(uint8_t *frame, size_t len, const struct flow_layout 
 		return false;
 	ip[8]--;
 	/* the TTL is the high byte of the 16-bit word at 8: it went down by 0x0100 */
-	s = (uint16_t)~(ip[10] << 8 | ip[11]) + (uint32_t)0xfeff;
+	s = (uint16_t) ~(ip[10] << 8 | ip[11]) + (uint32_t)0xfeff;
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (uint16_t)~s;
@@ -194,15 +196,9 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 		case DPA_SET_ARP:
 			ok = dpa_set_arp(data, dlen, lay, (const struct dpa_arp *)(const void *)a);
 			break;
-		case DPA_PUSH_VLAN:
-			ok = dp_push_vlan(m, a->u16, lay);
-			break;
-		case DPA_POP_VLAN:
-			ok = dp_pop_vlan(m, lay);
-			break;
-		case DPA_DROP:
-			pmd_drop(pmd, (enum brint_drop_reason)a->u16, in, m);
-			return;
+		case DPA_PUSH_VLAN: ok = dp_push_vlan(m, a->u16, lay); break;
+		case DPA_POP_VLAN: ok = dp_pop_vlan(m, lay); break;
+		case DPA_DROP: pmd_drop(pmd, (enum brint_drop_reason)a->u16, in, m); return;
 		case DPA_LEARN: /* counted by dp/learn.c, queue full included */
 			dp_learn_post(&((const struct dpa_learn *)(const void *)a)->l);
 			break;
@@ -218,9 +214,7 @@ static void execute(struct pmd *pmd, uint16_t in, struct rte_mbuf *m, const stru
 			else
 				end = p + a->u16;
 			break;
-		default:
-			ok = false;
-			break;
+		default: ok = false; break;
 		}
 		if (unlikely(!ok)) {
 			pmd_drop(pmd, BRINT_DROP_REWRITE_FAILED, in, m);
@@ -246,8 +240,8 @@ static uint16_t only_output(const void *acts, uint32_t len)
 static struct fc_flow *upcall(struct pmd *pmd, const struct dp_key *k)
 {
 	uint8_t abuf[DP_MAX_ACTIONS] __rte_aligned(8);
-	struct dp_upcall u = {.key = k, .acts = {.data = abuf, .cap = sizeof(abuf)},
-			      .deps = FC_DEPS_ALL};
+	struct dp_upcall u = {
+	    .key = k, .acts = {.data = abuf, .cap = sizeof(abuf)}, .deps = FC_DEPS_ALL};
 	uint64_t t0 = rte_rdtsc();
 	struct fc_flow *f = NULL;
 

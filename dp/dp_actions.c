@@ -86,8 +86,7 @@ static unsigned expected_len8(uint8_t type)
 	return type == DPA_SET_ETH_SRC || type == DPA_SET_ETH_DST ? 2 : 1;
 }
 
-bool dpa_set_arp(uint8_t *frame, size_t len, const struct flow_layout *lay,
-		 const struct dpa_arp *a)
+bool dpa_set_arp(uint8_t *frame, size_t len, const struct flow_layout *lay, const struct dpa_arp *a)
 {
 	size_t o = lay->l3_ofs;
 	if (o == 0 || len < o + 28 || lay->l4_ofs != 0 || lay->l3_len != 28)
@@ -191,19 +190,22 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 		const char *sep = n ? "," : "";
 		int w;
 		switch (a->type) {
-		case DPA_OUTPUT: w = snprintf(out + n, outlen - n, "%soutput:%u", sep, a->u16); break;
+		case DPA_OUTPUT:
+			w = snprintf(out + n, outlen - n, "%soutput:%u", sep, a->u16);
+			break;
 		case DPA_SET_ETH_SRC:
 		case DPA_SET_ETH_DST:
-			w = snprintf(out + n, outlen - n, "%sset(eth.%s=%02x:%02x:%02x:%02x:%02x:%02x)",
-				     sep, a->type == DPA_SET_ETH_SRC ? "src" : "dst", m[0], m[1],
-				     m[2], m[3], m[4], m[5]);
+			w = snprintf(out + n, outlen - n,
+				     "%sset(eth.%s=%02x:%02x:%02x:%02x:%02x:%02x)", sep,
+				     a->type == DPA_SET_ETH_SRC ? "src" : "dst", m[0], m[1], m[2],
+				     m[3], m[4], m[5]);
 			break;
 		case DPA_DEC_TTL: w = snprintf(out + n, outlen - n, "%sdec_ttl", sep); break;
 		case DPA_SET_IP4_SRC:
 		case DPA_SET_IP4_DST:
 			w = snprintf(out + n, outlen - n, "%sset(ip4.%s=%u.%u.%u.%u)", sep,
-				     a->type == DPA_SET_IP4_SRC ? "src" : "dst", ip[0], ip[1], ip[2],
-				     ip[3]);
+				     a->type == DPA_SET_IP4_SRC ? "src" : "dst", ip[0], ip[1],
+				     ip[2], ip[3]);
 			break;
 		case DPA_PUSH_VLAN:
 			w = snprintf(out + n, outlen - n, "%spush_vlan(vid=%u,pcp=%u)", sep,
@@ -219,18 +221,21 @@ int dpa_format(const void *acts, uint32_t len, char *out, size_t outlen)
 			break;
 		case DPA_SET_ARP: {
 			const struct dpa_arp *r = (const void *)a;
-			const uint8_t *s4 = (const uint8_t *)&r->spa, *t4 = (const uint8_t *)&r->tpa;
+			const uint8_t *s4 = (const uint8_t *)&r->spa,
+				      *t4 = (const uint8_t *)&r->tpa;
 			w = snprintf(out + n, outlen - n,
 				     "%sset(arp.op=%u,arp.sha=%02x:%02x:%02x:%02x:%02x:%02x,"
 				     "arp.spa=%u.%u.%u.%u,arp.tha=%02x:%02x:%02x:%02x:%02x:%02x,"
 				     "arp.tpa=%u.%u.%u.%u)",
-				     sep, a->u16, r->sha[0], r->sha[1], r->sha[2], r->sha[3], r->sha[4],
-				     r->sha[5], s4[0], s4[1], s4[2], s4[3], r->tha[0], r->tha[1],
-				     r->tha[2], r->tha[3], r->tha[4], r->tha[5], t4[0], t4[1], t4[2],
-				     t4[3]);
+				     sep, a->u16, r->sha[0], r->sha[1], r->sha[2], r->sha[3],
+				     r->sha[4], r->sha[5], s4[0], s4[1], s4[2], s4[3], r->tha[0],
+				     r->tha[1], r->tha[2], r->tha[3], r->tha[4], r->tha[5], t4[0],
+				     t4[1], t4[2], t4[3]);
 			break;
 		}
-		case DPA_SET_TTL: w = snprintf(out + n, outlen - n, "%sset(ttl=%u)", sep, a->u16); break;
+		case DPA_SET_TTL:
+			w = snprintf(out + n, outlen - n, "%sset(ttl=%u)", sep, a->u16);
+			break;
 		case DPA_SLOWPATH: w = snprintf(out + n, outlen - n, "%sslowpath", sep); break;
 		case DPA_SET_L4_SRC:
 		case DPA_SET_L4_DST: {
@@ -303,8 +308,7 @@ bool dpa_dec_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay)
 	return false;
 }
 
-bool dpa_set_ip4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
-		 uint32_t addr)
+bool dpa_set_ip4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst, uint32_t addr)
 {
 	uint8_t *ip, *field, *l4;
 	uint8_t na[4];
@@ -348,8 +352,7 @@ bool dpa_set_ttl(uint8_t *frame, size_t len, const struct flow_layout *lay, uint
 	return false;
 }
 
-bool dpa_set_l4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst,
-		uint16_t value)
+bool dpa_set_l4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool dst, uint16_t value)
 {
 	uint8_t *l4, nv[2];
 	unsigned proto = lay->l4_proto, csum_ofs, need;
@@ -360,10 +363,19 @@ bool dpa_set_l4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool 
 	l4 = frame + lay->l4_ofs;
 	memcpy(nv, &value, 2);
 	switch (proto) {
-	case 6: csum_ofs = 16; need = 20; break;
-	case 17: csum_ofs = 6; need = 8; break;
+	case 6:
+		csum_ofs = 16;
+		need = 20;
+		break;
+	case 17:
+		csum_ofs = 6;
+		need = 8;
+		break;
 	case 1: /* ICMP */
-	case 58: csum_ofs = 2; need = 4; break; /* ICMPv6: the pseudo-header does not change */
+	case 58:
+		csum_ofs = 2;
+		need = 4;
+		break; /* ICMPv6: the pseudo-header does not change */
 	default: return false;
 	}
 	if ((size_t)lay->l4_ofs + need > len)
@@ -379,6 +391,7 @@ bool dpa_set_l4(uint8_t *frame, size_t len, const struct flow_layout *lay, bool 
 	old = rd16(l4 + (dst ? 2 : 0));
 	memcpy(l4 + (dst ? 2 : 0), nv, 2);
 	if (proto == 6 || rd16(l4 + csum_ofs))
-		wr16(l4 + csum_ofs, csum_update16(rd16(l4 + csum_ofs), old, rd16(nv)) ?: (proto == 17 ? 0xffff : 0));
+		wr16(l4 + csum_ofs, csum_update16(rd16(l4 + csum_ofs), old, rd16(nv))
+					?: (proto == 17 ? 0xffff : 0));
 	return true;
 }

@@ -15,30 +15,30 @@
 #include <stdint.h>
 
 enum dpa_type {
-	DPA_OUTPUT = 1,   /* u16 port */
-	DPA_SET_ETH_SRC,  /* 6 bytes */
-	DPA_SET_ETH_DST,  /* 6 bytes */
-	DPA_DEC_TTL,      /* IPv4 TTL (checksum updated) or IPv6 hop limit; drops at 0 */
-	DPA_SET_IP4_SRC,  /* u32 network order; IPv4 and TCP/UDP checksums updated */
-	DPA_SET_IP4_DST,  /* u32 network order; IPv4 and TCP/UDP checksums updated */
-	DPA_PUSH_VLAN,    /* u16 TCI (host order) */
+	DPA_OUTPUT = 1,	 /* u16 port */
+	DPA_SET_ETH_SRC, /* 6 bytes */
+	DPA_SET_ETH_DST, /* 6 bytes */
+	DPA_DEC_TTL,	 /* IPv4 TTL (checksum updated) or IPv6 hop limit; drops at 0 */
+	DPA_SET_IP4_SRC, /* u32 network order; IPv4 and TCP/UDP checksums updated */
+	DPA_SET_IP4_DST, /* u32 network order; IPv4 and TCP/UDP checksums updated */
+	DPA_PUSH_VLAN,	 /* u16 TCI (host order) */
 	DPA_POP_VLAN,
-	DPA_DROP,         /* u16 drop reason (enum brint_drop_reason) */
-	DPA_SET_ARP,      /* struct dpa_arp: the whole Ethernet/IPv4 ARP body (op, sha, spa, tha, tpa) */
-	DPA_SET_TTL,      /* u16 TTL / hop limit (IPv4 checksum updated) */
-	DPA_SET_L4_SRC,   /* u16 network order: TCP/UDP source port, or ICMP/ICMPv6 type (low byte);
-			   * the L4 checksum is updated */
-	DPA_SET_L4_DST,   /* u16 network order: TCP/UDP destination port, or ICMP/ICMPv6 code */
-	DPA_LEARN,        /* struct dpa_learn: post a put_arp/put_nd/put_fdb to the control thread
-			   * (dp/learn.h); the packet is unchanged */
-	DPA_SLOWPATH,     /* the last action of its list (after learn events, if any): every packet
-			   * is interpreted again, one by one, on its bytes (the pipeline generates
-			   * packets from it; dp/upcall.h) */
-	DPA_CHECK_LEN,    /* u32 L, u16 n: the n bytes of actions after this record run when the
-			   * frame is at most L bytes long, the rest of the list when it is longer
-			   * (OVN's check_pkt_larger; OVS's check_pkt_len compares the whole frame,
-			   * Ethernet header included). Only first in a list; neither branch holds
-			   * another, both are non-empty. */
+	DPA_DROP,    /* u16 drop reason (enum brint_drop_reason) */
+	DPA_SET_ARP, /* struct dpa_arp: the whole Ethernet/IPv4 ARP body (op, sha, spa, tha, tpa) */
+	DPA_SET_TTL, /* u16 TTL / hop limit (IPv4 checksum updated) */
+	DPA_SET_L4_SRC, /* u16 network order: TCP/UDP source port, or ICMP/ICMPv6 type (low byte);
+			 * the L4 checksum is updated */
+	DPA_SET_L4_DST, /* u16 network order: TCP/UDP destination port, or ICMP/ICMPv6 code */
+	DPA_LEARN,	/* struct dpa_learn: post a put_arp/put_nd/put_fdb to the control thread
+			 * (dp/learn.h); the packet is unchanged */
+	DPA_SLOWPATH,	/* the last action of its list (after learn events, if any): every packet
+			 * is interpreted again, one by one, on its bytes (the pipeline generates
+			 * packets from it; dp/upcall.h) */
+	DPA_CHECK_LEN,	/* u32 L, u16 n: the n bytes of actions after this record run when the
+			 * frame is at most L bytes long, the rest of the list when it is longer
+			 * (OVN's check_pkt_larger; OVS's check_pkt_len compares the whole frame,
+			 * Ethernet header included). Only first in a list; neither branch holds
+			 * another, both are non-empty. */
 	DPA__MAX,
 };
 

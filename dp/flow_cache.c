@@ -33,14 +33,14 @@ struct fc_cache {
 	struct emc_entry *emc;
 	unsigned emc_mask;
 	enum fc_emc_mode emc_mode;
-	bool emc_on;           /* consulted and filled now */
+	bool emc_on; /* consulted and filled now */
 	unsigned emc_insert_inv;
 	unsigned emc_insert_ctr;
 	struct fc_subtable **sts;
 	unsigned n_sts, cap_sts;
 	unsigned n_flows, max_flows;
-	uint64_t lookups;      /* megaflow searches */
-	uint64_t win_probes;   /* subtables probed since the last re-ranking */
+	uint64_t lookups;    /* megaflow searches */
+	uint64_t win_probes; /* subtables probed since the last re-ranking */
 	struct fc_stats stats;
 };
 
@@ -438,8 +438,7 @@ const struct fc_stats *fc_get_stats(const struct fc_cache *c)
 	return &c->stats;
 }
 
-void fc_foreach(const struct fc_cache *c, bool (*fn)(const struct fc_flow *f, void *arg),
-		void *arg)
+void fc_foreach(const struct fc_cache *c, bool (*fn)(const struct fc_flow *f, void *arg), void *arg)
 {
 	for (unsigned i = 0; i < c->n_sts; i++) {
 		const struct fc_subtable *st = c->sts[i];

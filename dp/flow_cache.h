@@ -24,23 +24,23 @@
 struct fc_subtable;
 
 struct fc_flow {
-	struct dp_key key;  /* masked */
+	struct dp_key key; /* masked */
 	struct dp_key mask;
-	uint32_t hash;      /* of the masked key, in its subtable */
+	uint32_t hash; /* of the masked key, in its subtable */
 	uint32_t actions_len;
-	void *actions;      /* owned by the flow (copied at insert) */
+	void *actions; /* owned by the flow (copied at insert) */
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t created;   /* caller's clock at insert (e.g. TSC) */
-	uint64_t used;      /* caller's clock at the last hit (the caller keeps it) */
+	uint64_t created; /* caller's clock at insert (e.g. TSC) */
+	uint64_t used;	  /* caller's clock at the last hit (the caller keeps it) */
 	struct fc_subtable *st;
 	/* the caller's, set after insert: what the decision depended on (the datapath: a bit per
 	 * logical datapath it crossed, FC_DEPS_ALL for anything), and the output port when the
 	 * actions are one output and nothing else (FC_OUT_NONE otherwise) */
 	uint64_t deps;
 	uint16_t out_port;
-	uint8_t n_words;    /* the mask's non-zero words, for fc_match */
-	uint8_t dead;       /* being removed (fc_remove_if) */
+	uint8_t n_words; /* the mask's non-zero words, for fc_match */
+	uint8_t dead;	 /* being removed (fc_remove_if) */
 	uint8_t words[DP_KEY_WORDS];
 	struct fc_flow *gc_next; /* fc_remove_if's list */
 };
@@ -54,7 +54,7 @@ struct fc_stats {
 	uint64_t misses;
 	uint64_t inserts;
 	uint64_t flushes;
-	uint64_t removed;         /* flows taken out by fc_remove / fc_remove_if */
+	uint64_t removed;	  /* flows taken out by fc_remove / fc_remove_if */
 	uint64_t subtable_probes; /* subtables searched over all classifier lookups */
 };
 

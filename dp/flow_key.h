@@ -12,7 +12,7 @@
 #define FLOW_VLAN_PRESENT 0x1000 /* in vlan_tci: a tag was there (as OpenFlow's CFI bit) */
 
 enum flow_frag {
-	FLOW_FRAG_ANY = 1 << 0,   /* a fragment, first or later */
+	FLOW_FRAG_ANY = 1 << 0,	  /* a fragment, first or later */
 	FLOW_FRAG_LATER = 1 << 1, /* a fragment with a non-zero offset (no L4 header) */
 };
 
@@ -22,8 +22,8 @@ struct flow_key {
 	uint16_t eth_type; /* host order; after the VLAN tag if any */
 	uint16_t vlan_tci; /* host order; FLOW_VLAN_PRESENT | PCP | VID, 0 = untagged */
 	uint8_t nw_proto;  /* IP protocol; ARP: low byte of the opcode */
-	uint8_t nw_ttl;    /* IPv4 TTL or IPv6 hop limit */
-	uint8_t nw_tos;    /* DSCP and ECN */
+	uint8_t nw_ttl;	   /* IPv4 TTL or IPv6 hop limit */
+	uint8_t nw_tos;	   /* DSCP and ECN */
 	uint8_t nw_frag;   /* enum flow_frag */
 	uint32_t ip4_src;  /* IPv4 source, or ARP sender protocol address */
 	uint32_t ip4_dst;  /* IPv4 destination, or ARP target protocol address */
@@ -43,9 +43,9 @@ struct flow_key {
 
 /* Where the headers are, for rewriting; not part of the key. */
 struct flow_layout {
-	uint16_t l3_ofs; /* 0 if no L3 header was parsed */
-	uint16_t l4_ofs; /* 0 if no L4 header was parsed */
-	uint16_t l3_len; /* IPv4/IPv6 header length, extension headers included */
+	uint16_t l3_ofs;   /* 0 if no L3 header was parsed */
+	uint16_t l4_ofs;   /* 0 if no L4 header was parsed */
+	uint16_t l3_len;   /* IPv4/IPv6 header length, extension headers included */
 	uint16_t vlan_ofs; /* offset of the 802.1Q tag, 0 if untagged */
 	uint8_t l4_proto;  /* protocol of the header at l4_ofs (after IPv6 extension headers) */
 	uint8_t pad;
@@ -54,13 +54,13 @@ struct flow_layout {
 /* Why a packet could not be parsed; each is counted under "malformed". */
 enum flow_parse_err {
 	FLOW_OK = 0,
-	FLOW_ERR_SHORT_ETH,     /* shorter than an Ethernet header */
-	FLOW_ERR_SHORT_VLAN,    /* truncated 802.1Q tag */
-	FLOW_ERR_SHORT_ARP,     /* truncated or non-Ethernet/IPv4 ARP */
-	FLOW_ERR_BAD_IP4,       /* IPv4 version/IHL/length inconsistent with the frame */
-	FLOW_ERR_BAD_IP6,       /* IPv6 header or extension headers truncated */
-	FLOW_ERR_SHORT_L4,      /* TCP/UDP/SCTP/ICMP header truncated */
-	FLOW_ERR_BAD_ND,        /* ND message or option malformed */
+	FLOW_ERR_SHORT_ETH,  /* shorter than an Ethernet header */
+	FLOW_ERR_SHORT_VLAN, /* truncated 802.1Q tag */
+	FLOW_ERR_SHORT_ARP,  /* truncated or non-Ethernet/IPv4 ARP */
+	FLOW_ERR_BAD_IP4,    /* IPv4 version/IHL/length inconsistent with the frame */
+	FLOW_ERR_BAD_IP6,    /* IPv6 header or extension headers truncated */
+	FLOW_ERR_SHORT_L4,   /* TCP/UDP/SCTP/ICMP header truncated */
+	FLOW_ERR_BAD_ND,     /* ND message or option malformed */
 	FLOW_ERR__MAX,
 };
 

@@ -15,11 +15,11 @@ enum dp_learn_kind {
 };
 
 struct dp_learn {
-	uint8_t kind;      /* enum dp_learn_kind */
-	int64_t dp_key;    /* datapath tunnel key */
-	int64_t port_key;  /* logical port tunnel key (inport or the named port) */
-	uint8_t ip[16];    /* IPv4 in the first 4 bytes (network order), or IPv6 */
-	uint64_t mac;      /* 48 bits, most significant byte first as in lf fields */
+	uint8_t kind;	  /* enum dp_learn_kind */
+	int64_t dp_key;	  /* datapath tunnel key */
+	int64_t port_key; /* logical port tunnel key (inport or the named port) */
+	uint8_t ip[16];	  /* IPv4 in the first 4 bytes (network order), or IPv6 */
+	uint64_t mac;	  /* 48 bits, most significant byte first as in lf fields */
 };
 
 /* From any thread: queue e for the control thread. false if the queue is full or learning is not

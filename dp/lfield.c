@@ -8,47 +8,53 @@
 #include <string.h>
 
 struct lfield_loc {
-	uint8_t ofs;    /* byte offset in struct dp_key */
+	uint8_t ofs;	/* byte offset in struct dp_key */
 	uint8_t nbytes; /* 0: not in the key */
-	uint8_t host;   /* host-order integer (else network order bytes) */
-	uint8_t shift;  /* the field is bits [shift, shift + width) of that integer */
+	uint8_t host;	/* host-order integer (else network order bytes) */
+	uint8_t shift;	/* the field is bits [shift, shift + width) of that integer */
 	uint8_t width;
 };
 
 #define K(field) ((uint8_t)offsetof(struct dp_key, field))
-#define NET(field, n, sh, w) {K(field), n, 0, sh, w}
-#define HOST(field, n, w) {K(field), n, 1, 0, w}
+#define NET(field, n, sh, w)                                                                       \
+	{                                                                                          \
+		K(field), n, 0, sh, w                                                              \
+	}
+#define HOST(field, n, w)                                                                          \
+	{                                                                                          \
+		K(field), n, 1, 0, w                                                               \
+	}
 
 static const struct lfield_loc locs[LF_MF_N] = {
-	[LF_MF_CT_STATE] = HOST(ct_state, 4, 32),
-	[LF_MF_ETH_SRC] = NET(f.eth_src, 6, 0, 48),
-	[LF_MF_ETH_DST] = NET(f.eth_dst, 6, 0, 48),
-	[LF_MF_ETH_TYPE] = HOST(f.eth_type, 2, 16),
-	[LF_MF_VLAN_TCI] = HOST(f.vlan_tci, 2, 16),
-	[LF_MF_IP_PROTO] = NET(f.nw_proto, 1, 0, 8),
-	[LF_MF_IP_DSCP] = NET(f.nw_tos, 1, 2, 6),
-	[LF_MF_IP_ECN] = NET(f.nw_tos, 1, 0, 2),
-	[LF_MF_IP_TTL] = NET(f.nw_ttl, 1, 0, 8),
-	[LF_MF_IP_FRAG] = NET(f.nw_frag, 1, 0, 2),
-	[LF_MF_IP4_SRC] = NET(f.ip4_src, 4, 0, 32),
-	[LF_MF_IP4_DST] = NET(f.ip4_dst, 4, 0, 32),
-	[LF_MF_IP6_SRC] = NET(f.ip6_src, 16, 0, 128),
-	[LF_MF_IP6_DST] = NET(f.ip6_dst, 16, 0, 128),
-	[LF_MF_IP6_LABEL] = NET(f.ip6_label, 4, 0, 20),
-	[LF_MF_ARP_OP] = NET(f.arp_op, 2, 0, 16),
-	[LF_MF_ARP_SPA] = NET(f.ip4_src, 4, 0, 32),
-	[LF_MF_ARP_TPA] = NET(f.ip4_dst, 4, 0, 32),
-	[LF_MF_ARP_SHA] = NET(f.arp_sha, 6, 0, 48),
-	[LF_MF_ARP_THA] = NET(f.arp_tha, 6, 0, 48),
-	[LF_MF_ND_TARGET] = NET(f.nd_target, 16, 0, 128),
-	[LF_MF_ND_SLL] = NET(f.arp_sha, 6, 0, 48),
-	[LF_MF_ND_TLL] = NET(f.arp_tha, 6, 0, 48),
-	[LF_MF_L4_SRC] = NET(f.tp_src, 2, 0, 16),
-	[LF_MF_L4_DST] = NET(f.tp_dst, 2, 0, 16),
-	[LF_MF_TCP_FLAGS] = NET(f.tcp_flags, 2, 0, 12),
-	/* ICMP type and code: the parser stores each byte as the second byte of tp_src/tp_dst */
-	[LF_MF_ICMP_TYPE] = NET(f.tp_src, 2, 0, 8),
-	[LF_MF_ICMP_CODE] = NET(f.tp_dst, 2, 0, 8),
+    [LF_MF_CT_STATE] = HOST(ct_state, 4, 32),
+    [LF_MF_ETH_SRC] = NET(f.eth_src, 6, 0, 48),
+    [LF_MF_ETH_DST] = NET(f.eth_dst, 6, 0, 48),
+    [LF_MF_ETH_TYPE] = HOST(f.eth_type, 2, 16),
+    [LF_MF_VLAN_TCI] = HOST(f.vlan_tci, 2, 16),
+    [LF_MF_IP_PROTO] = NET(f.nw_proto, 1, 0, 8),
+    [LF_MF_IP_DSCP] = NET(f.nw_tos, 1, 2, 6),
+    [LF_MF_IP_ECN] = NET(f.nw_tos, 1, 0, 2),
+    [LF_MF_IP_TTL] = NET(f.nw_ttl, 1, 0, 8),
+    [LF_MF_IP_FRAG] = NET(f.nw_frag, 1, 0, 2),
+    [LF_MF_IP4_SRC] = NET(f.ip4_src, 4, 0, 32),
+    [LF_MF_IP4_DST] = NET(f.ip4_dst, 4, 0, 32),
+    [LF_MF_IP6_SRC] = NET(f.ip6_src, 16, 0, 128),
+    [LF_MF_IP6_DST] = NET(f.ip6_dst, 16, 0, 128),
+    [LF_MF_IP6_LABEL] = NET(f.ip6_label, 4, 0, 20),
+    [LF_MF_ARP_OP] = NET(f.arp_op, 2, 0, 16),
+    [LF_MF_ARP_SPA] = NET(f.ip4_src, 4, 0, 32),
+    [LF_MF_ARP_TPA] = NET(f.ip4_dst, 4, 0, 32),
+    [LF_MF_ARP_SHA] = NET(f.arp_sha, 6, 0, 48),
+    [LF_MF_ARP_THA] = NET(f.arp_tha, 6, 0, 48),
+    [LF_MF_ND_TARGET] = NET(f.nd_target, 16, 0, 128),
+    [LF_MF_ND_SLL] = NET(f.arp_sha, 6, 0, 48),
+    [LF_MF_ND_TLL] = NET(f.arp_tha, 6, 0, 48),
+    [LF_MF_L4_SRC] = NET(f.tp_src, 2, 0, 16),
+    [LF_MF_L4_DST] = NET(f.tp_dst, 2, 0, 16),
+    [LF_MF_TCP_FLAGS] = NET(f.tcp_flags, 2, 0, 12),
+    /* ICMP type and code: the parser stores each byte as the second byte of tp_src/tp_dst */
+    [LF_MF_ICMP_TYPE] = NET(f.tp_src, 2, 0, 8),
+    [LF_MF_ICMP_CODE] = NET(f.tp_dst, 2, 0, 8),
 };
 
 bool lfield_in_key(enum lf_mf mf)
@@ -65,11 +71,24 @@ static uint64_t get64(const uint8_t *b, unsigned n, bool host)
 	uint16_t h;
 	switch (n) { /* loads of the exact width: no call, no store-forwarding stall */
 	case 1: v = b[0]; break;
-	case 2: memcpy(&h, b, 2); v = h; break;
-	case 4: memcpy(&w, b, 4); v = w; break;
-	case 6: memcpy(&w, b, 4); memcpy(&h, b + 4, 2); v = w | (uint64_t)h << 32; break;
+	case 2:
+		memcpy(&h, b, 2);
+		v = h;
+		break;
+	case 4:
+		memcpy(&w, b, 4);
+		v = w;
+		break;
+	case 6:
+		memcpy(&w, b, 4);
+		memcpy(&h, b + 4, 2);
+		v = w | (uint64_t)h << 32;
+		break;
 	case 8: memcpy(&v, b, 8); break;
-	default: v = 0; memcpy(&v, b, n < 8 ? n : 8); break;
+	default:
+		v = 0;
+		memcpy(&v, b, n < 8 ? n : 8);
+		break;
 	}
 	return host ? v : __builtin_bswap64(v) >> (64 - 8 * n);
 }
@@ -82,9 +101,19 @@ static void put64(uint8_t *b, unsigned n, bool host, uint64_t v)
 		v = __builtin_bswap64(v << (64 - 8 * n));
 	switch (n) {
 	case 1: b[0] = (uint8_t)v; break;
-	case 2: h = (uint16_t)v; memcpy(b, &h, 2); break;
-	case 4: w = (uint32_t)v; memcpy(b, &w, 4); break;
-	case 6: w = (uint32_t)v; h = (uint16_t)(v >> 32); memcpy(b, &w, 4); memcpy(b + 4, &h, 2);
+	case 2:
+		h = (uint16_t)v;
+		memcpy(b, &h, 2);
+		break;
+	case 4:
+		w = (uint32_t)v;
+		memcpy(b, &w, 4);
+		break;
+	case 6:
+		w = (uint32_t)v;
+		h = (uint16_t)(v >> 32);
+		memcpy(b, &w, 4);
+		memcpy(b + 4, &h, 2);
 		break;
 	case 8: memcpy(b, &v, 8); break;
 	default: memcpy(b, &v, n < 8 ? n : 8); break;

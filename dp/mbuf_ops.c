@@ -37,4 +37,3 @@ bool dp_pop_vlan(struct rte_mbuf *m, struct flow_layout *lay)
 		lay->l4_ofs -= 4;
 	return true;
 }
-

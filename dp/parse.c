@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <string.h>
 
-#define ETH_HLEN 14
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-#define ETH_P_8021Q 0x8100
+#define ETH_HLEN     14
+#define ETH_P_IP     0x0800
+#define ETH_P_ARP    0x0806
+#define ETH_P_8021Q  0x8100
 #define ETH_P_8021AD 0x88a8
-#define ETH_P_IPV6 0x86dd
+#define ETH_P_IPV6   0x86dd
 
 enum {
 	PROTO_HOPOPTS = 0,
@@ -30,14 +30,14 @@ enum {
 enum { ND_NS = 135, ND_NA = 136, ND_OPT_SLL = 1, ND_OPT_TLL = 2 };
 
 const char *const flow_parse_err_names[FLOW_ERR__MAX] = {
-	[FLOW_OK] = "ok",
-	[FLOW_ERR_SHORT_ETH] = "short_ethernet",
-	[FLOW_ERR_SHORT_VLAN] = "short_vlan",
-	[FLOW_ERR_SHORT_ARP] = "bad_arp",
-	[FLOW_ERR_BAD_IP4] = "bad_ipv4",
-	[FLOW_ERR_BAD_IP6] = "bad_ipv6",
-	[FLOW_ERR_SHORT_L4] = "short_l4",
-	[FLOW_ERR_BAD_ND] = "bad_nd",
+    [FLOW_OK] = "ok",
+    [FLOW_ERR_SHORT_ETH] = "short_ethernet",
+    [FLOW_ERR_SHORT_VLAN] = "short_vlan",
+    [FLOW_ERR_SHORT_ARP] = "bad_arp",
+    [FLOW_ERR_BAD_IP4] = "bad_ipv4",
+    [FLOW_ERR_BAD_IP6] = "bad_ipv6",
+    [FLOW_ERR_SHORT_L4] = "short_l4",
+    [FLOW_ERR_BAD_ND] = "bad_nd",
 };
 
 static inline uint16_t rd16(const uint8_t *p)
@@ -60,8 +60,7 @@ static inline uint32_t raw32(const uint8_t *p)
 	return v;
 }
 
-static enum flow_parse_err parse_l4(const uint8_t *p, size_t len, uint8_t proto,
-				    struct flow_key *k)
+static enum flow_parse_err parse_l4(const uint8_t *p, size_t len, uint8_t proto, struct flow_key *k)
 {
 	switch (proto) {
 	case PROTO_TCP:
@@ -89,8 +88,7 @@ static enum flow_parse_err parse_l4(const uint8_t *p, size_t len, uint8_t proto,
 			return FLOW_ERR_SHORT_L4;
 		k->igmp_type = p[0];
 		return FLOW_OK;
-	default:
-		return FLOW_OK;
+	default: return FLOW_OK;
 	}
 }
 
@@ -252,19 +250,19 @@ static inline uint64_t raw64(const uint8_t *p)
  * stores would stall (no store-to-load forwarding across them). */
 #define FK_WORDS (sizeof(struct flow_key) / 8)
 _Static_assert(sizeof(struct flow_key) == 104, "flow_key is 13 words");
-_Static_assert(offsetof(struct flow_key, eth_type) == 12 && offsetof(struct flow_key, nw_proto) == 16 &&
-		       offsetof(struct flow_key, ip4_src) == 20 &&
-		       offsetof(struct flow_key, ip4_dst) == 24 &&
-		       offsetof(struct flow_key, tp_src) == 64 &&
-		       offsetof(struct flow_key, tcp_flags) == 68,
+_Static_assert(offsetof(struct flow_key, eth_type) == 12 &&
+		   offsetof(struct flow_key, nw_proto) == 16 &&
+		   offsetof(struct flow_key, ip4_src) == 20 &&
+		   offsetof(struct flow_key, ip4_dst) == 24 &&
+		   offsetof(struct flow_key, tp_src) == 64 &&
+		   offsetof(struct flow_key, tcp_flags) == 68,
 	       "the word layout parse_fast writes");
 
 /* Untagged IPv4 (not a fragment) with a whole TCP or UDP header, the frames nearly all
  * traffic is: the key's words built in registers and stored whole. Exactly what the general
  * parser gives such a frame (tests/unit/test_parse.c compares them); false for anything
  * else, with nothing written. */
-static bool parse_fast(const uint8_t *pkt, size_t len, struct flow_key *k,
-		       struct flow_layout *lay)
+static bool parse_fast(const uint8_t *pkt, size_t len, struct flow_key *k, struct flow_layout *lay)
 {
 	const uint8_t *ip = pkt + ETH_HLEN, *l4;
 	size_t ihl, tot;
@@ -290,14 +288,17 @@ static bool parse_fast(const uint8_t *pkt, size_t len, struct flow_key *k,
 	} else {
 		return false;
 	}
-	w[0] = raw64(pkt);                                      /* eth_dst, eth_src[0..1] */
-	w[1] = raw32(pkt + 8) | (uint64_t)ETH_P_IP << 32;       /* eth_src[2..5], type, tci 0 */
-	w[2] = proto | (uint64_t)ip[8] << 8 | (uint64_t)ip[1] << 16 | (uint64_t)raw32(ip + 12) << 32;
-	w[3] = raw32(ip + 16);                                  /* ip4_dst */
-	w[8] = ports;                                           /* tp_src, tp_dst, tcp_flags */
+	w[0] = raw64(pkt);				  /* eth_dst, eth_src[0..1] */
+	w[1] = raw32(pkt + 8) | (uint64_t)ETH_P_IP << 32; /* eth_src[2..5], type, tci 0 */
+	w[2] =
+	    proto | (uint64_t)ip[8] << 8 | (uint64_t)ip[1] << 16 | (uint64_t)raw32(ip + 12) << 32;
+	w[3] = raw32(ip + 16); /* ip4_dst */
+	w[8] = ports;	       /* tp_src, tp_dst, tcp_flags */
 	memcpy(k, w, sizeof(w));
-	*lay = (struct flow_layout){.l3_ofs = ETH_HLEN, .l4_ofs = (uint16_t)(ETH_HLEN + ihl),
-				    .l3_len = (uint16_t)ihl, .l4_proto = proto};
+	*lay = (struct flow_layout){.l3_ofs = ETH_HLEN,
+				    .l4_ofs = (uint16_t)(ETH_HLEN + ihl),
+				    .l3_len = (uint16_t)ihl,
+				    .l4_proto = proto};
 	return true;
 }
 
@@ -332,13 +333,9 @@ enum flow_parse_err flow_parse_generic(const uint8_t *pkt, size_t len, struct fl
 	}
 	k->eth_type = type;
 	switch (type) {
-	case ETH_P_IP:
-		return parse_ip4(pkt + off, len - off, k, lay, off);
-	case ETH_P_IPV6:
-		return parse_ip6(pkt + off, len - off, k, lay, off);
-	case ETH_P_ARP:
-		return parse_arp(pkt + off, len - off, k, lay, off);
-	default:
-		return FLOW_OK;
+	case ETH_P_IP: return parse_ip4(pkt + off, len - off, k, lay, off);
+	case ETH_P_IPV6: return parse_ip6(pkt + off, len - off, k, lay, off);
+	case ETH_P_ARP: return parse_arp(pkt + off, len - off, k, lay, off);
+	default: return FLOW_OK;
 	}
 }

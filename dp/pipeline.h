@@ -2,8 +2,8 @@
 /* The compiled logical pipeline as the PMDs read it: one immutable generation, built on the
  * control thread (ovn-glue/lflow/pl_build.c) from the compiler's flows, the logical topology
  * and the local ports, published through RCU (dp/pipeline_pub.c) and interpreted by the slow
- * path (dp/pl_interp.h; its files in dp/plx.h). Nothing here points outside the generation: programs are copies,
- * names are the generation's own strings. Plain C (no DPDK).
+ * path (dp/pl_interp.h; its files in dp/plx.h). Nothing here points outside the generation:
+ * programs are copies, names are the generation's own strings. Plain C (no DPDK).
  *
  * Per datapath (tunnel key) and pipeline, an array of stages indexed by table number (stage
  * identity comes from the stage names via ltopo), each a priority-ordered list of flows; a
@@ -40,10 +40,10 @@ struct pl_rule {
 
 struct pl_flow {
 	int priority;
-	struct pl_range rules; /* none: never matches */
+	struct pl_range rules;	       /* none: never matches */
 	const struct lflow_prog *prog; /* a reference to a pl_prog_copy (maybe shared with the
 					* generation before or after) */
-	uint32_t id;           /* index in gen->flows (for traces and counters) */
+	uint32_t id;		       /* index in gen->flows (for traces and counters) */
 };
 
 struct pl_stage {
@@ -88,10 +88,10 @@ struct pl_port {
 	const char *name;
 	int64_t dp, key;
 	enum pl_port_type type;
-	uint16_t local;         /* brint port id, PL_PORT_NONE if not on this chassis */
-	uint8_t remote;         /* a VIF bound to another chassis (Port_Binding.chassis) */
-	int32_t peer;           /* patch: index of the peer in gen->ports, -1 if none */
-	struct pl_range psec;   /* into gen->psecs; none: no port security */
+	uint16_t local;	      /* brint port id, PL_PORT_NONE if not on this chassis */
+	uint8_t remote;	      /* a VIF bound to another chassis (Port_Binding.chassis) */
+	int32_t peer;	      /* patch: index of the peer in gen->ports, -1 if none */
+	struct pl_range psec; /* into gen->psecs; none: no port security */
 	/* localnet (the switch's way to a physical network, options:network_name): the brint
 	 * port of that network's bridge mapping here (PL_PORT_NONE: no mapping) and the VLAN
 	 * (options tag; -1: untagged). Frames come in from provider by (provider, VLAN) and
@@ -122,8 +122,8 @@ enum {
 
 struct pl_neigh {
 	int64_t dp, port;
-	lf_u128 ip;    /* IPv4: the address as a number in the low 32 bits */
-	uint64_t mac;  /* 48 bits, as lf fields hold it */
+	lf_u128 ip;   /* IPv4: the address as a number in the low 32 bits */
+	uint64_t mac; /* 48 bits, as lf fields hold it */
 	uint16_t prio;
 	uint8_t v6;
 	uint8_t pad[5];
@@ -136,7 +136,7 @@ struct pl_fdb {
 };
 
 struct pl_gen {
-	uint64_t id;               /* the compiler generation it was built from */
+	uint64_t id; /* the compiler generation it was built from */
 	unsigned n_dps, n_ports, n_mcgroups;
 	struct pl_datapath *dps;
 	struct pl_port *ports;
@@ -150,14 +150,14 @@ struct pl_gen {
 	struct pl_flow *flows;
 	struct pl_rule *rules;
 	struct pl_term *terms;
-	struct pl_range *dims;   /* a dim: a range of alts */
-	struct pl_range *alts;   /* an alternative: a range of terms */
+	struct pl_range *dims; /* a dim: a range of alts */
+	struct pl_range *alts; /* an alternative: a range of terms */
 	uint32_t *mc_members;
 	struct pl_psec *psecs;
 	struct pl_prefix4 *psec_ip4;
 	struct pl_prefix6 *psec_ip6;
 	unsigned n_mc_members, n_psecs, n_psec_ip4, n_psec_ip6;
-	char **strings;          /* names owned by the generation */
+	char **strings; /* names owned by the generation */
 	unsigned n_strings;
 
 	/* neighbours and FDB, sorted; open-addressing hash indexes of (index + 1), 0 empty,
@@ -196,8 +196,7 @@ const struct pl_datapath *pl_dp(const struct pl_gen *g, int64_t key);
 const struct pl_port *pl_port_by_key(const struct pl_gen *g, int64_t dp, int64_t key);
 const struct pl_port *pl_port_by_name(const struct pl_gen *g, int64_t dp, const char *name);
 const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, int64_t key);
-const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp,
-					    const char *name);
+const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp, const char *name);
 const struct pl_port *pl_port_local(const struct pl_gen *g, uint16_t port_id);
 /* get_arp / get_nd: the neighbour of the highest priority for (dp, port, ip), NULL if none. */
 const struct pl_neigh *pl_neigh_get(const struct pl_gen *g, int64_t dp, int64_t port, bool v6,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The current pipeline generation, published through RCU: the control thread swaps in a new
  * one, tells the PMDs which datapaths changed (dp/pl_diff.h; each PMD removes the cached
- * megaflows that went through one of them), waits for a grace period and frees the old one. PMDs read it between two quiescent states (one slow-path
- * run). `brintctl engine stats` shows it and the interpreter's counters. */
+ * megaflows that went through one of them), waits for a grace period and frees the old one. PMDs
+ * read it between two quiescent states (one slow-path run). `brintctl engine stats` shows it and
+ * the interpreter's counters. */
 #pragma once
 
 #include "pipeline.h"

@@ -6,25 +6,30 @@
 
 #include <string.h>
 
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-#define ETH_P_8021Q 0x8100
+#define ETH_P_IP     0x0800
+#define ETH_P_ARP    0x0806
+#define ETH_P_8021Q  0x8100
 #define ETH_P_8021AD 0x88a8
-#define ETH_P_IPV6 0x86dd
+#define ETH_P_IPV6   0x86dd
 
 enum { P_ICMP = 1, P_TCP = 6, P_ICMPV6 = 58, P_SCTP = 132 };
 enum {
-	SCTP_INIT = 1, SCTP_ABORT = 6, SCTP_SHUTDOWN_ACK = 8, SCTP_ERROR = 9, SCTP_COOKIE_ACK = 11,
-	SCTP_SHUTDOWN_COMPLETE = 14, SCTP_CAUSE_STALE_COOKIE = 3,
+	SCTP_INIT = 1,
+	SCTP_ABORT = 6,
+	SCTP_SHUTDOWN_ACK = 8,
+	SCTP_ERROR = 9,
+	SCTP_COOKIE_ACK = 11,
+	SCTP_SHUTDOWN_COMPLETE = 14,
+	SCTP_CAUSE_STALE_COOKIE = 3,
 };
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 enum { ND_NS = 135, ND_NA = 136, ND_REDIRECT = 137, ND_OPT_SLL = 1, ND_OPT_TLL = 2 };
 
-#define IP4_HLEN 20
-#define IP6_HLEN 40
-#define ICMP_HLEN 8
-#define TCP_HLEN 20
-#define TOS_CS6 0xc0 /* OVN's generated IPv4 packets: DSCP CS6, network control */
+#define IP4_HLEN	    20
+#define IP6_HLEN	    40
+#define ICMP_HLEN	    8
+#define TCP_HLEN	    20
+#define TOS_CS6		    0xc0 /* OVN's generated IPv4 packets: DSCP CS6, network control */
 #define ICMP4_QUOTE_DEFAULT (576 - IP4_HLEN - ICMP_HLEN)  /* RFC 1812 4.3.2.3 */
 #define ICMP6_QUOTE_DEFAULT (1280 - IP6_HLEN - ICMP_HLEN) /* RFC 4443 2.4(c) */
 
@@ -170,10 +175,10 @@ static size_t l2_len(const struct l2 *t)
 
 struct ip_in {
 	const uint8_t *ip; /* the IP header */
-	size_t hlen;       /* IPv4: IHL * 4; IPv6: 40 + extension headers */
-	size_t tot;        /* IPv4 total length; IPv6 40 + payload length */
+	size_t hlen;	   /* IPv4: IHL * 4; IPv6: 40 + extension headers */
+	size_t tot;	   /* IPv4 total length; IPv6 40 + payload length */
 	const uint8_t *l4; /* NULL if the parser found no L4 header (a later fragment) */
-	size_t l4len;      /* up to the end of the datagram */
+	size_t l4len;	   /* up to the end of the datagram */
 };
 
 static bool in_ip4(const struct pktgen_in *in, struct ip_in *v)
@@ -243,13 +248,13 @@ static size_t put_eth(uint8_t *o, const uint8_t dst[6], const uint8_t src[6], co
 	return 14;
 }
 
-static void put_ip4(uint8_t *p, uint8_t tos, size_t tot, uint8_t ttl, uint8_t proto,
-		    uint32_t src, uint32_t dst)
+static void put_ip4(uint8_t *p, uint8_t tos, size_t tot, uint8_t ttl, uint8_t proto, uint32_t src,
+		    uint32_t dst)
 {
 	p[0] = 0x45;
 	p[1] = tos;
 	wr16(p + 2, (uint16_t)tot);
-	wr16(p + 4, 0);      /* ID 0: an atomic datagram (RFC 6864) */
+	wr16(p + 4, 0);	     /* ID 0: an atomic datagram (RFC 6864) */
 	wr16(p + 6, 0x4000); /* DF */
 	p[8] = ttl ? ttl : PKTGEN_TTL_DEFAULT;
 	p[9] = proto;
@@ -324,8 +329,7 @@ int pktgen_arp_from_ip(const struct pktgen_in *in, struct pktgen_arp *a)
 	return 0;
 }
 
-int pktgen_arp_reply(const struct pktgen_in *in, const uint8_t mac[6], uint8_t *out,
-		     size_t cap)
+int pktgen_arp_reply(const struct pktgen_in *in, const uint8_t mac[6], uint8_t *out, size_t cap)
 {
 	const struct flow_key *k;
 	struct pktgen_arp a;
@@ -362,8 +366,8 @@ int pktgen_icmp4_echo_reply(const struct pktgen_in *in, uint8_t ttl, uint8_t *ou
 	if (!in_ok(in, out) || !in_ip4(in, &v) || !in_l2(in, &t))
 		return -1;
 	k = in->key;
-	if (k->nw_proto != P_ICMP || k->nw_frag || !v.l4 || v.l4len < ICMP_HLEN ||
-	    v.l4[0] != 8 || v.l4[1] != 0 || csum(sum(v.l4, v.l4len, 0)) != 0)
+	if (k->nw_proto != P_ICMP || k->nw_frag || !v.l4 || v.l4len < ICMP_HLEN || v.l4[0] != 8 ||
+	    v.l4[1] != 0 || csum(sum(v.l4, v.l4len, 0)) != 0)
 		return -1;
 	if (!ip4_host(k->ip4_src) || ip4_group(k->ip4_dst) || eth_mcast(k->eth_src) ||
 	    eth_mcast(k->eth_dst))
@@ -372,8 +376,7 @@ int pktgen_icmp4_echo_reply(const struct pktgen_in *in, uint8_t ttl, uint8_t *ou
 	if (n > cap)
 		return -1;
 	h = put_eth(out, k->eth_src, k->eth_dst, &t, ETH_P_IP);
-	put_ip4(out + h, k->nw_tos & 0xfc, IP4_HLEN + v.l4len, ttl, P_ICMP, k->ip4_dst,
-		k->ip4_src);
+	put_ip4(out + h, k->nw_tos & 0xfc, IP4_HLEN + v.l4len, ttl, P_ICMP, k->ip4_dst, k->ip4_src);
 	icmp = out + h + IP4_HLEN;
 	memcpy(icmp, v.l4, v.l4len);
 	icmp[0] = 0; /* echo reply */
@@ -421,14 +424,17 @@ int pktgen_icmp6_echo_reply(const struct pktgen_in *in, uint8_t ttl, uint8_t *ou
 static bool icmp4_query(uint8_t type)
 {
 	switch (type) {
-	case 0: case 8:   /* echo */
-	case 9: case 10:  /* router advertisement, solicitation */
-	case 13: case 14: /* timestamp */
-	case 15: case 16: /* information */
-	case 17: case 18: /* address mask */
-		return true;
-	default:
-		return false;
+	case 0:
+	case 8: /* echo */
+	case 9:
+	case 10: /* router advertisement, solicitation */
+	case 13:
+	case 14: /* timestamp */
+	case 15:
+	case 16: /* information */
+	case 17:
+	case 18: /* address mask */ return true;
+	default: return false;
 	}
 }
 
@@ -439,8 +445,8 @@ static size_t quote_len(size_t avail, size_t want, size_t least)
 	return avail < want ? avail : want;
 }
 
-int pktgen_icmp4_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e,
-		       uint8_t *out, size_t cap)
+int pktgen_icmp4_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e, uint8_t *out,
+		       size_t cap)
 {
 	const struct flow_key *k;
 	struct ip_in v;
@@ -484,8 +490,8 @@ int pktgen_icmp4_error(const struct pktgen_in *in, const struct pktgen_icmp_err 
 	return (int)n;
 }
 
-int pktgen_icmp6_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e,
-		       uint8_t *out, size_t cap)
+int pktgen_icmp6_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e, uint8_t *out,
+		       size_t cap)
 {
 	const struct flow_key *k;
 	struct ip_in v;
@@ -499,9 +505,18 @@ int pktgen_icmp6_error(const struct pktgen_in *in, const struct pktgen_icmp_err 
 		return -1;
 	k = in->key;
 	switch (e->type) {
-	case 1: if (e->code > 8) return -1; break;
-	case 2: if (e->code != 0 || e->mtu < 1280) return -1; break;
-	case 3: if (e->code > 1) return -1; break;
+	case 1:
+		if (e->code > 8)
+			return -1;
+		break;
+	case 2:
+		if (e->code != 0 || e->mtu < 1280)
+			return -1;
+		break;
+	case 3:
+		if (e->code > 1)
+			return -1;
+		break;
 	default: return -1;
 	}
 	ptb = e->type == 2;
@@ -530,8 +545,8 @@ int pktgen_icmp6_error(const struct pktgen_in *in, const struct pktgen_icmp_err 
 	wr16(icmp + 2, 0);
 	wr32(icmp + 4, ptb ? e->mtu : 0);
 	memcpy(icmp + ICMP_HLEN, v.ip, q);
-	wr16(icmp + 2, csum(sum(icmp, ICMP_HLEN + q,
-				pseudo6(ip + 8, ip + 24, P_ICMPV6, ICMP_HLEN + q))));
+	wr16(icmp + 2,
+	     csum(sum(icmp, ICMP_HLEN + q, pseudo6(ip + 8, ip + 24, P_ICMPV6, ICMP_HLEN + q))));
 	return (int)n;
 }
 
@@ -544,8 +559,8 @@ static bool ip6_solicited_node(const uint8_t a[16])
 	return memcmp(a, pfx, 13) == 0;
 }
 
-int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flags,
-		 uint8_t *out, size_t cap)
+int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flags, uint8_t *out,
+		 size_t cap)
 {
 	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
 	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
@@ -597,8 +612,7 @@ int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flag
 	return (int)n;
 }
 
-int pktgen_nd_ns(const struct pktgen_in *in, const uint8_t target[16], uint8_t *out,
-		 size_t cap)
+int pktgen_nd_ns(const struct pktgen_in *in, const uint8_t target[16], uint8_t *out, size_t cap)
 {
 	const struct flow_key *k;
 	struct l2 t;
@@ -765,14 +779,12 @@ int pktgen_sctp_abort(const struct pktgen_in *in, uint8_t ttl, uint8_t *out, siz
 		case SCTP_ABORT:
 		case SCTP_SHUTDOWN_ACK:
 		case SCTP_SHUTDOWN_COMPLETE:
-		case SCTP_COOKIE_ACK:
-			return -1;
+		case SCTP_COOKIE_ACK: return -1;
 		case SCTP_ERROR:
 			if (clen >= 8 && rd16(c + 4) == SCTP_CAUSE_STALE_COOKIE)
 				return -1;
 			break;
-		default:
-			break;
+		default: break;
 		}
 		off += (clen + 3) & ~(size_t)3;
 	}
@@ -833,20 +845,23 @@ static uint8_t l4_kind(const struct flow_key *k, const struct flow_layout *lay)
 {
 	switch (lay->l4_proto) {
 	case P_ICMPV6: return k->eth_type == ETH_P_IPV6 ? P_ICMPV6 : 0;
-	case P_ICMP: case P_TCP: case 17: case P_SCTP: return lay->l4_proto;
+	case P_ICMP:
+	case P_TCP:
+	case 17:
+	case P_SCTP: return lay->l4_proto;
 	default: return 0;
 	}
 }
 
 struct l4_view {
 	uint8_t *l4;
-	size_t len;    /* bytes of the L4 datagram present in the frame */
-	size_t csum;   /* offset of the checksum (SIZE_MAX: none / CRC32c) */
-	bool pseudo;   /* the pseudo-header is covered */
+	size_t len;  /* bytes of the L4 datagram present in the frame */
+	size_t csum; /* offset of the checksum (SIZE_MAX: none / CRC32c) */
+	bool pseudo; /* the pseudo-header is covered */
 };
 
-static bool l4_view(uint8_t *f, size_t len, const struct flow_layout *lay,
-		    const struct flow_key *k, struct l4_view *v)
+static bool l4_view(uint8_t *f, size_t len, const struct flow_layout *lay, const struct flow_key *k,
+		    struct l4_view *v)
 {
 	const uint8_t *ip = f + lay->l3_ofs;
 	size_t end;
@@ -861,10 +876,19 @@ static bool l4_view(uint8_t *f, size_t len, const struct flow_layout *lay,
 	v->l4 = f + lay->l4_ofs;
 	v->len = end - lay->l4_ofs;
 	switch (l4_kind(k, lay)) {
-	case P_TCP: v->csum = 16; v->pseudo = true; break;
-	case 17: v->csum = 6; v->pseudo = true; break;
+	case P_TCP:
+		v->csum = 16;
+		v->pseudo = true;
+		break;
+	case 17:
+		v->csum = 6;
+		v->pseudo = true;
+		break;
 	case P_ICMP: v->csum = 2; break;
-	case P_ICMPV6: v->csum = 2; v->pseudo = true; break;
+	case P_ICMPV6:
+		v->csum = 2;
+		v->pseudo = true;
+		break;
 	default: break;
 	}
 	if (v->csum != SIZE_MAX && v->csum + 2 > v->len)
@@ -974,7 +998,8 @@ static int rewrite_l4(uint8_t *f, size_t len, const struct flow_layout *lay,
 			if (!eth_zero(t == ND_NS ? to->arp_tha : to->arp_sha))
 				return -1;
 			if (!key_eq(want, had, 6)) {
-				uint8_t *o = nd_opt(v.l4, v.len, t == ND_NS ? ND_OPT_SLL : ND_OPT_TLL);
+				uint8_t *o =
+				    nd_opt(v.l4, v.len, t == ND_NS ? ND_OPT_SLL : ND_OPT_TLL);
 				if (o == NULL)
 					return -1;
 				memcpy(o, want, 6);
@@ -1053,14 +1078,13 @@ int pktgen_rewrite(uint8_t *f, size_t len, const struct flow_layout *lay,
 		memset(b.eth_dst, 0, 12);
 		return key_eq(&a, &b, sizeof(a)) ? 0 : -1;
 	}
-	if (from->nw_proto != to->nw_proto || from->tcp_flags != to->tcp_flags ||
-	    lay->l3_ofs == 0)
+	if (from->nw_proto != to->nw_proto || from->tcp_flags != to->tcp_flags || lay->l3_ofs == 0)
 		return -1;
 	uint8_t *ip = f + lay->l3_ofs;
 	struct l4_view v;
 	uint64_t l4_before = 0;
-	bool have_l4 = l4_view(f, len, lay, from, &v) && v.csum != SIZE_MAX &&
-		       lay->l4_proto != P_SCTP;
+	bool have_l4 =
+	    l4_view(f, len, lay, from, &v) && v.csum != SIZE_MAX && lay->l4_proto != P_SCTP;
 	if (from->eth_type == ETH_P_IP) {
 		size_t ihl;
 		if ((size_t)lay->l3_ofs + IP4_HLEN > len)
@@ -1192,23 +1216,23 @@ int pktgen_from_key(const struct flow_key *k, uint8_t *out, size_t cap)
 				}
 			}
 			break;
-		default:
-			l4len = 8;
-			break;
+		default: l4len = 8; break;
 		}
 	} else {
 		l4len = 8;
 	}
 	if (v6) {
 		size_t ext = k->nw_frag ? 8 : 0;
-		put_ip6(ip, k->nw_tos, ext + l4len, ext ? 44 : k->nw_proto, 1, k->ip6_src, k->ip6_dst);
+		put_ip6(ip, k->nw_tos, ext + l4len, ext ? 44 : k->nw_proto, 1, k->ip6_src,
+			k->ip6_dst);
 		ip[7] = k->nw_ttl; /* 0 included: the key's own */
 		uint32_t label;
 		memcpy(&label, &k->ip6_label, 4);
 		wr32(ip, rd32(ip) | (h32(label) & 0xfffff));
 		if (ext) {
 			ip[IP6_HLEN] = k->nw_proto;
-			wr16(ip + IP6_HLEN + 2, (uint16_t)((k->nw_frag & FLOW_FRAG_LATER ? 8 : 0) | 1));
+			wr16(ip + IP6_HLEN + 2,
+			     (uint16_t)((k->nw_frag & FLOW_FRAG_LATER ? 8 : 0) | 1));
 			wr32(ip + IP6_HLEN + 4, 1);
 		}
 	} else {

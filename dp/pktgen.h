@@ -31,7 +31,7 @@
 struct pktgen_in {
 	const uint8_t *pkt; /* the frame as received */
 	size_t len;
-	const struct flow_key *key;     /* flow_parse(pkt, len, ...) == FLOW_OK */
+	const struct flow_key *key; /* flow_parse(pkt, len, ...) == FLOW_OK */
 	const struct flow_layout *lay;
 };
 
@@ -52,7 +52,7 @@ struct pktgen_arp {
 	uint8_t eth_src[6];
 	uint16_t vlan_tpid; /* host order; 0: untagged */
 	uint16_t vlan_tci;  /* host order, as on the wire (PCP, DEI, VID) */
-	uint16_t op;        /* 1 request, 2 reply */
+	uint16_t op;	    /* 1 request, 2 reply */
 	uint8_t sha[6];
 	uint32_t spa;
 	uint8_t tha[6];
@@ -74,8 +74,7 @@ int pktgen_arp_from_ip(const struct pktgen_in *in, struct pktgen_arp *a);
  * eth.dst = eth.src, eth.src = mac, op 2, tha = sha, sha = mac, tpa = spa, spa = tpa (so an
  * RFC 5227 probe, spa 0, is answered to tpa 0). -1 if the input is not an ARP request or its
  * Ethernet source is multicast. */
-int pktgen_arp_reply(const struct pktgen_in *in, const uint8_t mac[6], uint8_t *out,
-		     size_t cap);
+int pktgen_arp_reply(const struct pktgen_in *in, const uint8_t mac[6], uint8_t *out, size_t cap);
 
 /* ---- ICMP echo ---- */
 
@@ -95,17 +94,17 @@ int pktgen_icmp6_echo_reply(const struct pktgen_in *in, uint8_t ttl, uint8_t *ou
 /* What the nested actions of icmp4_error { } / icmp6_error { } set. Zero fields take the input's
  * values as shown. */
 struct pktgen_icmp_err {
-	uint8_t type;        /* ICMPv4: 3 unreachable, 11 time exceeded;
-			      * ICMPv6: 1 unreachable, 2 packet too big, 3 time exceeded */
-	uint8_t code;        /* ICMPv4 3: 0..15 (4: fragmentation needed), 11: 0..1;
-			      * ICMPv6 1: 0..8, 2: 0, 3: 0..1 */
-	uint8_t ttl;         /* 0: PKTGEN_TTL_DEFAULT */
-	uint32_t mtu;        /* host order: next-hop MTU of ICMPv4 3/4 (68..65535), MTU of
-			      * ICMPv6 packet too big (1280 or more); ignored otherwise */
-	uint8_t eth_src[6];  /* the router port's MAC */
-	uint8_t eth_dst[6];  /* 0: the input's eth.src (the previous hop) */
-	uint32_t ip4_src;    /* the router port's address */
-	uint32_t ip4_dst;    /* 0: the input's ip4.src */
+	uint8_t type;	    /* ICMPv4: 3 unreachable, 11 time exceeded;
+			     * ICMPv6: 1 unreachable, 2 packet too big, 3 time exceeded */
+	uint8_t code;	    /* ICMPv4 3: 0..15 (4: fragmentation needed), 11: 0..1;
+			     * ICMPv6 1: 0..8, 2: 0, 3: 0..1 */
+	uint8_t ttl;	    /* 0: PKTGEN_TTL_DEFAULT */
+	uint32_t mtu;	    /* host order: next-hop MTU of ICMPv4 3/4 (68..65535), MTU of
+			     * ICMPv6 packet too big (1280 or more); ignored otherwise */
+	uint8_t eth_src[6]; /* the router port's MAC */
+	uint8_t eth_dst[6]; /* 0: the input's eth.src (the previous hop) */
+	uint32_t ip4_src;   /* the router port's address */
+	uint32_t ip4_dst;   /* 0: the input's ip4.src */
 	uint8_t ip6_src[16];
 	uint8_t ip6_dst[16]; /* ::: the input's ip6.src */
 	uint16_t quote_max;  /* most bytes of the input's IP datagram to quote; 0: as much as keeps
@@ -123,8 +122,8 @@ struct pktgen_icmp_err {
  * broadcast/multicast, from 0/8, 127/8, 224/4 or 240/4 or a multicast MAC; on a bad
  * type/code/MTU or source address, or a destination (given) that is not one host. A
  * subnet-directed broadcast cannot be told from here: the caller's flows refuse it. */
-int pktgen_icmp4_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e,
-		       uint8_t *out, size_t cap);
+int pktgen_icmp4_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e, uint8_t *out,
+		       size_t cap);
 
 /* An ICMPv6 error about an IPv6 packet: a new IPv6 header (class 0, label 0), type, code, the
  * MTU (packet too big) or 0 in the 32-bit word, then the start of the input's IPv6 packet.
@@ -132,8 +131,8 @@ int pktgen_icmp4_error(const struct pktgen_in *in, const struct pktgen_icmp_err 
  * multicast address or as link-layer broadcast/multicast (except packet too big), from ::, ::1,
  * a multicast address or a multicast MAC; on a bad type/code/MTU or addresses. RFC 4443 has no
  * rule on fragments: a non-first fragment is quoted as it is (Linux does the same). */
-int pktgen_icmp6_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e,
-		       uint8_t *out, size_t cap);
+int pktgen_icmp6_error(const struct pktgen_in *in, const struct pktgen_icmp_err *e, uint8_t *out,
+		       size_t cap);
 
 /* ---- IPv6 neighbour discovery ---- */
 
@@ -151,8 +150,8 @@ enum pktgen_na_flags {
  * right, at least 24 bytes, target not multicast, options well formed; from :: only to a
  * solicited-node multicast address and without a source link-layer address option; not a
  * fragment. */
-int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flags,
-		 uint8_t *out, size_t cap);
+int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flags, uint8_t *out,
+		 size_t cap);
 
 /* OVN's nd_ns { }: the neighbour solicitation that replaces an IP packet (IPv4 or IPv6) to
  * resolve target, in the router the IPv6 next hop its flow puts in nd.target (xxreg0); NULL is
@@ -162,8 +161,7 @@ int pktgen_nd_na(const struct pktgen_in *in, const uint8_t mac[6], unsigned flag
  * (ff02::1:ffXX:XXXX), hop limit 255, a source link-layer address option with eth.src, the
  * VLAN tag kept. -1 if the input is not IP, target is NULL on IPv4, the target is multicast,
  * unspecified or ::1, or eth.src is multicast. */
-int pktgen_nd_ns(const struct pktgen_in *in, const uint8_t target[16], uint8_t *out,
-		 size_t cap);
+int pktgen_nd_ns(const struct pktgen_in *in, const uint8_t target[16], uint8_t *out, size_t cap);
 
 /* ---- TCP ---- */
 
@@ -207,10 +205,10 @@ int pktgen_rewrite(uint8_t *frame, size_t len, const struct flow_layout *lay,
 
 /* A well-formed frame with the headers k gives (for `brintctl trace`, which has a key and no
  * packet): Ethernet (802.1Q if k->vlan_tci has FLOW_VLAN_PRESENT), then by eth.type ARP, IPv4 or
- * IPv6 (TTL / hop limit k->nw_ttl, 0 included; DF unless nw_frag says a fragment) with TCP (k's flags, seq 1),
- * UDP (8 bytes of data), SCTP (one DATA chunk; an INIT when the verification tag would be 0 is
- * not made: the tag is 1), ICMP/ICMPv6 (k's type and code, 8 bytes of data; ND NS/NA with the
- * target and a link-layer option when k has one) or nothing more; every checksum right. Another
- * eth.type gets 46 bytes of zeros. The frame's length, or -1 if cap is too small (256 is
+ * IPv6 (TTL / hop limit k->nw_ttl, 0 included; DF unless nw_frag says a fragment) with TCP (k's
+ * flags, seq 1), UDP (8 bytes of data), SCTP (one DATA chunk; an INIT when the verification tag
+ * would be 0 is not made: the tag is 1), ICMP/ICMPv6 (k's type and code, 8 bytes of data; ND NS/NA
+ * with the target and a link-layer option when k has one) or nothing more; every checksum right.
+ * Another eth.type gets 46 bytes of zeros. The frame's length, or -1 if cap is too small (256 is
  * enough). */
 int pktgen_from_key(const struct flow_key *k, uint8_t *out, size_t cap);

@@ -9,19 +9,36 @@ int plx_unsupported(struct plx *x, enum lflow_op op)
 {
 	x->c->unsupported_op[op]++;
 	switch (op) {
-	case LFLOW_OP_CT_NEXT: case LFLOW_OP_CT_COMMIT_V1: case LFLOW_OP_CT_COMMIT:
-	case LFLOW_OP_CT_DNAT: case LFLOW_OP_CT_SNAT: case LFLOW_OP_CT_DNAT_IN_CZONE:
-	case LFLOW_OP_CT_SNAT_IN_CZONE: case LFLOW_OP_CT_LB: case LFLOW_OP_CT_LB_MARK:
-	case LFLOW_OP_CT_COMMIT_NAT: case LFLOW_OP_CT_SNAT_TO_VIP: case LFLOW_OP_CHK_LB_HAIRPIN:
-	case LFLOW_OP_CHK_LB_HAIRPIN_REPLY: case LFLOW_OP_COMMIT_LB_AFF: case LFLOW_OP_CHK_LB_AFF:
-	case LFLOW_OP_COMMIT_ECMP_NH: case LFLOW_OP_CHK_ECMP_NH: case LFLOW_OP_CHK_ECMP_NH_MAC:
-		return fail(x, BRINT_DROP_UNSUPPORTED_CT);
-	case LFLOW_OP_ARP: case LFLOW_OP_ICMP4: case LFLOW_OP_ICMP4_ERROR: case LFLOW_OP_ICMP6:
-	case LFLOW_OP_ICMP6_ERROR: case LFLOW_OP_TCP_RESET: case LFLOW_OP_SCTP_ABORT:
-	case LFLOW_OP_ND_NA: case LFLOW_OP_ND_NA_ROUTER: case LFLOW_OP_ND_NS: case LFLOW_OP_REJECT:
-		return fail(x, BRINT_DROP_UNSUPPORTED_PKTGEN);
-	default:
-		return fail(x, BRINT_DROP_UNSUPPORTED_ACTION);
+	case LFLOW_OP_CT_NEXT:
+	case LFLOW_OP_CT_COMMIT_V1:
+	case LFLOW_OP_CT_COMMIT:
+	case LFLOW_OP_CT_DNAT:
+	case LFLOW_OP_CT_SNAT:
+	case LFLOW_OP_CT_DNAT_IN_CZONE:
+	case LFLOW_OP_CT_SNAT_IN_CZONE:
+	case LFLOW_OP_CT_LB:
+	case LFLOW_OP_CT_LB_MARK:
+	case LFLOW_OP_CT_COMMIT_NAT:
+	case LFLOW_OP_CT_SNAT_TO_VIP:
+	case LFLOW_OP_CHK_LB_HAIRPIN:
+	case LFLOW_OP_CHK_LB_HAIRPIN_REPLY:
+	case LFLOW_OP_COMMIT_LB_AFF:
+	case LFLOW_OP_CHK_LB_AFF:
+	case LFLOW_OP_COMMIT_ECMP_NH:
+	case LFLOW_OP_CHK_ECMP_NH:
+	case LFLOW_OP_CHK_ECMP_NH_MAC: return fail(x, BRINT_DROP_UNSUPPORTED_CT);
+	case LFLOW_OP_ARP:
+	case LFLOW_OP_ICMP4:
+	case LFLOW_OP_ICMP4_ERROR:
+	case LFLOW_OP_ICMP6:
+	case LFLOW_OP_ICMP6_ERROR:
+	case LFLOW_OP_TCP_RESET:
+	case LFLOW_OP_SCTP_ABORT:
+	case LFLOW_OP_ND_NA:
+	case LFLOW_OP_ND_NA_ROUTER:
+	case LFLOW_OP_ND_NS:
+	case LFLOW_OP_REJECT: return fail(x, BRINT_DROP_UNSUPPORTED_PKTGEN);
+	default: return fail(x, BRINT_DROP_UNSUPPORTED_ACTION);
 	}
 }
 /* ---- actions ---- */
@@ -93,8 +110,8 @@ static int do_lookup_mac(struct plx *x, struct pls *s, const struct lflow_prog *
 			 const struct lflow_insn *in)
 {
 	struct loc d, lp, la, lm;
-	bool v6 = is_v6_op(in->op), with_mac = in->op == LFLOW_OP_LOOKUP_ARP ||
-						  in->op == LFLOW_OP_LOOKUP_ND;
+	bool v6 = is_v6_op(in->op),
+	     with_mac = in->op == LFLOW_OP_LOOKUP_ARP || in->op == LFLOW_OP_LOOKUP_ND;
 	if (!fref_loc(&in->dst, &d) || !arg_loc(p, in, 0, &lp) || !arg_loc(p, in, 1, &la) ||
 	    (with_mac && !arg_loc(p, in, 2, &lm)))
 		return plx_unsupported(x, in->op);
@@ -206,16 +223,14 @@ static int do_check_len(struct plx *x, struct pls *s, const struct lflow_insn *i
 }
 
 int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
-		     const struct lflow_insn *in, bool egress, unsigned stage)
+		  const struct lflow_insn *in, bool egress, unsigned stage)
 {
 	struct loc d, r;
 	const struct lflow_arg *a = in->n_args ? &p->args[in->arg] : NULL;
 
 	switch ((enum lflow_op)in->op) {
-	case LFLOW_OP_NEXT:
-		return plx_do_next(x, s, p, in, egress, stage);
-	case LFLOW_OP_OUTPUT:
-		return egress ? plx_deliver(x, s) : plx_to_egress(x, s);
+	case LFLOW_OP_NEXT: return plx_do_next(x, s, p, in, egress, stage);
+	case LFLOW_OP_OUTPUT: return egress ? plx_deliver(x, s) : plx_to_egress(x, s);
 	case LFLOW_OP_LOAD:
 		if (!fref_loc(&in->dst, &d) || a == NULL)
 			return plx_unsupported(x, in->op);
@@ -263,13 +278,21 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		plx_exec_block(x, &c, p, in->sub, in->n_sub, egress, stage);
 		return x->slowpath ? STOP : GO;
 	}
-	case LFLOW_OP_ARP: case LFLOW_OP_ICMP4: case LFLOW_OP_ICMP4_ERROR: case LFLOW_OP_ICMP6:
-	case LFLOW_OP_ICMP6_ERROR: case LFLOW_OP_TCP_RESET: case LFLOW_OP_SCTP_ABORT:
-	case LFLOW_OP_ND_NA: case LFLOW_OP_ND_NA_ROUTER: case LFLOW_OP_ND_NS: case LFLOW_OP_REJECT:
-		return plx_pktgen_action(x, s, p, in, egress, stage);
+	case LFLOW_OP_ARP:
+	case LFLOW_OP_ICMP4:
+	case LFLOW_OP_ICMP4_ERROR:
+	case LFLOW_OP_ICMP6:
+	case LFLOW_OP_ICMP6_ERROR:
+	case LFLOW_OP_TCP_RESET:
+	case LFLOW_OP_SCTP_ABORT:
+	case LFLOW_OP_ND_NA:
+	case LFLOW_OP_ND_NA_ROUTER:
+	case LFLOW_OP_ND_NS:
+	case LFLOW_OP_REJECT: return plx_pktgen_action(x, s, p, in, egress, stage);
 	case LFLOW_OP_DROP:
 		return fail(x, plx_port_sec_stage(s->dp->pipe[egress].stages[stage].name)
-				       ? BRINT_DROP_PORT_SECURITY : BRINT_DROP_LFLOW_DROP);
+				   ? BRINT_DROP_PORT_SECURITY
+				   : BRINT_DROP_LFLOW_DROP);
 	case LFLOW_OP_CT_CLEAR:
 		/* no conntrack has run on this pass: its state is cleared */
 		wr(s, LF_MF_CT_STATE, 0, ~(lf_u128)0);
@@ -282,29 +305,23 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		loc_set(s, &d, plx_port_sec(x, s, in->op == LFLOW_OP_CHECK_OUT_PORT_SEC), 1);
 		return GO;
 	case LFLOW_OP_GET_ARP:
-	case LFLOW_OP_GET_ND:
-		return do_get_mac(x, s, p, in);
+	case LFLOW_OP_GET_ND: return do_get_mac(x, s, p, in);
 	case LFLOW_OP_LOOKUP_ARP:
 	case LFLOW_OP_LOOKUP_ND:
 	case LFLOW_OP_LOOKUP_ARP_IP:
-	case LFLOW_OP_LOOKUP_ND_IP:
-		return do_lookup_mac(x, s, p, in);
+	case LFLOW_OP_LOOKUP_ND_IP: return do_lookup_mac(x, s, p, in);
 	case LFLOW_OP_GET_FDB:
-	case LFLOW_OP_LOOKUP_FDB:
-		return do_fdb(x, s, p, in);
+	case LFLOW_OP_LOOKUP_FDB: return do_fdb(x, s, p, in);
 	case LFLOW_OP_PUT_ARP:
 	case LFLOW_OP_PUT_ND:
-	case LFLOW_OP_PUT_FDB:
-		return do_put(x, s, p, in);
-	case LFLOW_OP_CHECK_PKT_LARGER:
-		return do_check_len(x, s, in);
-	default:
-		return plx_unsupported(x, in->op);
+	case LFLOW_OP_PUT_FDB: return do_put(x, s, p, in);
+	case LFLOW_OP_CHECK_PKT_LARGER: return do_check_len(x, s, in);
+	default: return plx_unsupported(x, in->op);
 	}
 }
 
 int plx_exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
-		      uint32_t n, bool egress, unsigned stage)
+		   uint32_t n, bool egress, unsigned stage)
 {
 	if (n == 0)
 		return fail(x, BRINT_DROP_LFLOW_DROP);

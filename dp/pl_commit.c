@@ -9,9 +9,9 @@
 bool plx_commit(struct plx *x, struct pls *s)
 {
 	static const enum lf_mf others[] = {
-		LF_MF_ETH_TYPE, LF_MF_VLAN_TCI, LF_MF_IP_PROTO, LF_MF_IP_DSCP, LF_MF_IP_ECN,
-		LF_MF_IP_FRAG, LF_MF_IP6_SRC, LF_MF_IP6_DST, LF_MF_IP6_LABEL, LF_MF_ND_TARGET,
-		LF_MF_TCP_FLAGS,
+	    LF_MF_ETH_TYPE,  LF_MF_VLAN_TCI,  LF_MF_IP_PROTO,  LF_MF_IP_DSCP,
+	    LF_MF_IP_ECN,    LF_MF_IP_FRAG,   LF_MF_IP6_SRC,   LF_MF_IP6_DST,
+	    LF_MF_IP6_LABEL, LF_MF_ND_TARGET, LF_MF_TCP_FLAGS,
 	}; /* ct_state is metadata, not a header: never committed */
 	struct dp_key *c = &x->committed;
 	bool arp = s->pkt.f.eth_type == 0x0806;
@@ -34,10 +34,10 @@ bool plx_commit(struct plx *x, struct pls *s)
 
 	const struct flow_key *pk = &s->pkt.f, *cm = &c->f;
 	if (pk->eth_type != cm->eth_type || pk->vlan_tci != cm->vlan_tci ||
-	    pk->nw_proto != cm->nw_proto || pk->nw_tos != cm->nw_tos || pk->nw_frag != cm->nw_frag ||
-	    memcmp(pk->ip6_src, cm->ip6_src, 16) != 0 || memcmp(pk->ip6_dst, cm->ip6_dst, 16) != 0 ||
-	    pk->ip6_label != cm->ip6_label || memcmp(pk->nd_target, cm->nd_target, 16) != 0 ||
-	    pk->tcp_flags != cm->tcp_flags) {
+	    pk->nw_proto != cm->nw_proto || pk->nw_tos != cm->nw_tos ||
+	    pk->nw_frag != cm->nw_frag || memcmp(pk->ip6_src, cm->ip6_src, 16) != 0 ||
+	    memcmp(pk->ip6_dst, cm->ip6_dst, 16) != 0 || pk->ip6_label != cm->ip6_label ||
+	    memcmp(pk->nd_target, cm->nd_target, 16) != 0 || pk->tcp_flags != cm->tcp_flags) {
 		/* a header no flat action rewrites (rare): which one, for the counter */
 		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 			if (lfield_get(&s->pkt, others[i]) != lfield_get(c, others[i])) {
@@ -82,8 +82,8 @@ bool plx_commit(struct plx *x, struct pls *s)
 					      f ? s->pkt.f.ip4_dst : s->pkt.f.ip4_src));
 		}
 		if (s->pkt.f.nw_ttl != c->f.nw_ttl) {
-			/* a decrement keeps the packet's own TTL out of the mask; a set (ip.ttl = 255
-			 * for a router's echo reply) does not depend on it */
+			/* a decrement keeps the packet's own TTL out of the mask; a set (ip.ttl =
+			 * 255 for a router's echo reply) does not depend on it */
 			if (s->pkt.f.nw_ttl < c->f.nw_ttl && c->f.nw_ttl - s->pkt.f.nw_ttl <= 2)
 				for (unsigned t = s->pkt.f.nw_ttl; t < c->f.nw_ttl; t++)
 					put(x, dpa_put_simple(x->acts, DPA_DEC_TTL, 0, 0));

@@ -599,23 +599,28 @@ static void resolve_names(struct pl_gen *g)
 			const struct pl_pipeline *pp = &g->dps[d].pipe[eg];
 			for (unsigned s = 0; s < pp->n_stages; s++) {
 				const struct pl_stage *st = &pp->stages[s];
-				for (uint32_t f = st->flows.first; f < st->flows.first + st->flows.n; f++) {
+				for (uint32_t f = st->flows.first;
+				     f < st->flows.first + st->flows.n; f++) {
 					const struct lflow_prog *p = g->flows[f].prog;
-					for (uint32_t i = 0; p && i < p->n_insns && i < UINT16_MAX; i++) {
+					for (uint32_t i = 0; p && i < p->n_insns && i < UINT16_MAX;
+					     i++) {
 						const struct lflow_insn *in = &p->insns[i];
 						if (in->op != LFLOW_OP_LOAD || in->n_args == 0 ||
 						    in->arg >= p->n_args ||
 						    p->args[in->arg].kind != LFLOW_ARG_STR)
 							continue;
-						const char *name = lflow_prog_str(p, p->args[in->arg].str);
-						const struct pl_port *po =
-						    pl_port_by_name(g, g->dps[d].key, name ? name : "");
+						const char *name =
+						    lflow_prog_str(p, p->args[in->arg].str);
+						const struct pl_port *po = pl_port_by_name(
+						    g, g->dps[d].key, name ? name : "");
 						const struct pl_mcgroup *mc =
 						    po ? NULL
 						       : pl_mcgroup_by_name(g, g->dps[d].key,
 									    name ? name : "");
 						ix->fnext[f].str_insn = (uint16_t)(i + 1);
-						ix->fnext[f].str_key = po ? po->key : mc ? mc->key : 0;
+						ix->fnext[f].str_key = po   ? po->key
+								       : mc ? mc->key
+									    : 0;
 						break;
 					}
 				}

@@ -32,9 +32,10 @@
  *    reached) only when its first bucketed rule would come before every candidate left; it
  *    stops at the first matching rule: the linear scan's rule.
  *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
- *    instead of at every packet, and the key of the port or group name its program loads; per stage, the chain of pass-through stages that follows
- *    (a single flow "1" whose program is `next;' alone: nothing read, nothing changed), which
- *    the interpreter crosses in one step (counting the stages, and not when tracing).
+ *    instead of at every packet, and the key of the port or group name its program loads; per
+ * stage, the chain of pass-through stages that follows (a single flow "1" whose program is `next;'
+ * alone: nothing read, nothing changed), which the interpreter crosses in one step (counting the
+ * stages, and not when tracing).
  *  - hashes of ports and multicast groups by (datapath, tunnel key) and by (datapath, name),
  *    and of datapaths by key.
  *
@@ -173,10 +174,10 @@ struct pl_index {
 };
 
 struct pl_srange {
-	uint32_t ents, nodes, buckets, guards;	   /* first of each */
+	uint32_t ents, nodes, buckets, guards; /* first of each */
 	uint32_t n_ents, n_nodes, n_buckets, n_guards;
-	uint32_t rule0, flow0, term0, n_terms;	   /* the stage's rules, flows, terms */
-	uint32_t n_index_nodes;			   /* indexed nodes among its nodes */
+	uint32_t rule0, flow0, term0, n_terms; /* the stage's rules, flows, terms */
+	uint32_t n_index_nodes;		       /* indexed nodes among its nodes */
 	uint8_t valid;
 };
 

@@ -99,8 +99,15 @@ static int run_once(const struct pl_gen *g, const struct dp_key *k, struct dp_ke
 		    struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg,
 		    uint64_t *deps, bool larger, struct len_seen *ls)
 {
-	struct plx x = {.g = g, .key = k, .mask = mask, .acts = acts, .c = c, .committed = *k,
-			.trace = fn, .trace_arg = arg, .len_larger = larger};
+	struct plx x = {.g = g,
+			.key = k,
+			.mask = mask,
+			.acts = acts,
+			.c = c,
+			.committed = *k,
+			.trace = fn,
+			.trace_arg = arg,
+			.len_larger = larger};
 	int rc = run_body(&x, k, deps);
 	ls->seen = x.len_seen;
 	ls->conflict = x.len_conflict;
@@ -129,7 +136,8 @@ static int run_body(struct plx *x, const struct dp_key *k, uint64_t *deps)
 	if (in == NULL && k->in_port <= UINT16_MAX && pl_is_provider(g, (uint16_t)k->in_port)) {
 		in = plx_localnet_start(x, k);
 		if (in == NULL && x->n_out)
-			return x->overflow ? -1 : 0; /* a broadcast only the node's interface takes */
+			return x->overflow ? -1
+					   : 0; /* a broadcast only the node's interface takes */
 		if (in == NULL)
 			return dpa_put_simple(acts, DPA_DROP, BRINT_DROP_UNKNOWN_VLAN, 0);
 	}
@@ -164,7 +172,8 @@ static int run_body(struct plx *x, const struct dp_key *k, uint64_t *deps)
 		acts->len = 0;
 		if (put_learns(x) < 0)
 			return -1;
-		return dpa_put_simple(acts, DPA_DROP, x->failed ? x->fail : BRINT_DROP_LFLOW_DROP, 0);
+		return dpa_put_simple(acts, DPA_DROP, x->failed ? x->fail : BRINT_DROP_LFLOW_DROP,
+				      0);
 	}
 	return put_learns(x);
 }

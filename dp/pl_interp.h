@@ -47,33 +47,33 @@
  * per slow-path run (a megaflow built), not per packet: the packets are counted by the drop
  * reasons and port counters. */
 struct pl_counters {
-	uint64_t runs;           /* keys interpreted */
-	uint64_t no_binding;     /* input port bound to no logical port of the generation */
-	uint64_t stages;         /* stages visited */
-	uint64_t outputs;        /* outputs to local ports */
+	uint64_t runs;	     /* keys interpreted */
+	uint64_t no_binding; /* input port bound to no logical port of the generation */
+	uint64_t stages;     /* stages visited */
+	uint64_t outputs;    /* outputs to local ports */
 	uint64_t patch_crossings;
 	uint64_t remote_outputs; /* to logical ports not on this chassis (dropped: no tunnels) */
 	uint64_t loopback_drops; /* output to the inport without flags.loopback */
-	uint64_t neigh_lookups;  /* get_arp, get_nd, lookup_arp(_ip), lookup_nd(_ip) */
-	uint64_t fdb_lookups;    /* get_fdb, lookup_fdb */
-	uint64_t learns;         /* put_arp, put_nd, put_fdb put in a megaflow (DPA_LEARN) */
+	uint64_t neigh_lookups;	 /* get_arp, get_nd, lookup_arp(_ip), lookup_nd(_ip) */
+	uint64_t fdb_lookups;	 /* get_fdb, lookup_fdb */
+	uint64_t learns;	 /* put_arp, put_nd, put_fdb put in a megaflow (DPA_LEARN) */
 	uint64_t learns_dropped; /* more distinct put_* in one run than a megaflow carries */
-	uint64_t unsupported_op[LFLOW_OP_N];      /* by action */
-	uint64_t unsupported_rewrite[LF_MF_N];    /* header writes with no flat action, by field
-						   * (such megaflows go to packet mode) */
+	uint64_t unsupported_op[LFLOW_OP_N];   /* by action */
+	uint64_t unsupported_rewrite[LF_MF_N]; /* header writes with no flat action, by field
+						* (such megaflows go to packet mode) */
 	/* packet generation (counted per action: arp, icmp4, tcp_reset, ...) */
-	uint64_t slowpath_flows;                  /* megaflows ended with DPA_SLOWPATH */
-	uint64_t len_flows;                       /* megaflows with a check_len (two runs) */
-	uint64_t len_conflicts;                   /* runs meeting check_pkt_larger with two
-						   * lengths: a slowpath megaflow instead */
-	uint64_t packet_runs;                     /* packets interpreted in packet mode */
-	uint64_t packet_cycles;                   /* their TSC cycles, sending included (counted
-						   * by the caller, dp/upcall.c) */
-	uint64_t gen_built[LFLOW_OP_N];           /* packets generated */
-	uint64_t gen_refused[LFLOW_OP_N];         /* the input could not make one (RFC rules,
-						   * malformed, too long, too many) */
-	uint64_t gen_outputs[LFLOW_OP_N];         /* outputs of generated packets */
-	uint64_t gen_no_output[LFLOW_OP_N];       /* generated packets the pipeline output nowhere */
+	uint64_t slowpath_flows;	    /* megaflows ended with DPA_SLOWPATH */
+	uint64_t len_flows;		    /* megaflows with a check_len (two runs) */
+	uint64_t len_conflicts;		    /* runs meeting check_pkt_larger with two
+					     * lengths: a slowpath megaflow instead */
+	uint64_t packet_runs;		    /* packets interpreted in packet mode */
+	uint64_t packet_cycles;		    /* their TSC cycles, sending included (counted
+					     * by the caller, dp/upcall.c) */
+	uint64_t gen_built[LFLOW_OP_N];	    /* packets generated */
+	uint64_t gen_refused[LFLOW_OP_N];   /* the input could not make one (RFC rules,
+					     * malformed, too long, too many) */
+	uint64_t gen_outputs[LFLOW_OP_N];   /* outputs of generated packets */
+	uint64_t gen_no_output[LFLOW_OP_N]; /* generated packets the pipeline output nowhere */
 };
 
 /* Interpret g for key k. On return *mask holds every key bit the result depends on (in_port
@@ -104,7 +104,7 @@ struct pl_trace_ev {
 	const char *stage;
 	const struct pl_flow *flow;
 	uint32_t inport, outport; /* reg14 and reg15 when the stage was entered */
-	unsigned pkt; /* packet mode: 0 the received packet, i the i-th generated one */
+	unsigned pkt;		  /* packet mode: 0 the received packet, i the i-th generated one */
 };
 typedef void (*pl_trace_fn)(void *arg, const struct pl_trace_ev *ev);
 int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key *mask,
@@ -112,10 +112,10 @@ int pl_run_traced(const struct pl_gen *g, const struct dp_key *k, struct dp_key 
 
 /* ---- packet mode ---- */
 
-#define PL_PM_MAX_GEN 4       /* packets one run may generate (more are refused, counted) */
-#define PL_PM_MAX_EMIT 32     /* outputs of one run, every packet together */
-#define PL_PM_FRAME_MAX 1536  /* room for a generated frame (an ICMPv6 error is <= 1298) */
-#define PL_PM_SCRATCH 2048    /* a received packet longer than this generates nothing */
+#define PL_PM_MAX_GEN	4    /* packets one run may generate (more are refused, counted) */
+#define PL_PM_MAX_EMIT	32   /* outputs of one run, every packet together */
+#define PL_PM_FRAME_MAX 1536 /* room for a generated frame (an ICMPv6 error is <= 1298) */
+#define PL_PM_SCRATCH	2048 /* a received packet longer than this generates nothing */
 #define PL_PM_MAX_LEARN 4
 
 /* the received packet: its bytes and what flow_parse said of them (FLOW_OK) */
@@ -127,23 +127,23 @@ struct pl_pkt {
 };
 
 struct pl_pm_gen {
-	uint16_t op;            /* enum lflow_op of the action that made it */
+	uint16_t op; /* enum lflow_op of the action that made it */
 	uint16_t len;
-	struct flow_key key;    /* flow_parse(frame) */
+	struct flow_key key; /* flow_parse(frame) */
 	struct flow_layout lay;
 	uint8_t frame[PL_PM_FRAME_MAX];
 };
 
 struct pl_pm_emit {
-	uint16_t src;           /* 0: the received packet; i: gen[i - 1] */
-	uint16_t port;          /* brint port id */
-	struct flow_key hdr;    /* the headers as the logical actions left them */
+	uint16_t src;	     /* 0: the received packet; i: gen[i - 1] */
+	uint16_t port;	     /* brint port id */
+	struct flow_key hdr; /* the headers as the logical actions left them */
 };
 
 struct pl_pm_out {
 	unsigned n_gen, n_emit;
-	bool overflow;                 /* more outputs than PL_PM_MAX_EMIT: the rest dropped */
-	enum brint_drop_reason fail;   /* why the received packet has no output, if it has none */
+	bool overflow;		     /* more outputs than PL_PM_MAX_EMIT: the rest dropped */
+	enum brint_drop_reason fail; /* why the received packet has no output, if it has none */
 	struct pl_pm_emit emit[PL_PM_MAX_EMIT];
 	struct pl_pm_gen gen[PL_PM_MAX_GEN];
 	/* learn events (put_arp, put_nd, put_fdb) the run met, in the order met, posted by the
@@ -155,7 +155,7 @@ struct pl_pm_out {
 	 * dp/nbuf.h holds the packet when it has no output) */
 	struct pl_pm_wait {
 		bool valid, v6;
-		int64_t dp, port;     /* the datapath's key, reg15 */
+		int64_t dp, port;      /* the datapath's key, reg15 */
 		uint64_t ip_hi, ip_lo; /* reg0 (arp), xxreg0 (nd_ns; ip6.dst when 0) */
 	} wait;
 };

@@ -61,9 +61,7 @@ PLX_HOT bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
 	const struct pl_fterm *f = &x->g->index->fterms[i];
 	bool eq;
 	switch (f->kind) {
-	case PL_FT_REG:
-		eq = (s->reg[f->ofs[0]] & f->m[0]) == f->v[0];
-		break;
+	case PL_FT_REG: eq = (s->reg[f->ofs[0]] & f->m[0]) == f->v[0]; break;
 	case PL_FT_KEY:
 		eq = true;
 		for (unsigned w = 0; w < f->nw; w++) {
@@ -71,8 +69,7 @@ PLX_HOT bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
 			eq &= (key_word(&s->pkt, f->ofs[w]) & f->m[w]) == f->v[w];
 		}
 		break;
-	default:
-		return term_match(x, s, &x->g->terms[i]);
+	default: return term_match(x, s, &x->g->terms[i]);
 	}
 	return f->neg ? !eq : eq;
 }
@@ -146,8 +143,7 @@ PLX_HOT const struct pl_bucket *consult(struct plx *x, struct pls *s, const stru
 }
 
 /* One indexed node over leaves (the common case): the rest leaf merged with the bucket's. */
-static const struct pl_sent *simple_lookup(struct plx *x, struct pls *s,
-					   const struct pl_sidx *si)
+static const struct pl_sent *simple_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si)
 {
 	const struct pl_index *ix = x->g->index;
 	const struct pl_inode *nd = &si->root;
@@ -204,8 +200,7 @@ static bool reach(const struct pl_index *ix, struct lookup *l, const struct pl_i
 	return true;
 }
 
-const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s,
-					  const struct pl_sidx *si)
+const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si)
 {
 	const struct pl_index *ix = x->g->index;
 	struct lookup l;

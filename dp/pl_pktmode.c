@@ -28,8 +28,8 @@ int plx_pm_emit(struct plx *x, struct pls *s, uint16_t port)
 }
 
 /* the packet x->cur as the actions left it in s: its bytes (scratch when rewritten), parsed */
-static bool pm_current(struct plx *x, const struct pls *s, struct pktgen_in *in,
-		       struct flow_key *k, struct flow_layout *l)
+static bool pm_current(struct plx *x, const struct pls *s, struct pktgen_in *in, struct flow_key *k,
+		       struct flow_layout *l)
 {
 	struct pl_pm_out *o = x->pm;
 	const uint8_t *data = x->pkt->data;
@@ -167,16 +167,13 @@ static int pm_build(const struct pls *s, enum lflow_op op, const struct pktgen_i
 		 * nd.tll), S and O set, R for nd_na_router */
 		return pktgen_nd_na(in, k->eth_dst,
 				    PKTGEN_NA_OVERRIDE |
-					    (op == LFLOW_OP_ND_NA_ROUTER ? PKTGEN_NA_ROUTER : 0),
+					(op == LFLOW_OP_ND_NA_ROUTER ? PKTGEN_NA_ROUTER : 0),
 				    out, cap);
 	case LFLOW_OP_ICMP4:
-	case LFLOW_OP_ICMP6:
-		return pm_icmp(in, true, false, frag_mtu, out, cap);
+	case LFLOW_OP_ICMP6: return pm_icmp(in, true, false, frag_mtu, out, cap);
 	case LFLOW_OP_ICMP4_ERROR:
-	case LFLOW_OP_ICMP6_ERROR:
-		return pm_icmp(in, false, false, frag_mtu, out, cap);
-	case LFLOW_OP_TCP_RESET:
-		return pm_unswap(out, pktgen_tcp_reset(in, PM_TTL_TCP, out, cap));
+	case LFLOW_OP_ICMP6_ERROR: return pm_icmp(in, false, false, frag_mtu, out, cap);
+	case LFLOW_OP_TCP_RESET: return pm_unswap(out, pktgen_tcp_reset(in, PM_TTL_TCP, out, cap));
 	case LFLOW_OP_SCTP_ABORT:
 		return pm_unswap(out, pktgen_sctp_abort(in, PM_TTL_TCP, out, cap));
 	case LFLOW_OP_REJECT:
@@ -186,12 +183,13 @@ static int pm_build(const struct pls *s, enum lflow_op op, const struct pktgen_i
 			return pktgen_tcp_reset(in, PM_TTL_TCP, out, cap);
 		if (k->nw_proto == 132)
 			return pktgen_sctp_abort(in, PM_TTL_TCP, out, cap);
-		if ((k->nw_proto == 1 && k->eth_type == 0x0800 && k->tp_src == __builtin_bswap16(3)) ||
-		    (k->nw_proto == 58 && k->eth_type == 0x86dd && k->tp_src == __builtin_bswap16(1)))
+		if ((k->nw_proto == 1 && k->eth_type == 0x0800 &&
+		     k->tp_src == __builtin_bswap16(3)) ||
+		    (k->nw_proto == 58 && k->eth_type == 0x86dd &&
+		     k->tp_src == __builtin_bswap16(1)))
 			return -1;
 		return pm_icmp(in, true, true, 0, out, cap);
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -219,7 +217,7 @@ static void pm_wait(struct pl_pm_out *o, const struct pls *s, bool v6)
 }
 
 int plx_pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
-			 const struct lflow_insn *in, bool egress, unsigned stage)
+		      const struct lflow_insn *in, bool egress, unsigned stage)
 {
 	struct pl_pm_out *o = x->pm;
 	enum lflow_op op = (enum lflow_op)in->op;
@@ -272,8 +270,16 @@ int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct p
 
 	if (!g || !k || !pkt || !pkt->data || !pkt->lay || !out || !c)
 		return -1;
-	struct plx x = {.g = g, .key = k, .mask = &mask, .acts = &acts, .c = c, .committed = *k,
-			.trace = fn, .trace_arg = arg, .pkt = pkt, .pm = out};
+	struct plx x = {.g = g,
+			.key = k,
+			.mask = &mask,
+			.acts = &acts,
+			.c = c,
+			.committed = *k,
+			.trace = fn,
+			.trace_arg = arg,
+			.pkt = pkt,
+			.pm = out};
 	memset(&mask, 0, sizeof(mask));
 	out->n_gen = out->n_emit = out->n_learn = 0;
 	out->overflow = false;
@@ -295,7 +301,8 @@ int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct p
 	for (unsigned i = 0; i < x.n_learns && out->n_learn < PL_PM_MAX_LEARN; i++)
 		out->learn[out->n_learn++] = x.learns[i];
 	if (x.n_out == 0)
-		out->fail = x.failed ? x.fail
-				     : x.gen_tried ? BRINT_DROP_PKTGEN_REPLACED : BRINT_DROP_LFLOW_DROP;
+		out->fail = x.failed	  ? x.fail
+			    : x.gen_tried ? BRINT_DROP_PKTGEN_REPLACED
+					  : BRINT_DROP_LFLOW_DROP;
 	return 0;
 }

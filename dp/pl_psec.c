@@ -63,8 +63,7 @@ static bool in_entry_ok(struct plx *x, struct pls *s, const struct pl_psec *e)
 			return false;
 		if (!has_ip)
 			return true;
-		return e->ip4.n &&
-		       ip4_in(g, e->ip4, (uint32_t)rd(x, s, LF_MF_ARP_SPA, 0xffffffff));
+		return e->ip4.n && ip4_in(g, e->ip4, (uint32_t)rd(x, s, LF_MF_ARP_SPA, 0xffffffff));
 	}
 	if (type == 0x0800) {
 		if (!has_ip)
@@ -72,10 +71,9 @@ static bool in_entry_ok(struct plx *x, struct pls *s, const struct pl_psec *e)
 		uint32_t src = (uint32_t)rd(x, s, LF_MF_IP4_SRC, 0xffffffff);
 		if (ip4_in(g, e->ip4, src))
 			return true;
-		return e->ip4.n && src == 0 &&
-		       rd(x, s, LF_MF_IP4_DST, 0xffffffff) == 0xffffffff &&
-		       rd(x, s, LF_MF_IP_PROTO, 0xff) == 17 && rd(x, s, LF_MF_L4_SRC, 0xffff) == 68 &&
-		       rd(x, s, LF_MF_L4_DST, 0xffff) == 67;
+		return e->ip4.n && src == 0 && rd(x, s, LF_MF_IP4_DST, 0xffffffff) == 0xffffffff &&
+		       rd(x, s, LF_MF_IP_PROTO, 0xff) == 17 &&
+		       rd(x, s, LF_MF_L4_SRC, 0xffff) == 68 && rd(x, s, LF_MF_L4_DST, 0xffff) == 67;
 	}
 	if (type == 0x86dd) {
 		if (has_ip) {

@@ -155,8 +155,8 @@ int plx_to_egress(struct plx *x, struct pls *s)
 		/* a remote VIF of a bridged switch: out by its localnet port (before the loopback
 		 * check, so that a frame from the physical network is not sent back to it) */
 		uint32_t outport = op && op->via_localnet >= 0
-					   ? (uint32_t)x->g->ports[op->via_localnet].key
-					   : s->reg[15];
+				       ? (uint32_t)x->g->ports[op->via_localnet].key
+				       : s->reg[15];
 		if (outport == s->reg[14] && !flag_loopback(s)) {
 			x->c->loopback_drops++;
 			return fail(x, BRINT_DROP_LFLOW_DROP);
@@ -197,12 +197,13 @@ bool plx_port_sec_stage(const char *name)
 	return name && strstr(name, "port_sec") != NULL;
 }
 
-bool plx_next_target(const struct pls *s, const struct lflow_prog *p,
-			const struct lflow_insn *in, bool *egress, unsigned *stage);
+bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const struct lflow_insn *in,
+		     bool *egress, unsigned *stage);
 
 /* From stage idx on (counted already), the stages whose lookup ends in a `next;' alone or that
- * are pass-through, crossed without leaving the loop (each stage counted as it is entered); on GO, *egress / *idx is the stage whose
- * flow *he (NULL: none matched) has more to do. STOP: the walk ends (loop limit, no stage). */
+ * are pass-through, crossed without leaving the loop (each stage counted as it is entered); on GO,
+ * *egress / *idx is the stage whose flow *he (NULL: none matched) has more to do. STOP: the walk
+ * ends (loop limit, no stage). */
 static int fast_walk(struct plx *x, struct pls *s, bool *egress, unsigned *idx,
 		     const struct pl_sent **he)
 {
@@ -337,8 +338,8 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 			hit = plx_stage_scan(x, s, st);
 		}
 		if (unlikely_trace(x)) {
-			struct pl_trace_ev ev = {s->dp, egress, idx, st->name, hit, s->reg[14],
-						 s->reg[15], x->cur};
+			struct pl_trace_ev ev = {s->dp, egress,	    idx,	st->name,
+						 hit,	s->reg[14], s->reg[15], x->cur};
 			x->trace(x->trace_arg, &ev);
 		}
 		if (hit && ix && ix->stages_on && ix->fnext[hit->id].only_next &&
@@ -352,7 +353,7 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 		if (hit == NULL || hit->prog == NULL || hit->prog->n_top == 0 ||
 		    hit->prog->top + hit->prog->n_top > hit->prog->n_insns) {
 			rc = fail(x, plx_port_sec_stage(st->name) ? BRINT_DROP_PORT_SECURITY
-							      : BRINT_DROP_LFLOW_DROP);
+								  : BRINT_DROP_LFLOW_DROP);
 			goto out;
 		}
 		const struct lflow_prog *p = hit->prog;
@@ -386,8 +387,8 @@ out:
 	return rc;
 }
 /* where a `next' goes: the stage it names, else the following one or its table number */
-bool plx_next_target(const struct pls *s, const struct lflow_prog *p,
-			const struct lflow_insn *in, bool *egress, unsigned *stage)
+bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const struct lflow_insn *in,
+		     bool *egress, unsigned *stage)
 {
 	bool eg = *egress;
 	int idx;
@@ -414,7 +415,7 @@ bool plx_next_target(const struct pls *s, const struct lflow_prog *p,
 }
 
 int plx_do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
-		   const struct lflow_insn *in, bool egress, unsigned stage)
+		const struct lflow_insn *in, bool egress, unsigned stage)
 {
 	if (!plx_next_target(s, p, in, &egress, &stage))
 		return fail(x, BRINT_DROP_LFLOW_DROP);

@@ -22,11 +22,10 @@
 #include <stddef.h>
 #include <string.h>
 
-
-#define PL_MAX_DEPTH 64     /* nested pipelines, clones, non-final nexts */
-#define PL_MAX_STAGES 4096  /* stage visits in one run */
-#define PL_MAX_LEARNS 4     /* distinct put_arp/put_nd/put_fdb in one run */
-#define PL_LEN_ACTS 512     /* bytes: room for the second run's list (check_pkt_larger) */
+#define PL_MAX_DEPTH  64   /* nested pipelines, clones, non-final nexts */
+#define PL_MAX_STAGES 4096 /* stage visits in one run */
+#define PL_MAX_LEARNS 4	   /* distinct put_arp/put_nd/put_fdb in one run */
+#define PL_LEN_ACTS   512  /* bytes: room for the second run's list (check_pkt_larger) */
 
 /* the fields not in the key (their values live in the branch state): ct_mark .. pkt_mark,
  * icmp4.frag_mtu, icmp6.frag_mtu; any other such field shares a last slot */
@@ -42,17 +41,17 @@ static inline unsigned nk_slot(enum lf_mf mf)
 	return mf == LF_MF_ICMP6_FRAG_MTU ? PLX_NK_N - 2 : PLX_NK_N - 1;
 }
 
-struct pls {                /* a branch's packet state */
-	struct dp_key pkt;      /* headers as the logical actions left them */
-	struct dp_key wrk;      /* the same written bits as the key's raw bits (kept by wr()):
-				 * what the pre-decoded terms and indexes leave out of the mask */
-	uint32_t reg[16];       /* reg0..reg15; flags = reg10, inport = reg14, outport = reg15 */
-	uint64_t wr_any;        /* bit mf: key field mf has written bits (which: wrk) */
-	lf_u128 nk[PLX_NK_N];   /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
+struct pls {		      /* a branch's packet state */
+	struct dp_key pkt;    /* headers as the logical actions left them */
+	struct dp_key wrk;    /* the same written bits as the key's raw bits (kept by wr()):
+			       * what the pre-decoded terms and indexes leave out of the mask */
+	uint32_t reg[16];     /* reg0..reg15; flags = reg10, inport = reg14, outport = reg15 */
+	uint64_t wr_any;      /* bit mf: key field mf has written bits (which: wrk) */
+	lf_u128 nk[PLX_NK_N]; /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
 	const struct pl_datapath *dp;
 }; /* small: copied whole at every patch port, egress pass and clone */
 
-struct plx {                /* the run */
+struct plx { /* the run */
 	const struct pl_gen *g;
 	const struct dp_key *key;
 	struct dp_key *mask;
@@ -62,7 +61,7 @@ struct plx {                /* the run */
 	unsigned n_out, depth, stages;
 	enum brint_drop_reason fail; /* why the first branch that ended without output ended */
 	bool failed, overflow;
-	bool vlan_pushed; /* the last output went to a tagged localnet port: the tag is on */
+	bool vlan_pushed;  /* the last output went to a tagged localnet port: the tag is on */
 	pl_trace_fn trace; /* NULL outside `brintctl trace` */
 	void *trace_arg;
 	struct dp_learn learns[PL_MAX_LEARNS]; /* put_* met, emitted first (DPA_LEARN) */
@@ -72,9 +71,9 @@ struct plx {                /* the run */
 	const struct pl_pkt *pkt;
 	struct pl_pm_out *pm;
 	unsigned cur;
-	bool slowpath; /* key mode reached a packet-generating action: the run stops */
-	bool gen_tried; /* packet mode: a packet-generating action ran */
-	uint64_t deps; /* pl_dp_bit of every datapath entered */
+	bool slowpath;		    /* key mode reached a packet-generating action: the run stops */
+	bool gen_tried;		    /* packet mode: a packet-generating action ran */
+	uint64_t deps;		    /* pl_dp_bit of every datapath entered */
 	const struct pl_flow *flow; /* the flow whose program runs (NULL: none yet) */
 	/* key mode, check_pkt_larger: the answer this run gives, the length it met first */
 	bool len_larger, len_seen, len_conflict;
@@ -183,14 +182,16 @@ static inline bool fref_loc(const struct lflow_fref *f, struct loc *l)
 	return l->width > 0 && l->width <= 128;
 }
 
-static inline __attribute__((always_inline)) lf_u128 loc_get(struct plx *x, struct pls *s, const struct loc *l)
+static inline __attribute__((always_inline)) lf_u128 loc_get(struct plx *x, struct pls *s,
+							     const struct loc *l)
 {
 	if (l->mf == LF_MF_REGS)
 		return bank_get(s, l->ofs, l->width);
 	return rd(x, s, l->mf, lf_u128_ones(l->width) << l->ofs) >> l->ofs;
 }
 
-static inline __attribute__((always_inline)) void loc_set(struct pls *s, const struct loc *l, lf_u128 v, lf_u128 m)
+static inline __attribute__((always_inline)) void loc_set(struct pls *s, const struct loc *l,
+							  lf_u128 v, lf_u128 m)
 {
 	m &= lf_u128_ones(l->width);
 	if (l->mf == LF_MF_REGS && l->ofs % 32 + l->width <= 32 && l->ofs < 512) {
@@ -227,8 +228,8 @@ int plx_deliver(struct plx *x, struct pls *s);
 int plx_to_egress(struct plx *x, struct pls *s);
 int plx_do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		const struct lflow_insn *in, bool egress, unsigned stage);
-bool plx_next_target(const struct pls *s, const struct lflow_prog *p,
-		     const struct lflow_insn *in, bool *egress, unsigned *stage);
+bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const struct lflow_insn *in,
+		     bool *egress, unsigned *stage);
 bool plx_port_sec_stage(const char *name);
 const struct pl_port *plx_localnet_start(struct plx *x, const struct dp_key *k);
 bool plx_host_path(struct plx *x, const struct dp_key *k);

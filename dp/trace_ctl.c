@@ -209,8 +209,10 @@ static json_t *trace_packet_mode(const struct pl_gen *g, const struct dp_key *k,
 			return res;
 	if (out.wait.valid && out.fail == BRINT_DROP_PKTGEN_REPLACED) {
 		/* what dp_slowpath does with it (dp/nbuf_dp.h) */
-		struct nbuf_addr a = {.dp = out.wait.dp, .port = out.wait.port,
-				      .ip_hi = out.wait.ip_hi, .ip_lo = out.wait.ip_lo,
+		struct nbuf_addr a = {.dp = out.wait.dp,
+				      .port = out.wait.port,
+				      .ip_hi = out.wait.ip_hi,
+				      .ip_lo = out.wait.ip_lo,
 				      .v6 = out.wait.v6};
 		char ip[64], msg[256];
 		nbuf_addr_ip_text(&a, ip, sizeof(ip));
@@ -246,7 +248,8 @@ static void cmd_trace(const json_t *args, struct ctl_reply *r)
 		return;
 	}
 	if (g == NULL) {
-		ctl_reply_err(r, "no pipeline is published (is brintd connected to the OVN southbound?)");
+		ctl_reply_err(
+		    r, "no pipeline is published (is brintd connected to the OVN southbound?)");
 		return;
 	}
 	memset(&k, 0, sizeof(k));
@@ -275,9 +278,10 @@ static void cmd_trace(const json_t *args, struct ctl_reply *r)
 		if (a->type == DPA_CHECK_LEN)
 			json_object_set_new(
 			    res, "check_len",
-			    json_string("the list depends on the frame's length (check_pkt_larger): "
-					"stages show the run of a frame not larger; a packet_mode run "
-					"uses the frame made from the key, of its own length"));
+			    json_string(
+				"the list depends on the frame's length (check_pkt_larger): "
+				"stages show the run of a frame not larger; a packet_mode run "
+				"uses the frame made from the key, of its own length"));
 		if (a->type == DPA_SLOWPATH) {
 			const char *op = NULL;
 			json_object_set_new(res, "packet_mode", trace_packet_mode(g, &k, &op));

@@ -24,7 +24,7 @@ struct dp_upcall {
 	const struct dp_key *key;
 	struct dp_key mask;  /* out: every bit the decision depended on */
 	struct dpa_buf acts; /* out: the flat actions */
-	uint64_t deps;       /* out: a bit per logical datapath the decision went through
+	uint64_t deps;	     /* out: a bit per logical datapath the decision went through
 			      * (pl_dp_bit), all ones when it depends on anything */
 };
 

@@ -11,10 +11,10 @@ static enum brint_log_level log_level = BRINT_LOG_INFO;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
-	[BRINT_LOG_ERR] = "err",
-	[BRINT_LOG_WARN] = "warn",
-	[BRINT_LOG_INFO] = "info",
-	[BRINT_LOG_DEBUG] = "debug",
+    [BRINT_LOG_ERR] = "err",
+    [BRINT_LOG_WARN] = "warn",
+    [BRINT_LOG_INFO] = "info",
+    [BRINT_LOG_DEBUG] = "debug",
 };
 
 int brint_log_level_parse(const char *s)
@@ -94,7 +94,8 @@ bool brint_ratelimit_allow(struct brint_ratelimit *rl, uint32_t burst, uint32_t 
 	if (per_sec && now > rl->last_ms) {
 		uint64_t add = (now - rl->last_ms) * per_sec / 1000;
 		if (add) {
-			rl->tokens = (uint32_t)((rl->tokens + add > burst) ? burst : rl->tokens + add);
+			rl->tokens =
+			    (uint32_t)((rl->tokens + add > burst) ? burst : rl->tokens + add);
 			rl->last_ms = now;
 		}
 	}

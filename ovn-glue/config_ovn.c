@@ -12,14 +12,27 @@
 #include <unistd.h>
 
 static const char *const known_keys[] = {
-	"remote", "chassis", "hostname", "encap_type", "encap_ip", "bridge_mappings",
-	"ssl_key", "ssl_cert", "ssl_ca_cert", "probe_interval_ms", "backoff_min_ms",
-	"backoff_max_ms", "connect_timeout_ms", "max_message_bytes", "release_stale_after_ms",
-	"chassis_other_config", NULL,
+    "remote",
+    "chassis",
+    "hostname",
+    "encap_type",
+    "encap_ip",
+    "bridge_mappings",
+    "ssl_key",
+    "ssl_cert",
+    "ssl_ca_cert",
+    "probe_interval_ms",
+    "backoff_min_ms",
+    "backoff_max_ms",
+    "connect_timeout_ms",
+    "max_message_bytes",
+    "release_stale_after_ms",
+    "chassis_other_config",
+    NULL,
 };
 
 static int ferr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int ferr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -77,7 +90,8 @@ static bool map_name_ok(const char *s)
 	if (*s == '\0' || strlen(s) > 255)
 		return false;
 	for (; *s; s++)
-		if (*s == ':' || *s == ',' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+		if (*s == ':' || *s == ',' || isspace((unsigned char)*s) ||
+		    !isprint((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -93,13 +107,14 @@ static int get_string_map(const json_t *o, const char *key, json_t **out, bool n
 	}
 	if (!json_is_object(v))
 		return ferr(err, errlen, "ovn.%s: must be an object", key);
-	json_object_foreach((json_t *)v, k, e) {
+	json_object_foreach ((json_t *)v, k, e) {
 		if (!json_is_string(e))
 			return ferr(err, errlen, "ovn.%s.%s: must be a string", key, k);
 		if (names && (!map_name_ok(k) || !map_name_ok(json_string_value(e))))
-			return ferr(err, errlen,
-				    "ovn.%s.%s: names must be non-empty, without ':', ',' or spaces",
-				    key, k);
+			return ferr(
+			    err, errlen,
+			    "ovn.%s.%s: names must be non-empty, without ':', ',' or spaces", key,
+			    k);
 		if (!names && (*k == '\0' || !printable(k) || !printable(json_string_value(e))))
 			return ferr(err, errlen, "ovn.%s: keys and values must be printable", key);
 	}
@@ -175,7 +190,7 @@ int ovn_config_parse(const json_t *obj, struct ovn_config *c, char *err, size_t 
 		ferr(err, errlen, "ovn: must be an object");
 		return -1;
 	}
-	json_object_foreach((json_t *)obj, key, val) {
+	json_object_foreach ((json_t *)obj, key, val) {
 		bool ok = false;
 		for (const char *const *k = known_keys; *k && !ok; k++)
 			ok = strcmp(*k, key) == 0;
@@ -316,13 +331,13 @@ char *ovn_config_bridge_mappings_str(const struct ovn_config *c)
 	json_t *v;
 	char *s, *p;
 
-	json_object_foreach(c->bridge_mappings, k, v)
+	json_object_foreach (c->bridge_mappings, k, v)
 		n += strlen(k) + json_string_length(v) + 2;
 	s = p = malloc(n);
 	if (s == NULL)
 		return NULL;
 	*p = '\0';
-	json_object_foreach(c->bridge_mappings, k, v)
+	json_object_foreach (c->bridge_mappings, k, v)
 		p += sprintf(p, "%s%s:%s", p == s ? "" : ",", k, json_string_value(v));
 	return s;
 }

@@ -10,18 +10,18 @@
 struct ovn_config {
 	char **remotes; /* "remote", split at commas */
 	unsigned n_remotes;
-	char *chassis;  /* system-id */
-	char *hostname; /* default: gethostname() */
+	char *chassis;	  /* system-id */
+	char *hostname;	  /* default: gethostname() */
 	char *encap_type; /* "geneve" (default) or "vxlan" */
 	char *encap_ip;
 	json_t *bridge_mappings;      /* object physnet -> brint port (never NULL) */
 	json_t *chassis_other_config; /* extra Chassis.other_config keys (never NULL) */
 	char *ssl_key, *ssl_cert, *ssl_ca_cert;
-	unsigned probe_interval_ms;  /* default 5000, 0: off */
-	unsigned backoff_min_ms;     /* default 1000 */
-	unsigned backoff_max_ms;     /* default 8000 */
-	unsigned connect_timeout_ms; /* default 5000 */
-	size_t max_message_bytes;    /* default 512 MiB */
+	unsigned probe_interval_ms;	 /* default 5000, 0: off */
+	unsigned backoff_min_ms;	 /* default 1000 */
+	unsigned backoff_max_ms;	 /* default 8000 */
+	unsigned connect_timeout_ms;	 /* default 5000 */
+	size_t max_message_bytes;	 /* default 512 MiB */
 	unsigned release_stale_after_ms; /* default 30000; 0: never release stale bindings */
 };
 

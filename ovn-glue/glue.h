@@ -23,8 +23,8 @@ struct glue {
 
 	/* the writer: one transaction in flight at a time */
 	bool txn_in_flight;
-	bool awaiting_update; /* a committed txn whose update has not been seen yet */
-	uint64_t txn_sent_seqno; /* replica seqno when the txn in flight was sent */
+	bool awaiting_update;		    /* a committed txn whose update has not been seen yet */
+	uint64_t txn_sent_seqno;	    /* replica seqno when the txn in flight was sent */
 	struct ovs_uuid pending_inserts[8]; /* rows our last txn inserted, not yet replicated */
 	unsigned n_pending_inserts;
 	struct ev_timer *round_timer, *retry_timer, *settle_timer, *stale_timer;
@@ -34,16 +34,16 @@ struct glue {
 	bool stale_check_due;  /* look for stale bindings in the next round */
 
 	/* nb_cfg (ovn-nbctl --wait=hv) */
-	int64_t nb_cfg_seen;       /* SB_Global.nb_cfg last replicated */
+	int64_t nb_cfg_seen;	    /* SB_Global.nb_cfg last replicated */
 	uint64_t nb_cfg_seen_seqno; /* replica seqno when it changed */
-	int64_t nb_cfg_reported;   /* last value written to Chassis_Private.nb_cfg */
+	int64_t nb_cfg_reported;    /* last value written to Chassis_Private.nb_cfg */
 
 	ovn_glue_change_fn change_fn;
 	void *change_arg;
 
 	/* counters beyond the OVSDB ones */
 	uint64_t claims, releases, stale_releases, conflicts, up_updates, nb_cfg_updates,
-		chassis_writes;
+	    chassis_writes;
 	char last_txn_error[256];
 };
 

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MOD "ovn"
+#define MOD	     "ovn"
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
-#define SETTLE_MS 1000
+#define SETTLE_MS    1000
 
 struct glue glue;
 
@@ -65,9 +65,10 @@ static bool txn_changed_rows(const json_t *results)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(results, i, r) {
+	json_array_foreach (results, i, r) {
 		json_t *count = json_object_get(r, "count");
-		if (json_object_get(r, "uuid") || (json_is_integer(count) && json_integer_value(count)))
+		if (json_object_get(r, "uuid") ||
+		    (json_is_integer(count) && json_integer_value(count)))
 			return true;
 	}
 	return false;
@@ -79,9 +80,10 @@ static void note_inserts(const json_t *results)
 	size_t i;
 	json_t *r;
 	glue.n_pending_inserts = 0;
-	json_array_foreach(results, i, r) {
+	json_array_foreach (results, i, r) {
 		json_t *u = json_array_get(json_object_get(r, "uuid"), 1);
-		if (json_is_string(u) && glue.n_pending_inserts < ARRAY_SIZE(glue.pending_inserts) &&
+		if (json_is_string(u) &&
+		    glue.n_pending_inserts < ARRAY_SIZE(glue.pending_inserts) &&
 		    ovs_uuid_from_string(json_string_value(u),
 					 &glue.pending_inserts[glue.n_pending_inserts]))
 			glue.n_pending_inserts++;
@@ -118,8 +120,9 @@ static void round_done(void *arg, int status, const json_t *results, const char 
 		if (glue.n_pending_inserts)
 			glue.awaiting_update = !inserts_replicated();
 		else
-			glue.awaiting_update = txn_changed_rows(results) &&
-					       sb_replica_seqno(glue.replica) == glue.txn_sent_seqno;
+			glue.awaiting_update =
+			    txn_changed_rows(results) &&
+			    sb_replica_seqno(glue.replica) == glue.txn_sent_seqno;
 		if (glue.awaiting_update) {
 			timer_off(&glue.settle_timer);
 			glue.settle_timer = ev_timer_add(glue.loop, SETTLE_MS, 0, settle_cb, NULL);
@@ -218,8 +221,8 @@ static void on_synced(void *arg, bool resumed)
 	if (!glue.ever_synced) {
 		glue.ever_synced = true;
 		if (glue.cfg.release_stale_after_ms)
-			glue.stale_timer = ev_timer_add(glue.loop, glue.cfg.release_stale_after_ms, 0,
-							stale_cb, NULL);
+			glue.stale_timer = ev_timer_add(glue.loop, glue.cfg.release_stale_after_ms,
+							0, stale_cb, NULL);
 	} else if (glue.stale_grace_over) {
 		glue.stale_check_due = true;
 	}
@@ -296,15 +299,15 @@ int ovn_glue_config_check(const json_t *ovn_cfg, char *err, size_t errlen)
 int ovn_glue_start(struct ev_loop *loop, const json_t *ovn_cfg, char *err, size_t errlen)
 {
 	static const struct ovsdb_mon_ops mon_ops = {
-		.schema = on_schema,
-		.apply = on_apply,
-		.synced = on_synced,
-		.lost = on_lost,
+	    .schema = on_schema,
+	    .apply = on_apply,
+	    .synced = on_synced,
+	    .lost = on_lost,
 	};
 	static const struct ovsdb_session_handlers sh = {
-		.connected = s_connected,
-		.disconnected = s_disconnected,
-		.message = s_message,
+	    .connected = s_connected,
+	    .disconnected = s_disconnected,
+	    .message = s_message,
 	};
 	struct ovsdb_session_opts so;
 	struct sigaction sa;

@@ -43,9 +43,9 @@ static void on_port_link(const struct port *p, bool up)
 }
 
 static const struct port_listener ovn_listener = {
-	.added = on_port_added,
-	.removed = on_port_removed,
-	.link = on_port_link,
+    .added = on_port_added,
+    .removed = on_port_removed,
+    .link = on_port_link,
 };
 
 static bool ovn_started;
@@ -73,7 +73,8 @@ int daemon_modules_start(struct ev_loop *loop, const struct brint_config *cfg, c
 	engine_set_bridge_mappings(json_object_get(cfg->ovn, "bridge_mappings"));
 	ovn_started = true;
 	if (lflow_glue_start() < 0) {
-		snprintf(err, errlen, "lflow: cannot start the logical-flow compiler (out of memory)");
+		snprintf(err, errlen,
+			 "lflow: cannot start the logical-flow compiler (out of memory)");
 		return -1;
 	}
 	lflow_glue_set_compiled_hook(on_compiled);

@@ -24,7 +24,7 @@ static const char *provider_network(const char *port_name)
 {
 	const char *net;
 	json_t *v;
-	json_object_foreach(bridge_mappings, net, v)
+	json_object_foreach (bridge_mappings, net, v)
 		if (json_is_string(v) && strcmp(json_string_value(v), port_name) == 0)
 			return net;
 	return NULL;
@@ -51,7 +51,8 @@ void engine_rebuild(const struct port *without)
 		if (p == NULL || p == without || n + 2 > cap)
 			continue;
 		if (p->cfg.iface_id[0])
-			locals[n++] = (struct pl_local){.port_id = p->id, .iface_id = p->cfg.iface_id};
+			locals[n++] =
+			    (struct pl_local){.port_id = p->id, .iface_id = p->cfg.iface_id};
 		if (p->cfg.internal_of[0]) {
 			/* the node's interface on a NIC: its MAC as the kernel has it */
 			const struct port *nic = port_by_name(p->cfg.internal_of);
@@ -61,12 +62,12 @@ void engine_rebuild(const struct port *without)
 				for (int b = 0; b < 6; b++)
 					mac = mac << 8 | ea.addr_bytes[b];
 				locals[n++] = (struct pl_local){
-					.port_id = p->id, .host = true, .host_of = nic->id, .mac = mac};
+				    .port_id = p->id, .host = true, .host_of = nic->id, .mac = mac};
 			}
 		}
 		/* a mapping may name several physnets' NIC; each is an entry */
 		json_t *v;
-		json_object_foreach(bridge_mappings, net, v)
+		json_object_foreach (bridge_mappings, net, v)
 			if (json_is_string(v) && strcmp(json_string_value(v), p->cfg.name) == 0 &&
 			    n < cap)
 				locals[n++] = (struct pl_local){.port_id = p->id, .network = net};
@@ -76,7 +77,7 @@ void engine_rebuild(const struct port *without)
 	g = pl_build_from(c, locals, n, pl_current());
 	if (g == NULL) {
 		LOG_ERR("engine", "cannot build the pipeline generation (out of memory): the "
-			"previous one stays");
+				  "previous one stays");
 		return;
 	}
 	pl_publish(g);

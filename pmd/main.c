@@ -86,10 +86,13 @@ static char **copy_argv(const struct brint_config *cfg)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-		{"pidfile", required_argument, NULL, 'p'}, {"log-level", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *pidfile = NULL, *level = NULL;
 	struct brint_config cfg;
@@ -122,7 +125,8 @@ int main(int argc, char **argv)
 	if (level) {
 		cfg.log_level = brint_log_level_parse(level);
 		if (cfg.log_level < 0) {
-			fprintf(stderr, "brintd: --log-level: must be one of err, warn, info, debug\n");
+			fprintf(stderr,
+				"brintd: --log-level: must be one of err, warn, info, debug\n");
 			brint_config_free(&cfg);
 			return 64;
 		}
@@ -133,7 +137,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: OK (%u ports, %u PMD cores)\n", config_path, cfg.n_ports, cfg.n_pmd_cores);
+		printf("%s: OK (%u ports, %u PMD cores)\n", config_path, cfg.n_ports,
+		       cfg.n_pmd_cores);
 		brint_config_free(&cfg);
 		return 0;
 	}
@@ -199,8 +204,8 @@ int main(int argc, char **argv)
 		}
 		fclose(f);
 	}
-	LOG_INFO("main", "brintd %s ready: %u PMD(s), %u port(s), control socket %s",
-		 BRINT_VERSION, n_pmds, port_count(), cfg.control_socket);
+	LOG_INFO("main", "brintd %s ready: %u PMD(s), %u port(s), control socket %s", BRINT_VERSION,
+		 n_pmds, port_count(), cfg.control_socket);
 	ev_loop_run(loop);
 	rc = 0;
 

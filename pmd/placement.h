@@ -8,8 +8,8 @@
 struct rxq_place {
 	uint16_t port;
 	uint16_t qid;
-	int pin_core;  /* operator's pin, -1 = none */
-	int pmd;       /* out: index into the PMD core list */
+	int pin_core;	  /* operator's pin, -1 = none */
+	int pmd;	  /* out: index into the PMD core list */
 	bool pin_ignored; /* out: pinned to a core that runs no PMD */
 };
 

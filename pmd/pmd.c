@@ -136,7 +136,8 @@ static int pmd_main(void *arg)
 		if (unlikely(pmd->max_reset_req != pmd->max_reset_done)) {
 			pmd->c.max_busy_cycles = 0;
 			pmd->c.max_housekeeping_cycles = 0;
-			__atomic_store_n(&pmd->max_reset_done, pmd->max_reset_req, __ATOMIC_RELEASE);
+			__atomic_store_n(&pmd->max_reset_done, pmd->max_reset_req,
+					 __ATOMIC_RELEASE);
 		}
 		dp_pmd_housekeeping(pmd);
 		/* tx buffers are empty and the flow cache follows the current tables here: a port

@@ -41,20 +41,20 @@ struct pmd_txbuf {
 struct pmd_counters {
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
-	uint64_t busy_cycles;   /* iterations that moved packets */
-	uint64_t idle_cycles;   /* iterations that found nothing */
+	uint64_t busy_cycles; /* iterations that moved packets */
+	uint64_t idle_cycles; /* iterations that found nothing */
 	uint64_t iterations;
 	uint64_t busy_iterations;
 	uint64_t max_busy_cycles; /* longest loop iteration, busy or not, housekeeping included:
 				   * the longest time an rx queue waited to be polled (loop gap) */
 	uint64_t drops[BRINT_DROP__MAX];
 	uint64_t malformed[FLOW_ERR__MAX]; /* why frames were dropped as malformed */
-	uint64_t upcalls;                  /* slow-path runs (cache misses) */
+	uint64_t upcalls;		   /* slow-path runs (cache misses) */
 	uint64_t upcall_cycles;
-	uint64_t cache_flushes;            /* whole-cache flushes (a table change of any kind) */
-	uint64_t cache_revalidations;      /* selective passes (datapaths changed) */
-	uint64_t cache_flows_removed;      /* megaflows those passes removed */
-	uint64_t max_housekeeping_cycles;  /* longest housekeeping (flush, revalidation, dump) */
+	uint64_t cache_flushes;		  /* whole-cache flushes (a table change of any kind) */
+	uint64_t cache_revalidations;	  /* selective passes (datapaths changed) */
+	uint64_t cache_flows_removed;	  /* megaflows those passes removed */
+	uint64_t max_housekeeping_cycles; /* longest housekeeping (flush, revalidation, dump) */
 	/* packets waiting for a neighbour (dp/nbuf.h): held, sent on once it was known, dropped
 	 * after the timeout, dropped as an overflow (the last two also counted as drops) */
 	uint64_t nbuf_buffered, nbuf_reinjected, nbuf_expired, nbuf_overflow;
@@ -64,7 +64,7 @@ struct pmd_counters {
 };
 
 struct pmd {
-	unsigned idx;   /* 0..n_pmds-1, also the RCU thread id */
+	unsigned idx; /* 0..n_pmds-1, also the RCU thread id */
 	unsigned lcore;
 	struct pmd_sched *sched; /* RCU-published */
 	volatile bool stop;
@@ -88,13 +88,13 @@ struct pmd {
 	/* packet mode's token bucket (dp/upcall.h), this PMD's alone */
 	struct dp_slowpath_bucket slowpath;
 	/* the packets waiting for a neighbour (dp/nbuf.h, dp/nbuf_dp.h), this PMD's alone */
-	bool nbuf_check;     /* the tables changed: look again at what is held */
-	bool nbuf_reinject;  /* the packet in dp_input is one sent on from the buffer */
+	bool nbuf_check;    /* the tables changed: look again at what is held */
+	bool nbuf_reinject; /* the packet in dp_input is one sent on from the buffer */
 	struct nbuf nbuf;
 } __rte_cache_aligned;
 
 struct pmd_dump_req {
-	json_t *flows;     /* the PMD appends one object per flow */
+	json_t *flows; /* the PMD appends one object per flow */
 	unsigned max;
 	volatile bool done;
 };

@@ -50,9 +50,10 @@ static void clear_maxima(void)
 	for (int t = 0; t < 1000; t++) {
 		bool done = true;
 		for (unsigned i = 0; i < n_pmds; i++)
-			done = done && (!pmds[i]->running ||
-					__atomic_load_n(&pmds[i]->max_reset_done, __ATOMIC_ACQUIRE) ==
-						pmds[i]->max_reset_req);
+			done =
+			    done && (!pmds[i]->running ||
+				     __atomic_load_n(&pmds[i]->max_reset_done, __ATOMIC_ACQUIRE) ==
+					 pmds[i]->max_reset_req);
 		if (done)
 			return;
 		rte_delay_us_sleep(100);
@@ -67,49 +68,50 @@ static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
 	json_t *o;
 
 	for (unsigned r = 0; r < BRINT_DROP__MAX; r++) {
-		json_object_set_new(drops, brint_drop_names[r], json_integer((json_int_t)c->drops[r]));
+		json_object_set_new(drops, brint_drop_names[r],
+				    json_integer((json_int_t)c->drops[r]));
 		dropped += c->drops[r];
 	}
 	for (unsigned k = 0; k < BRINT_MAX_PORTS; k++) {
 		if (ports[k] == NULL || (!c->port_rx[k] && !c->port_tx[k] && !c->port_drop[k]))
 			continue;
-		json_array_append_new(pp, json_pack("{s:s, s:I, s:I, s:I}", "port",
-						    ports[k]->cfg.name, "rx",
-						    (json_int_t)c->port_rx[k], "tx",
-						    (json_int_t)c->port_tx[k], "drop",
-						    (json_int_t)c->port_drop[k]));
+		json_array_append_new(
+		    pp, json_pack("{s:s, s:I, s:I, s:I}", "port", ports[k]->cfg.name, "rx",
+				  (json_int_t)c->port_rx[k], "tx", (json_int_t)c->port_tx[k],
+				  "drop", (json_int_t)c->port_drop[k]));
 	}
 	json_t *mal = json_object();
 	for (unsigned e = 1; e < FLOW_ERR__MAX; e++)
-		json_object_set_new(mal, flow_parse_err_names[e], json_integer((json_int_t)c->malformed[e]));
-	o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:o, s:o}", "pmd", i,
-		      "core", pmds[i]->lcore, "rx_packets", (json_int_t)c->rx_pkts, "tx_packets",
-		      (json_int_t)c->tx_pkts, "dropped", (json_int_t)dropped, "busy_cycles",
-		      (json_int_t)c->busy_cycles, "idle_cycles", (json_int_t)c->idle_cycles,
-		      "iterations", (json_int_t)c->iterations, "busy_pct",
-		      total ? 100.0 * (double)c->busy_cycles / (double)total : 0.0,
-		      "cycles_per_packet",
-		      c->rx_pkts ? (double)c->busy_cycles / (double)c->rx_pkts : 0.0,
-		      "max_loop_gap_us", hz > 0 ? 1e6 * (double)c->max_busy_cycles / hz : 0.0,
-		      "drops", drops, "ports", pp);
+		json_object_set_new(mal, flow_parse_err_names[e],
+				    json_integer((json_int_t)c->malformed[e]));
+	o = json_pack(
+	    "{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:o, s:o}", "pmd", i, "core",
+	    pmds[i]->lcore, "rx_packets", (json_int_t)c->rx_pkts, "tx_packets",
+	    (json_int_t)c->tx_pkts, "dropped", (json_int_t)dropped, "busy_cycles",
+	    (json_int_t)c->busy_cycles, "idle_cycles", (json_int_t)c->idle_cycles, "iterations",
+	    (json_int_t)c->iterations, "busy_pct",
+	    total ? 100.0 * (double)c->busy_cycles / (double)total : 0.0, "cycles_per_packet",
+	    c->rx_pkts ? (double)c->busy_cycles / (double)c->rx_pkts : 0.0, "max_loop_gap_us",
+	    hz > 0 ? 1e6 * (double)c->max_busy_cycles / hz : 0.0, "drops", drops, "ports", pp);
 	json_object_set_new(o, "malformed", mal);
-	json_object_set_new(o, "max_housekeeping_us",
-			    json_real(hz > 0 ? 1e6 * (double)c->max_housekeeping_cycles / hz : 0.0));
+	json_object_set_new(
+	    o, "max_housekeeping_us",
+	    json_real(hz > 0 ? 1e6 * (double)c->max_housekeeping_cycles / hz : 0.0));
 	json_object_set_new(o, "cache",
 			    json_pack("{s:I, s:I, s:I}", "flushes", (json_int_t)c->cache_flushes,
 				      "revalidations", (json_int_t)c->cache_revalidations,
 				      "flows_removed", (json_int_t)c->cache_flows_removed));
 	/* packets waiting for a neighbour (dp/nbuf.h); `held` is a level, read as it is */
-	json_object_set_new(o, "nbuf",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "buffered",
-				      (json_int_t)c->nbuf_buffered, "reinjected",
-				      (json_int_t)c->nbuf_reinjected, "expired",
-				      (json_int_t)c->nbuf_expired, "overflow",
-				      (json_int_t)c->nbuf_overflow, "held",
-				      (json_int_t)*(const volatile unsigned *)&pmds[i]->nbuf.n_pkts));
+	json_object_set_new(
+	    o, "nbuf",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I}", "buffered", (json_int_t)c->nbuf_buffered,
+		      "reinjected", (json_int_t)c->nbuf_reinjected, "expired",
+		      (json_int_t)c->nbuf_expired, "overflow", (json_int_t)c->nbuf_overflow, "held",
+		      (json_int_t) * (const volatile unsigned *)&pmds[i]->nbuf.n_pkts));
 	json_object_set_new(o, "upcalls", json_integer((json_int_t)c->upcalls));
-	json_object_set_new(o, "upcall_cycles_avg",
-			    json_real(c->upcalls ? (double)c->upcall_cycles / (double)c->upcalls : 0.0));
+	json_object_set_new(
+	    o, "upcall_cycles_avg",
+	    json_real(c->upcalls ? (double)c->upcall_cycles / (double)c->upcalls : 0.0));
 	return o;
 }
 
@@ -149,11 +151,11 @@ static void cmd_pmd_rxq(const json_t *args, struct ctl_reply *r)
 		for (unsigned k = 0; k < s->n_rxq; k++) {
 			const struct port *p = s->rxq[k].port;
 			int pin = p->cfg.rxq_pin[s->rxq[k].qid];
-			json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:i, s:s}", "pmd", i,
-							   "core", pmds[i]->lcore, "port",
-							   p->cfg.name, "queue", s->rxq[k].qid,
-							   "placement",
-							   pin >= 0 ? "pinned" : "round-robin"));
+			json_array_append_new(a,
+					      json_pack("{s:i, s:i, s:s, s:i, s:s}", "pmd", i,
+							"core", pmds[i]->lcore, "port", p->cfg.name,
+							"queue", s->rxq[k].qid, "placement",
+							pin >= 0 ? "pinned" : "round-robin"));
 		}
 	}
 	ctl_reply_ok(r, a);

@@ -27,8 +27,7 @@ int port_layer_init(unsigned n_mbufs, char *err, size_t errlen)
 	if (n_mbufs == 0)
 		n_mbufs = DEFAULT_MBUFS;
 	brint_mbuf_pool = rte_pktmbuf_pool_create("brint_mbufs", n_mbufs, 256, 0,
-						  RTE_MBUF_DEFAULT_BUF_SIZE,
-						  (int)rte_socket_id());
+						  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (brint_mbuf_pool == NULL) {
 		snprintf(err, errlen,
 			 "mbufs: cannot create a pool of %u mbufs: %s (give EAL more memory with "
@@ -197,10 +196,10 @@ void port_poll_links(void)
 
 json_t *port_to_json(struct port *p)
 {
-	json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:i, s:i, s:b, s:I}", "name", p->cfg.name,
-			      "id", p->id, "type", brint_port_type_name(p->cfg.type), "link",
-			      __atomic_load_n(&p->link_up, __ATOMIC_ACQUIRE) ? "up" : "down",
-			      "rxq", p->n_rxq, "txq", p->n_txq, "txq_shared", p->txq_shared,
+	json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:i, s:i, s:b, s:I}", "name", p->cfg.name, "id",
+			      p->id, "type", brint_port_type_name(p->cfg.type), "link",
+			      __atomic_load_n(&p->link_up, __ATOMIC_ACQUIRE) ? "up" : "down", "rxq",
+			      p->n_rxq, "txq", p->n_txq, "txq_shared", p->txq_shared,
 			      "link_changes", (json_int_t)p->link_changes);
 	if (p->cfg.iface_id[0])
 		json_object_set_new(o, "iface_id", json_string(p->cfg.iface_id));

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define BRINT_MAX_PORTS 256
-#define PORT_NONE UINT16_MAX
+#define PORT_NONE	UINT16_MAX
 
 struct port;
 
@@ -32,8 +32,8 @@ struct port {
 	uint16_t id;
 	struct brint_port_cfg cfg;
 	const struct port_ops *ops;
-	uint16_t n_rxq; /* queues the PMDs poll */
-	uint16_t n_txq; /* tx queues opened; PMD i sends on i % n_txq */
+	uint16_t n_rxq;	 /* queues the PMDs poll */
+	uint16_t n_txq;	 /* tx queues opened; PMD i sends on i % n_txq */
 	bool txq_shared; /* fewer tx queues than PMDs: take txq_lock[q] */
 	rte_spinlock_t txq_lock[BRINT_MAX_QUEUES];
 
@@ -49,7 +49,7 @@ struct port {
 	uint32_t vring_enabled; /* bit per virtqueue */
 	bool registered;
 
-	bool link_up;       /* written by any thread (port_link_changed), atomically */
+	bool link_up;	    /* written by any thread (port_link_changed), atomically */
 	bool link_reported; /* control thread: last state logged and told to listeners */
 	uint64_t link_changes;
 };
@@ -84,8 +84,7 @@ int port_tap_find_fd(const char *iface);
 int port_tap_link(int tap_fd);
 
 /* PMD fast path helpers */
-static inline uint16_t port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts,
-				     uint16_t n)
+static inline uint16_t port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent;
 	if (p->txq_shared) {

@@ -24,7 +24,7 @@ static int find_ethdev(struct port *p, const char *devargs, char *err, size_t er
 	const char *comma = strchr(devargs, ',');
 	size_t len = comma ? (size_t)(comma - devargs) : strlen(devargs);
 
-	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
+	RTE_ETH_FOREACH_MATCHING_DEV (pid, devargs, &it) {
 		p->eth_port = pid;
 		rte_eth_iterator_cleanup(&it);
 		return 0;
@@ -132,7 +132,8 @@ static int ethdev_open(struct port *p, char *err, size_t errlen)
 		if (p->probed) {
 			struct rte_eth_dev_info info;
 			if (rte_eth_dev_info_get(p->eth_port, &info) == 0 && info.device) {
-				rte_eth_dev_stop(p->eth_port); /* started if only the kernel side failed */
+				rte_eth_dev_stop(
+				    p->eth_port); /* started if only the kernel side failed */
 				rte_eth_dev_close(p->eth_port);
 				rte_dev_remove(info.device);
 			}
@@ -227,10 +228,10 @@ void port_ethdev_poll_links(void)
 }
 
 const struct port_ops port_ethdev_ops = {
-	.kind = "ethdev",
-	.open = ethdev_open,
-	.close = ethdev_close,
-	.rx = ethdev_rx,
-	.tx = ethdev_tx,
-	.info = ethdev_info,
+    .kind = "ethdev",
+    .open = ethdev_open,
+    .close = ethdev_close,
+    .rx = ethdev_rx,
+    .tx = ethdev_tx,
+    .info = ethdev_info,
 };

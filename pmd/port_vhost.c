@@ -21,7 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define MAX_VIDS 1024
+#define MAX_VIDS	 1024
 #define VHOST_TX_RETRIES 8
 
 /* virtqueue numbering of a virtio-net device: 2q is the guest's rx (we enqueue), 2q+1 its tx */
@@ -32,11 +32,11 @@ static struct port *vid_port[MAX_VIDS]; /* under port_registry_lock */
 
 /* Offloads we do not implement: the guest must hand us complete, checksummed frames. */
 static const uint64_t disabled_features =
-	(1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
-	(1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |
-	(1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
-	(1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
-	(1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO);
+    (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+    (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |
+    (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+    (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+    (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO);
 
 static struct port *port_by_path_locked(const char *path)
 {
@@ -75,8 +75,7 @@ static int on_new_device(int vid)
 	__atomic_store_n(&p->vring_enabled, nvq >= 32 ? UINT32_MAX : (1u << nvq) - 1,
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
-	LOG_INFO("vhost", "port %s: guest attached (vid %d, %u virtqueues)", p->cfg.name, vid,
-		 nvq);
+	LOG_INFO("vhost", "port %s: guest attached (vid %d, %u virtqueues)", p->cfg.name, vid, nvq);
 	port_link_changed(p, true);
 	return 0;
 }
@@ -121,9 +120,9 @@ static int on_vring_state(int vid, uint16_t qid, int enable)
 }
 
 static const struct rte_vhost_device_ops vhost_ops = {
-	.new_device = on_new_device,
-	.destroy_device = on_destroy_device,
-	.vring_state_changed = on_vring_state,
+    .new_device = on_new_device,
+    .destroy_device = on_destroy_device,
+    .vring_state_changed = on_vring_state,
 };
 
 /* Server mode: a socket file left by a previous run would make bind() fail. */
@@ -251,16 +250,16 @@ static void vhost_info(struct port *p, json_t *o)
 	json_object_set_new(o, "mode",
 			    json_string(p->cfg.mode == BRINT_VHOST_CLIENT ? "client" : "server"));
 	json_object_set_new(o, "vid", json_integer(__atomic_load_n(&p->vid, __ATOMIC_ACQUIRE)));
-	json_object_set_new(o, "vrings_enabled",
-			    json_integer(__builtin_popcount(
-				    __atomic_load_n(&p->vring_enabled, __ATOMIC_ACQUIRE))));
+	json_object_set_new(
+	    o, "vrings_enabled",
+	    json_integer(__builtin_popcount(__atomic_load_n(&p->vring_enabled, __ATOMIC_ACQUIRE))));
 }
 
 const struct port_ops port_vhost_ops = {
-	.kind = "vhost-user",
-	.open = vhost_open,
-	.close = vhost_close,
-	.rx = vhost_rx,
-	.tx = vhost_tx,
-	.info = vhost_info,
+    .kind = "vhost-user",
+    .open = vhost_open,
+    .close = vhost_close,
+    .rx = vhost_rx,
+    .tx = vhost_tx,
+    .info = vhost_info,
 };

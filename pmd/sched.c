@@ -29,15 +29,16 @@ int pmd_reschedule(const struct port *without)
 			continue;
 		for (uint16_t qid = 0; qid < p->n_rxq; qid++)
 			q[k++] = (struct rxq_place){
-				.port = p->id, .qid = qid, .pin_core = p->cfg.rxq_pin[qid]};
+			    .port = p->id, .qid = qid, .pin_core = p->cfg.rxq_pin[qid]};
 	}
 	for (unsigned i = 0; i < n_pmds; i++)
 		cores[i] = pmds[i]->lcore;
 	rxq_place_all(q, total, cores, n_pmds);
 
 	for (unsigned i = 0; i < n_pmds; i++) {
-		ns[i] = rte_zmalloc("pmd_sched",
-				    sizeof(struct pmd_sched) + (total + 1) * sizeof(struct pmd_rxq), 0);
+		ns[i] =
+		    rte_zmalloc("pmd_sched",
+				sizeof(struct pmd_sched) + (total + 1) * sizeof(struct pmd_rxq), 0);
 		if (ns[i] == NULL) {
 			for (unsigned j = 0; j < i; j++)
 				rte_free(ns[j]);
@@ -49,7 +50,8 @@ int pmd_reschedule(const struct port *without)
 		struct pmd_sched *s = ns[q[i].pmd];
 		if (q[i].pin_ignored)
 			LOG_RL(BRINT_LOG_WARN, "sched",
-			       "port %s rxq %u: pinned to core %d, which runs no PMD; placed round robin",
+			       "port %s rxq %u: pinned to core %d, which runs no PMD; placed round "
+			       "robin",
 			       ports[q[i].port]->cfg.name, q[i].qid, q[i].pin_core);
 		s->rxq[s->n_rxq++] = (struct pmd_rxq){.port = ports[q[i].port], .qid = q[i].qid};
 	}

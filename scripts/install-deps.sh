@@ -7,7 +7,7 @@ pkgs=(
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libnuma-dev libcmocka-dev libssl-dev libpcap-dev
 	ovn-central ovn-common openvswitch-common
 	iproute2 iputils-ping netcat-openbsd tcpdump procps util-linux jq
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev clang-format
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: install what is missing, build, unit tests, unit tests again under
-# ASan/UBSan, libFuzzer targets for a bounded time, then the integration tests (root,
-# hugepages, real DPDK ports and real OVN).
+# The whole test suite: install what is missing, build, the sources' format (.clang-format),
+# unit tests, unit tests again under ASan/UBSan, libFuzzer targets for a bounded time, then the
+# integration tests (root, hugepages, real DPDK ports and real OVN).
 # Ends with one line "N passed, N failed". Usage: scripts/test.sh [--unit-only]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +29,7 @@ if [ "$(id -u)" = 0 ]; then
 	scripts/hugepages.sh "${BRINT_HUGEPAGES:-1024}" || true
 fi
 step build scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+step format scripts/format.sh
 step unit meson test -C build --suite unit --print-errorlogs
 if [ ! -f build-asan/build.ninja ]; then
 	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Ddatapath=disabled \

@@ -22,84 +22,84 @@
 #include "lflow/lex.h"
 
 /* Every action of OVN 23.03 (lib/actions.c and ovn-sb.xml). */
-#define LFLOW_OPS(X) \
-	X(NEXT, "next") \
-	X(OUTPUT, "output") \
-	X(LOAD, "load")                 /* dst = constant */ \
-	X(MOVE, "move")                 /* dst = src */ \
-	X(EXCHANGE, "exchange")         /* dst <-> src */ \
-	X(PUSH, "push") \
-	X(POP, "pop") \
-	X(DEC_TTL, "ip.ttl--") \
-	X(CT_NEXT, "ct_next") \
-	X(CT_COMMIT_V1, "ct_commit")    /* ct_commit(ct_mark=..., ct_label=...) */ \
-	X(CT_COMMIT, "ct_commit")       /* ct_commit; ct_commit { ... } */ \
-	X(CT_DNAT, "ct_dnat") \
-	X(CT_SNAT, "ct_snat") \
-	X(CT_DNAT_IN_CZONE, "ct_dnat_in_czone") \
-	X(CT_SNAT_IN_CZONE, "ct_snat_in_czone") \
-	X(CT_LB, "ct_lb") \
-	X(CT_LB_MARK, "ct_lb_mark") \
-	X(SELECT, "select") \
-	X(CT_CLEAR, "ct_clear") \
-	X(CT_COMMIT_NAT, "ct_commit_nat") \
-	X(CT_SNAT_TO_VIP, "ct_snat_to_vip") \
-	X(CLONE, "clone") \
-	X(ARP, "arp") \
-	X(ICMP4, "icmp4") \
-	X(ICMP4_ERROR, "icmp4_error") \
-	X(ICMP6, "icmp6") \
-	X(ICMP6_ERROR, "icmp6_error") \
-	X(IGMP, "igmp") \
-	X(TCP_RESET, "tcp_reset") \
-	X(SCTP_ABORT, "sctp_abort") \
-	X(ND_NA, "nd_na") \
-	X(ND_NA_ROUTER, "nd_na_router") \
-	X(ND_NS, "nd_ns") \
-	X(REJECT, "reject") \
-	X(GET_ARP, "get_arp") \
-	X(PUT_ARP, "put_arp") \
-	X(LOOKUP_ARP, "lookup_arp") \
-	X(LOOKUP_ARP_IP, "lookup_arp_ip") \
-	X(GET_ND, "get_nd") \
-	X(PUT_ND, "put_nd") \
-	X(LOOKUP_ND, "lookup_nd") \
-	X(LOOKUP_ND_IP, "lookup_nd_ip") \
-	X(PUT_DHCPV4_OPTS, "put_dhcp_opts") \
-	X(PUT_DHCPV6_OPTS, "put_dhcpv6_opts") \
-	X(PUT_ND_RA_OPTS, "put_nd_ra_opts") \
-	X(DNS_LOOKUP, "dns_lookup") \
-	X(SET_QUEUE, "set_queue") \
-	X(LOG, "log") \
-	X(SET_METER, "set_meter") \
-	X(CHECK_PKT_LARGER, "check_pkt_larger") \
-	X(TRIGGER_EVENT, "trigger_event") \
-	X(BIND_VPORT, "bind_vport") \
-	X(HANDLE_SVC_CHECK, "handle_svc_check") \
-	X(FWD_GROUP, "fwd_group") \
-	X(DHCP6_REPLY, "handle_dhcpv6_reply") \
-	X(BFD_MSG, "handle_bfd_msg") \
-	X(CHK_LB_HAIRPIN, "chk_lb_hairpin") \
-	X(CHK_LB_HAIRPIN_REPLY, "chk_lb_hairpin_reply") \
-	X(PUT_FDB, "put_fdb") \
-	X(GET_FDB, "get_fdb") \
-	X(LOOKUP_FDB, "lookup_fdb") \
-	X(CHECK_IN_PORT_SEC, "check_in_port_sec") \
-	X(CHECK_OUT_PORT_SEC, "check_out_port_sec") \
-	X(COMMIT_ECMP_NH, "commit_ecmp_nh") \
-	X(CHK_ECMP_NH_MAC, "chk_ecmp_nh_mac") \
-	X(CHK_ECMP_NH, "chk_ecmp_nh") \
-	X(COMMIT_LB_AFF, "commit_lb_aff") \
-	X(CHK_LB_AFF, "chk_lb_aff") \
-	X(SAMPLE, "sample") \
-	X(DROP, "drop")                 /* `...; drop;`: northd writes it after other actions
-					 * (LB VIPs without backends); OVN's parser refuses it */
+#define LFLOW_OPS(X)                                                                               \
+	X(NEXT, "next")                                                                            \
+	X(OUTPUT, "output")                                                                        \
+	X(LOAD, "load")		/* dst = constant */                                               \
+	X(MOVE, "move")		/* dst = src */                                                    \
+	X(EXCHANGE, "exchange") /* dst <-> src */                                                  \
+	X(PUSH, "push")                                                                            \
+	X(POP, "pop")                                                                              \
+	X(DEC_TTL, "ip.ttl--")                                                                     \
+	X(CT_NEXT, "ct_next")                                                                      \
+	X(CT_COMMIT_V1, "ct_commit") /* ct_commit(ct_mark=..., ct_label=...) */                    \
+	X(CT_COMMIT, "ct_commit")    /* ct_commit; ct_commit { ... } */                            \
+	X(CT_DNAT, "ct_dnat")                                                                      \
+	X(CT_SNAT, "ct_snat")                                                                      \
+	X(CT_DNAT_IN_CZONE, "ct_dnat_in_czone")                                                    \
+	X(CT_SNAT_IN_CZONE, "ct_snat_in_czone")                                                    \
+	X(CT_LB, "ct_lb")                                                                          \
+	X(CT_LB_MARK, "ct_lb_mark")                                                                \
+	X(SELECT, "select")                                                                        \
+	X(CT_CLEAR, "ct_clear")                                                                    \
+	X(CT_COMMIT_NAT, "ct_commit_nat")                                                          \
+	X(CT_SNAT_TO_VIP, "ct_snat_to_vip")                                                        \
+	X(CLONE, "clone")                                                                          \
+	X(ARP, "arp")                                                                              \
+	X(ICMP4, "icmp4")                                                                          \
+	X(ICMP4_ERROR, "icmp4_error")                                                              \
+	X(ICMP6, "icmp6")                                                                          \
+	X(ICMP6_ERROR, "icmp6_error")                                                              \
+	X(IGMP, "igmp")                                                                            \
+	X(TCP_RESET, "tcp_reset")                                                                  \
+	X(SCTP_ABORT, "sctp_abort")                                                                \
+	X(ND_NA, "nd_na")                                                                          \
+	X(ND_NA_ROUTER, "nd_na_router")                                                            \
+	X(ND_NS, "nd_ns")                                                                          \
+	X(REJECT, "reject")                                                                        \
+	X(GET_ARP, "get_arp")                                                                      \
+	X(PUT_ARP, "put_arp")                                                                      \
+	X(LOOKUP_ARP, "lookup_arp")                                                                \
+	X(LOOKUP_ARP_IP, "lookup_arp_ip")                                                          \
+	X(GET_ND, "get_nd")                                                                        \
+	X(PUT_ND, "put_nd")                                                                        \
+	X(LOOKUP_ND, "lookup_nd")                                                                  \
+	X(LOOKUP_ND_IP, "lookup_nd_ip")                                                            \
+	X(PUT_DHCPV4_OPTS, "put_dhcp_opts")                                                        \
+	X(PUT_DHCPV6_OPTS, "put_dhcpv6_opts")                                                      \
+	X(PUT_ND_RA_OPTS, "put_nd_ra_opts")                                                        \
+	X(DNS_LOOKUP, "dns_lookup")                                                                \
+	X(SET_QUEUE, "set_queue")                                                                  \
+	X(LOG, "log")                                                                              \
+	X(SET_METER, "set_meter")                                                                  \
+	X(CHECK_PKT_LARGER, "check_pkt_larger")                                                    \
+	X(TRIGGER_EVENT, "trigger_event")                                                          \
+	X(BIND_VPORT, "bind_vport")                                                                \
+	X(HANDLE_SVC_CHECK, "handle_svc_check")                                                    \
+	X(FWD_GROUP, "fwd_group")                                                                  \
+	X(DHCP6_REPLY, "handle_dhcpv6_reply")                                                      \
+	X(BFD_MSG, "handle_bfd_msg")                                                               \
+	X(CHK_LB_HAIRPIN, "chk_lb_hairpin")                                                        \
+	X(CHK_LB_HAIRPIN_REPLY, "chk_lb_hairpin_reply")                                            \
+	X(PUT_FDB, "put_fdb")                                                                      \
+	X(GET_FDB, "get_fdb")                                                                      \
+	X(LOOKUP_FDB, "lookup_fdb")                                                                \
+	X(CHECK_IN_PORT_SEC, "check_in_port_sec")                                                  \
+	X(CHECK_OUT_PORT_SEC, "check_out_port_sec")                                                \
+	X(COMMIT_ECMP_NH, "commit_ecmp_nh")                                                        \
+	X(CHK_ECMP_NH_MAC, "chk_ecmp_nh_mac")                                                      \
+	X(CHK_ECMP_NH, "chk_ecmp_nh")                                                              \
+	X(COMMIT_LB_AFF, "commit_lb_aff")                                                          \
+	X(CHK_LB_AFF, "chk_lb_aff")                                                                \
+	X(SAMPLE, "sample")                                                                        \
+	X(DROP, "drop") /* `...; drop;`: northd writes it after other actions                      \
+			 * (LB VIPs without backends); OVN's parser refuses it */
 
 enum lflow_op {
 #define LFLOW_OP_ENUM(e, s) LFLOW_OP_##e,
 	LFLOW_OPS(LFLOW_OP_ENUM)
 #undef LFLOW_OP_ENUM
-	LFLOW_OP_N
+	    LFLOW_OP_N
 };
 const char *lflow_op_name(enum lflow_op op); /* the action's keyword: "ct_lb_mark" */
 
@@ -116,9 +116,9 @@ struct lflow_fref {
 /* Operand kinds. */
 enum lflow_arg_kind {
 	LFLOW_ARG_CONST,   /* value (/mask) in format fmt */
-	LFLOW_ARG_STR,     /* str: offset in the string pool */
+	LFLOW_ARG_STR,	   /* str: offset in the string pool */
 	LFLOW_ARG_FIELD,   /* field */
-	LFLOW_ARG_OPT,     /* option `key` of table `fmt` (enum lflow_opt_table); its `n`
+	LFLOW_ARG_OPT,	   /* option `key` of table `fmt` (enum lflow_opt_table); its `n`
 			    * values are the operands that follow; `braced`: written as {...} */
 	LFLOW_ARG_BACKEND, /* ct_lb backend: value is an IPv4 or IPv6 address (fmt), key the
 			    * port (0 = none) */
@@ -129,26 +129,29 @@ enum lflow_arg_kind {
 
 struct lflow_arg {
 	lf_u128 value;
-	lf_u128 mask;         /* all ones unless masked */
-	uint8_t kind;         /* enum lflow_arg_kind */
-	uint8_t fmt;          /* CONST/BACKEND: enum lf_fmt; OPT: enum lflow_opt_table */
-	uint8_t masked;       /* CONST: written with a mask */
-	uint8_t braced;       /* OPT: values written in {} */
+	lf_u128 mask;	/* all ones unless masked */
+	uint8_t kind;	/* enum lflow_arg_kind */
+	uint8_t fmt;	/* CONST/BACKEND: enum lf_fmt; OPT: enum lflow_opt_table */
+	uint8_t masked; /* CONST: written with a mask */
+	uint8_t braced; /* OPT: values written in {} */
 	uint16_t key;
 	uint16_t n;
-	uint32_t str;         /* STR: offset in the string pool (NUL-terminated) */
+	uint32_t str; /* STR: offset in the string pool (NUL-terminated) */
 	struct lflow_fref field;
 };
 
 /* Flags of NEXT. */
-#define LFLOW_NEXT_F_FOLLOWING 0x01 /* the stage after this one in the same pipeline */
+#define LFLOW_NEXT_F_FOLLOWING	    0x01 /* the stage after this one in the same pipeline */
 #define LFLOW_NEXT_F_OTHER_PIPELINE 0x02 /* u.next.pipeline is not the flow's own */
 /* ct_lb flags. */
 enum lflow_ct_lb_flag { LFLOW_CT_LB_NONE, LFLOW_CT_LB_SKIP_SNAT, LFLOW_CT_LB_FORCE_SNAT };
 enum lflow_log_verdict { LFLOW_LOG_ALLOW, LFLOW_LOG_DROP, LFLOW_LOG_REJECT };
 enum lflow_log_severity {
-	LFLOW_LOG_ALERT = 1, LFLOW_LOG_WARNING = 4, LFLOW_LOG_NOTICE = 5,
-	LFLOW_LOG_INFO = 6, LFLOW_LOG_DEBUG = 7,   /* syslog numbers, as OVN */
+	LFLOW_LOG_ALERT = 1,
+	LFLOW_LOG_WARNING = 4,
+	LFLOW_LOG_NOTICE = 5,
+	LFLOW_LOG_INFO = 6,
+	LFLOW_LOG_DEBUG = 7, /* syslog numbers, as OVN */
 };
 enum lflow_event { LFLOW_EVENT_EMPTY_LB_BACKENDS };
 
@@ -181,35 +184,72 @@ enum lflow_event { LFLOW_EVENT_EMPTY_LB_BACKENDS };
  *   OUTPUT, DEC_TTL, CT_NEXT, CT_CLEAR, CT_COMMIT_NAT, CT_SNAT_TO_VIP, IGMP, DHCP6_REPLY,
  *   BFD_MSG, DROP      nothing */
 struct lflow_insn {
-	uint8_t op;             /* enum lflow_op */
+	uint8_t op; /* enum lflow_op */
 	uint8_t flags;
-	uint16_t n_args;        /* operands [arg, arg + n_args) */
+	uint16_t n_args; /* operands [arg, arg + n_args) */
 	uint32_t arg;
-	struct lflow_fref dst;  /* destination / result / first field operand */
-	struct lflow_fref src;  /* source / second field operand */
-	uint32_t sub;           /* nested block [sub, sub + n_sub); n_sub == 0: empty (drop) */
+	struct lflow_fref dst; /* destination / result / first field operand */
+	struct lflow_fref src; /* source / second field operand */
+	uint32_t sub;	       /* nested block [sub, sub + n_sub); n_sub == 0: empty (drop) */
 	uint32_t n_sub;
 	union {
 		/* next: stage is the name of the target table (string; LFLOW_STR_NONE unless the
 		 * parse params can name tables), so the engine links by name, not number */
-		struct { uint8_t pipeline; uint8_t pad; uint16_t table; uint32_t stage; } next;
+		struct {
+			uint8_t pipeline;
+			uint8_t pad;
+			uint16_t table;
+			uint32_t stage;
+		} next;
 		/* ct_dnat, ct_snat, *_in_czone: family 0 (no address), 4 or 6; the address is
 		 * args[0] when family != 0; port range lo..hi (hi 0: single port, lo 0: none) */
-		struct { uint8_t family; uint8_t has_range; uint16_t port_lo, port_hi; } nat;
-		struct { uint32_t hash_fields; uint8_t flag; } ct_lb; /* flag: lflow_ct_lb_flag;
-								       * hash_fields: string */
-		struct { uint32_t mark, mark_mask; uint8_t has_label; } ct_commit_v1; /* label:
-										* args[0] */
-		struct { uint16_t queue_id; } set_queue;
-		struct { uint64_t rate, burst; } set_meter;
-		struct { uint32_t pkt_len; } check_pkt_larger;
-		struct { uint32_t name, meter; uint8_t verdict, severity; } log; /* strings */
-		struct { uint8_t event; } trigger_event;   /* options: OPT operands */
-		struct { uint32_t vport; } bind_vport;     /* string; parent: dst */
-		struct { uint8_t liveness; } fwd_group;    /* child ports: STR operands */
-		struct { uint8_t ipv6; uint8_t proto; } commit_ecmp_nh;
+		struct {
+			uint8_t family;
+			uint8_t has_range;
+			uint16_t port_lo, port_hi;
+		} nat;
+		struct {
+			uint32_t hash_fields;
+			uint8_t flag;
+		} ct_lb; /* flag: lflow_ct_lb_flag;
+			  * hash_fields: string */
+		struct {
+			uint32_t mark, mark_mask;
+			uint8_t has_label;
+		} ct_commit_v1; /* label:
+				 * args[0] */
+		struct {
+			uint16_t queue_id;
+		} set_queue;
+		struct {
+			uint64_t rate, burst;
+		} set_meter;
+		struct {
+			uint32_t pkt_len;
+		} check_pkt_larger;
+		struct {
+			uint32_t name, meter;
+			uint8_t verdict, severity;
+		} log; /* strings */
+		struct {
+			uint8_t event;
+		} trigger_event; /* options: OPT operands */
+		struct {
+			uint32_t vport;
+		} bind_vport; /* string; parent: dst */
+		struct {
+			uint8_t liveness;
+		} fwd_group; /* child ports: STR operands */
+		struct {
+			uint8_t ipv6;
+			uint8_t proto;
+		} commit_ecmp_nh;
 		/* commit_lb_aff: vip args[0], backend args[1] (IPv4 or IPv6, key port) */
-		struct { uint16_t timeout; uint8_t proto; uint8_t ipv6; } lb_aff;
+		struct {
+			uint16_t timeout;
+			uint8_t proto;
+			uint8_t ipv6;
+		} lb_aff;
 		struct {
 			uint32_t collector_set, obs_point;
 			uint16_t probability;
@@ -220,13 +260,13 @@ struct lflow_insn {
 };
 
 struct lflow_prog {
-	uint32_t top, n_top;    /* the top-level action list */
+	uint32_t top, n_top; /* the top-level action list */
 	uint32_t n_insns, n_args, strs_len;
 	const struct lflow_insn *insns;
 	const struct lflow_arg *args;
-	const char *strs;       /* string pool */
-	const char *prereqs;    /* what the actions require of the match ("ip4 && tcp"), or
-				 * NULL; the match compiler ANDs it with the flow's match */
+	const char *strs;    /* string pool */
+	const char *prereqs; /* what the actions require of the match ("ip4 && tcp"), or
+			      * NULL; the match compiler ANDs it with the flow's match */
 };
 
 static inline const char *lflow_prog_str(const struct lflow_prog *p, uint32_t off)
@@ -253,8 +293,8 @@ struct lflow_act_params {
 
 /* Parses `text`. On success returns the program (free with lflow_prog_free()); on failure
  * returns NULL, sets *errp to a message (caller frees) and *err_pos to its byte offset. */
-struct lflow_prog *lflow_act_parse(const char *text, const struct lflow_act_params *pp,
-				   char **errp, size_t *err_pos);
+struct lflow_prog *lflow_act_parse(const char *text, const struct lflow_act_params *pp, char **errp,
+				   size_t *err_pos);
 void lflow_prog_free(struct lflow_prog *prog);
 
 /* Canonical text of a program ("drop;" for an empty one), as OVN formats actions.
@@ -270,24 +310,31 @@ enum lflow_opt_table {
 	LFLOW_OPTS_N
 };
 enum lflow_opt_type {
-	LFLOW_OT_IPV4, LFLOW_OT_IPV6, LFLOW_OT_MAC, LFLOW_OT_BOOL, LFLOW_OT_UINT8,
-	LFLOW_OT_UINT16, LFLOW_OT_UINT32, LFLOW_OT_STR, LFLOW_OT_DOMAINS,
-	LFLOW_OT_HOST_ID,     /* an IPv4 address or a host name string */
+	LFLOW_OT_IPV4,
+	LFLOW_OT_IPV6,
+	LFLOW_OT_MAC,
+	LFLOW_OT_BOOL,
+	LFLOW_OT_UINT8,
+	LFLOW_OT_UINT16,
+	LFLOW_OT_UINT32,
+	LFLOW_OT_STR,
+	LFLOW_OT_DOMAINS,
+	LFLOW_OT_HOST_ID, /* an IPv4 address or a host name string */
 	LFLOW_OT_STATIC_ROUTES,
 };
 struct lflow_opt {
 	const char *name;
-	uint16_t code;          /* DHCP/ND option code, or OVN's pseudo-code */
-	uint8_t type;           /* enum lflow_opt_type */
+	uint16_t code; /* DHCP/ND option code, or OVN's pseudo-code */
+	uint8_t type;  /* enum lflow_opt_type */
 };
 /* Option `idx` of a table, or NULL; lookup by name returns the index or -1. */
 const struct lflow_opt *lflow_opt_get(enum lflow_opt_table t, unsigned idx);
 int lflow_opt_find(enum lflow_opt_table t, const char *name);
 unsigned lflow_opt_count(enum lflow_opt_table t);
 /* Pseudo-codes of OVN for options that are not on the wire. */
-#define LFLOW_DHCP_OFFERIP 0
-#define LFLOW_ND_RA_ADDR_MODE 0
-#define LFLOW_ND_RA_PRF 255
-#define LFLOW_EVENT_OPT_VIP 1
-#define LFLOW_EVENT_OPT_PROTOCOL 2
+#define LFLOW_DHCP_OFFERIP	      0
+#define LFLOW_ND_RA_ADDR_MODE	      0
+#define LFLOW_ND_RA_PRF		      255
+#define LFLOW_EVENT_OPT_VIP	      1
+#define LFLOW_EVENT_OPT_PROTOCOL      2
 #define LFLOW_EVENT_OPT_LOAD_BALANCER 3

@@ -16,7 +16,8 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 {
 	(void)aux;
 	static const char *const names[2][4] = {
-		{ "in0", "in1", "in2", "in3" }, { "out0", "out1", "out2", "out3" },
+	    {"in0", "in1", "in2", "in3"},
+	    {"out0", "out1", "out2", "out3"},
 	};
 	return table >= 0 && table < 4 ? names[p == LFLOW_P_EGRESS][table] : NULL;
 }
@@ -27,8 +28,9 @@ static void check_prog(const struct lflow_prog *p)
 		abort();
 	for (uint32_t i = 0; i < p->n_insns; i++) {
 		const struct lflow_insn *in = &p->insns[i];
-		if (in->op >= LFLOW_OP_N || in->sub > p->n_insns || in->n_sub > p->n_insns - in->sub ||
-		    in->arg > p->n_args || in->n_args > p->n_args - in->arg)
+		if (in->op >= LFLOW_OP_N || in->sub > p->n_insns ||
+		    in->n_sub > p->n_insns - in->sub || in->arg > p->n_args ||
+		    in->n_args > p->n_args - in->arg)
 			abort();
 	}
 	for (uint32_t i = 0; i < p->n_args; i++)
@@ -47,10 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
 	struct lflow_act_params pp = {
-		.pipeline = (data[0] & 1) ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-		.cur_table = (data[0] >> 1) & 3,
-		.n_tables = (data[0] & 8) ? 4 : 0,
-		.stage_name = (data[0] & 16) ? stage_of : NULL,
+	    .pipeline = (data[0] & 1) ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+	    .cur_table = (data[0] >> 1) & 3,
+	    .n_tables = (data[0] & 8) ? 4 : 0,
+	    .stage_name = (data[0] & 16) ? stage_of : NULL,
 	};
 	if (pp.stage_name)
 		pp.n_tables = 4;

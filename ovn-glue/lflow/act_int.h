@@ -55,7 +55,7 @@ struct lflow_prog *act_builder_finish(struct act_builder *b, uint32_t top, uint3
 void act_builder_destroy(struct act_builder *b);
 
 /* Write scopes: where a field may be assigned (OVN's rw flags). */
-#define ACT_WR_DEFAULT 0x1
+#define ACT_WR_DEFAULT	 0x1
 #define ACT_WR_CT_COMMIT 0x2
 
 /* Prerequisites collected while parsing: distinct expression strings. */
@@ -72,10 +72,10 @@ struct act_ctx {
 	struct lf_lexer *lx;
 	const struct lflow_act_params *pp;
 	struct act_builder *b;
-	struct act_block *blk;      /* the block being parsed */
+	struct act_block *blk; /* the block being parsed */
 	struct act_prereqs prereqs;
 	int depth;
-	unsigned scope;             /* ACT_WR_* */
+	unsigned scope; /* ACT_WR_* */
 	/* where the last fields parsed start, so errors about them point at them */
 	struct lflow_fref recent[2];
 	size_t recent_pos[2];
@@ -86,7 +86,7 @@ struct act_ctx {
 size_t act_field_pos(const struct act_ctx *c, const struct lflow_fref *f);
 /* Records an error at byte offset pos. */
 void act_error_at(struct act_ctx *c, size_t pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Symbols (lflow/symtab.h) by id: the id is the symbol's index in lf_symtab_at(). */
 const struct lf_symbol *act_sym(uint16_t id);

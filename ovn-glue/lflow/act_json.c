@@ -8,8 +8,8 @@
 
 static json_t *block_json(const struct lflow_prog *p, uint32_t first, uint32_t n, int depth);
 
-static json_t *text_of(void (*fn)(struct act_buf *, const void *, const void *),
-		       const void *a, const void *b)
+static json_t *text_of(void (*fn)(struct act_buf *, const void *, const void *), const void *a,
+		       const void *b)
 {
 	struct act_buf buf = {0};
 	char *s;
@@ -90,8 +90,7 @@ static json_t *arg_json(const struct lflow_prog *p, const struct lflow_arg *a,
 		json_object_set_new(o, "id", json_integer(a->key));
 		json_object_set_new(o, "weight", json_integer(a->n));
 		break;
-	default:
-		json_object_set_new(o, "kind", json_integer(a->kind));
+	default: json_object_set_new(o, "kind", json_integer(a->kind));
 	}
 	return o;
 }
@@ -99,31 +98,52 @@ static json_t *arg_json(const struct lflow_prog *p, const struct lflow_arg *a,
 static bool uses_dst(enum lflow_op op)
 {
 	switch (op) {
-	case LFLOW_OP_LOAD: case LFLOW_OP_MOVE: case LFLOW_OP_EXCHANGE: case LFLOW_OP_PUSH:
-	case LFLOW_OP_POP: case LFLOW_OP_SELECT: case LFLOW_OP_LOOKUP_ARP:
-	case LFLOW_OP_LOOKUP_ARP_IP: case LFLOW_OP_LOOKUP_ND: case LFLOW_OP_LOOKUP_ND_IP:
-	case LFLOW_OP_GET_FDB: case LFLOW_OP_LOOKUP_FDB: case LFLOW_OP_PUT_DHCPV4_OPTS:
-	case LFLOW_OP_PUT_DHCPV6_OPTS: case LFLOW_OP_PUT_ND_RA_OPTS: case LFLOW_OP_DNS_LOOKUP:
-	case LFLOW_OP_CHK_LB_HAIRPIN: case LFLOW_OP_CHK_LB_HAIRPIN_REPLY:
-	case LFLOW_OP_CHECK_IN_PORT_SEC: case LFLOW_OP_CHECK_OUT_PORT_SEC:
-	case LFLOW_OP_CHK_ECMP_NH_MAC: case LFLOW_OP_CHK_ECMP_NH: case LFLOW_OP_CHK_LB_AFF:
-	case LFLOW_OP_CHECK_PKT_LARGER: case LFLOW_OP_BIND_VPORT:
-		return true;
-	default:
-		return false;
+	case LFLOW_OP_LOAD:
+	case LFLOW_OP_MOVE:
+	case LFLOW_OP_EXCHANGE:
+	case LFLOW_OP_PUSH:
+	case LFLOW_OP_POP:
+	case LFLOW_OP_SELECT:
+	case LFLOW_OP_LOOKUP_ARP:
+	case LFLOW_OP_LOOKUP_ARP_IP:
+	case LFLOW_OP_LOOKUP_ND:
+	case LFLOW_OP_LOOKUP_ND_IP:
+	case LFLOW_OP_GET_FDB:
+	case LFLOW_OP_LOOKUP_FDB:
+	case LFLOW_OP_PUT_DHCPV4_OPTS:
+	case LFLOW_OP_PUT_DHCPV6_OPTS:
+	case LFLOW_OP_PUT_ND_RA_OPTS:
+	case LFLOW_OP_DNS_LOOKUP:
+	case LFLOW_OP_CHK_LB_HAIRPIN:
+	case LFLOW_OP_CHK_LB_HAIRPIN_REPLY:
+	case LFLOW_OP_CHECK_IN_PORT_SEC:
+	case LFLOW_OP_CHECK_OUT_PORT_SEC:
+	case LFLOW_OP_CHK_ECMP_NH_MAC:
+	case LFLOW_OP_CHK_ECMP_NH:
+	case LFLOW_OP_CHK_LB_AFF:
+	case LFLOW_OP_CHECK_PKT_LARGER:
+	case LFLOW_OP_BIND_VPORT: return true;
+	default: return false;
 	}
 }
 
 static bool has_block(enum lflow_op op)
 {
 	switch (op) {
-	case LFLOW_OP_CT_COMMIT: case LFLOW_OP_CLONE: case LFLOW_OP_ARP: case LFLOW_OP_ICMP4:
-	case LFLOW_OP_ICMP4_ERROR: case LFLOW_OP_ICMP6: case LFLOW_OP_ICMP6_ERROR:
-	case LFLOW_OP_TCP_RESET: case LFLOW_OP_SCTP_ABORT: case LFLOW_OP_ND_NA:
-	case LFLOW_OP_ND_NA_ROUTER: case LFLOW_OP_ND_NS: case LFLOW_OP_REJECT:
-		return true;
-	default:
-		return false;
+	case LFLOW_OP_CT_COMMIT:
+	case LFLOW_OP_CLONE:
+	case LFLOW_OP_ARP:
+	case LFLOW_OP_ICMP4:
+	case LFLOW_OP_ICMP4_ERROR:
+	case LFLOW_OP_ICMP6:
+	case LFLOW_OP_ICMP6_ERROR:
+	case LFLOW_OP_TCP_RESET:
+	case LFLOW_OP_SCTP_ABORT:
+	case LFLOW_OP_ND_NA:
+	case LFLOW_OP_ND_NA_ROUTER:
+	case LFLOW_OP_ND_NS:
+	case LFLOW_OP_REJECT: return true;
+	default: return false;
 	}
 }
 
@@ -136,10 +156,13 @@ static json_t *params_json(const struct lflow_prog *p, const struct lflow_insn *
 	case LFLOW_OP_NEXT:
 		return json_pack("{s:s, s:i, s:o, s:b, s:b}", "pipeline",
 				 in->u.next.pipeline == LFLOW_P_EGRESS ? "egress" : "ingress",
-				 "table", in->u.next.table, "stage", str_or_null(p, in->u.next.stage),
-				 "following", (in->flags & LFLOW_NEXT_F_FOLLOWING) != 0,
-				 "other_pipeline", (in->flags & LFLOW_NEXT_F_OTHER_PIPELINE) != 0);
-	case LFLOW_OP_CT_DNAT: case LFLOW_OP_CT_SNAT: case LFLOW_OP_CT_DNAT_IN_CZONE:
+				 "table", in->u.next.table, "stage",
+				 str_or_null(p, in->u.next.stage), "following",
+				 (in->flags & LFLOW_NEXT_F_FOLLOWING) != 0, "other_pipeline",
+				 (in->flags & LFLOW_NEXT_F_OTHER_PIPELINE) != 0);
+	case LFLOW_OP_CT_DNAT:
+	case LFLOW_OP_CT_SNAT:
+	case LFLOW_OP_CT_DNAT_IN_CZONE:
 	case LFLOW_OP_CT_SNAT_IN_CZONE: {
 		json_t *o = json_pack("{s:i}", "family", in->u.nat.family);
 		if (in->u.nat.has_range) {
@@ -148,15 +171,16 @@ static json_t *params_json(const struct lflow_prog *p, const struct lflow_insn *
 		}
 		return o;
 	}
-	case LFLOW_OP_CT_LB: case LFLOW_OP_CT_LB_MARK:
-		return json_pack("{s:o, s:s}", "hash_fields", str_or_null(p, in->u.ct_lb.hash_fields),
-				 "flag", in->u.ct_lb.flag < 3 ? ct_lb_flags[in->u.ct_lb.flag] : "?");
+	case LFLOW_OP_CT_LB:
+	case LFLOW_OP_CT_LB_MARK:
+		return json_pack("{s:o, s:s}", "hash_fields",
+				 str_or_null(p, in->u.ct_lb.hash_fields), "flag",
+				 in->u.ct_lb.flag < 3 ? ct_lb_flags[in->u.ct_lb.flag] : "?");
 	case LFLOW_OP_CT_COMMIT_V1:
 		return json_pack("{s:I, s:I, s:b}", "mark", (json_int_t)in->u.ct_commit_v1.mark,
 				 "mark_mask", (json_int_t)in->u.ct_commit_v1.mark_mask, "has_label",
 				 in->u.ct_commit_v1.has_label != 0);
-	case LFLOW_OP_SET_QUEUE:
-		return json_pack("{s:i}", "queue_id", in->u.set_queue.queue_id);
+	case LFLOW_OP_SET_QUEUE: return json_pack("{s:i}", "queue_id", in->u.set_queue.queue_id);
 	case LFLOW_OP_SET_METER:
 		return json_pack("{s:I, s:I}", "rate", (json_int_t)in->u.set_meter.rate, "burst",
 				 (json_int_t)in->u.set_meter.burst);
@@ -165,10 +189,9 @@ static json_t *params_json(const struct lflow_prog *p, const struct lflow_insn *
 	case LFLOW_OP_LOG:
 		return json_pack("{s:o, s:o, s:s, s:i}", "name", str_or_null(p, in->u.log.name),
 				 "meter", str_or_null(p, in->u.log.meter), "verdict",
-				 in->u.log.verdict < 3 ? verdicts[in->u.log.verdict] : "?", "severity",
-				 in->u.log.severity);
-	case LFLOW_OP_TRIGGER_EVENT:
-		return json_pack("{s:s}", "event", "empty_lb_backends");
+				 in->u.log.verdict < 3 ? verdicts[in->u.log.verdict] : "?",
+				 "severity", in->u.log.severity);
+	case LFLOW_OP_TRIGGER_EVENT: return json_pack("{s:s}", "event", "empty_lb_backends");
 	case LFLOW_OP_BIND_VPORT:
 		return json_pack("{s:o}", "vport", str_or_null(p, in->u.bind_vport.vport));
 	case LFLOW_OP_FWD_GROUP:
@@ -185,8 +208,7 @@ static json_t *params_json(const struct lflow_prog *p, const struct lflow_insn *
 				 (json_int_t)in->u.sample.obs_point, "probability",
 				 in->u.sample.probability, "obs_domain", in->u.sample.obs_domain,
 				 "use_cookie", in->u.sample.use_cookie != 0);
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 

@@ -76,8 +76,10 @@ void act_parse_load(struct act_ctx *c, const struct lflow_fref *dst)
 	}
 	if (t->type == LF_T_STRING) {
 		if (dst->n_bits) {
-			lf_lexer_error(lx, "Integer field %s is not compatible with string "
-				       "constant.", s->name);
+			lf_lexer_error(lx,
+				       "Integer field %s is not compatible with string "
+				       "constant.",
+				       s->name);
 			return;
 		}
 		struct lflow_insn *in = act_block_add(c->b, c->blk, LFLOW_OP_LOAD);
@@ -96,8 +98,8 @@ void act_parse_load(struct act_ctx *c, const struct lflow_fref *dst)
 		return;
 	}
 	unsigned w = const_width(t);
-	bool addr = t->type == LF_T_INTEGER &&
-		    (t->format == LF_F_IPV4 || t->format == LF_F_IPV6 || t->format == LF_F_ETHERNET);
+	bool addr = t->type == LF_T_INTEGER && (t->format == LF_F_IPV4 || t->format == LF_F_IPV6 ||
+						t->format == LF_F_ETHERNET);
 	if (w > dst->n_bits || (addr && w != dst->n_bits)) {
 		struct act_buf fb = {0};
 		act_format_field(&fb, dst);
@@ -105,8 +107,9 @@ void act_parse_load(struct act_ctx *c, const struct lflow_fref *dst)
 			lf_lexer_error(lx, "Can't assign %u-bit %s constant to %u-bit field %s.", w,
 				       lf_fmt_name(t->format), dst->n_bits, fb.s ? fb.s : "");
 		else
-			lf_lexer_error(lx, "%u-bit constant is not compatible with %u-bit field %s.",
-				       w, dst->n_bits, fb.s ? fb.s : "");
+			lf_lexer_error(lx,
+				       "%u-bit constant is not compatible with %u-bit field %s.", w,
+				       dst->n_bits, fb.s ? fb.s : "");
 		act_buf_free(&fb);
 		return;
 	}
@@ -133,33 +136,33 @@ void act_parse_assignment(struct act_ctx *c, const struct lflow_fref *dst, bool 
 	if (lstr != rstr) {
 		if (exchange)
 			act_error_at(c, at, "Can't exchange %s field (%s) with %s field (%s).",
-				       lstr ? "string" : "integer", ls->name,
-				       rstr ? "string" : "integer", rs->name);
+				     lstr ? "string" : "integer", ls->name,
+				     rstr ? "string" : "integer", rs->name);
 		else
 			act_error_at(c, at, "Can't assign %s field (%s) to %s field (%s).",
-				       rstr ? "string" : "integer", rs->name,
-				       lstr ? "string" : "integer", ls->name);
+				     rstr ? "string" : "integer", rs->name,
+				     lstr ? "string" : "integer", ls->name);
 		return;
 	}
 	if (dst->n_bits != src.n_bits) {
 		if (exchange)
 			act_error_at(c, at, "Can't exchange %u-bit field with %u-bit field.",
-				       dst->n_bits, src.n_bits);
+				     dst->n_bits, src.n_bits);
 		else
 			act_error_at(c, at, "Can't assign %u-bit value to %u-bit destination.",
-				       src.n_bits, dst->n_bits);
+				     src.n_bits, dst->n_bits);
 		return;
 	}
 	if (lstr && ls->width != rs->width) {
 		act_error_at(c, at, "String fields %s and %s are incompatible for %s.", ls->name,
-			       rs->name, exchange ? "exchange" : "assignment");
+			     rs->name, exchange ? "exchange" : "assignment");
 		return;
 	}
 	if (!act_check_field(c, dst, dst->n_bits, true) ||
 	    !act_check_field(c, &src, src.n_bits, exchange))
 		return;
-	struct lflow_insn *in = act_block_add(c->b, c->blk,
-					      exchange ? LFLOW_OP_EXCHANGE : LFLOW_OP_MOVE);
+	struct lflow_insn *in =
+	    act_block_add(c->b, c->blk, exchange ? LFLOW_OP_EXCHANGE : LFLOW_OP_MOVE);
 	in->dst = *dst;
 	in->src = src;
 }
@@ -250,8 +253,8 @@ void act_parse_actions(struct act_ctx *c, enum lf_tok sentinel)
 	}
 }
 
-struct lflow_prog *lflow_act_parse(const char *text, const struct lflow_act_params *pp,
-				   char **errp, size_t *err_pos)
+struct lflow_prog *lflow_act_parse(const char *text, const struct lflow_act_params *pp, char **errp,
+				   size_t *err_pos)
 {
 	struct lf_lexer lx;
 	struct act_builder b;
@@ -260,7 +263,12 @@ struct lflow_prog *lflow_act_parse(const char *text, const struct lflow_act_para
 	lf_lexer_init(&lx, text ? text : "");
 	lf_lexer_get(&lx);
 	struct act_ctx c = {
-		.lx = &lx, .pp = pp, .b = &b, .blk = &top, .depth = 0, .scope = ACT_WR_DEFAULT,
+	    .lx = &lx,
+	    .pp = pp,
+	    .b = &b,
+	    .blk = &top,
+	    .depth = 0,
+	    .scope = ACT_WR_DEFAULT,
 	};
 	act_parse_actions(&c, LF_T_END);
 	uint32_t n_top = top.n;

@@ -25,7 +25,8 @@ static void parse_next(struct act_ctx *c)
 					} else if (lf_lexer_match_id(lx, "egress")) {
 						pipeline = LFLOW_P_EGRESS;
 					} else {
-						lf_lexer_syntax_error(lx, "expecting \"ingress\" or "
+						lf_lexer_syntax_error(lx,
+								      "expecting \"ingress\" or "
 								      "\"egress\"");
 						return;
 					}
@@ -33,11 +34,13 @@ static void parse_next(struct act_ctx *c)
 					if (!lf_lexer_force_match(lx, LF_T_EQUALS))
 						return;
 					if (!lf_lexer_get_int(lx, &table)) {
-						lf_lexer_syntax_error(lx, "expecting small integer");
+						lf_lexer_syntax_error(lx,
+								      "expecting small integer");
 						return;
 					}
 				} else {
-					lf_lexer_syntax_error(lx, "expecting \"pipeline\" or \"table\"");
+					lf_lexer_syntax_error(
+					    lx, "expecting \"pipeline\" or \"table\"");
 					return;
 				}
 			} while (lf_lexer_match(lx, LF_T_COMMA));
@@ -54,9 +57,10 @@ static void parse_next(struct act_ctx *c)
 	if (c->pp && c->pp->stage_name) {
 		const char *name = c->pp->stage_name(c->pp->aux, pipeline, table);
 		if (!name) {
-			lf_lexer_error(lx, "\"next\" action names table %d of the %s pipeline, which "
-				       "has no stage.", table,
-				       pipeline == LFLOW_P_EGRESS ? "egress" : "ingress");
+			lf_lexer_error(lx,
+				       "\"next\" action names table %d of the %s pipeline, which "
+				       "has no stage.",
+				       table, pipeline == LFLOW_P_EGRESS ? "egress" : "ingress");
 			return;
 		}
 		stage = act_str_add(c->b, name);

@@ -26,7 +26,8 @@ static void parse_ct_commit_v1(struct act_ctx *c)
 			lf_lexer_syntax_error(lx, "expecting integer");
 			return;
 		}
-		lf_u128 m = t->type == LF_T_MASKED_INTEGER ? t->mask : lf_u128_ones(mark ? 32 : 128);
+		lf_u128 m =
+		    t->type == LF_T_MASKED_INTEGER ? t->mask : lf_u128_ones(mark ? 32 : 128);
 		if (mark) {
 			if ((t->value | m) >> 32) {
 				lf_lexer_error(lx, "ct_mark is 32 bits wide.");
@@ -99,13 +100,14 @@ static void parse_ct_nat(struct act_ctx *c, enum lflow_op op)
 		in->u.nat.has_range = 1;
 		lf_lexer_get(lx);
 		if (lf_lexer_match(lx, LF_T_HYPHEN)) {
-			if (t->type != LF_T_INTEGER || t->format != LF_F_DECIMAL || t->value > 65535) {
+			if (t->type != LF_T_INTEGER || t->format != LF_F_DECIMAL ||
+			    t->value > 65535) {
 				lf_lexer_syntax_error(lx, "expecting Integer for port range");
 				return;
 			}
 			if (t->value <= in->u.nat.port_lo) {
 				lf_lexer_syntax_error(lx, "range high should be greater than range "
-						      "low");
+							  "low");
 				return;
 			}
 			in->u.nat.port_hi = (uint16_t)t->value;
@@ -134,7 +136,8 @@ static bool parse_backend(struct act_ctx *c, struct lflow_insn *in)
 			lf_lexer_syntax_error(lx, "no closing square bracket");
 			return false;
 		}
-		if (lf_lexer_match(lx, LF_T_COLON) && !act_parse_uint(c, 65535, "port number", &port))
+		if (lf_lexer_match(lx, LF_T_COLON) &&
+		    !act_parse_uint(c, 65535, "port number", &port))
 			return false;
 	} else {
 		if (t->type != LF_T_INTEGER || (t->format != LF_F_IPV4 && t->format != LF_F_IPV6)) {
@@ -147,7 +150,7 @@ static bool parse_backend(struct act_ctx *c, struct lflow_insn *in)
 		if (lf_lexer_match(lx, LF_T_COLON)) {
 			if (fmt == LF_F_IPV6) {
 				lf_lexer_syntax_error(lx, "IPv6 address needs square brackets if "
-						      "port is included");
+							  "port is included");
 				return false;
 			}
 			if (!act_parse_uint(c, 65535, "port number", &port))
@@ -325,8 +328,7 @@ static void parse_commit_lb_aff(struct act_ctx *c)
 			return;
 	}
 	uint64_t timeout;
-	if (!parse_param(c, "timeout") ||
-	    !act_parse_uint(c, 65535, "affinity timeout", &timeout))
+	if (!parse_param(c, "timeout") || !act_parse_uint(c, 65535, "affinity timeout", &timeout))
 		return;
 	in->u.lb_aff.timeout = (uint16_t)timeout;
 	lf_lexer_force_match(lx, LF_T_RPAREN);
@@ -335,10 +337,14 @@ static void parse_commit_lb_aff(struct act_ctx *c)
 bool act_parse_ct(struct act_ctx *c)
 {
 	struct lf_lexer *lx = c->lx;
-	static const struct { const char *name; enum lflow_op op; } nat[] = {
-		{ "ct_dnat", LFLOW_OP_CT_DNAT }, { "ct_snat", LFLOW_OP_CT_SNAT },
-		{ "ct_dnat_in_czone", LFLOW_OP_CT_DNAT_IN_CZONE },
-		{ "ct_snat_in_czone", LFLOW_OP_CT_SNAT_IN_CZONE },
+	static const struct {
+		const char *name;
+		enum lflow_op op;
+	} nat[] = {
+	    {"ct_dnat", LFLOW_OP_CT_DNAT},
+	    {"ct_snat", LFLOW_OP_CT_SNAT},
+	    {"ct_dnat_in_czone", LFLOW_OP_CT_DNAT_IN_CZONE},
+	    {"ct_snat_in_czone", LFLOW_OP_CT_SNAT_IN_CZONE},
 	};
 	for (size_t i = 0; i < sizeof nat / sizeof nat[0]; i++) {
 		if (lf_lexer_match_id(lx, nat[i].name)) {
@@ -379,8 +385,10 @@ static void parse_select(struct act_ctx *c, const struct lflow_fref *dst)
 	if (dst->n_bits < 16) {
 		struct act_buf fb = {0};
 		act_format_field(&fb, dst);
-		lf_lexer_error(lx, "cannot use %u-bit field %s for \"select\", which requires at "
-			       "least 16 bits.", dst->n_bits, fb.s ? fb.s : "");
+		lf_lexer_error(lx,
+			       "cannot use %u-bit field %s for \"select\", which requires at "
+			       "least 16 bits.",
+			       dst->n_bits, fb.s ? fb.s : "");
 		act_buf_free(&fb);
 		return;
 	}

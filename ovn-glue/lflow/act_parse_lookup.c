@@ -40,9 +40,9 @@ void act_parse_result(struct act_ctx *c, const struct lflow_fref *dst, enum lflo
 	act_prereqs_add(&c->prereqs, prereq);
 }
 
-static const unsigned port_ip4[] = { 0, 32 }, port_ip4_mac[] = { 0, 32, 48 };
-static const unsigned port_ip6[] = { 0, 128 }, port_ip6_mac[] = { 0, 128, 48 };
-static const unsigned port_mac[] = { 0, 48 }, port_only[] = { 0 }, mac_only[] = { 48 };
+static const unsigned port_ip4[] = {0, 32}, port_ip4_mac[] = {0, 32, 48};
+static const unsigned port_ip6[] = {0, 128}, port_ip6_mac[] = {0, 128, 48};
+static const unsigned port_mac[] = {0, 48}, port_only[] = {0}, mac_only[] = {48};
 
 static bool parse_bool_word(struct act_ctx *c, uint8_t *v)
 {
@@ -71,7 +71,8 @@ static void parse_commit_ecmp_nh(struct act_ctx *c)
 		lf_lexer_syntax_error(lx, "invalid parameter");
 		return;
 	}
-	if (!parse_bool_word(c, &in->u.commit_ecmp_nh.ipv6) || !lf_lexer_force_match(lx, LF_T_COMMA))
+	if (!parse_bool_word(c, &in->u.commit_ecmp_nh.ipv6) ||
+	    !lf_lexer_force_match(lx, LF_T_COMMA))
 		return;
 	if (!lf_lexer_match_id(lx, "proto") || !lf_lexer_match(lx, LF_T_EQUALS)) {
 		lf_lexer_syntax_error(lx, "invalid parameter");
@@ -98,12 +99,12 @@ bool act_parse_lookup(struct act_ctx *c)
 		const unsigned *widths;
 		size_t n;
 	} calls[] = {
-		{ "get_arp", LFLOW_OP_GET_ARP, port_ip4, 2 },
-		{ "put_arp", LFLOW_OP_PUT_ARP, port_ip4_mac, 3 },
-		{ "get_nd", LFLOW_OP_GET_ND, port_ip6, 2 },
-		{ "put_nd", LFLOW_OP_PUT_ND, port_ip6_mac, 3 },
-		{ "put_fdb", LFLOW_OP_PUT_FDB, port_mac, 2 },
-		{ "handle_svc_check", LFLOW_OP_HANDLE_SVC_CHECK, port_only, 1 },
+	    {"get_arp", LFLOW_OP_GET_ARP, port_ip4, 2},
+	    {"put_arp", LFLOW_OP_PUT_ARP, port_ip4_mac, 3},
+	    {"get_nd", LFLOW_OP_GET_ND, port_ip6, 2},
+	    {"put_nd", LFLOW_OP_PUT_ND, port_ip6_mac, 3},
+	    {"put_fdb", LFLOW_OP_PUT_FDB, port_mac, 2},
+	    {"handle_svc_check", LFLOW_OP_HANDLE_SVC_CHECK, port_only, 1},
 	};
 	struct lf_lexer *lx = c->lx;
 	for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
@@ -152,13 +153,16 @@ static void parse_check_pkt_larger(struct act_ctx *c, const struct lflow_fref *d
 
 bool act_lookup_result(struct act_ctx *c, const struct lflow_fref *dst)
 {
-	static const struct { const char *name; enum lflow_op op; } flags[] = {
-		{ "check_in_port_sec", LFLOW_OP_CHECK_IN_PORT_SEC },
-		{ "check_out_port_sec", LFLOW_OP_CHECK_OUT_PORT_SEC },
-		{ "chk_lb_hairpin", LFLOW_OP_CHK_LB_HAIRPIN },
-		{ "chk_lb_hairpin_reply", LFLOW_OP_CHK_LB_HAIRPIN_REPLY },
-		{ "chk_ecmp_nh_mac", LFLOW_OP_CHK_ECMP_NH_MAC },
-		{ "chk_ecmp_nh", LFLOW_OP_CHK_ECMP_NH },
+	static const struct {
+		const char *name;
+		enum lflow_op op;
+	} flags[] = {
+	    {"check_in_port_sec", LFLOW_OP_CHECK_IN_PORT_SEC},
+	    {"check_out_port_sec", LFLOW_OP_CHECK_OUT_PORT_SEC},
+	    {"chk_lb_hairpin", LFLOW_OP_CHK_LB_HAIRPIN},
+	    {"chk_lb_hairpin_reply", LFLOW_OP_CHK_LB_HAIRPIN_REPLY},
+	    {"chk_ecmp_nh_mac", LFLOW_OP_CHK_ECMP_NH_MAC},
+	    {"chk_ecmp_nh", LFLOW_OP_CHK_ECMP_NH},
 	};
 	struct lf_lexer *lx = c->lx;
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {

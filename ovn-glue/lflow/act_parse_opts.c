@@ -101,7 +101,8 @@ bool act_parse_opts(struct act_ctx *c, struct lflow_insn *in, enum lflow_opt_tab
 		}
 		if (o->type == LFLOW_OT_STR || o->type == LFLOW_OT_DOMAINS) {
 			if (!is_str) {
-				lf_lexer_error(lx, "%s option %s requires string value.", what, o->name);
+				lf_lexer_error(lx, "%s option %s requires string value.", what,
+					       o->name);
 				return false;
 			}
 		} else if (o->type != LFLOW_OT_HOST_ID && is_str) {

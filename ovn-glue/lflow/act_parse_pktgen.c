@@ -10,17 +10,17 @@ static const struct {
 	enum lflow_op op;
 	const char *prereq; /* added to the flow's match; NULL: the block's own carry over */
 } nested[] = {
-	{ "arp", LFLOW_OP_ARP, "ip4" },
-	{ "icmp4", LFLOW_OP_ICMP4, "ip4" },
-	{ "icmp4_error", LFLOW_OP_ICMP4_ERROR, "ip4" },
-	{ "icmp6", LFLOW_OP_ICMP6, "ip6" },
-	{ "icmp6_error", LFLOW_OP_ICMP6_ERROR, "ip6" },
-	{ "tcp_reset", LFLOW_OP_TCP_RESET, "tcp" },
-	{ "sctp_abort", LFLOW_OP_SCTP_ABORT, "sctp" },
-	{ "nd_na", LFLOW_OP_ND_NA, "nd_ns" },
-	{ "nd_na_router", LFLOW_OP_ND_NA_ROUTER, "nd_ns" },
-	{ "nd_ns", LFLOW_OP_ND_NS, "ip6" },
-	{ "reject", LFLOW_OP_REJECT, NULL },
+    {"arp", LFLOW_OP_ARP, "ip4"},
+    {"icmp4", LFLOW_OP_ICMP4, "ip4"},
+    {"icmp4_error", LFLOW_OP_ICMP4_ERROR, "ip4"},
+    {"icmp6", LFLOW_OP_ICMP6, "ip6"},
+    {"icmp6_error", LFLOW_OP_ICMP6_ERROR, "ip6"},
+    {"tcp_reset", LFLOW_OP_TCP_RESET, "tcp"},
+    {"sctp_abort", LFLOW_OP_SCTP_ABORT, "sctp"},
+    {"nd_na", LFLOW_OP_ND_NA, "nd_ns"},
+    {"nd_na_router", LFLOW_OP_ND_NA_ROUTER, "nd_ns"},
+    {"nd_ns", LFLOW_OP_ND_NS, "ip6"},
+    {"reject", LFLOW_OP_REJECT, NULL},
 };
 
 bool act_parse_pktgen(struct act_ctx *c)

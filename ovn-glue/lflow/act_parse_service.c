@@ -73,15 +73,10 @@ static void parse_put_nd_ra_opts(struct act_ctx *c, const struct lflow_fref *dst
 		case 5: /* mtu */
 			ok = v->kind == LFLOW_ARG_CONST && v->fmt == LF_F_DECIMAL && !v->masked;
 			break;
-		case 25: /* rdnss */
-			ok = v->kind == LFLOW_ARG_CONST && v->fmt == LF_F_IPV6;
-			break;
+		case 25: /* rdnss */ ok = v->kind == LFLOW_ARG_CONST && v->fmt == LF_F_IPV6; break;
 		case 24: /* route_info */
-		case 31: /* dnssl */
-			ok = s != NULL;
-			break;
-		default:
-			break;
+		case 31: /* dnssl */ ok = s != NULL; break;
+		default: break;
 		}
 		if (!ok) {
 			lf_lexer_error(lx, "Invalid value for \"%s\" option", opt->name);
@@ -93,7 +88,7 @@ static void parse_put_nd_ra_opts(struct act_ctx *c, const struct lflow_fref *dst
 		lf_lexer_error(lx, "slla option not present");
 	else if (!stateful && !prefix)
 		lf_lexer_error(lx, "prefix option needs to be set when address mode is "
-			       "slaac/dhcpv6_stateless.");
+				   "slaac/dhcpv6_stateless.");
 	else
 		act_prereqs_add(&c->prereqs, "ip6");
 }
@@ -116,7 +111,7 @@ bool act_service_result(struct act_ctx *c, const struct lflow_fref *dst)
 
 static bool is_uuid(const char *s)
 {
-	static const int groups[] = { 8, 4, 4, 4, 12 };
+	static const int groups[] = {8, 4, 4, 4, 12};
 	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
 		for (int i = 0; i < groups[g]; i++, s++)
 			if (!isxdigit((unsigned char)*s))
@@ -166,8 +161,10 @@ static void parse_trigger_event(struct act_ctx *c)
 		const char *s = c->b->strs.s + o[1].str;
 		if (opt->code == LFLOW_EVENT_OPT_PROTOCOL && strcmp(s, "tcp") && strcmp(s, "udp") &&
 		    strcmp(s, "sctp")) {
-			lf_lexer_error(lx, "Load balancer protocol '%s' is not 'tcp', 'udp', or "
-				       "'sctp'", s);
+			lf_lexer_error(lx,
+				       "Load balancer protocol '%s' is not 'tcp', 'udp', or "
+				       "'sctp'",
+				       s);
 			return;
 		}
 		if (opt->code == LFLOW_EVENT_OPT_LOAD_BALANCER && !is_uuid(s)) {
@@ -201,10 +198,13 @@ static bool parse_log_arg(struct act_ctx *c, struct lflow_insn *in)
 		return true;
 	}
 	if (lf_lexer_match_id(lx, "severity")) {
-		static const struct { const char *n; uint8_t v; } sev[] = {
-			{ "alert", LFLOW_LOG_ALERT }, { "warning", LFLOW_LOG_WARNING },
-			{ "notice", LFLOW_LOG_NOTICE }, { "info", LFLOW_LOG_INFO },
-			{ "debug", LFLOW_LOG_DEBUG },
+		static const struct {
+			const char *n;
+			uint8_t v;
+		} sev[] = {
+		    {"alert", LFLOW_LOG_ALERT},	  {"warning", LFLOW_LOG_WARNING},
+		    {"notice", LFLOW_LOG_NOTICE}, {"info", LFLOW_LOG_INFO},
+		    {"debug", LFLOW_LOG_DEBUG},
 		};
 		if (!lf_lexer_force_match(lx, LF_T_EQUALS))
 			return false;
@@ -331,7 +331,8 @@ static void parse_fwd_group(struct act_ctx *c)
 	if (!lf_lexer_match(lx, LF_T_LPAREN))
 		return;
 	if (lf_lexer_match_id(lx, "liveness")) {
-		if (!lf_lexer_force_match(lx, LF_T_EQUALS) || !parse_bool(c, &in->u.fwd_group.liveness) ||
+		if (!lf_lexer_force_match(lx, LF_T_EQUALS) ||
+		    !parse_bool(c, &in->u.fwd_group.liveness) ||
 		    !lf_lexer_force_match(lx, LF_T_COMMA))
 			return;
 	}

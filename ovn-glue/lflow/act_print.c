@@ -144,8 +144,8 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 			act_buf_printf(b, "%sct_label=%s", any ? ", " : "",
 				       lf_value_format(args->value, LF_F_HEX, v, sizeof v));
 			if (args->mask != ~(lf_u128)0)
-				act_buf_printf(b, "/%s", lf_value_format(args->mask, LF_F_HEX, v,
-									 sizeof v));
+				act_buf_printf(b, "/%s",
+					       lf_value_format(args->mask, LF_F_HEX, v, sizeof v));
 			any = true;
 		}
 		if (any) {
@@ -163,15 +163,25 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 			return;
 		}
 		/* fall through */
-	case LFLOW_OP_CLONE: case LFLOW_OP_ARP: case LFLOW_OP_ICMP4: case LFLOW_OP_ICMP4_ERROR:
-	case LFLOW_OP_ICMP6: case LFLOW_OP_ICMP6_ERROR: case LFLOW_OP_TCP_RESET:
-	case LFLOW_OP_SCTP_ABORT: case LFLOW_OP_ND_NA: case LFLOW_OP_ND_NA_ROUTER:
-	case LFLOW_OP_ND_NS: case LFLOW_OP_REJECT:
+	case LFLOW_OP_CLONE:
+	case LFLOW_OP_ARP:
+	case LFLOW_OP_ICMP4:
+	case LFLOW_OP_ICMP4_ERROR:
+	case LFLOW_OP_ICMP6:
+	case LFLOW_OP_ICMP6_ERROR:
+	case LFLOW_OP_TCP_RESET:
+	case LFLOW_OP_SCTP_ABORT:
+	case LFLOW_OP_ND_NA:
+	case LFLOW_OP_ND_NA_ROUTER:
+	case LFLOW_OP_ND_NS:
+	case LFLOW_OP_REJECT:
 		act_buf_printf(b, "%s { ", name);
 		act_print_block(b, p, in->sub, in->n_sub);
 		act_buf_put(b, " };");
 		return;
-	case LFLOW_OP_CT_DNAT: case LFLOW_OP_CT_SNAT: case LFLOW_OP_CT_DNAT_IN_CZONE:
+	case LFLOW_OP_CT_DNAT:
+	case LFLOW_OP_CT_SNAT:
+	case LFLOW_OP_CT_DNAT_IN_CZONE:
 	case LFLOW_OP_CT_SNAT_IN_CZONE:
 		act_buf_put(b, name);
 		if (in->u.nat.family && in->n_args) {
@@ -217,22 +227,35 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 			act_buf_printf(b, "%s%u=%u", i ? ", " : "", args[i].key, args[i].n);
 		act_buf_put(b, ");");
 		return;
-	case LFLOW_OP_GET_ARP: case LFLOW_OP_PUT_ARP: case LFLOW_OP_GET_ND: case LFLOW_OP_PUT_ND:
-	case LFLOW_OP_PUT_FDB: case LFLOW_OP_HANDLE_SVC_CHECK:
+	case LFLOW_OP_GET_ARP:
+	case LFLOW_OP_PUT_ARP:
+	case LFLOW_OP_GET_ND:
+	case LFLOW_OP_PUT_ND:
+	case LFLOW_OP_PUT_FDB:
+	case LFLOW_OP_HANDLE_SVC_CHECK:
 		act_buf_printf(b, "%s(", name);
 		print_fields(b, p, in);
 		act_buf_put(b, ");");
 		return;
-	case LFLOW_OP_LOOKUP_ARP: case LFLOW_OP_LOOKUP_ARP_IP: case LFLOW_OP_LOOKUP_ND:
-	case LFLOW_OP_LOOKUP_ND_IP: case LFLOW_OP_GET_FDB: case LFLOW_OP_LOOKUP_FDB:
+	case LFLOW_OP_LOOKUP_ARP:
+	case LFLOW_OP_LOOKUP_ARP_IP:
+	case LFLOW_OP_LOOKUP_ND:
+	case LFLOW_OP_LOOKUP_ND_IP:
+	case LFLOW_OP_GET_FDB:
+	case LFLOW_OP_LOOKUP_FDB:
 		act_format_field(b, &in->dst);
 		act_buf_printf(b, " = %s(", name);
 		print_fields(b, p, in);
 		act_buf_put(b, ");");
 		return;
-	case LFLOW_OP_DNS_LOOKUP: case LFLOW_OP_CHK_LB_HAIRPIN: case LFLOW_OP_CHK_LB_HAIRPIN_REPLY:
-	case LFLOW_OP_CHECK_IN_PORT_SEC: case LFLOW_OP_CHECK_OUT_PORT_SEC:
-	case LFLOW_OP_CHK_ECMP_NH_MAC: case LFLOW_OP_CHK_ECMP_NH: case LFLOW_OP_CHK_LB_AFF:
+	case LFLOW_OP_DNS_LOOKUP:
+	case LFLOW_OP_CHK_LB_HAIRPIN:
+	case LFLOW_OP_CHK_LB_HAIRPIN_REPLY:
+	case LFLOW_OP_CHECK_IN_PORT_SEC:
+	case LFLOW_OP_CHECK_OUT_PORT_SEC:
+	case LFLOW_OP_CHK_ECMP_NH_MAC:
+	case LFLOW_OP_CHK_ECMP_NH:
+	case LFLOW_OP_CHK_LB_AFF:
 		act_format_field(b, &in->dst);
 		act_buf_printf(b, " = %s();", name);
 		return;
@@ -240,7 +263,9 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 		act_format_field(b, &in->dst);
 		act_buf_printf(b, " = check_pkt_larger(%u);", in->u.check_pkt_larger.pkt_len);
 		return;
-	case LFLOW_OP_PUT_DHCPV4_OPTS: case LFLOW_OP_PUT_DHCPV6_OPTS: case LFLOW_OP_PUT_ND_RA_OPTS:
+	case LFLOW_OP_PUT_DHCPV4_OPTS:
+	case LFLOW_OP_PUT_DHCPV6_OPTS:
+	case LFLOW_OP_PUT_ND_RA_OPTS:
 		act_format_field(b, &in->dst);
 		act_buf_printf(b, " = %s(", name);
 		print_opts(b, p, in, false);
@@ -260,12 +285,13 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 				       (unsigned long long)in->u.set_meter.rate,
 				       (unsigned long long)in->u.set_meter.burst);
 		else
-			act_buf_printf(b, "set_meter(%llu);", (unsigned long long)in->u.set_meter.rate);
+			act_buf_printf(b, "set_meter(%llu);",
+				       (unsigned long long)in->u.set_meter.rate);
 		return;
 	case LFLOW_OP_LOG: {
-		static const char *const verdicts[] = { "allow", "drop", "reject" };
-		static const char *const sev[8] = { [1] = "alert", [4] = "warning", [5] = "notice",
-						    [6] = "info", [7] = "debug" };
+		static const char *const verdicts[] = {"allow", "drop", "reject"};
+		static const char *const sev[8] = {
+		    [1] = "alert", [4] = "warning", [5] = "notice", [6] = "info", [7] = "debug"};
 		act_buf_put(b, "log(");
 		if (lflow_prog_str(p, in->u.log.name)) {
 			act_buf_put(b, "name=");
@@ -275,7 +301,8 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 		act_buf_printf(b, "verdict=%s, severity=%s",
 			       in->u.log.verdict < 3 ? verdicts[in->u.log.verdict] : "?",
 			       in->u.log.severity < 8 && sev[in->u.log.severity]
-				       ? sev[in->u.log.severity] : "?");
+				   ? sev[in->u.log.severity]
+				   : "?");
 		if (lflow_prog_str(p, in->u.log.meter)) {
 			act_buf_put(b, ", meter=");
 			print_str(b, p, in->u.log.meter);
@@ -302,9 +329,7 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 		print_fields(b, p, in);
 		act_buf_put(b, ");");
 		return;
-	case LFLOW_OP_BFD_MSG:
-		act_buf_put(b, "handle_bfd_msg();");
-		return;
+	case LFLOW_OP_BFD_MSG: act_buf_put(b, "handle_bfd_msg();"); return;
 	case LFLOW_OP_COMMIT_ECMP_NH:
 		act_buf_printf(b, "commit_ecmp_nh(ipv6 = %s, proto = %s);",
 			       in->u.commit_ecmp_nh.ipv6 ? "true" : "false",
@@ -331,13 +356,16 @@ void act_print_insn(struct act_buf *b, const struct lflow_prog *p, const struct 
 		else
 			act_buf_printf(b, "obs_point=%u);", in->u.sample.obs_point);
 		return;
-	case LFLOW_OP_OUTPUT: case LFLOW_OP_DEC_TTL: case LFLOW_OP_CT_NEXT: case LFLOW_OP_CT_CLEAR:
-	case LFLOW_OP_CT_COMMIT_NAT: case LFLOW_OP_CT_SNAT_TO_VIP: case LFLOW_OP_IGMP:
-	case LFLOW_OP_DHCP6_REPLY: case LFLOW_OP_DROP:
-		act_buf_printf(b, "%s;", name);
-		return;
-	case LFLOW_OP_N:
-		break;
+	case LFLOW_OP_OUTPUT:
+	case LFLOW_OP_DEC_TTL:
+	case LFLOW_OP_CT_NEXT:
+	case LFLOW_OP_CT_CLEAR:
+	case LFLOW_OP_CT_COMMIT_NAT:
+	case LFLOW_OP_CT_SNAT_TO_VIP:
+	case LFLOW_OP_IGMP:
+	case LFLOW_OP_DHCP6_REPLY:
+	case LFLOW_OP_DROP: act_buf_printf(b, "%s;", name); return;
+	case LFLOW_OP_N: break;
 	}
 	act_buf_printf(b, "<bad op %u>;", in->op);
 }

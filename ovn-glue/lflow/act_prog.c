@@ -9,7 +9,7 @@
 
 static const char *const op_names[LFLOW_OP_N] = {
 #define LFLOW_OP_NAME(e, s) [LFLOW_OP_##e] = s,
-	LFLOW_OPS(LFLOW_OP_NAME)
+    LFLOW_OPS(LFLOW_OP_NAME)
 #undef LFLOW_OP_NAME
 };
 
@@ -219,8 +219,8 @@ struct lflow_prog *act_builder_finish(struct act_builder *b, uint32_t top, uint3
 	size_t args_sz = (size_t)b->n_args * sizeof(struct lflow_arg);
 	size_t insns_sz = (size_t)b->n_insns * sizeof(struct lflow_insn);
 	size_t pre_sz = prereqs ? strlen(prereqs) + 1 : 0;
-	char *mem = aligned_alloc(16, (hdr + args_sz + insns_sz + b->strs.len + pre_sz + 15) &
-				  ~(size_t)15);
+	char *mem =
+	    aligned_alloc(16, (hdr + args_sz + insns_sz + b->strs.len + pre_sz + 15) & ~(size_t)15);
 	if (!mem)
 		return NULL;
 	struct lflow_prog *p = (struct lflow_prog *)mem;

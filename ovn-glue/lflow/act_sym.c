@@ -114,8 +114,8 @@ bool act_field_parse(struct act_ctx *c, struct lflow_fref *f)
 			return false;
 		}
 		if ((unsigned)hi >= w) {
-			act_error_at(c, start, "Cannot select bits %d to %d of %u-bit field %s.", lo,
-				     hi, w, s->name);
+			act_error_at(c, start, "Cannot select bits %d to %d of %u-bit field %s.",
+				     lo, hi, w, s->name);
 			return false;
 		}
 		if (s->level == LF_L_NOMINAL && (lo != 0 || (unsigned)hi != w - 1)) {
@@ -153,15 +153,20 @@ bool act_check_field(struct act_ctx *c, const struct lflow_fref *f, unsigned n_b
 	}
 	if (n_bits != f->n_bits) {
 		if (n_bits && f->n_bits)
-			act_error_at(c, pos, "Cannot use %u-bit field %s[%u..%u] where %u-bit "
-				       "field is required.", f->n_bits, s->name, f->ofs,
-				       f->ofs + f->n_bits - 1u, n_bits);
+			act_error_at(c, pos,
+				     "Cannot use %u-bit field %s[%u..%u] where %u-bit "
+				     "field is required.",
+				     f->n_bits, s->name, f->ofs, f->ofs + f->n_bits - 1u, n_bits);
 		else if (n_bits)
-			act_error_at(c, pos, "Cannot use string field %s where numeric field is "
-				       "required.", s->name);
+			act_error_at(c, pos,
+				     "Cannot use string field %s where numeric field is "
+				     "required.",
+				     s->name);
 		else
-			act_error_at(c, pos, "Cannot use numeric field %s where string field is "
-				       "required.", s->name);
+			act_error_at(c, pos,
+				     "Cannot use numeric field %s where string field is "
+				     "required.",
+				     s->name);
 		return false;
 	}
 	if (rw && !(scope_of(s->wr) & c->scope)) {

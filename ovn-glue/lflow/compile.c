@@ -17,13 +17,13 @@ struct compile_ctx {
 	struct lfc_node *n;
 	enum lt_dp_kind kind; /* of the flow's datapath(s) */
 	const struct ovs_uuid *dp, *dpg;
-	char ***arrays;       /* member arrays of per-datapath port groups, freed after the flow */
+	char ***arrays; /* member arrays of per-datapath port groups, freed after the flow */
 	size_t n_arrays;
 	/* a probe (lfc_probe_match): no references recorded; set `probe' has these members */
 	const char *probe;
 	const char *const *probe_m;
 	size_t probe_n;
-	unsigned probe_hits;  /* lookups of `probe' */
+	unsigned probe_hits; /* lookups of `probe' */
 };
 
 static void ref(struct compile_ctx *cc, char sigil, const char *name)
@@ -248,13 +248,23 @@ static char *full_match_text(const struct lfc_flow *f)
 }
 
 int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
-		    const char *const *members, size_t n_members,
-		    const struct lf_norm_opts *opts, struct lf_match *out, unsigned *hits)
+		    const char *const *members, size_t n_members, const struct lf_norm_opts *opts,
+		    struct lf_match *out, unsigned *hits)
 {
 	const struct ovs_uuid *dp = ovs_uuid_is_zero(&n->dp) ? NULL : &n->dp;
 	const struct ovs_uuid *dpg = ovs_uuid_is_zero(&n->dpg) ? NULL : &n->dpg;
-	struct compile_ctx cc = {c, c->topo, (struct lfc_node *)n, row_kind(c->topo, dp, dpg),
-				 dp, dpg, NULL, 0, set, members, n_members, 0};
+	struct compile_ctx cc = {c,
+				 c->topo,
+				 (struct lfc_node *)n,
+				 row_kind(c->topo, dp, dpg),
+				 dp,
+				 dpg,
+				 NULL,
+				 0,
+				 set,
+				 members,
+				 n_members,
+				 0};
 	struct lf_expr_ctx ctx = {ctx_addr_set, ctx_port_group, &cc};
 	char *err = NULL, *text;
 	size_t pos = 0;
@@ -278,8 +288,8 @@ static void compile_row(struct lfc *c, struct lfc_node *n, const struct sb_row *
 {
 	const struct ovs_uuid *dp = ovs_datum_uuid(sb_row_col(row, "logical_datapath"));
 	const struct ovs_uuid *dpg = ovs_datum_uuid(sb_row_col(row, "logical_dp_group"));
-	struct compile_ctx cc = {c, c->topo, n, row_kind(c->topo, dp, dpg), dp, dpg, NULL, 0,
-				 NULL, NULL, 0, 0};
+	struct compile_ctx cc = {
+	    c, c->topo, n, row_kind(c->topo, dp, dpg), dp, dpg, NULL, 0, NULL, NULL, 0, 0};
 
 	lfc_refs_clear(c, n);
 	compile_flow(n, row, &cc);
@@ -352,8 +362,7 @@ static double now_ms(void)
 }
 
 /* Recompile a known flow from its row: out of its lists, compiled, back in. */
-static void recompile(struct lfc *c, struct lfc_node *n, const struct sb_row *row,
-		      double *list_ms)
+static void recompile(struct lfc *c, struct lfc_node *n, const struct sb_row *row, double *list_ms)
 {
 	double t = now_ms();
 	lfc_unlist_flow(c, n);
@@ -372,7 +381,8 @@ static void recompile(struct lfc *c, struct lfc_node *n, const struct sb_row *ro
 static bool flow_row_changed(const struct sb_row *row, const struct lfc_node *n)
 {
 	static const char *const read[] = {"logical_datapath", "logical_dp_group", "pipeline",
-					   "table_id", "priority", "match", "actions"};
+					   "table_id",	       "priority",	   "match",
+					   "actions"};
 	const struct sb_table *t = row->table;
 	int ext = sb_table_col(t, "external_ids");
 	const char *stage;
@@ -519,12 +529,14 @@ static unsigned incremental_pass(struct lfc *c, const struct sb_table *lf,
 		v = lfc_users_of(c, ch->sets[i], &n);
 		for (unsigned k = 0; k < n; k++) {
 			const struct sb_row *row;
-			if (v[k]->mark == c->pass || (row = sb_table_find(lf, &v[k]->f.uuid)) == NULL)
+			if (v[k]->mark == c->pass ||
+			    (row = sb_table_find(lf, &v[k]->f.uuid)) == NULL)
 				continue;
 			if (d.ok) {
 				size_t before = v[k]->f.match.n;
 				if (lfc_patch_set(c, v[k], &d)) {
-					c->stats.rules += (unsigned)v[k]->f.match.n - (unsigned)before;
+					c->stats.rules +=
+					    (unsigned)v[k]->f.match.n - (unsigned)before;
 					v[k]->mark = c->pass;
 					(*patched)++;
 					continue;
@@ -547,12 +559,16 @@ static bool other_tables_changed(const struct sb_replica *r)
 	for (unsigned id = 0; id < SB_N_TABLES; id++) {
 		const struct sb_table *t;
 		switch (id) {
-		case SB_SB_GLOBAL: case SB_CHASSIS_PRIVATE: case SB_DATAPATH_BINDING:
-		case SB_PORT_BINDING: case SB_LOGICAL_FLOW: case SB_LOGICAL_DP_GROUP:
-		case SB_MULTICAST_GROUP: case SB_ADDRESS_SET: case SB_PORT_GROUP:
-			continue; /* bookkeeping, or read here: compared row by row */
-		default:
-			break;
+		case SB_SB_GLOBAL:
+		case SB_CHASSIS_PRIVATE:
+		case SB_DATAPATH_BINDING:
+		case SB_PORT_BINDING:
+		case SB_LOGICAL_FLOW:
+		case SB_LOGICAL_DP_GROUP:
+		case SB_MULTICAST_GROUP:
+		case SB_ADDRESS_SET:
+		case SB_PORT_GROUP: continue; /* bookkeeping, or read here: compared row by row */
+		default: break;
 		}
 		if ((t = sb_replica_table(r, id)) != NULL && sb_table_tracked_first(t) != NULL)
 			return true;
@@ -596,16 +612,20 @@ bool lfc_update(struct lfc *c, const struct sb_replica *r, bool full)
 	c->stats.total_patched += patched;
 	if (!changed) {
 		c->stats.skipped_passes++;
-		LOG_DEBUG("lflow", "nothing the compiler reads changed: generation %llu stays "
-			  "(%.3f ms)", (unsigned long long)c->stats.generation, c->stats.last_ms);
+		LOG_DEBUG("lflow",
+			  "nothing the compiler reads changed: generation %llu stays "
+			  "(%.3f ms)",
+			  (unsigned long long)c->stats.generation, c->stats.last_ms);
 		return false;
 	}
 	if (!whole)
 		c->stats.incremental_compiles++;
 	c->stats.generation++;
-	LOG_INFO("lflow", "generation %llu: %u flows compiled (%s), %u patched, %u skipped in "
-		 "all, %.3f ms", (unsigned long long)c->stats.generation, done,
-		 whole ? "full" : "incremental", patched, c->stats.skipped, c->stats.last_ms);
+	LOG_INFO("lflow",
+		 "generation %llu: %u flows compiled (%s), %u patched, %u skipped in "
+		 "all, %.3f ms",
+		 (unsigned long long)c->stats.generation, done, whole ? "full" : "incremental",
+		 patched, c->stats.skipped, c->stats.last_ms);
 	return true;
 }
 
@@ -620,7 +640,7 @@ const struct ltopo *lfc_topology(const struct lfc *c)
 }
 
 const struct lfc_flow *const *lfc_stage_flows(const struct lfc *c, int64_t dp_key, bool egress,
-					       const char *stage, unsigned *n)
+					      const char *stage, unsigned *n)
 {
 	struct lfc_list *s = lfc_list_get(c, dp_key, egress, stage);
 	*n = s ? s->n : 0;

@@ -36,33 +36,33 @@
 struct lfc_flow {
 	struct ovs_uuid uuid;
 	bool egress;
-	char *stage;          /* external_ids:stage-name */
-	int table;            /* table_id as northd numbered it (informational) */
+	char *stage; /* external_ids:stage-name */
+	int table;   /* table_id as northd numbered it (informational) */
 	int priority;
 	char *match_text;
 	char *actions_text;
 	struct lf_match match;
 	struct lflow_prog *prog;
-	char *skip_reason;    /* non-NULL: not compiled (match and prog unusable) */
+	char *skip_reason; /* non-NULL: not compiled (match and prog unusable) */
 };
 
 struct lfc_stats {
 	uint64_t generation;
-	unsigned flows;       /* Logical_Flow rows */
+	unsigned flows; /* Logical_Flow rows */
 	unsigned compiled;
 	unsigned skipped;
-	unsigned rules;       /* normalised rules over all compiled flows */
+	unsigned rules; /* normalised rules over all compiled flows */
 	unsigned full_compiles, incremental_compiles;
-	unsigned skipped_passes;  /* passes that found nothing relevant changed */
-	unsigned last_recompiled; /* flows compiled by the last pass */
+	unsigned skipped_passes;   /* passes that found nothing relevant changed */
+	unsigned last_recompiled;  /* flows compiled by the last pass */
 	uint64_t total_recompiled; /* flows compiled by all passes */
-	unsigned last_patched;    /* flows the last pass patched with an address set's
-				   * difference instead of recompiling (compile_patch.c) */
+	unsigned last_patched;	   /* flows the last pass patched with an address set's
+				    * difference instead of recompiling (compile_patch.c) */
 	uint64_t total_patched;
-	double last_ms;           /* the last pass, all of it: */
-	double last_topo_ms;      /*   bringing the topology up to date */
-	double last_compile_ms;   /*   compiling flows */
-	double last_lists_ms;     /*   updating the per-stage lists */
+	double last_ms;		/* the last pass, all of it: */
+	double last_topo_ms;	/*   bringing the topology up to date */
+	double last_compile_ms; /*   compiling flows */
+	double last_lists_ms;	/*   updating the per-stage lists */
 };
 
 struct lfc;
@@ -81,10 +81,10 @@ const struct ltopo *lfc_topology(const struct lfc *c);
 /* The flows of one datapath (tunnel key), pipeline and stage, highest priority first (skipped
  * flows included, with their reason). *n set; NULL if none. */
 const struct lfc_flow *const *lfc_stage_flows(const struct lfc *c, int64_t dp_key, bool egress,
-					       const char *stage, unsigned *n);
+					      const char *stage, unsigned *n);
 
 /* For the operator view. */
-json_t *lfc_stats_json(const struct lfc *c);                 /* per datapath/stage counts, skips */
+json_t *lfc_stats_json(const struct lfc *c); /* per datapath/stage counts, skips */
 /* The flows of a datapath (or one stage of it) in table then priority order: stage, priority,
  * match and actions text, then the normalised rules and the program as text, or the skip
  * reason; structured adds "program_json", the program as lflow_prog_to_json() gives it.

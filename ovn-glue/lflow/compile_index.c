@@ -99,8 +99,7 @@ static uint32_t list_hash(int64_t dp_key, bool egress, const char *stage)
 	return hash_string(stage, (uint32_t)dp_key * 2 + egress);
 }
 
-struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress,
-			      const char *stage)
+struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress, const char *stage)
 {
 	uint32_t h = list_hash(dp_key, egress, stage);
 	for (struct hnode *x = hmap_first_with_hash(&c->lists, h); x; x = hmap_next_with_hash(x)) {
@@ -111,8 +110,7 @@ struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress,
 	return NULL;
 }
 
-static struct lfc_list *list_create(struct lfc *c, int64_t dp_key, bool egress,
-				    const char *stage)
+static struct lfc_list *list_create(struct lfc *c, int64_t dp_key, bool egress, const char *stage)
 {
 	struct lfc_list *s = lfc_list_get(c, dp_key, egress, stage);
 	if (s)

@@ -41,10 +41,10 @@ struct lfc_node {
 	struct ovs_uuid dpg; /* logical_dp_group, or zero */
 	struct lfc_ref *refs;
 	unsigned n_refs;
-	bool pg_refs; /* its match names a port group (depends on its datapaths' keys) */
+	bool pg_refs;		 /* its match names a port group (depends on its datapaths' keys) */
 	struct lfc_list **lists; /* where it is listed */
 	unsigned n_lists;
-	uint64_t mark; /* pass that last compiled it */
+	uint64_t mark;		/* pass that last compiled it */
 	struct lfc_pidx **pidx; /* its patched lists' indexes (compile_pidx.c) */
 	unsigned n_pidx;
 };
@@ -71,31 +71,29 @@ void lfc_unlist_flow(struct lfc *c, struct lfc_node *n);
 /* A full compile: list every flow appended, then sort each list once. */
 void lfc_list_all(struct lfc *c);
 void lfc_lists_clear(struct lfc *c);
-struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress,
-			      const char *stage);
+struct lfc_list *lfc_list_get(const struct lfc *c, int64_t dp_key, bool egress, const char *stage);
 
 /* compile.c: the flow's match compiled again with address set `set' = members (nothing
  * recorded), normalised with opts (NULL: as the flows are); *hits: how many times the match
  * looked `set' up. 0 or -1 (out is empty). */
 int lfc_probe_match(struct lfc *c, const struct lfc_node *n, const char *set,
-		    const char *const *members, size_t n_members,
-		    const struct lf_norm_opts *opts, struct lf_match *out, unsigned *hits);
+		    const char *const *members, size_t n_members, const struct lf_norm_opts *opts,
+		    struct lf_match *out, unsigned *hits);
 
 /* compile_patch.c. An address set's difference, computed once for all its users: the old
  * and new members (sorted, as the replica keeps them), where each new member was, and a
  * window of new members around each member added or removed. */
 struct lfc_set_diff {
 	const struct lt_set *old, *new;
-	bool ok;             /* false: not patchable (not sorted, emptied, too big) */
-	int *src;            /* per new member: its index in old; added: -1 - its slot */
+	bool ok;	     /* false: not patchable (not sorted, emptied, too big) */
+	int *src;	     /* per new member: its index in old; added: -1 - its slot */
 	unsigned char *kept; /* per old member */
 	unsigned n_add, n_del, n_win;
-	unsigned *add_at;    /* per slot: the added member's index in new (increasing) */
-	unsigned *del_at;    /* the removed members' indexes in old */
-	unsigned (*win)[2];  /* [lo, hi] indexes in new */
+	unsigned *add_at;   /* per slot: the added member's index in new (increasing) */
+	unsigned *del_at;   /* the removed members' indexes in old */
+	unsigned (*win)[2]; /* [lo, hi] indexes in new */
 };
-bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old,
-		       const struct lt_set *new);
+bool lfc_set_diff_init(struct lfc_set_diff *d, const struct lt_set *old, const struct lt_set *new);
 void lfc_set_diff_free(struct lfc_set_diff *d);
 /* Patch n's match with the difference; false (n untouched) when that cannot be shown to
  * equal a recompile: then recompile it. */

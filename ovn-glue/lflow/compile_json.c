@@ -11,16 +11,16 @@
 
 json_t *lfc_stats_json(const struct lfc *c)
 {
-	json_t *o = json_pack("{s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "generation",
-			      (json_int_t)c->stats.generation, "flows", c->stats.flows, "compiled",
-			      c->stats.compiled, "skipped", c->stats.skipped, "rules",
-			      c->stats.rules, "full_compiles", c->stats.full_compiles,
-			      "incremental_compiles", c->stats.incremental_compiles,
-			      "last_recompiled", c->stats.last_recompiled, "last_ms",
-			      c->stats.last_ms);
+	json_t *o = json_pack(
+	    "{s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "generation",
+	    (json_int_t)c->stats.generation, "flows", c->stats.flows, "compiled", c->stats.compiled,
+	    "skipped", c->stats.skipped, "rules", c->stats.rules, "full_compiles",
+	    c->stats.full_compiles, "incremental_compiles", c->stats.incremental_compiles,
+	    "last_recompiled", c->stats.last_recompiled, "last_ms", c->stats.last_ms);
 	json_t *stages = json_array(), *skipped = json_array();
 
-	json_object_set_new(o, "total_recompiled", json_integer((json_int_t)c->stats.total_recompiled));
+	json_object_set_new(o, "total_recompiled",
+			    json_integer((json_int_t)c->stats.total_recompiled));
 	json_object_set_new(o, "last_patched", json_integer(c->stats.last_patched));
 	json_object_set_new(o, "total_patched", json_integer((json_int_t)c->stats.total_patched));
 	json_object_set_new(o, "skipped_passes", json_integer(c->stats.skipped_passes));
@@ -33,11 +33,10 @@ json_t *lfc_stats_json(const struct lfc *c)
 		unsigned nskip = 0;
 		for (unsigned i = 0; i < s->n; i++)
 			nskip += s->flows[i]->skip_reason != NULL;
-		json_array_append_new(stages,
-				      json_pack("{s:s, s:s, s:s, s:i, s:i}", "datapath",
-						d ? d->name : "?", "pipeline",
-						s->egress ? "egress" : "ingress", "stage", s->stage,
-						"flows", s->n, "skipped", nskip));
+		json_array_append_new(stages, json_pack("{s:s, s:s, s:s, s:i, s:i}", "datapath",
+							d ? d->name : "?", "pipeline",
+							s->egress ? "egress" : "ingress", "stage",
+							s->stage, "flows", s->n, "skipped", nskip));
 	}
 	for (struct hnode *x = hmap_first(&c->flows); x; x = hmap_next(&c->flows, x)) {
 		const struct lfc_flow *f = &container_of(x, struct lfc_node, node)->f;
@@ -46,22 +45,22 @@ json_t *lfc_stats_json(const struct lfc *c)
 			continue;
 		ovs_uuid_to_string(&f->uuid, u);
 		json_array_append_new(skipped,
-				      json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "uuid", u, "stage",
-						f->stage ? f->stage : "", "priority", f->priority,
-						"match", f->match_text, "actions", f->actions_text,
-						"reason", f->skip_reason));
+				      json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "uuid", u,
+						"stage", f->stage ? f->stage : "", "priority",
+						f->priority, "match", f->match_text, "actions",
+						f->actions_text, "reason", f->skip_reason));
 	}
 	if (c->topo) {
 		const struct lt_stats *t = ltopo_stats(c->topo);
 		json_object_set_new(
-			o, "topology",
-			json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
-				  "datapaths", t->datapaths, "ports", t->ports, "mcgroups",
-				  t->mcgroups, "address_sets", t->address_sets, "port_groups",
-				  t->port_groups, "dp_groups", t->dp_groups, "stages", t->stages,
-				  "flows_without_stage_name", t->flows_without_stage_name,
-				  "stage_conflicts", t->stage_conflicts, "dangling", t->dangling,
-				  "rebuilds", t->rebuilds, "forced_rebuilds", t->forced_rebuilds));
+		    o, "topology",
+		    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+			      "datapaths", t->datapaths, "ports", t->ports, "mcgroups", t->mcgroups,
+			      "address_sets", t->address_sets, "port_groups", t->port_groups,
+			      "dp_groups", t->dp_groups, "stages", t->stages,
+			      "flows_without_stage_name", t->flows_without_stage_name,
+			      "stage_conflicts", t->stage_conflicts, "dangling", t->dangling,
+			      "rebuilds", t->rebuilds, "forced_rebuilds", t->forced_rebuilds));
 	}
 	json_object_set_new(o, "stages", stages);
 	json_object_set_new(o, "skipped_flows", skipped);
@@ -86,8 +85,7 @@ static json_t *flow_json(const struct lfc_flow *f, bool structured)
 	return o;
 }
 
-json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stage,
-		      bool structured)
+json_t *lfc_show_json(const struct lfc *c, const char *dp_name, const char *stage, bool structured)
 {
 	const struct lt_datapath *d = c->topo ? ltopo_dp_by_name(c->topo, dp_name) : NULL;
 	json_t *a;
@@ -188,4 +186,3 @@ char *lfc_dump(const struct lfc *c)
 	}
 	return buf;
 }
-

@@ -43,21 +43,21 @@ enum lf_expr_type {
 	LF_E_CHASSIS, /* is_chassis_resident("port"), maybe negated */
 	LF_E_AND,
 	LF_E_OR,
-	LF_E_BOOL,    /* constant true or false */
+	LF_E_BOOL, /* constant true or false */
 };
 
 struct lf_expr {
 	enum lf_expr_type type;
-	enum lf_relop op;             /* CMP, STR (EQ/NE) */
-	const struct lf_symbol *sym;  /* CMP, STR: the symbol as written */
-	enum lf_mf mf;                /* CMP, STR: base field (LF_MF_REGS for registers) */
-	unsigned ofs, width;          /* CMP, STR: bits within mf */
-	enum lf_fmt fmt;              /* CMP: how the constant was written */
-	lf_u128 value, mask;          /* CMP: relative to bit ofs (mask within width bits) */
-	char *s;                      /* STR, CHASSIS: the port name */
-	bool neg;                     /* CHASSIS: !is_chassis_resident(...) */
-	bool b;                       /* BOOL */
-	size_t n;                     /* AND, OR: children */
+	enum lf_relop op;	     /* CMP, STR (EQ/NE) */
+	const struct lf_symbol *sym; /* CMP, STR: the symbol as written */
+	enum lf_mf mf;		     /* CMP, STR: base field (LF_MF_REGS for registers) */
+	unsigned ofs, width;	     /* CMP, STR: bits within mf */
+	enum lf_fmt fmt;	     /* CMP: how the constant was written */
+	lf_u128 value, mask;	     /* CMP: relative to bit ofs (mask within width bits) */
+	char *s;		     /* STR, CHASSIS: the port name */
+	bool neg;		     /* CHASSIS: !is_chassis_resident(...) */
+	bool b;			     /* BOOL */
+	size_t n;		     /* AND, OR: children */
 	struct lf_expr **sub;
 };
 
@@ -75,13 +75,13 @@ struct lf_expr_ctx {
 };
 
 /* Limits against hostile text. */
-#define LF_EXPR_MAX_DEPTH 256        /* nesting of (), !, and predicate expansions */
-#define LF_MATCH_MAX_TERMS 4000000   /* terms in one normalised match */
+#define LF_EXPR_MAX_DEPTH  256	   /* nesting of (), !, and predicate expansions */
+#define LF_MATCH_MAX_TERMS 4000000 /* terms in one normalised match */
 
 /* Parse a whole match. NULL on error with *err (malloc'ed, caller frees) set to
  * "MESSAGE" and *err_pos to the byte offset; err and err_pos may be NULL. */
-struct lf_expr *lf_expr_parse_string(const char *text, const struct lf_expr_ctx *ctx,
-				     char **err, size_t *err_pos);
+struct lf_expr *lf_expr_parse_string(const char *text, const struct lf_expr_ctx *ctx, char **err,
+				     size_t *err_pos);
 /* Parse a match from a lexer positioned at its first token; stops before the first token
  * that cannot continue it. NULL on error (recorded in the lexer). */
 struct lf_expr *lf_expr_parse(struct lf_lexer *lx, const struct lf_expr_ctx *ctx);
@@ -94,44 +94,50 @@ char *lf_expr_to_string(const struct lf_expr *e);
  * parser): the symbol and the bits of it selected. */
 struct lf_field_ref {
 	const struct lf_symbol *sym;
-	unsigned ofs, width;  /* within the symbol */
+	unsigned ofs, width; /* within the symbol */
 };
 /* Parse one, from an identifier token. Predicates are rejected ("expecting field name").
  * false with the error recorded in the lexer. */
 bool lf_parse_field(struct lf_lexer *lx, struct lf_field_ref *f);
 /* Where the referenced bits live: base field and offset within it. */
-static inline enum lf_mf lf_field_ref_mf(const struct lf_field_ref *f) { return f->sym->mf; }
-static inline unsigned lf_field_ref_ofs(const struct lf_field_ref *f) { return f->sym->ofs + f->ofs; }
+static inline enum lf_mf lf_field_ref_mf(const struct lf_field_ref *f)
+{
+	return f->sym->mf;
+}
+static inline unsigned lf_field_ref_ofs(const struct lf_field_ref *f)
+{
+	return f->sym->ofs + f->ofs;
+}
 
 /* ---- normalised rules ---- */
 
 enum lf_term_type {
-	LF_TERM_FIELD,   /* (mf, value, mask) */
-	LF_TERM_STRING,  /* mf (a register word) holds the key of port `name' (or not: neg) */
+	LF_TERM_FIELD,	 /* (mf, value, mask) */
+	LF_TERM_STRING,	 /* mf (a register word) holds the key of port `name' (or not: neg) */
 	LF_TERM_CHASSIS, /* is_chassis_resident(name) (or not: neg) */
 };
 
 struct lf_term {
 	enum lf_term_type type;
-	enum lf_mf mf;        /* FIELD, STRING: a base field, never LF_MF_REGS */
-	bool neg;             /* STRING, CHASSIS */
-	lf_u128 value, mask;  /* FIELD: within lf_mf_width(mf) bits, value & ~mask == 0 */
-	char *name;           /* STRING, CHASSIS */
+	enum lf_mf mf;	     /* FIELD, STRING: a base field, never LF_MF_REGS */
+	bool neg;	     /* STRING, CHASSIS */
+	lf_u128 value, mask; /* FIELD: within lf_mf_width(mf) bits, value & ~mask == 0 */
+	char *name;	     /* STRING, CHASSIS */
 };
 
-struct lf_conj {           /* a conjunction of terms, sorted by (type, mf, value, name) */
+struct lf_conj { /* a conjunction of terms, sorted by (type, mf, value, name) */
 	size_t n;
 	struct lf_term *terms;
 };
 
-struct lf_dim {            /* at least one alternative must match */
+struct lf_dim { /* at least one alternative must match */
 	size_t n;
 	struct lf_conj *alts;
 };
 
 struct lf_rule {
-	struct lf_conj terms;  /* all must match */
-	size_t n_dims;         /* 0 for a plain rule; otherwise >= 2 */
+	struct lf_conj terms; /* all must match */
+	size_t n_dims;	      /* 0 for a plain rule; otherwise >= 2 */
 	struct lf_dim *dims;
 };
 
@@ -139,11 +145,11 @@ struct lf_rule {
 struct lf_match {
 	size_t n;
 	struct lf_rule *rules;
-	size_t n_terms;        /* terms in all rules and dimensions (memory measure) */
+	size_t n_terms; /* terms in all rules and dimensions (memory measure) */
 };
 
 struct lf_norm_opts {
-	size_t max_expand;     /* expand a multi-dimension rule if the product is <= this */
+	size_t max_expand; /* expand a multi-dimension rule if the product is <= this */
 };
 #define LF_NORM_MAX_EXPAND_DEFAULT 64
 
@@ -153,8 +159,8 @@ int lf_match_normalize(const struct lf_expr *e, const struct lf_norm_opts *opts,
 		       struct lf_match *out, char **err);
 /* Parse and normalise in one go; errors as in lf_expr_parse_string. */
 int lf_match_compile(const char *text, const struct lf_expr_ctx *ctx,
-		     const struct lf_norm_opts *opts, struct lf_match *out,
-		     char **err, size_t *err_pos);
+		     const struct lf_norm_opts *opts, struct lf_match *out, char **err,
+		     size_t *err_pos);
 void lf_match_free(struct lf_match *m);
 /* The order the normaliser sorts rules by (0: equal rules); free one rule's contents. */
 int lf_rule_cmp(const struct lf_rule *a, const struct lf_rule *b);

@@ -14,7 +14,7 @@ struct nf {
 
 struct nctx {
 	size_t max_expand;
-	size_t terms;  /* terms allocated so far */
+	size_t terms; /* terms allocated so far */
 	bool overflow;
 };
 
@@ -101,7 +101,7 @@ static struct lf_term term_copy(struct nctx *c, const struct lf_term *t)
 
 static struct lf_conj conj_copy(struct nctx *c, const struct lf_conj *s)
 {
-	struct lf_conj d = { .n = s->n, .terms = alloc_n(s->n, sizeof *s->terms) };
+	struct lf_conj d = {.n = s->n, .terms = alloc_n(s->n, sizeof *s->terms)};
 	for (size_t i = 0; i < s->n; i++)
 		d.terms[i] = term_copy(c, &s->terms[i]);
 	return d;
@@ -109,7 +109,7 @@ static struct lf_conj conj_copy(struct nctx *c, const struct lf_conj *s)
 
 static struct lf_dim dim_copy(struct nctx *c, const struct lf_dim *s)
 {
-	struct lf_dim d = { .n = s->n, .alts = alloc_n(s->n, sizeof *s->alts) };
+	struct lf_dim d = {.n = s->n, .alts = alloc_n(s->n, sizeof *s->alts)};
 	for (size_t i = 0; i < s->n; i++)
 		d.alts[i] = conj_copy(c, &s->alts[i]);
 	return d;
@@ -123,7 +123,7 @@ static void rule_add_dim(struct lf_rule *r, struct lf_dim d)
 
 static struct lf_rule rule_copy(struct nctx *c, const struct lf_rule *s)
 {
-	struct lf_rule d = { .terms = conj_copy(c, &s->terms) };
+	struct lf_rule d = {.terms = conj_copy(c, &s->terms)};
 	for (size_t i = 0; i < s->n_dims; i++)
 		rule_add_dim(&d, dim_copy(c, &s->dims[i]));
 	return d;
@@ -146,16 +146,14 @@ static bool conflict(const struct lf_term *a, const struct lf_term *b)
 	if (a->type != b->type)
 		return false;
 	switch (a->type) {
-	case LF_TERM_FIELD:
-		return a->mf == b->mf && ((a->value ^ b->value) & a->mask & b->mask);
+	case LF_TERM_FIELD: return a->mf == b->mf && ((a->value ^ b->value) & a->mask & b->mask);
 	case LF_TERM_STRING:
 		if (a->mf != b->mf)
 			return false;
 		if (!a->neg && !b->neg)
 			return !str_eq(a->name, b->name);
 		return a->neg != b->neg && str_eq(a->name, b->name);
-	case LF_TERM_CHASSIS:
-		return str_eq(a->name, b->name) && a->neg != b->neg;
+	case LF_TERM_CHASSIS: return str_eq(a->name, b->name) && a->neg != b->neg;
 	}
 	return false;
 }
@@ -167,15 +165,15 @@ static bool implies(const struct lf_term *a, const struct lf_term *b)
 		return false;
 	switch (a->type) {
 	case LF_TERM_FIELD:
-		return a->mf == b->mf && !(b->mask & ~a->mask) && !((a->value ^ b->value) & b->mask);
+		return a->mf == b->mf && !(b->mask & ~a->mask) &&
+		       !((a->value ^ b->value) & b->mask);
 	case LF_TERM_STRING:
 		if (a->mf != b->mf)
 			return false;
 		if (!b->neg)
 			return !a->neg && str_eq(a->name, b->name);
 		return a->neg ? str_eq(a->name, b->name) : !str_eq(a->name, b->name);
-	case LF_TERM_CHASSIS:
-		return str_eq(a->name, b->name) && a->neg == b->neg;
+	case LF_TERM_CHASSIS: return str_eq(a->name, b->name) && a->neg == b->neg;
 	}
 	return false;
 }
@@ -276,22 +274,23 @@ static bool field_terms(struct nctx *c, struct lf_conj *out, enum lf_mf mf, unsi
 	if (!mask)
 		return true;
 	if (mf != LF_MF_REGS) {
-		struct lf_term t = { .type = LF_TERM_FIELD, .mf = mf, .value = value << ofs,
-				     .mask = mask << ofs };
+		struct lf_term t = {
+		    .type = LF_TERM_FIELD, .mf = mf, .value = value << ofs, .mask = mask << ofs};
 		c->terms++;
 		return conj_add(c, out, t);
 	}
 	for (unsigned w = ofs / 32; w <= (ofs + width - 1) / 32; w++) {
 		unsigned wlo = w * 32;
-		unsigned from = ofs > wlo ? ofs : wlo;            /* bank bit */
+		unsigned from = ofs > wlo ? ofs : wlo; /* bank bit */
 		unsigned to = ofs + width < wlo + 32 ? ofs + width : wlo + 32;
 		unsigned n = to - from, sh = from - ofs;
 		lf_u128 m = (mask >> sh) & lf_u128_ones(n);
 		if (!m)
 			continue;
-		struct lf_term t = { .type = LF_TERM_FIELD, .mf = (enum lf_mf)(LF_MF_REG0 + 15 - w),
-				     .value = ((value >> sh) & m) << (from - wlo),
-				     .mask = m << (from - wlo) };
+		struct lf_term t = {.type = LF_TERM_FIELD,
+				    .mf = (enum lf_mf)(LF_MF_REG0 + 15 - w),
+				    .value = ((value >> sh) & m) << (from - wlo),
+				    .mask = m << (from - wlo)};
 		c->terms++;
 		if (!conj_add(c, out, t))
 			return false;
@@ -334,9 +333,7 @@ static struct nf leaf_cmp(struct nctx *c, const struct lf_expr *e)
 	struct nf f = {0};
 	lf_u128 max = lf_u128_ones(e->width), v = e->value & e->mask;
 	switch (e->op) {
-	case LF_R_EQ:
-		add_field_rule(c, &f, e, v, e->mask);
-		break;
+	case LF_R_EQ: add_field_rule(c, &f, e, v, e->mask); break;
 	case LF_R_NE: /* some masked bit differs */
 		for (unsigned b = 0; b < e->width; b++) {
 			lf_u128 bit = (lf_u128)1 << b;
@@ -348,16 +345,12 @@ static struct nf leaf_cmp(struct nctx *c, const struct lf_expr *e)
 		if (v > 0)
 			range_rules(c, &f, e, 0, v - 1);
 		break;
-	case LF_R_LE:
-		range_rules(c, &f, e, 0, v);
-		break;
+	case LF_R_LE: range_rules(c, &f, e, 0, v); break;
 	case LF_R_GT:
 		if (v < max)
 			range_rules(c, &f, e, v + 1, max);
 		break;
-	case LF_R_GE:
-		range_rules(c, &f, e, v, max);
-		break;
+	case LF_R_GE: range_rules(c, &f, e, v, max); break;
 	}
 	return f;
 }
@@ -445,7 +438,7 @@ static unsigned char *find_dups(const void *base, size_t n, size_t sz,
 		abort();
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	struct dd d = { base, sz, cmp };
+	struct dd d = {base, sz, cmp};
 	dd_cur = &d;
 	qsort(idx, n, sizeof *idx, dd_cmp);
 	dd_cur = NULL;
@@ -540,7 +533,7 @@ static void finalize(struct nctx *c, struct lf_rule r, struct nf *out)
 	if (!idx)
 		abort();
 	for (;;) {
-		struct lf_rule x = { .terms = conj_copy(c, &r.terms) };
+		struct lf_rule x = {.terms = conj_copy(c, &r.terms)};
 		bool ok = true;
 		for (size_t d = 0; d < r.n_dims && ok; d++)
 			ok = conj_merge(c, &x.terms, &r.dims[d].alts[idx[d]]);
@@ -645,19 +638,19 @@ static struct nf normalize(struct nctx *c, const struct lf_expr *e)
 		if (e->b)
 			nf_add(&f, (struct lf_rule){0});
 		break;
-	case LF_E_CMP:
-		f = leaf_cmp(c, e);
-		break;
+	case LF_E_CMP: f = leaf_cmp(c, e); break;
 	case LF_E_STR: {
 		unsigned w = e->ofs / 32;
-		struct lf_term t = { .type = LF_TERM_STRING, .mf = (enum lf_mf)(LF_MF_REG0 + 15 - w),
-				     .neg = e->op == LF_R_NE, .name = xstrdup(e->s) };
+		struct lf_term t = {.type = LF_TERM_STRING,
+				    .mf = (enum lf_mf)(LF_MF_REG0 + 15 - w),
+				    .neg = e->op == LF_R_NE,
+				    .name = xstrdup(e->s)};
 		c->terms++;
 		nf_add(&f, rule_of_term(t));
 		break;
 	}
 	case LF_E_CHASSIS: {
-		struct lf_term t = { .type = LF_TERM_CHASSIS, .neg = e->neg, .name = xstrdup(e->s) };
+		struct lf_term t = {.type = LF_TERM_CHASSIS, .neg = e->neg, .name = xstrdup(e->s)};
 		c->terms++;
 		nf_add(&f, rule_of_term(t));
 		break;
@@ -670,9 +663,7 @@ static struct nf normalize(struct nctx *c, const struct lf_expr *e)
 			free(ch.r);
 		}
 		break;
-	case LF_E_AND:
-		f = and_of(c, e);
-		break;
+	case LF_E_AND: f = and_of(c, e); break;
 	}
 	return f;
 }
@@ -680,15 +671,16 @@ static struct nf normalize(struct nctx *c, const struct lf_expr *e)
 int lf_match_normalize(const struct lf_expr *e, const struct lf_norm_opts *opts,
 		       struct lf_match *out, char **err)
 {
-	struct nctx c = { .max_expand = opts ? opts->max_expand : LF_NORM_MAX_EXPAND_DEFAULT };
+	struct nctx c = {.max_expand = opts ? opts->max_expand : LF_NORM_MAX_EXPAND_DEFAULT};
 	struct nf f = normalize(&c, e);
 	memset(out, 0, sizeof *out);
 	if (err)
 		*err = NULL;
 	if (c.overflow) {
 		nf_free(&f);
-		if (err && asprintf(err, "Match too complex: more than %d terms after normalisation.",
-				    LF_MATCH_MAX_TERMS) < 0)
+		if (err &&
+		    asprintf(err, "Match too complex: more than %d terms after normalisation.",
+			     LF_MATCH_MAX_TERMS) < 0)
 			abort();
 		return -1;
 	}
@@ -742,14 +734,14 @@ void lf_conj_free(struct lf_conj *c)
 
 void lf_match_free(struct lf_match *m)
 {
-	struct nf f = { .n = m->n, .r = m->rules };
+	struct nf f = {.n = m->n, .r = m->rules};
 	nf_free(&f);
 	memset(m, 0, sizeof *m);
 }
 
 int lf_match_compile(const char *text, const struct lf_expr_ctx *ctx,
-		     const struct lf_norm_opts *opts, struct lf_match *out,
-		     char **err, size_t *err_pos)
+		     const struct lf_norm_opts *opts, struct lf_match *out, char **err,
+		     size_t *err_pos)
 {
 	memset(out, 0, sizeof *out);
 	struct lf_expr *e = lf_expr_parse_string(text, ctx, err, err_pos);

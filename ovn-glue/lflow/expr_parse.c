@@ -128,7 +128,7 @@ static bool relop_from_tok(enum lf_tok t, enum lf_relop *r)
 
 static const char *relop_str(enum lf_relop r)
 {
-	static const char *const s[] = { "==", "!=", "<", "<=", ">", ">=" };
+	static const char *const s[] = {"==", "!=", "<", "<=", ">", ">="};
 	return s[r];
 }
 
@@ -145,8 +145,8 @@ struct cval {
 struct cset {
 	size_t n, cap;
 	struct cval *v;
-	bool curly;    /* written as a set in {}: only == and != (a $/@ reference alone is not,
-			* as in OVN: `tcp.dst > $set' holds if it holds for every member) */
+	bool curly; /* written as a set in {}: only == and != (a $/@ reference alone is not,
+		     * as in OVN: `tcp.dst > $set' holds if it holds for every member) */
 	bool any_str, any_int;
 };
 
@@ -199,9 +199,11 @@ static bool add_addr_set(struct pctx *c, struct cset *cs, const char *name)
 		}
 		if (!ok) {
 			if (t.type == LF_T_ERROR)
-				lf_lexer_error(c->lx, "Address set `%s' member `%s': %s", name, m[i], t.s);
+				lf_lexer_error(c->lx, "Address set `%s' member `%s': %s", name,
+					       m[i], t.s);
 			else
-				lf_lexer_error(c->lx, "Address set `%s' member `%s' is not a constant.",
+				lf_lexer_error(c->lx,
+					       "Address set `%s' member `%s' is not a constant.",
 					       name, m[i]);
 			lf_token_destroy(&t);
 			return false;
@@ -257,9 +259,7 @@ static bool parse_constant(struct pctx *c, struct cset *cs)
 	case LF_T_TEMPLATE:
 		lf_lexer_error(lx, "Template variable `^%s' is not supported.", lx->tok.s);
 		return false;
-	default:
-		lf_lexer_syntax_error(lx, "expecting constant");
-		return false;
+	default: lf_lexer_syntax_error(lx, "expecting constant"); return false;
 	}
 	lf_lexer_get(lx);
 	if (cs->any_int && cs->any_str) {
@@ -286,7 +286,7 @@ static bool parse_constant_set(struct pctx *c, struct cset *cs)
 /* ---- fields ---- */
 
 static void error_at(struct lf_lexer *lx, size_t pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void error_at(struct lf_lexer *lx, size_t pos, const char *fmt, ...)
 {
 	va_list ap;
@@ -334,7 +334,7 @@ bool lf_parse_field(struct lf_lexer *lx, struct lf_field_ref *f)
 	}
 	if ((unsigned)hi >= s->width) {
 		error_at(lx, pos, "Cannot select bits %d to %d of %u-bit field %s.", lo, hi,
-			       s->width, s->name);
+			 s->width, s->name);
 		return false;
 	}
 	if (s->level == LF_L_NOMINAL && (lo != 0 || (unsigned)hi != s->width - 1)) {
@@ -364,7 +364,7 @@ static struct lf_expr *parse_definition(struct pctx *c, const char *text, bool n
 	struct lf_lexer sub;
 	lf_lexer_init(&sub, text);
 	lf_lexer_get(&sub);
-	struct pctx sc = { .lx = &sub, .uc = c->uc, .depth = c->depth, .neg = neg };
+	struct pctx sc = {.lx = &sub, .uc = c->uc, .depth = c->depth, .neg = neg};
 	struct lf_expr *e = parse_or_and(&sc);
 	if (e && !lf_lexer_force_end(&sub)) {
 		lf_expr_free(e);
@@ -428,42 +428,49 @@ static bool check_cmp(struct pctx *c, const struct lf_field_ref *f, enum lf_relo
 
 	if (cs->n && cs->any_str != is_str) {
 		lf_lexer_error(c->lx, "%s field %s is not compatible with %s constant.",
-			       is_str ? "String" : "Integer", s->name, is_str ? "integer" : "string");
+			       is_str ? "String" : "Integer", s->name,
+			       is_str ? "integer" : "string");
 		return false;
 	}
 	for (size_t i = 0; !is_str && i < cs->n; i++)
 		if (cval_width(&cs->v[i]) > f->width) {
-			lf_lexer_error(c->lx, "%u-bit constant is not compatible with %u-bit field %s.",
+			lf_lexer_error(c->lx,
+				       "%u-bit constant is not compatible with %u-bit field %s.",
 				       cval_width(&cs->v[i]), f->width, s->name);
 			return false;
 		}
 	if (r != LF_R_EQ && r != LF_R_NE) {
 		if (cs->curly) {
-			lf_lexer_error(c->lx, "Only == and != operators may be used with value sets.");
+			lf_lexer_error(c->lx,
+				       "Only == and != operators may be used with value sets.");
 			return false;
 		}
 		if (s->level != LF_L_ORDINAL) {
-			lf_lexer_error(c->lx, "Only == and != operators may be used with %s field %s.",
+			lf_lexer_error(c->lx,
+				       "Only == and != operators may be used with %s field %s.",
 				       lf_level_name(s->level), s->name);
 			return false;
 		}
 		if (cs->n == 0) {
-			lf_lexer_error(c->lx, "Only == and != operators may be used to compare a field "
+			lf_lexer_error(c->lx,
+				       "Only == and != operators may be used to compare a field "
 				       "against an empty value set.");
 			return false;
 		}
 		if (cs->v[0].masked) {
 			lf_lexer_error(c->lx, "Only == and != operators may be used with masked "
-				       "constants.  Consider using subfields instead (e.g. "
-				       "eth.src[0..15] > 0x1111 in place of eth.src > "
-				       "00:00:00:00:11:11/00:00:00:00:ff:ff).");
+					      "constants.  Consider using subfields instead (e.g. "
+					      "eth.src[0..15] > 0x1111 in place of eth.src > "
+					      "00:00:00:00:11:11/00:00:00:00:ff:ff).");
 			return false;
 		}
 	}
 	if (s->level == LF_L_NOMINAL && s->type != LF_SYM_PREDICATE &&
 	    r != (c->neg ? LF_R_NE : LF_R_EQ)) {
-		lf_lexer_error(c->lx, "Nominal field %s may only be tested for equality (taking "
-			       "enclosing `!' operators into account).", s->name);
+		lf_lexer_error(c->lx,
+			       "Nominal field %s may only be tested for equality (taking "
+			       "enclosing `!' operators into account).",
+			       s->name);
 		return false;
 	}
 	return true;
@@ -565,7 +572,8 @@ static struct lf_expr *parse_predicate(struct pctx *c, const struct lf_symbol *s
 	for (size_t i = 0; s->level == LF_L_NOMINAL && i < cs.n; i++) {
 		bool positive = ((cs.v[i].value & 1) != 0) ^ (r == LF_R_NE) ^ c->neg;
 		if (!positive) {
-			lf_lexer_error(lx, "Nominal predicate %s may only be tested positively, e.g. "
+			lf_lexer_error(lx,
+				       "Nominal predicate %s may only be tested positively, e.g. "
 				       "`%s' or `%s == 1' but not `!%s' or `%s == 0'.",
 				       s->name, s->name, s->name, s->name, s->name);
 			goto out;
@@ -616,7 +624,7 @@ static struct lf_expr *parse_id_primary(struct pctx *c)
 		}
 		if (f.width > 1 && !c->neg) {
 			lf_lexer_error(lx, "Explicit `!= 0' is required for inequality test of "
-				       "multibit field against 0.");
+					   "multibit field against 0.");
 			return NULL;
 		}
 		memset(&cs, 0, sizeof cs);
@@ -671,7 +679,8 @@ static struct lf_expr *parse_const_primary(struct pctx *c)
 	bool up = (r1 == LF_R_LT || r1 == LF_R_LE) && (r2 == LF_R_LT || r2 == LF_R_LE);
 	bool down = (r1 == LF_R_GT || r1 == LF_R_GE) && (r2 == LF_R_GT || r2 == LF_R_GE);
 	if (!up && !down) {
-		error_at(lx, r2_pos, "Range expressions must have the form `x < field < y' or "
+		error_at(lx, r2_pos,
+			 "Range expressions must have the form `x < field < y' or "
 			 "`x > field > y'.");
 		cset_free(&c1);
 		cset_free(&c2);
@@ -736,7 +745,8 @@ static struct lf_expr *parse_not(struct pctx *c)
 	}
 	lf_lexer_get(c->lx);
 	c->neg = !c->neg;
-	struct lf_expr *e = c->lx->tok.type == LF_T_LOG_NOT ? parse_not(c) : parse_primary(c, &atomic);
+	struct lf_expr *e =
+	    c->lx->tok.type == LF_T_LOG_NOT ? parse_not(c) : parse_primary(c, &atomic);
 	c->neg = !c->neg;
 	c->depth--;
 	return e;
@@ -771,7 +781,7 @@ static struct lf_expr *parse_or_and(struct pctx *c)
 
 struct lf_expr *lf_expr_parse(struct lf_lexer *lx, const struct lf_expr_ctx *ctx)
 {
-	struct pctx c = { .lx = lx, .uc = ctx };
+	struct pctx c = {.lx = lx, .uc = ctx};
 	struct lf_expr *e = parse_or_and(&c);
 	if (e && lf_lexer_failed(lx)) { /* an error recorded without failing the parse */
 		lf_expr_free(e);
@@ -780,8 +790,8 @@ struct lf_expr *lf_expr_parse(struct lf_lexer *lx, const struct lf_expr_ctx *ctx
 	return e;
 }
 
-struct lf_expr *lf_expr_parse_string(const char *text, const struct lf_expr_ctx *ctx,
-				     char **err, size_t *err_pos)
+struct lf_expr *lf_expr_parse_string(const char *text, const struct lf_expr_ctx *ctx, char **err,
+				     size_t *err_pos)
 {
 	struct lf_lexer lx;
 	lf_lexer_init(&lx, text);
@@ -819,15 +829,11 @@ static void expr_print(struct sbuf *b, const struct lf_expr *e)
 		sb_add(b, " %s %s", relop_str(e->op), v);
 		break;
 	}
-	case LF_E_STR:
-		sb_add(b, "%s %s \"%s\"", e->sym->name, relop_str(e->op), e->s);
-		break;
+	case LF_E_STR: sb_add(b, "%s %s \"%s\"", e->sym->name, relop_str(e->op), e->s); break;
 	case LF_E_CHASSIS:
 		sb_add(b, "%sis_chassis_resident(\"%s\")", e->neg ? "!" : "", e->s);
 		break;
-	case LF_E_BOOL:
-		sb_add(b, "%d", e->b);
-		break;
+	case LF_E_BOOL: sb_add(b, "%d", e->b); break;
 	case LF_E_AND:
 	case LF_E_OR:
 		sb_add(b, "(");

@@ -8,9 +8,9 @@
 
 #include "lflow/expr.h"
 
-static const char *as_a[] = { "10.0.0.1", "10.0.0.0/24", "fd00::1", "00:00:00:00:00:01" };
-static const char *as_b[] = { "10.0.0.2", "192.168.0.0/16" };
-static const char *pg[] = { "p1", "p2", "p3" };
+static const char *as_a[] = {"10.0.0.1", "10.0.0.0/24", "fd00::1", "00:00:00:00:00:01"};
+static const char *as_b[] = {"10.0.0.2", "192.168.0.0/16"};
+static const char *pg[] = {"p1", "p2", "p3"};
 
 static int addr_set(void *arg, const char *name, const char *const **m, size_t *n)
 {
@@ -71,9 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		return 0;
 	}
-	struct lf_expr_ctx ctx = { addr_set, port_group, NULL };
+	struct lf_expr_ctx ctx = {addr_set, port_group, NULL};
 	struct lf_match m;
-	struct lf_norm_opts o = { .max_expand = 16 };
+	struct lf_norm_opts o = {.max_expand = 16};
 	if (lf_match_compile(exp, &ctx, &o, &m, &err, &pos) == 0) {
 		char *s = lf_match_to_string(&m);
 		free(s);

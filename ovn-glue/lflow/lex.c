@@ -27,7 +27,7 @@ static char *xvasprintf(const char *fmt, va_list ap)
 }
 
 static void tok_error(struct lf_token *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void tok_error(struct lf_token *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -268,7 +268,9 @@ static const char *parse_string(struct lf_token *t, const char *p)
 		}
 		s++;
 		switch (*s) {
-		case '"': case '\\': case '/': *o++ = *s; break;
+		case '"':
+		case '\\':
+		case '/': *o++ = *s; break;
 		case 'b': *o++ = '\b'; break;
 		case 'f': *o++ = '\f'; break;
 		case 'n': *o++ = '\n'; break;
@@ -446,12 +448,28 @@ const char *lf_token_parse(struct lf_token *t, const char *base, const char *p)
 		}
 		p = parse_integer(t, p); /* IPv6 address starting with "::" */
 		break;
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		p = parse_integer(t, p);
-		break;
-	case 'a': case 'b': case 'c': case 'd': case 'e': case 'f':
-	case 'A': case 'B': case 'C': case 'D': case 'E': case 'F':
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9': p = parse_integer(t, p); break;
+	case 'a':
+	case 'b':
+	case 'c':
+	case 'd':
+	case 'e':
+	case 'f':
+	case 'A':
+	case 'B':
+	case 'C':
+	case 'D':
+	case 'E':
+	case 'F':
 		/* A MAC or IPv6 address starting with a letter has hex digits then a colon;
 		 * an identifier never does. */
 		if (p[strspn(p, "0123456789abcdefABCDEF")] == ':')
@@ -577,7 +595,7 @@ void lf_lexer_error(struct lf_lexer *lx, const char *fmt, ...)
 }
 
 static void error_at(struct lf_lexer *lx, size_t pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void error_at(struct lf_lexer *lx, size_t pos, const char *fmt, ...)
 {
 	va_list ap;
@@ -623,39 +641,39 @@ char *lf_lexer_steal_error(struct lf_lexer *lx)
 }
 
 static const char *const tok_names[LF_T_N_TYPES] = {
-	[LF_T_END] = "end of input",
-	[LF_T_ID] = "an identifier",
-	[LF_T_STRING] = "a quoted string",
-	[LF_T_INTEGER] = "an integer",
-	[LF_T_MASKED_INTEGER] = "a masked integer",
-	[LF_T_MACRO] = "an address set",
-	[LF_T_PORT_GROUP] = "a port group",
-	[LF_T_TEMPLATE] = "a template variable",
-	[LF_T_ERROR] = "an error",
-	[LF_T_LPAREN] = "(",
-	[LF_T_RPAREN] = ")",
-	[LF_T_LCURLY] = "{",
-	[LF_T_RCURLY] = "}",
-	[LF_T_LSQUARE] = "[",
-	[LF_T_RSQUARE] = "]",
-	[LF_T_EQ] = "==",
-	[LF_T_NE] = "!=",
-	[LF_T_LT] = "<",
-	[LF_T_LE] = "<=",
-	[LF_T_GT] = ">",
-	[LF_T_GE] = ">=",
-	[LF_T_LOG_NOT] = "!",
-	[LF_T_LOG_AND] = "&&",
-	[LF_T_LOG_OR] = "||",
-	[LF_T_ELLIPSIS] = "..",
-	[LF_T_COMMA] = ",",
-	[LF_T_SEMICOLON] = ";",
-	[LF_T_EQUALS] = "=",
-	[LF_T_EXCHANGE] = "<->",
-	[LF_T_ARROW] = "->",
-	[LF_T_DECREMENT] = "--",
-	[LF_T_COLON] = ":",
-	[LF_T_HYPHEN] = "-",
+    [LF_T_END] = "end of input",
+    [LF_T_ID] = "an identifier",
+    [LF_T_STRING] = "a quoted string",
+    [LF_T_INTEGER] = "an integer",
+    [LF_T_MASKED_INTEGER] = "a masked integer",
+    [LF_T_MACRO] = "an address set",
+    [LF_T_PORT_GROUP] = "a port group",
+    [LF_T_TEMPLATE] = "a template variable",
+    [LF_T_ERROR] = "an error",
+    [LF_T_LPAREN] = "(",
+    [LF_T_RPAREN] = ")",
+    [LF_T_LCURLY] = "{",
+    [LF_T_RCURLY] = "}",
+    [LF_T_LSQUARE] = "[",
+    [LF_T_RSQUARE] = "]",
+    [LF_T_EQ] = "==",
+    [LF_T_NE] = "!=",
+    [LF_T_LT] = "<",
+    [LF_T_LE] = "<=",
+    [LF_T_GT] = ">",
+    [LF_T_GE] = ">=",
+    [LF_T_LOG_NOT] = "!",
+    [LF_T_LOG_AND] = "&&",
+    [LF_T_LOG_OR] = "||",
+    [LF_T_ELLIPSIS] = "..",
+    [LF_T_COMMA] = ",",
+    [LF_T_SEMICOLON] = ";",
+    [LF_T_EQUALS] = "=",
+    [LF_T_EXCHANGE] = "<->",
+    [LF_T_ARROW] = "->",
+    [LF_T_DECREMENT] = "--",
+    [LF_T_COLON] = ":",
+    [LF_T_HYPHEN] = "-",
 };
 
 const char *lf_tok_name(enum lf_tok t)
@@ -700,8 +718,8 @@ char *lf_value_format(lf_u128 v, enum lf_fmt f, char *buf, size_t n)
 			hex128(v, buf, n);
 			break;
 		}
-		snprintf(buf, n, "%u.%u.%u.%u", (unsigned)(v >> 24) & 255, (unsigned)(v >> 16) & 255,
-			 (unsigned)(v >> 8) & 255, (unsigned)v & 255);
+		snprintf(buf, n, "%u.%u.%u.%u", (unsigned)(v >> 24) & 255,
+			 (unsigned)(v >> 16) & 255, (unsigned)(v >> 8) & 255, (unsigned)v & 255);
 		break;
 	case LF_F_IPV6: {
 		unsigned char a[16];
@@ -722,9 +740,7 @@ char *lf_value_format(lf_u128 v, enum lf_fmt f, char *buf, size_t n)
 			 (unsigned)(v >> 16) & 255, (unsigned)(v >> 8) & 255, (unsigned)v & 255);
 		break;
 	case LF_F_HEX:
-	default:
-		hex128(v, buf, n);
-		break;
+	default: hex128(v, buf, n); break;
 	}
 	return buf;
 }
@@ -737,17 +753,15 @@ char *lf_masked_format(lf_u128 v, lf_u128 m, enum lf_fmt f, unsigned width, char
 	if (plen >= 0 && (f == LF_F_IPV4 || f == LF_F_IPV6))
 		snprintf(buf, n, "%s/%d", a, plen);
 	else
-		snprintf(buf, n, "%s/%s", a, lf_value_format(m, f == LF_F_DECIMAL ? LF_F_HEX : f,
-							     b, sizeof b));
+		snprintf(buf, n, "%s/%s", a,
+			 lf_value_format(m, f == LF_F_DECIMAL ? LF_F_HEX : f, b, sizeof b));
 	return buf;
 }
 
 char *lf_token_format(const struct lf_token *t, char *buf, size_t n)
 {
 	switch (t->type) {
-	case LF_T_ID:
-		snprintf(buf, n, "%s", t->s);
-		break;
+	case LF_T_ID: snprintf(buf, n, "%s", t->s); break;
 	case LF_T_STRING: {
 		/* re-escape " and \ and control bytes */
 		size_t o = 0;
@@ -772,9 +786,7 @@ char *lf_token_format(const struct lf_token *t, char *buf, size_t n)
 		buf[o] = '\0';
 		break;
 	}
-	case LF_T_INTEGER:
-		lf_value_format(t->value, t->format, buf, n);
-		break;
+	case LF_T_INTEGER: lf_value_format(t->value, t->format, buf, n); break;
 	case LF_T_MASKED_INTEGER: {
 		unsigned w = t->format == LF_F_IPV4 ? 32 : t->format == LF_F_ETHERNET ? 48 : 128;
 		lf_masked_format(t->value, t->mask, t->format, w, buf, n);
@@ -789,8 +801,8 @@ char *lf_token_format(const struct lf_token *t, char *buf, size_t n)
 	return buf;
 }
 
-char *lf_template_expand(const char *text, lf_template_lookup_fn lookup, void *arg,
-			 char **err, size_t *err_pos)
+char *lf_template_expand(const char *text, lf_template_lookup_fn lookup, void *arg, char **err,
+			 size_t *err_pos)
 {
 	size_t cap = strlen(text) + 64, n = 0, done = 0;
 	char *out = malloc(cap);

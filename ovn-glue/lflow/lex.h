@@ -19,41 +19,41 @@
 __extension__ typedef unsigned __int128 lf_u128;
 
 enum lf_tok {
-	LF_T_END,            /* end of input */
+	LF_T_END, /* end of input */
 	/* tokens with data */
-	LF_T_ID,             /* foo, ip4.src, ct_label.label: s */
-	LF_T_STRING,         /* "lsp1": s, unescaped */
-	LF_T_INTEGER,        /* 123, 0x1f, 10.0.0.1, fe80::1, 00:11:22:33:44:55: value, format */
+	LF_T_ID,	     /* foo, ip4.src, ct_label.label: s */
+	LF_T_STRING,	     /* "lsp1": s, unescaped */
+	LF_T_INTEGER,	     /* 123, 0x1f, 10.0.0.1, fe80::1, 00:11:22:33:44:55: value, format */
 	LF_T_MASKED_INTEGER, /* 10.0.0.0/8, 0/0x3, fe80::/64: value, mask, format */
-	LF_T_MACRO,          /* $addrset: s (without '$') */
+	LF_T_MACRO,	     /* $addrset: s (without '$') */
 	LF_T_PORT_GROUP,     /* @pg: s (without '@') */
-	LF_T_TEMPLATE,       /* ^var (chassis template variable): s (without '^') */
-	LF_T_ERROR,          /* invalid input: s is the message */
+	LF_T_TEMPLATE,	     /* ^var (chassis template variable): s (without '^') */
+	LF_T_ERROR,	     /* invalid input: s is the message */
 	/* bare tokens */
-	LF_T_LPAREN,    /* ( */
-	LF_T_RPAREN,    /* ) */
-	LF_T_LCURLY,    /* { */
-	LF_T_RCURLY,    /* } */
-	LF_T_LSQUARE,   /* [ */
-	LF_T_RSQUARE,   /* ] */
-	LF_T_EQ,        /* == */
-	LF_T_NE,        /* != */
-	LF_T_LT,        /* < */
-	LF_T_LE,        /* <= */
-	LF_T_GT,        /* > */
-	LF_T_GE,        /* >= */
-	LF_T_LOG_NOT,   /* ! */
-	LF_T_LOG_AND,   /* && */
-	LF_T_LOG_OR,    /* || */
-	LF_T_ELLIPSIS,  /* .. */
-	LF_T_COMMA,     /* , */
+	LF_T_LPAREN,	/* ( */
+	LF_T_RPAREN,	/* ) */
+	LF_T_LCURLY,	/* { */
+	LF_T_RCURLY,	/* } */
+	LF_T_LSQUARE,	/* [ */
+	LF_T_RSQUARE,	/* ] */
+	LF_T_EQ,	/* == */
+	LF_T_NE,	/* != */
+	LF_T_LT,	/* < */
+	LF_T_LE,	/* <= */
+	LF_T_GT,	/* > */
+	LF_T_GE,	/* >= */
+	LF_T_LOG_NOT,	/* ! */
+	LF_T_LOG_AND,	/* && */
+	LF_T_LOG_OR,	/* || */
+	LF_T_ELLIPSIS,	/* .. */
+	LF_T_COMMA,	/* , */
 	LF_T_SEMICOLON, /* ; */
-	LF_T_EQUALS,    /* = */
-	LF_T_EXCHANGE,  /* <-> */
-	LF_T_ARROW,     /* -> */
+	LF_T_EQUALS,	/* = */
+	LF_T_EXCHANGE,	/* <-> */
+	LF_T_ARROW,	/* -> */
 	LF_T_DECREMENT, /* -- */
-	LF_T_COLON,     /* : */
-	LF_T_HYPHEN,    /* - (port ranges in ct_snat/ct_dnat) */
+	LF_T_COLON,	/* : */
+	LF_T_HYPHEN,	/* - (port ranges in ct_snat/ct_dnat) */
 	LF_T_N_TYPES
 };
 
@@ -68,12 +68,12 @@ enum lf_fmt {
 
 struct lf_token {
 	enum lf_tok type;
-	enum lf_fmt format;  /* INTEGER, MASKED_INTEGER */
-	lf_u128 value;       /* INTEGER, MASKED_INTEGER */
-	lf_u128 mask;        /* MASKED_INTEGER (all ones for INTEGER) */
-	char *s;             /* ID, STRING, MACRO, PORT_GROUP, TEMPLATE, ERROR; owned; else NULL */
-	size_t pos;          /* byte offset of the token's first character in the input */
-	size_t len;          /* bytes the token spans */
+	enum lf_fmt format; /* INTEGER, MASKED_INTEGER */
+	lf_u128 value;	    /* INTEGER, MASKED_INTEGER */
+	lf_u128 mask;	    /* MASKED_INTEGER (all ones for INTEGER) */
+	char *s;	    /* ID, STRING, MACRO, PORT_GROUP, TEMPLATE, ERROR; owned; else NULL */
+	size_t pos;	    /* byte offset of the token's first character in the input */
+	size_t len;	    /* bytes the token spans */
 };
 
 /* A lexer over a NUL-terminated input that the caller keeps alive while lexing. */
@@ -81,7 +81,7 @@ struct lf_lexer {
 	const char *input;   /* the whole input */
 	const char *next;    /* where the next token starts (after this one) */
 	struct lf_token tok; /* the current token (owned) */
-	char *error;         /* first error recorded by the parser or lexer (owned), or NULL */
+	char *error;	     /* first error recorded by the parser or lexer (owned), or NULL */
 	size_t error_pos;    /* its byte offset */
 };
 
@@ -99,17 +99,17 @@ bool lf_lexer_force_match(struct lf_lexer *lx, enum lf_tok type);
 /* The current token is a plain non-negative decimal integer below 2^31. */
 bool lf_lexer_is_int(const struct lf_lexer *lx);
 bool lf_lexer_get_int(struct lf_lexer *lx, int *value); /* consume it if lf_lexer_is_int */
-bool lf_lexer_force_end(struct lf_lexer *lx);           /* error unless at LF_T_END */
+bool lf_lexer_force_end(struct lf_lexer *lx);		/* error unless at LF_T_END */
 
 /* Errors. The first one wins (later ones are dropped), at the current token's position.
  * lf_lexer_syntax_error() prefixes "Syntax error at `TOKEN'" (or "at end of input") and,
  * when the token itself is an error token, reports the lexer's message instead. */
 void lf_lexer_error(struct lf_lexer *lx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void lf_lexer_syntax_error(struct lf_lexer *lx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void lf_lexer_verror_at(struct lf_lexer *lx, size_t pos, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 bool lf_lexer_failed(const struct lf_lexer *lx);
 /* Take the error message (caller frees); NULL if none. */
 char *lf_lexer_steal_error(struct lf_lexer *lx);
@@ -125,8 +125,8 @@ void lf_token_destroy(struct lf_token *tok);
  * errors are left for the parser to report. Returns the new text (caller frees), or NULL
  * with *err (caller frees) and *err_pos set when lookup() returns < 0 for a name. */
 typedef int (*lf_template_lookup_fn)(void *arg, const char *name, const char **value);
-char *lf_template_expand(const char *text, lf_template_lookup_fn lookup, void *arg,
-			 char **err, size_t *err_pos);
+char *lf_template_expand(const char *text, lf_template_lookup_fn lookup, void *arg, char **err,
+			 size_t *err_pos);
 
 /* Printing. Each writes into buf (always NUL-terminated, truncated if needed) and returns
  * buf. lf_tok_name gives the spelling of bare tokens ("==") or a description ("an integer"). */

@@ -44,4 +44,5 @@ CTL_COMMAND(lflow_stats, "lflow stats", "",
 	    "compiled logical flows per datapath and stage; skipped flows and why", cmd_lflow_stats)
 CTL_COMMAND(lflow_show, "lflow show", "DATAPATH [STAGE] [--json]",
 	    "a datapath's flows by stage: match, normalised rules, compiled program (--json: "
-	    "also as structured instructions)", cmd_lflow_show)
+	    "also as structured instructions)",
+	    cmd_lflow_show)

@@ -17,7 +17,7 @@ const struct lfc *lflow_glue_compiler(void);
 void lflow_glue_set_compiled_hook(void (*fn)(void));
 
 struct lflow_glue_stats {
-	unsigned hooks;      /* compiled-hook runs */
+	unsigned hooks;	     /* compiled-hook runs */
 	double last_hook_ms; /* the last one's duration (the engine's build and publication) */
 };
 const struct lflow_glue_stats *lflow_glue_stats(void);

@@ -22,14 +22,13 @@ uint32_t lt_key_hash(int64_t a, int64_t b)
 	return hash_u64((uint64_t)a * 0x10001ull ^ (uint64_t)b, 7);
 }
 
-#define FOR_EACH_MAP(t, m)                                                                      \
-	for (struct hmap *const *mp_ =                                                          \
-		     (struct hmap *const[]){&(t)->dp_by_uuid,   &(t)->dp_by_key,   &(t)->dp_by_name,   \
-					    &(t)->port_by_uuid, &(t)->port_by_name, &(t)->port_by_key, \
-					    &(t)->mc_by_uuid,   &(t)->mc_by_name,  &(t)->aset_by_uuid, \
-					    &(t)->aset_by_name, &(t)->pg_by_uuid,  &(t)->pg_by_name,   \
-					    &(t)->dpg_by_uuid,  &(t)->stages,      &(t)->frecs,        \
-					    NULL};                                                     \
+#define FOR_EACH_MAP(t, m)                                                                         \
+	for (struct hmap *const *mp_ =                                                             \
+		 (struct hmap *const[]){&(t)->dp_by_uuid, &(t)->dp_by_key, &(t)->dp_by_name,       \
+					&(t)->port_by_uuid, &(t)->port_by_name, &(t)->port_by_key, \
+					&(t)->mc_by_uuid, &(t)->mc_by_name, &(t)->aset_by_uuid,    \
+					&(t)->aset_by_name, &(t)->pg_by_uuid, &(t)->pg_by_name,    \
+					&(t)->dpg_by_uuid, &(t)->stages, &(t)->frecs, NULL};       \
 	     ((m) = *mp_) != NULL; mp_++)
 
 struct ltopo *ltopo_new(void)
@@ -38,8 +37,8 @@ struct ltopo *ltopo_new(void)
 	struct hmap *m;
 	if (t == NULL)
 		return NULL;
-	FOR_EACH_MAP (t, m)
-		hmap_init(m);
+	FOR_EACH_MAP(t, m)
+	hmap_init(m);
 	return t;
 }
 
@@ -226,7 +225,8 @@ const struct lt_port *ltopo_port_by_key(const struct ltopo *t, int64_t dp_key, i
 {
 	for (struct hnode *x = hmap_first_with_hash(&t->port_by_key, lt_key_hash(dp_key, key)); x;
 	     x = hmap_next_with_hash(x)) {
-		const struct lt_port *p = &t->ports[container_of(x, struct lt_port_node, by_key)->idx];
+		const struct lt_port *p =
+		    &t->ports[container_of(x, struct lt_port_node, by_key)->idx];
 		if (p->dp->key == dp_key && p->key == key)
 			return p;
 	}
@@ -309,8 +309,8 @@ void lt_mc_remove(struct ltopo *t, struct lt_mc_node *m)
 
 const struct lt_mcgroup *ltopo_mcgroup(const struct ltopo *t, int64_t dp_key, const char *name)
 {
-	for (struct hnode *x = hmap_first_with_hash(&t->mc_by_name,
-						    hash_string(name, (uint32_t)dp_key));
+	for (struct hnode *x =
+		 hmap_first_with_hash(&t->mc_by_name, hash_string(name, (uint32_t)dp_key));
 	     x; x = hmap_next_with_hash(x)) {
 		const struct lt_mc_node *m = container_of(x, struct lt_mc_node, by_name);
 		if (m->pub.dp->key == dp_key && strcmp(m->pub.name, name) == 0)
@@ -597,7 +597,8 @@ void lt_clear(struct ltopo *t)
 	}
 	lt_stages_clear(t);
 	struct hmap *m;
-	FOR_EACH_MAP (t, m) {
+	FOR_EACH_MAP(t, m)
+	{
 		hmap_destroy(m);
 		hmap_init(m);
 	}
@@ -612,8 +613,8 @@ void ltopo_free(struct ltopo *t)
 	if (t == NULL)
 		return;
 	lt_clear(t);
-	FOR_EACH_MAP (t, m)
-		hmap_destroy(m);
+	FOR_EACH_MAP(t, m)
+	hmap_destroy(m);
 	free(t->dps);
 	free(t->ports);
 	free(t->pnodes);

@@ -20,22 +20,22 @@ enum lt_dp_kind { LT_DP_SWITCH, LT_DP_ROUTER, LT_DP_UNKNOWN };
 
 struct lt_datapath {
 	struct ovs_uuid uuid;
-	int64_t key;       /* tunnel_key */
-	char *name;        /* external_ids:name (or the uuid) */
+	int64_t key; /* tunnel_key */
+	char *name;  /* external_ids:name (or the uuid) */
 	enum lt_dp_kind kind;
 };
 
 struct lt_port {
-	char *name;        /* logical_port */
-	int64_t key;       /* tunnel_key within its datapath */
+	char *name;  /* logical_port */
+	int64_t key; /* tunnel_key within its datapath */
 	const struct lt_datapath *dp;
-	char *type;        /* "" for a VIF, "patch", "router", "localnet", "l3gateway", ... */
-	char *peer;        /* options:peer of patch ports, NULL otherwise */
-	char *network;     /* options:network_name of localnet ports, NULL otherwise */
-	int64_t tag;       /* localnet VLAN tag, -1 if none */
+	char *type;		 /* "" for a VIF, "patch", "router", "localnet", "l3gateway", ... */
+	char *peer;		 /* options:peer of patch ports, NULL otherwise */
+	char *network;		 /* options:network_name of localnet ports, NULL otherwise */
+	int64_t tag;		 /* localnet VLAN tag, -1 if none */
 	struct ovs_uuid chassis; /* zero if unbound */
 	unsigned n_macs;
-	char **macs;       /* the "mac" column: "MAC IP..." strings */
+	char **macs; /* the "mac" column: "MAC IP..." strings */
 	unsigned n_port_security;
 	char **port_security; /* the "port_security" column: "MAC [IP...]" strings */
 };
@@ -58,7 +58,8 @@ struct lt_stats {
 	unsigned datapaths, ports, mcgroups, address_sets, port_groups, dp_groups, stages;
 	unsigned flows_without_stage_name; /* counted, their stage cannot be known by name */
 	unsigned stage_conflicts; /* one name on two table numbers in one pipeline and kind */
-	unsigned dangling; /* references to rows that do not exist (ports of unknown datapaths...) */
+	unsigned
+	    dangling; /* references to rows that do not exist (ports of unknown datapaths...) */
 	unsigned rebuilds; /* updates that rebuilt everything (asked, or could not apply rows) */
 	unsigned forced_rebuilds; /* of which not asked for (a datapath changed, dangling refs) */
 };
@@ -72,11 +73,11 @@ struct lt_stage_slot {
 
 /* What one ltopo_update() changed. */
 struct lt_changes {
-	bool rebuilt;          /* rebuilt from scratch: assume everything changed */
-	bool any;              /* anything at all changed (else the topology is as it was) */
+	bool rebuilt; /* rebuilt from scratch: assume everything changed */
+	bool any;     /* anything at all changed (else the topology is as it was) */
 	unsigned n_sets;
-	char **sets;           /* "$name" / "@name": address sets and port groups inserted,
-				* modified or deleted (a renamed one under both names) */
+	char **sets; /* "$name" / "@name": address sets and port groups inserted,
+		      * modified or deleted (a renamed one under both names) */
 	unsigned n_dpgs;
 	struct ovs_uuid *dpgs; /* datapath groups whose datapaths changed (not new or deleted
 				* groups: their flows change with them) */
@@ -99,8 +100,7 @@ struct ltopo *ltopo_new(void);
 /* Bring t up to date with r: full (or see above) rebuilds it from every row; otherwise only
  * r's tracked rows (since the last ack) are applied, so t must have been up to date with r as
  * of that ack. ch (may be NULL) receives what changed (zero it first; lt_changes_free after). */
-void ltopo_update(struct ltopo *t, const struct sb_replica *r, bool full,
-		  struct lt_changes *ch);
+void ltopo_update(struct ltopo *t, const struct sb_replica *r, bool full, struct lt_changes *ch);
 /* A fresh topology of r (any state, even partial). NULL only when out of memory. */
 struct ltopo *ltopo_build(const struct sb_replica *r);
 void ltopo_free(struct ltopo *t);
@@ -124,8 +124,7 @@ int ltopo_stage_table(const struct ltopo *t, bool egress, enum lt_dp_kind kind,
 		      const char *stage_name);
 /* The name of a stage from its table number (for traces); NULL if unknown. If flows give two
  * names one table, the smaller name (strcmp) is the answer, whatever order they came in. */
-const char *ltopo_stage_name(const struct ltopo *t, bool egress, enum lt_dp_kind kind,
-			     int table);
+const char *ltopo_stage_name(const struct ltopo *t, bool egress, enum lt_dp_kind kind, int table);
 
 /* Iteration. Ports: index i is stable until a port is removed (the last one then takes its
  * place); multicast group members point into the same array. */

@@ -24,7 +24,7 @@ struct lt_dp_node {
 struct lt_port_node {
 	struct hnode by_uuid, by_name, by_key;
 	struct ovs_uuid uuid; /* the Port_Binding row */
-	unsigned idx;         /* in t->ports (and t->pnodes) */
+	unsigned idx;	      /* in t->ports (and t->pnodes) */
 };
 
 struct lt_mc_node {
@@ -91,8 +91,8 @@ struct ltopo {
 	struct lt_mc_node **mcs;
 	unsigned n_mcs, cap_mcs;
 	struct hmap dp_by_uuid, dp_by_key, dp_by_name, port_by_uuid, port_by_name, port_by_key,
-		mc_by_uuid, mc_by_name, aset_by_uuid, aset_by_name, pg_by_uuid, pg_by_name,
-		dpg_by_uuid, stages, frecs;
+	    mc_by_uuid, mc_by_name, aset_by_uuid, aset_by_name, pg_by_uuid, pg_by_name, dpg_by_uuid,
+	    stages, frecs;
 	struct lt_slots slots[2][LT_N_KINDS];
 	struct lt_stats stats;
 	/* dangling references met (ports and flows of unknown datapaths, groups' unknown
@@ -100,13 +100,13 @@ struct ltopo {
 	unsigned dangling_refs;
 	struct lt_stage_slot *dirty; /* slots whose stage may have changed this update */
 	unsigned n_dirty, cap_dirty;
-	bool broken; /* out of memory during an update: rebuild next time */
+	bool broken;	       /* out of memory during an update: rebuild next time */
 	struct lt_changes *ch; /* the update in progress records here (may be NULL) */
 };
 
 /* ltopo.c */
 void lt_clear(struct ltopo *t); /* back to empty (keeps the maps' storage) */
-void lt_fail(struct ltopo *t);  /* out of memory: marks t broken */
+void lt_fail(struct ltopo *t);	/* out of memory: marks t broken */
 uint32_t lt_key_hash(int64_t a, int64_t b);
 struct lt_dp_node *lt_dp_add(struct ltopo *t, const struct ovs_uuid *u, int64_t key,
 			     const char *name, enum lt_dp_kind kind);

@@ -37,8 +37,7 @@ int ltopo_stage_table(const struct ltopo *t, bool egress, enum lt_dp_kind kind,
 	return s && s->table >= 0 ? s->table : -1;
 }
 
-const char *ltopo_stage_name(const struct ltopo *t, bool egress, enum lt_dp_kind kind,
-			     int table)
+const char *ltopo_stage_name(const struct ltopo *t, bool egress, enum lt_dp_kind kind, int table)
 {
 	const struct lt_slots *sl;
 	if ((unsigned)kind >= LT_N_KINDS || table < 0)

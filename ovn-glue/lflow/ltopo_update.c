@@ -55,8 +55,7 @@ static void get_cols(const struct tabs *tb, struct cols *c)
 }
 
 /* Inserted, or modified in one of the n columns (or every row is wanted). */
-static bool relevant(const struct sb_row *row, const struct cols *c, const int *cols,
-		     unsigned n)
+static bool relevant(const struct sb_row *row, const struct cols *c, const int *cols, unsigned n)
 {
 	if (c->all || sb_row_change(row) != SB_MODIFIED)
 		return true;
@@ -243,14 +242,13 @@ static bool port_eq(const struct lt_port *a, const struct lt_port *b)
 	       ovs_uuid_equal(&a->chassis, &b->chassis) && str_eq(a->name, b->name) &&
 	       str_eq(a->type, b->type) && str_eq(a->peer, b->peer) &&
 	       str_eq(a->network, b->network) && strs_eq(a->macs, a->n_macs, b->macs, b->n_macs) &&
-	       strs_eq(a->port_security, a->n_port_security, b->port_security,
-		       b->n_port_security);
+	       strs_eq(a->port_security, a->n_port_security, b->port_security, b->n_port_security);
 }
 
 static void port_apply(struct ltopo *t, const struct sb_row *r, const struct cols *c)
 {
 	const int cols[] = {c->pb_name, c->pb_key, c->pb_dp,  c->pb_type, c->pb_opts,
-			    c->pb_tag,  c->pb_ch,  c->pb_mac, c->pb_psec};
+			    c->pb_tag,	c->pb_ch,  c->pb_mac, c->pb_psec};
 	struct lt_port_node *n = lt_port_find_uuid(t, &r->uuid);
 	struct lt_port p, *cur;
 
@@ -429,7 +427,7 @@ static void flow_apply(struct ltopo *t, const struct sb_row *r, const struct col
 	old = lt_flow_find(t, &r->uuid);
 	if (old && old->table == table && old->dangling == dangling &&
 	    (old->st ? name && old->st->egress == egress && old->st->kind == kind &&
-			       strcmp(old->st->name, name) == 0
+			   strcmp(old->st->name, name) == 0
 		     : name == NULL))
 		return;
 	if (old)
@@ -470,13 +468,12 @@ static void each(struct ltopo *t, const struct sb_table *tb, bool all, apply_fn 
 				fn(t, r, c);
 }
 
-static const struct set_kind *set_kinds(struct ltopo *t, const struct cols *c,
-					struct set_kind k[2])
+static const struct set_kind *set_kinds(struct ltopo *t, const struct cols *c, struct set_kind k[2])
 {
-	k[0] = (struct set_kind){'$', &t->aset_by_uuid, &t->aset_by_name, 3, c->as_name,
-				 c->as_addrs, c};
-	k[1] = (struct set_kind){'@', &t->pg_by_uuid, &t->pg_by_name, 4, c->pg_name, c->pg_ports,
-				 c};
+	k[0] = (struct set_kind){
+	    '$', &t->aset_by_uuid, &t->aset_by_name, 3, c->as_name, c->as_addrs, c};
+	k[1] =
+	    (struct set_kind){'@', &t->pg_by_uuid, &t->pg_by_name, 4, c->pg_name, c->pg_ports, c};
 	return k;
 }
 
@@ -565,8 +562,8 @@ void ltopo_update(struct ltopo *t, const struct sb_replica *r, bool full, struct
 	bool whole = full, forced_now = false;
 
 	t->ch = ch;
-	if (!whole && (t->broken || t->stats.dangling > 0 ||
-		       (tb.dp && !dps_incremental(t, tb.dp, &c))))
+	if (!whole &&
+	    (t->broken || t->stats.dangling > 0 || (tb.dp && !dps_incremental(t, tb.dp, &c))))
 		whole = forced_now = true;
 	if (!whole) {
 		apply(t, &tb, &c, false);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Building the datapath's pipeline generation (dp/pipeline.h) from the compiler's flows, its
  * logical topology, the ports on this chassis and the southbound neighbour tables
- * (MAC_Binding, Static_MAC_Binding, FDB: every replica change rebuilds, see pmd/engine.c). Control thread only; compiled into brintd
- * (it needs both the compiler and the datapath's structures). */
+ * (MAC_Binding, Static_MAC_Binding, FDB: every replica change rebuilds, see pmd/engine.c). Control
+ * thread only; compiled into brintd (it needs both the compiler and the datapath's structures). */
 #pragma once
 
 #include "lflow/compile.h"
@@ -27,8 +27,8 @@ struct pl_local {
 struct pl_gen *pl_build(const struct lfc *c, const struct pl_local *locals, unsigned n_locals);
 /* The same, prev being the generation it will replace (plb_set_prev: its unchanged stage
  * indexes are taken over, its sizes reserve the pools); prev is only read. */
-struct pl_gen *pl_build_from(const struct lfc *c, const struct pl_local *locals,
-			     unsigned n_locals, const struct pl_gen *prev);
+struct pl_gen *pl_build_from(const struct lfc *c, const struct pl_local *locals, unsigned n_locals,
+			     const struct pl_gen *prev);
 
 /* The neighbour tables of the generation being built: SB MAC_Binding, Static_MAC_Binding and
  * FDB rows of r (pl_build takes them from the running southbound replica). -1 when out of

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (err && errlen) {
@@ -88,8 +88,8 @@ uint32_t ovs_uuid_hash(const struct ovs_uuid *u)
 /* ---- types ---- */
 
 static const char *const atype_names[] = {
-	[OVS_VOID] = "void", [OVS_INTEGER] = "integer", [OVS_REAL] = "real",
-	[OVS_BOOLEAN] = "boolean", [OVS_STRING] = "string", [OVS_UUID] = "uuid",
+    [OVS_VOID] = "void",       [OVS_INTEGER] = "integer", [OVS_REAL] = "real",
+    [OVS_BOOLEAN] = "boolean", [OVS_STRING] = "string",	  [OVS_UUID] = "uuid",
 };
 
 const char *ovs_atype_name(enum ovs_atype t)
@@ -148,7 +148,8 @@ int ovs_type_from_json(const json_t *j, struct ovs_type *t, char *err, size_t er
 			 json_integer_value(v) < OVS_UNLIMITED)
 			t->max = (uint32_t)json_integer_value(v);
 		else
-			return fail(err, errlen, "\"max\" must be a positive integer or \"unlimited\"");
+			return fail(err, errlen,
+				    "\"max\" must be a positive integer or \"unlimited\"");
 	}
 	if (t->min > t->max)
 		return fail(err, errlen, "\"min\" exceeds \"max\"");
@@ -160,18 +161,12 @@ int ovs_type_from_json(const json_t *j, struct ovs_type *t, char *err, size_t er
 int ovs_atom_cmp(const union ovs_atom *a, const union ovs_atom *b, enum ovs_atype t)
 {
 	switch (t) {
-	case OVS_INTEGER:
-		return a->integer < b->integer ? -1 : a->integer > b->integer;
-	case OVS_REAL:
-		return a->real < b->real ? -1 : a->real > b->real;
-	case OVS_BOOLEAN:
-		return (int)a->boolean - (int)b->boolean;
-	case OVS_STRING:
-		return strcmp(a->string, b->string);
-	case OVS_UUID:
-		return memcmp(a->uuid.b, b->uuid.b, 16);
-	case OVS_VOID:
-		break;
+	case OVS_INTEGER: return a->integer < b->integer ? -1 : a->integer > b->integer;
+	case OVS_REAL: return a->real < b->real ? -1 : a->real > b->real;
+	case OVS_BOOLEAN: return (int)a->boolean - (int)b->boolean;
+	case OVS_STRING: return strcmp(a->string, b->string);
+	case OVS_UUID: return memcmp(a->uuid.b, b->uuid.b, 16);
+	case OVS_VOID: break;
 	}
 	return 0;
 }
@@ -179,22 +174,17 @@ int ovs_atom_cmp(const union ovs_atom *a, const union ovs_atom *b, enum ovs_atyp
 uint32_t ovs_atom_hash(const union ovs_atom *a, enum ovs_atype t, uint32_t basis)
 {
 	switch (t) {
-	case OVS_INTEGER:
-		return hash_u64((uint64_t)a->integer, basis);
+	case OVS_INTEGER: return hash_u64((uint64_t)a->integer, basis);
 	case OVS_REAL: {
 		uint64_t w;
 		double r = a->real == 0.0 ? 0.0 : a->real; /* -0.0 == 0.0 */
 		memcpy(&w, &r, sizeof(w));
 		return hash_u64(w, basis);
 	}
-	case OVS_BOOLEAN:
-		return hash_u64(a->boolean, basis);
-	case OVS_STRING:
-		return hash_string(a->string, basis);
-	case OVS_UUID:
-		return hash_bytes(a->uuid.b, 16, basis);
-	case OVS_VOID:
-		break;
+	case OVS_BOOLEAN: return hash_u64(a->boolean, basis);
+	case OVS_STRING: return hash_string(a->string, basis);
+	case OVS_UUID: return hash_bytes(a->uuid.b, 16, basis);
+	case OVS_VOID: break;
 	}
 	return basis;
 }
@@ -254,11 +244,11 @@ int ovs_atom_from_json(union ovs_atom *a, const json_t *j, enum ovs_atype t, cha
 		    strcmp(json_string_value(tag), "uuid") != 0 || !json_is_string(val))
 			return fail(err, errlen, "expected [\"uuid\", \"...\"]");
 		if (!ovs_uuid_from_string(json_string_value(val), &a->uuid))
-			return fail(err, errlen, "malformed uuid \"%.40s\"", json_string_value(val));
+			return fail(err, errlen, "malformed uuid \"%.40s\"",
+				    json_string_value(val));
 		return 0;
 	}
-	case OVS_VOID:
-		break;
+	case OVS_VOID: break;
 	}
 	return fail(err, errlen, "void atom");
 }
@@ -267,19 +257,12 @@ json_t *ovs_atom_to_json(const union ovs_atom *a, enum ovs_atype t)
 {
 	char buf[OVS_UUID_LEN + 1];
 	switch (t) {
-	case OVS_INTEGER:
-		return json_integer(a->integer);
-	case OVS_REAL:
-		return json_real(a->real);
-	case OVS_BOOLEAN:
-		return json_boolean(a->boolean);
-	case OVS_STRING:
-		return json_string(a->string);
-	case OVS_UUID:
-		ovs_uuid_to_string(&a->uuid, buf);
-		return json_pack("[ss]", "uuid", buf);
-	case OVS_VOID:
-		break;
+	case OVS_INTEGER: return json_integer(a->integer);
+	case OVS_REAL: return json_real(a->real);
+	case OVS_BOOLEAN: return json_boolean(a->boolean);
+	case OVS_STRING: return json_string(a->string);
+	case OVS_UUID: ovs_uuid_to_string(&a->uuid, buf); return json_pack("[ss]", "uuid", buf);
+	case OVS_VOID: break;
 	}
 	return json_null();
 }
@@ -297,20 +280,11 @@ json_t *ovs_atom_to_plain_json(const union ovs_atom *a, enum ovs_atype t)
 static void atom_to_key_string(const union ovs_atom *a, enum ovs_atype t, char *buf, size_t n)
 {
 	switch (t) {
-	case OVS_INTEGER:
-		snprintf(buf, n, "%" PRId64, a->integer);
-		break;
-	case OVS_REAL:
-		snprintf(buf, n, "%.17g", a->real);
-		break;
-	case OVS_BOOLEAN:
-		snprintf(buf, n, "%s", a->boolean ? "true" : "false");
-		break;
-	case OVS_UUID:
-		ovs_uuid_to_string(&a->uuid, buf);
-		break;
-	default:
-		buf[0] = '\0';
+	case OVS_INTEGER: snprintf(buf, n, "%" PRId64, a->integer); break;
+	case OVS_REAL: snprintf(buf, n, "%.17g", a->real); break;
+	case OVS_BOOLEAN: snprintf(buf, n, "%s", a->boolean ? "true" : "false"); break;
+	case OVS_UUID: ovs_uuid_to_string(&a->uuid, buf); break;
+	default: buf[0] = '\0';
 	}
 }
 
@@ -420,7 +394,8 @@ static int datum_sort(struct ovs_datum *d, const struct ovs_type *t, char *err, 
 	}
 	for (uint32_t i = 1; i < d->n; i++)
 		if (ovs_atom_cmp(&d->keys[i - 1], &d->keys[i], kt) == 0)
-			return fail(err, errlen, "duplicate %s", d->values ? "map key" : "set element");
+			return fail(err, errlen, "duplicate %s",
+				    d->values ? "map key" : "set element");
 	return 0;
 }
 
@@ -493,8 +468,9 @@ json_t *ovs_datum_to_json(const struct ovs_datum *d, const struct ovs_type *t)
 	if (ovs_type_is_map(t)) {
 		a = json_array();
 		for (uint32_t i = 0; i < d->n; i++)
-			json_array_append_new(a, json_pack("[oo]", ovs_atom_to_json(&d->keys[i], t->key),
-							   ovs_atom_to_json(&d->values[i], t->value)));
+			json_array_append_new(
+			    a, json_pack("[oo]", ovs_atom_to_json(&d->keys[i], t->key),
+					 ovs_atom_to_json(&d->values[i], t->value)));
 		return json_pack("[so]", "map", a);
 	}
 	if (d->n == 1)
@@ -528,8 +504,7 @@ json_t *ovs_datum_to_plain_json(const struct ovs_datum *d, const struct ovs_type
 	return a;
 }
 
-bool ovs_datum_equal(const struct ovs_datum *a, const struct ovs_datum *b,
-		     const struct ovs_type *t)
+bool ovs_datum_equal(const struct ovs_datum *a, const struct ovs_datum *b, const struct ovs_type *t)
 {
 	if (a->n != b->n)
 		return false;
@@ -617,7 +592,8 @@ int ovs_datum_apply_diff(struct ovs_datum *out, const struct ovs_datum *old,
 		else
 			c = ovs_atom_cmp(&old->keys[i], &diff->keys[k], t->key);
 		if (c < 0) {
-			if (push_clone(out, &old->keys[i], old->values ? &old->values[i] : NULL, t) < 0)
+			if (push_clone(out, &old->keys[i], old->values ? &old->values[i] : NULL,
+				       t) < 0)
 				goto oom;
 			i++;
 		} else if (c > 0) {

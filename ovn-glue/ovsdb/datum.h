@@ -76,7 +76,7 @@ void ovs_atom_destroy(union ovs_atom *a, enum ovs_atype t);
 int ovs_atom_clone(union ovs_atom *dst, const union ovs_atom *src, enum ovs_atype t);
 int ovs_atom_from_json(union ovs_atom *a, const json_t *j, enum ovs_atype t, char *err,
 		       size_t errlen);
-json_t *ovs_atom_to_json(const union ovs_atom *a, enum ovs_atype t);       /* wire form */
+json_t *ovs_atom_to_json(const union ovs_atom *a, enum ovs_atype t);	   /* wire form */
 json_t *ovs_atom_to_plain_json(const union ovs_atom *a, enum ovs_atype t); /* uuid as string */
 
 static inline void ovs_datum_init_empty(struct ovs_datum *d)

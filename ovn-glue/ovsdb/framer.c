@@ -121,13 +121,9 @@ int json_framer_next(struct json_framer *f, const char **msg, size_t *len)
 			continue;
 		}
 		switch (b[p++]) {
-		case '"':
-			f->in_str = true;
-			break;
+		case '"': f->in_str = true; break;
 		case '{':
-		case '[':
-			f->depth++;
-			break;
+		case '[': f->depth++; break;
 		case '}':
 		case ']':
 			if (--f->depth == 0) {
@@ -143,8 +139,7 @@ int json_framer_next(struct json_framer *f, const char **msg, size_t *len)
 				return 1;
 			}
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	f->pos = p;

@@ -20,7 +20,10 @@ struct hmap {
 	size_t n;
 };
 
-#define HMAP_INITIALIZER {NULL, 0, 0}
+#define HMAP_INITIALIZER                                                                           \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void hmap_init(struct hmap *m);
 void hmap_destroy(struct hmap *m); /* frees the bucket array only, never the elements */
@@ -42,7 +45,7 @@ struct hnode *hmap_next(const struct hmap *m, const struct hnode *node);
 struct hnode *hmap_first_with_hash(const struct hmap *m, uint32_t hash);
 struct hnode *hmap_next_with_hash(const struct hnode *node);
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 uint32_t hash_bytes(const void *p, size_t n, uint32_t basis);
 uint32_t hash_string(const char *s, uint32_t basis);

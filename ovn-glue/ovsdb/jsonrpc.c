@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MOD "ovsdb"
-#define READ_CHUNK (1u << 20)
+#define MOD		 "ovsdb"
+#define READ_CHUNK	 (1u << 20)
 #define READS_PER_WAKEUP 64
-#define MAX_OUT_BYTES (256u << 20)
+#define MAX_OUT_BYTES	 (256u << 20)
 
 struct pending {
 	struct hnode node;
@@ -264,8 +264,8 @@ static void handle_msg(struct jsonrpc *j, const char *buf, size_t len)
 	} else if (id) {
 		json_t *result = json_object_get(m, "result");
 		json_t *error = json_object_get(m, "error");
-		struct pending *p = json_is_integer(id) ? pending_take(j, json_integer_value(id))
-							: NULL;
+		struct pending *p =
+		    json_is_integer(id) ? pending_take(j, json_integer_value(id)) : NULL;
 		if (error && json_is_null(error))
 			error = NULL;
 		if (p == NULL) {
@@ -275,7 +275,8 @@ static void handle_msg(struct jsonrpc *j, const char *buf, size_t len)
 			if (error)
 				j->st->rpc_errors++;
 			if (p->cb)
-				p->cb(p->arg, error ? NULL : (result ? result : json_null()), error);
+				p->cb(p->arg, error ? NULL : (result ? result : json_null()),
+				      error);
 			free(p);
 		}
 	} else {
@@ -342,9 +343,11 @@ static void do_read(struct jsonrpc *j)
 			size_t part = json_framer_pending(&j->fr);
 			if (part) {
 				j->st->truncated++;
-				jsonrpc_fail(j, ECONNRESET,
-					     "connection closed by peer inside a message (%zu bytes "
-					     "received)", part);
+				jsonrpc_fail(
+				    j, ECONNRESET,
+				    "connection closed by peer inside a message (%zu bytes "
+				    "received)",
+				    part);
 			} else {
 				jsonrpc_fail(j, ECONNRESET, "connection closed by peer");
 			}
@@ -416,9 +419,8 @@ static void probe_cb(struct ev_timer *t, void *arg)
 	}
 }
 
-struct jsonrpc *jsonrpc_open(struct ev_loop *loop, struct ostream *s,
-			     const struct jsonrpc_opts *o, const struct jsonrpc_handlers *h,
-			     void *arg, struct ovsdb_stats *stats)
+struct jsonrpc *jsonrpc_open(struct ev_loop *loop, struct ostream *s, const struct jsonrpc_opts *o,
+			     const struct jsonrpc_handlers *h, void *arg, struct ovsdb_stats *stats)
 {
 	struct jsonrpc *j = calloc(1, sizeof(*j));
 	if (j == NULL)

@@ -29,28 +29,28 @@ struct jsonrpc_handlers {
 typedef void (*jsonrpc_reply_fn)(void *arg, json_t *result, json_t *error);
 
 struct jsonrpc_opts {
-	size_t max_msg;    /* bytes in one received message */
+	size_t max_msg;	   /* bytes in one received message */
 	unsigned probe_ms; /* 0: no inactivity probe */
 };
 
 /* Takes ownership of s (closed by jsonrpc_close). */
-struct jsonrpc *jsonrpc_open(struct ev_loop *loop, struct ostream *s,
-			     const struct jsonrpc_opts *o, const struct jsonrpc_handlers *h,
-			     void *arg, struct ovsdb_stats *stats);
+struct jsonrpc *jsonrpc_open(struct ev_loop *loop, struct ostream *s, const struct jsonrpc_opts *o,
+			     const struct jsonrpc_handlers *h, void *arg,
+			     struct ovsdb_stats *stats);
 /* Cancels pending requests (their callbacks get NULL, NULL), closes the stream. */
 void jsonrpc_close(struct jsonrpc *j);
 
 /* Send a request; params is stolen (must be an array). 0: cb will be called exactly once
  * (reply, error or cancellation); -1: the connection failed and cb will never be called. */
-int jsonrpc_request(struct jsonrpc *j, const char *method, json_t *params,
-		    jsonrpc_reply_fn cb, void *arg);
+int jsonrpc_request(struct jsonrpc *j, const char *method, json_t *params, jsonrpc_reply_fn cb,
+		    void *arg);
 /* Reply to a request of the server; result stolen. */
 int jsonrpc_reply(struct jsonrpc *j, json_t *id, json_t *result);
 int jsonrpc_reply_error(struct jsonrpc *j, json_t *id, const char *error);
 /* The owner found the peer's input unacceptable: fail the connection (reported via
  * on_error, later). */
 void jsonrpc_fail(struct jsonrpc *j, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 bool jsonrpc_failed(const struct jsonrpc *j);
 size_t jsonrpc_n_pending(const struct jsonrpc *j);
 /* During a callback: when the first bytes of the message being handled arrived (monotonic

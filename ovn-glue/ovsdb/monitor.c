@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MOD "ovsdb"
+#define MOD	  "ovsdb"
 #define ZERO_UUID "00000000-0000-0000-0000-000000000000"
 
 struct ovsdb_mon {
@@ -30,9 +30,9 @@ struct ovsdb_mon {
 	char model[24];
 	char schema_version[32];
 	uint64_t connected_ms, sync_ms;
-	uint64_t request_ms;          /* when the monitor request was sent */
+	uint64_t request_ms;	      /* when the monitor request was sent */
 	uint64_t request_to_reply_ms; /* until its reply was received and parsed */
-	uint64_t apply_ms;            /* applying the reply to the replica */
+	uint64_t apply_ms;	      /* applying the reply to the replica */
 	uint64_t reply_first_byte_ms; /* from the request to the reply's first bytes */
 	bool last_resumed;
 };
@@ -170,7 +170,8 @@ static void send_monitor(struct ovsdb_mon *m)
 	m->use_cond_since = !m->no_cond_since;
 	params = json_pack("[s, s, O]", m->db, m->monitor_id, m->requests);
 	if (m->use_cond_since) {
-		json_array_append_new(params, json_string(m->last_txn[0] ? m->last_txn : ZERO_UUID));
+		json_array_append_new(params,
+				      json_string(m->last_txn[0] ? m->last_txn : ZERO_UUID));
 		snprintf(m->method, sizeof(m->method), "monitor_cond_since");
 	} else {
 		snprintf(m->method, sizeof(m->method), "monitor_cond");
@@ -287,9 +288,9 @@ void ovsdb_mon_connected(struct ovsdb_mon *m, struct jsonrpc *rpc)
 		reset(m, "out of memory");
 		return;
 	}
-	params = json_pack("[s, {s:s, s:s, s:[[s, s, s]], s:[s, s, s]}]", "_Server", "op",
-			   "select", "table", "Database", "where", "name", "==", m->db,
-			   "columns", "name", "model", "connected");
+	params = json_pack("[s, {s:s, s:s, s:[[s, s, s]], s:[s, s, s]}]", "_Server", "op", "select",
+			   "table", "Database", "where", "name", "==", m->db, "columns", "name",
+			   "model", "connected");
 	if (jsonrpc_request(rpc, "transact", params, server_reply, c) < 0)
 		free(c);
 }
@@ -405,16 +406,11 @@ enum ovsdb_mon_state ovsdb_mon_state(const struct ovsdb_mon *m)
 const char *ovsdb_mon_state_name(enum ovsdb_mon_state st)
 {
 	switch (st) {
-	case OVSDB_M_DISCONNECTED:
-		return "disconnected";
-	case OVSDB_M_SERVER_CHECK:
-		return "server-check";
-	case OVSDB_M_SCHEMA:
-		return "schema";
-	case OVSDB_M_MONITORING:
-		return "monitoring";
-	case OVSDB_M_SYNCED:
-		return "synced";
+	case OVSDB_M_DISCONNECTED: return "disconnected";
+	case OVSDB_M_SERVER_CHECK: return "server-check";
+	case OVSDB_M_SCHEMA: return "schema";
+	case OVSDB_M_MONITORING: return "monitoring";
+	case OVSDB_M_SYNCED: return "synced";
 	}
 	return "?";
 }

@@ -25,8 +25,8 @@ void ovs_schema_free(struct ovs_schema *s)
 	free(s);
 }
 
-static int table_from_json(struct ovs_table_schema *t, const char *name, const json_t *j,
-			   char *err, size_t errlen)
+static int table_from_json(struct ovs_table_schema *t, const char *name, const json_t *j, char *err,
+			   size_t errlen)
 {
 	const json_t *cols = json_object_get(j, "columns"), *root, *cj;
 	const char *cname;
@@ -39,13 +39,13 @@ static int table_from_json(struct ovs_table_schema *t, const char *name, const j
 	}
 	root = json_object_get(j, "isRoot");
 	t->is_root = root == NULL || json_is_true(root);
-	t->columns = calloc(json_object_size(cols) ? json_object_size(cols) : 1,
-			    sizeof(*t->columns));
+	t->columns =
+	    calloc(json_object_size(cols) ? json_object_size(cols) : 1, sizeof(*t->columns));
 	if (t->name == NULL || t->columns == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	json_object_foreach((json_t *)cols, cname, cj) {
+	json_object_foreach ((json_t *)cols, cname, cj) {
 		struct ovs_column *c = &t->columns[t->n_columns];
 		if (cname[0] == '_') /* _uuid and _version are implicit */
 			continue;
@@ -79,13 +79,13 @@ struct ovs_schema *ovs_schema_from_json(const json_t *j, char *err, size_t errle
 		return NULL;
 	s->name = strdup(json_string_value(name));
 	s->version = strdup(json_is_string(version) ? json_string_value(version) : "");
-	s->tables = calloc(json_object_size(tables) ? json_object_size(tables) : 1,
-			   sizeof(*s->tables));
+	s->tables =
+	    calloc(json_object_size(tables) ? json_object_size(tables) : 1, sizeof(*s->tables));
 	if (s->name == NULL || s->version == NULL || s->tables == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto error;
 	}
-	json_object_foreach((json_t *)tables, tname, tj) {
+	json_object_foreach ((json_t *)tables, tname, tj) {
 		int rc = table_from_json(&s->tables[s->n_tables], tname, tj, err, errlen);
 		s->n_tables++; /* counted even on failure so that it is freed */
 		if (rc < 0)

@@ -20,13 +20,13 @@ struct ovsdb_session {
 	struct ovsdb_stats *st;
 
 	enum ovsdb_session_state state;
-	unsigned cur;          /* remote being tried / used */
+	unsigned cur;	       /* remote being tried / used */
 	unsigned fails_in_row; /* remotes failed since the last healthy session */
 	unsigned backoff_ms;
 	bool healthy;
-	struct ostream *conn;  /* while connecting */
+	struct ostream *conn; /* while connecting */
 	bool conn_watched;
-	struct jsonrpc *rpc;   /* while connected */
+	struct jsonrpc *rpc;	/* while connected */
 	struct ev_timer *timer; /* back-off or connect timeout */
 	uint64_t connected_ms;
 	char last_error[256];
@@ -83,8 +83,9 @@ static void schedule_retry(struct ovsdb_session *s)
 		} else {
 			delay = s->backoff_ms;
 			s->fails_in_row = 0;
-			s->backoff_ms = s->backoff_ms * 2 > s->o.backoff_max_ms ? s->o.backoff_max_ms
-										: s->backoff_ms * 2;
+			s->backoff_ms = s->backoff_ms * 2 > s->o.backoff_max_ms
+					    ? s->o.backoff_max_ms
+					    : s->backoff_ms * 2;
 		}
 	}
 	s->state = OVSDB_S_BACKOFF;
@@ -186,8 +187,8 @@ static void try_connect(struct ovsdb_session *s)
 		connect_failed(s, err);
 		return;
 	}
-	if (ev_fd_add(s->loop, ostream_fd(s->conn), ostream_events(s->conn, false), conn_fd_cb,
-		      s) < 0) {
+	if (ev_fd_add(s->loop, ostream_fd(s->conn), ostream_events(s->conn, false), conn_fd_cb, s) <
+	    0) {
 		connect_failed(s, "cannot watch the socket");
 		return;
 	}
@@ -297,14 +298,10 @@ enum ovsdb_session_state ovsdb_session_state(const struct ovsdb_session *s)
 const char *ovsdb_session_state_name(enum ovsdb_session_state st)
 {
 	switch (st) {
-	case OVSDB_S_IDLE:
-		return "idle";
-	case OVSDB_S_BACKOFF:
-		return "backoff";
-	case OVSDB_S_CONNECTING:
-		return "connecting";
-	case OVSDB_S_CONNECTED:
-		return "connected";
+	case OVSDB_S_IDLE: return "idle";
+	case OVSDB_S_BACKOFF: return "backoff";
+	case OVSDB_S_CONNECTING: return "connecting";
+	case OVSDB_S_CONNECTED: return "connected";
 	}
 	return "?";
 }

@@ -25,7 +25,7 @@ struct ovsdb_session_opts {
 
 struct ovsdb_session_handlers {
 	void (*connected)(void *arg, struct jsonrpc *rpc); /* start the protocol on rpc */
-	void (*disconnected)(void *arg);                   /* rpc is gone */
+	void (*disconnected)(void *arg);		   /* rpc is gone */
 	void (*message)(void *arg, const char *method, json_t *params, json_t *id);
 };
 

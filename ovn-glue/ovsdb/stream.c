@@ -74,8 +74,10 @@ static int parse_ip_port(const char *s, struct ostream_addr *a, char *err, size_
 		sin6->sin6_port = htons((uint16_t)port);
 		a->len = sizeof(*sin6);
 	} else {
-		snprintf(err, errlen, "\"%s\": \"%s\" is not an IP address (host names are not "
-			 "resolved)", s, host);
+		snprintf(err, errlen,
+			 "\"%s\": \"%s\" is not an IP address (host names are not "
+			 "resolved)",
+			 s, host);
 		return -1;
 	}
 	return 0;
@@ -126,8 +128,7 @@ static void ssl_errstr(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
-static int ssl_setup(struct ostream *s, const struct ostream_ssl_cfg *cfg, char *err,
-		     size_t errlen)
+static int ssl_setup(struct ostream *s, const struct ostream_ssl_cfg *cfg, char *err, size_t errlen)
 {
 	if (cfg == NULL || !cfg->key || !cfg->cert || !cfg->ca) {
 		snprintf(err, errlen, "ssl: ssl_key, ssl_cert and ssl_ca_cert are required");
@@ -142,8 +143,8 @@ static int ssl_setup(struct ostream *s, const struct ostream_ssl_cfg *cfg, char 
 #ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
 	SSL_CTX_set_options(s->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 #endif
-	SSL_CTX_set_mode(s->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-				 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_mode(s->ctx,
+			 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* files are read at every connection so that rotated certificates are picked up */
 	if (SSL_CTX_use_certificate_chain_file(s->ctx, cfg->cert) != 1) {
 		ssl_errstr(err, errlen, cfg->cert);
@@ -172,20 +173,11 @@ static int ssl_result(struct ostream *s, int rc)
 {
 	int e = SSL_get_error(s->ssl, rc);
 	switch (e) {
-	case SSL_ERROR_WANT_READ:
-		s->ssl_want = POLLIN;
-		return -EAGAIN;
-	case SSL_ERROR_WANT_WRITE:
-		s->ssl_want = POLLOUT;
-		return -EAGAIN;
-	case SSL_ERROR_ZERO_RETURN:
-		return 0;
-	case SSL_ERROR_SYSCALL:
-		ERR_clear_error();
-		return errno ? -errno : 0;
-	default:
-		ERR_clear_error();
-		return -EIO;
+	case SSL_ERROR_WANT_READ: s->ssl_want = POLLIN; return -EAGAIN;
+	case SSL_ERROR_WANT_WRITE: s->ssl_want = POLLOUT; return -EAGAIN;
+	case SSL_ERROR_ZERO_RETURN: return 0;
+	case SSL_ERROR_SYSCALL: ERR_clear_error(); return errno ? -errno : 0;
+	default: ERR_clear_error(); return -EIO;
 	}
 }
 #endif

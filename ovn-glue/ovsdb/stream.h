@@ -19,7 +19,7 @@ struct ostream_addr {
 struct ostream_ssl_cfg {
 	const char *key;  /* PEM private key */
 	const char *cert; /* PEM certificate */
-	const char *ca;   /* PEM CA certificate(s) the server's certificate must chain to */
+	const char *ca;	  /* PEM CA certificate(s) the server's certificate must chain to */
 };
 
 struct ostream;

@@ -96,7 +96,8 @@ static void txn_reply(void *arg, json_t *result, json_t *error)
 	if (json_array_size(result) < c->n_ops) {
 		c->st->txn_errors++;
 		if (c->cb)
-			c->cb(c->arg, -1, NULL, "transact reply with fewer results than operations");
+			c->cb(c->arg, -1, NULL,
+			      "transact reply with fewer results than operations");
 		free(c);
 		return;
 	}
@@ -192,7 +193,7 @@ json_t *ovsdb_smap_json(json_t *obj)
 {
 	json_t *pairs = json_array(), *v;
 	const char *k;
-	json_object_foreach(obj, k, v)
+	json_object_foreach (obj, k, v)
 		json_array_append_new(pairs, json_pack("[s, O]", k, v));
 	json_decref(obj);
 	return json_pack("[s, o]", "map", pairs);

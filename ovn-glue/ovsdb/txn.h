@@ -31,9 +31,9 @@ json_t *ovsdb_op_delete(const char *table, json_t *where);
 json_t *ovsdb_op_comment(const char *text);
 
 /* Conditions and values. */
-json_t *ovsdb_where_uuid(const struct ovs_uuid *u);        /* [["_uuid","==",uuid]] */
+json_t *ovsdb_where_uuid(const struct ovs_uuid *u);		    /* [["_uuid","==",uuid]] */
 json_t *ovsdb_cond(const char *col, const char *fn, json_t *value); /* [col, fn, value] */
-json_t *ovsdb_uuid_json(const struct ovs_uuid *u);         /* ["uuid", "..."] */
-json_t *ovsdb_named_uuid_json(const char *name);           /* ["named-uuid", name] */
-json_t *ovsdb_empty_set(void);                             /* ["set", []] */
-json_t *ovsdb_smap_json(json_t *obj);                      /* {"k":"v"} -> ["map", [...]] */
+json_t *ovsdb_uuid_json(const struct ovs_uuid *u);		    /* ["uuid", "..."] */
+json_t *ovsdb_named_uuid_json(const char *name);		    /* ["named-uuid", name] */
+json_t *ovsdb_empty_set(void);					    /* ["set", []] */
+json_t *ovsdb_smap_json(json_t *obj); /* {"k":"v"} -> ["map", [...]] */

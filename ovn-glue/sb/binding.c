@@ -17,18 +17,22 @@ enum bstate {
 	B_NO_LOGICAL_PORT, /* no Port_Binding with that logical_port (yet) */
 	B_CLAIMING,
 	B_BOUND,
-	B_OTHER_CHASSIS,      /* bound to another chassis: not fought */
+	B_OTHER_CHASSIS,       /* bound to another chassis: not fought */
 	B_REQUESTED_ELSEWHERE, /* requested-chassis names another chassis */
-	B_NOT_VIF,            /* a type brint does not claim (localnet, patch, ...) */
-	B_DUPLICATE,          /* another local port has the same iface-id */
-	B_UNKNOWN,            /* not evaluated yet (not connected) */
+	B_NOT_VIF,	       /* a type brint does not claim (localnet, patch, ...) */
+	B_DUPLICATE,	       /* another local port has the same iface-id */
+	B_UNKNOWN,	       /* not evaluated yet (not connected) */
 };
 
 static const char *const bstate_names[] = {
-	[B_NO_LOGICAL_PORT] = "no-logical-port", [B_CLAIMING] = "claiming",
-	[B_BOUND] = "bound", [B_OTHER_CHASSIS] = "other-chassis",
-	[B_REQUESTED_ELSEWHERE] = "requested-elsewhere", [B_NOT_VIF] = "not-claimable",
-	[B_DUPLICATE] = "duplicate-iface-id", [B_UNKNOWN] = "unknown",
+    [B_NO_LOGICAL_PORT] = "no-logical-port",
+    [B_CLAIMING] = "claiming",
+    [B_BOUND] = "bound",
+    [B_OTHER_CHASSIS] = "other-chassis",
+    [B_REQUESTED_ELSEWHERE] = "requested-elsewhere",
+    [B_NOT_VIF] = "not-claimable",
+    [B_DUPLICATE] = "duplicate-iface-id",
+    [B_UNKNOWN] = "unknown",
 };
 
 struct lport {
@@ -37,7 +41,7 @@ struct lport {
 	char *iface_id;
 	bool link_up;
 	enum bstate state;
-	char detail[128]; /* other chassis name, port type, ... */
+	char detail[128];      /* other chassis name, port type, ... */
 	struct ovs_uuid owner; /* the chassis we saw holding it (conflict counted once) */
 	bool conflict_counted;
 };
@@ -273,13 +277,12 @@ static void evaluate(struct glue *g, struct lport *p, struct ovsdb_txn *t,
 	up = sb_row_col(pb, "up");
 	enc = sb_row_col(pb, "encap");
 	if (!ours) {
-		ovsdb_txn_add(t, ovsdb_op_update("Port_Binding",
-						 where_pb(&pb->uuid, ovsdb_empty_set()),
-						 json_pack("{s:o, s:o, s:b}", "chassis",
-							   ovsdb_uuid_json(us), "encap",
-							   encap ? ovsdb_uuid_json(encap)
-								 : ovsdb_empty_set(),
-							   "up", p->link_up)));
+		ovsdb_txn_add(
+		    t, ovsdb_op_update("Port_Binding", where_pb(&pb->uuid, ovsdb_empty_set()),
+				       json_pack("{s:o, s:o, s:b}", "chassis", ovsdb_uuid_json(us),
+						 "encap",
+						 encap ? ovsdb_uuid_json(encap) : ovsdb_empty_set(),
+						 "up", p->link_up)));
 		p->state = B_CLAIMING;
 		g->claims++;
 		LOG_INFO(MOD, "claiming %s for port %s", p->iface_id, p->name);
@@ -331,16 +334,18 @@ void binding_build_ops(struct glue *g, struct ovsdb_txn *t, const struct ovs_uui
 	 * the port layer had release_stale_after_ms to report its ports */
 	if (g->stale_check_due) {
 		const struct sb_table *pbt = sb_replica_table(g->replica, SB_PORT_BINDING);
-		int c_chassis = sb_table_col(pbt, "chassis"), c_lp = sb_table_col(pbt, "logical_port");
+		int c_chassis = sb_table_col(pbt, "chassis"),
+		    c_lp = sb_table_col(pbt, "logical_port");
 		int c_type = sb_table_col(pbt, "type");
 		g->stale_check_due = false;
 		for (const struct sb_row *pb = sb_table_first(pbt); pb; pb = sb_table_next(pb)) {
 			const char *lp = ovs_datum_str(sb_row_get(pb, c_lp));
 			const char *type = ovs_datum_str(sb_row_get(pb, c_type));
-			if (!uuid_is(sb_row_get(pb, c_chassis), us) || (type && *type) || lp == NULL ||
-			    iface_is_local(lp))
+			if (!uuid_is(sb_row_get(pb, c_chassis), us) || (type && *type) ||
+			    lp == NULL || iface_is_local(lp))
 				continue;
-			LOG_INFO(MOD, "releasing %s: bound here but no local port has that iface-id",
+			LOG_INFO(MOD,
+				 "releasing %s: bound here but no local port has that iface-id",
 				 lp);
 			release_op(t, pb, us);
 			g->stale_releases++;
@@ -363,29 +368,29 @@ json_t *binding_list_json(const struct glue *g)
 {
 	json_t *a = json_array();
 	for (struct lport *p = ports; p; p = p->next) {
-		const struct sb_row *pb = g->replica ? sb_pb_by_logical_port(g->replica, p->iface_id)
-						     : NULL;
-		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "port", p->name, "logical_port",
-				      p->iface_id, "state", bstate_names[p->state], "link_up",
-				      p->link_up);
+		const struct sb_row *pb =
+		    g->replica ? sb_pb_by_logical_port(g->replica, p->iface_id) : NULL;
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:b}", "port", p->name, "logical_port", p->iface_id,
+			      "state", bstate_names[p->state], "link_up", p->link_up);
 		if (p->detail[0])
 			json_object_set_new(o, "detail", json_string(p->detail));
 		if (pb) {
 			const struct ovs_uuid *dpu = ovs_datum_uuid(sb_row_col(pb, "datapath"));
 			const struct sb_row *dp =
-				dpu ? sb_table_find(sb_replica_table(g->replica, SB_DATAPATH_BINDING),
-						    dpu)
-				    : NULL;
+			    dpu ? sb_table_find(sb_replica_table(g->replica, SB_DATAPATH_BINDING),
+						dpu)
+				: NULL;
 			const struct ovs_datum *up = sb_row_col(pb, "up");
-			json_object_set_new(o, "port_key",
-					    json_integer(ovs_datum_int(sb_row_col(pb, "tunnel_key"),
-								       0)));
+			json_object_set_new(
+			    o, "port_key",
+			    json_integer(ovs_datum_int(sb_row_col(pb, "tunnel_key"), 0)));
 			if (dp) {
-				const char *name = ovs_datum_map_get(sb_row_col(dp, "external_ids"),
-								     "name");
-				json_object_set_new(o, "datapath_key",
-						    json_integer(ovs_datum_int(
-							    sb_row_col(dp, "tunnel_key"), 0)));
+				const char *name =
+				    ovs_datum_map_get(sb_row_col(dp, "external_ids"), "name");
+				json_object_set_new(
+				    o, "datapath_key",
+				    json_integer(ovs_datum_int(sb_row_col(dp, "tunnel_key"), 0)));
 				if (name)
 					json_object_set_new(o, "datapath", json_string(name));
 			}

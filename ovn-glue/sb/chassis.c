@@ -52,11 +52,10 @@ const struct sb_row *chassis_encap_row(const struct glue *g)
 static json_t *desired_other_config(const struct glue *g)
 {
 	char *bm = ovn_config_bridge_mappings_str(&g->cfg);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ovn-bridge-mappings",
-			      bm ? bm : "", "datapath-type", "netdev", "iface-types",
-			      "dpdk,dpdkvhostuser,dpdkvhostuserclient,geneve,tap,vxlan",
-			      "is-interconn", "false", "ovn-monitor-all", "true", "port-up-notif",
-			      "true");
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s}", "ovn-bridge-mappings", bm ? bm : "", "datapath-type",
+	    "netdev", "iface-types", "dpdk,dpdkvhostuser,dpdkvhostuserclient,geneve,tap,vxlan",
+	    "is-interconn", "false", "ovn-monitor-all", "true", "port-up-notif", "true");
 	free(bm);
 	json_object_update(o, g->cfg.chassis_other_config);
 	return o;
@@ -95,15 +94,16 @@ static void register_new(struct glue *g, struct ovsdb_txn *t, const struct sb_ro
 			ovsdb_smap_json(json_pack("{s:s}", "brint-version", BRINT_VERSION)));
 	ovsdb_txn_add(t, ovsdb_op_insert("Chassis", row, "brint_chassis"));
 	if (cp == NULL)
-		ovsdb_txn_add(t, ovsdb_op_insert("Chassis_Private",
-						 json_pack("{s:s, s:o}", "name", g->cfg.chassis,
-							   "chassis",
-							   ovsdb_named_uuid_json("brint_chassis")),
-						 NULL));
+		ovsdb_txn_add(
+		    t, ovsdb_op_insert("Chassis_Private",
+				       json_pack("{s:s, s:o}", "name", g->cfg.chassis, "chassis",
+						 ovsdb_named_uuid_json("brint_chassis")),
+				       NULL));
 	else
-		ovsdb_txn_add(t, ovsdb_op_update("Chassis_Private", ovsdb_where_uuid(&cp->uuid),
-						 json_pack("{s:o}", "chassis",
-							   ovsdb_named_uuid_json("brint_chassis"))));
+		ovsdb_txn_add(t,
+			      ovsdb_op_update("Chassis_Private", ovsdb_where_uuid(&cp->uuid),
+					      json_pack("{s:o}", "chassis",
+							ovsdb_named_uuid_json("brint_chassis"))));
 	g->chassis_writes++;
 }
 
@@ -120,7 +120,7 @@ static void update_existing(struct glue *g, struct ovsdb_txn *t, const struct sb
 
 	if (strcmp(ovs_datum_str(sb_row_col(ch, "hostname")) ?: "", g->cfg.hostname) != 0)
 		json_object_set_new(row, "hostname", json_string(g->cfg.hostname));
-	json_object_foreach(want, k, v) {
+	json_object_foreach (want, k, v) {
 		const char *cur = ovs_datum_map_get(oc, k);
 		if (cur && strcmp(cur, json_string_value(v)) == 0)
 			continue;
@@ -140,20 +140,20 @@ static void update_existing(struct glue *g, struct ovsdb_txn *t, const struct sb
 		const char *csum = ovs_datum_map_get(sb_row_col(e, "options"), "csum");
 		const char *cn = ovs_datum_str(sb_row_col(e, "chassis_name"));
 		if (!csum || strcmp(csum, "true") || !cn || strcmp(cn, g->cfg.chassis)) {
-			ovsdb_txn_add(t, ovsdb_op_update(
-						 "Encap", ovsdb_where_uuid(&e->uuid),
-						 json_pack("{s:o, s:s}", "options",
-							   ovsdb_smap_json(json_pack("{s:s}", "csum",
-										     "true")),
-							   "chassis_name", g->cfg.chassis)));
+			ovsdb_txn_add(
+			    t, ovsdb_op_update(
+				   "Encap", ovsdb_where_uuid(&e->uuid),
+				   json_pack("{s:o, s:s}", "options",
+					     ovsdb_smap_json(json_pack("{s:s}", "csum", "true")),
+					     "chassis_name", g->cfg.chassis)));
 			changed = true;
 		}
 		if (encaps && encaps->n != 1)
 			json_object_set_new(row, "encaps", ovsdb_uuid_json(&e->uuid));
 	}
 	if (json_object_size(row)) {
-		ovsdb_txn_add(t, ovsdb_op_update("Chassis", ovsdb_where_uuid(&ch->uuid),
-						 json_incref(row)));
+		ovsdb_txn_add(
+		    t, ovsdb_op_update("Chassis", ovsdb_where_uuid(&ch->uuid), json_incref(row)));
 		changed = true;
 	}
 	json_decref(row);
@@ -162,8 +162,8 @@ static void update_existing(struct glue *g, struct ovsdb_txn *t, const struct sb
 		if (json_array_size(del))
 			json_array_append_new(muts, json_pack("[s, s, [s, O]]", "other_config",
 							      "delete", "set", del));
-		json_array_append_new(muts,
-				      json_pack("[s, s, [s, O]]", "other_config", "insert", "map", ins));
+		json_array_append_new(
+		    muts, json_pack("[s, s, [s, O]]", "other_config", "insert", "map", ins));
 		ovsdb_txn_add(t, ovsdb_op_mutate("Chassis", ovsdb_where_uuid(&ch->uuid), muts));
 		changed = true;
 	}
@@ -203,11 +203,10 @@ void chassis_build_ops(struct glue *g, struct ovsdb_txn *t)
 		int64_t want = ovs_datum_int(sb_row_col(sbg, "nb_cfg"), 0);
 		int64_t have = ovs_datum_int(sb_row_col(cp, "nb_cfg"), 0);
 		if (want != have && chassis_nb_cfg_allowed(g)) {
-			ovsdb_txn_add(t, ovsdb_op_update("Chassis_Private", ovsdb_where_uuid(&cp->uuid),
-							 json_pack("{s:I, s:I}", "nb_cfg",
-								   (json_int_t)want,
-								   "nb_cfg_timestamp",
-								   (json_int_t)wall_ms())));
+			ovsdb_txn_add(t, ovsdb_op_update(
+					     "Chassis_Private", ovsdb_where_uuid(&cp->uuid),
+					     json_pack("{s:I, s:I}", "nb_cfg", (json_int_t)want,
+						       "nb_cfg_timestamp", (json_int_t)wall_ms())));
 			g->nb_cfg_reported = want;
 			g->nb_cfg_updates++;
 		}

@@ -51,22 +51,20 @@ static void cmd_sb_status(const json_t *args, struct ctl_reply *r)
 	if (sbg)
 		json_object_set_new(chassis, "sb_nb_cfg",
 				    json_integer(ovs_datum_int(sb_row_col(sbg, "nb_cfg"), 0)));
-	binding = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ports",
-			    (json_int_t)binding_n_ports(), "claims", (json_int_t)glue.claims,
-			    "releases", (json_int_t)glue.releases, "stale_releases",
-			    (json_int_t)glue.stale_releases, "conflicts", (json_int_t)glue.conflicts,
-			    "up_updates", (json_int_t)glue.up_updates, "chassis_writes",
-			    (json_int_t)glue.chassis_writes);
-	res = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "state",
-			ovsdb_session_state_name(ovsdb_session_state(glue.session)), "monitor",
-			ovsdb_mon_state_name(ovsdb_mon_state(glue.mon)), "remote",
-			ovsdb_session_remote(glue.session), "remotes", remotes, "server_model",
-			ovsdb_mon_server_model(glue.mon), "schema_version",
-			ovsdb_mon_schema_version(glue.mon), "method", ovsdb_mon_method(glue.mon),
-			"last_txn_id", ovsdb_mon_last_txn_id(glue.mon), "last_error",
-			ovsdb_session_last_error(glue.session), "last_sync_resumed",
-			ovsdb_mon_last_resumed(glue.mon), "sync_ms",
-			(json_int_t)ovsdb_mon_sync_ms(glue.mon));
+	binding = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ports", (json_int_t)binding_n_ports(), "claims",
+	    (json_int_t)glue.claims, "releases", (json_int_t)glue.releases, "stale_releases",
+	    (json_int_t)glue.stale_releases, "conflicts", (json_int_t)glue.conflicts, "up_updates",
+	    (json_int_t)glue.up_updates, "chassis_writes", (json_int_t)glue.chassis_writes);
+	res = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "state",
+	    ovsdb_session_state_name(ovsdb_session_state(glue.session)), "monitor",
+	    ovsdb_mon_state_name(ovsdb_mon_state(glue.mon)), "remote",
+	    ovsdb_session_remote(glue.session), "remotes", remotes, "server_model",
+	    ovsdb_mon_server_model(glue.mon), "schema_version", ovsdb_mon_schema_version(glue.mon),
+	    "method", ovsdb_mon_method(glue.mon), "last_txn_id", ovsdb_mon_last_txn_id(glue.mon),
+	    "last_error", ovsdb_session_last_error(glue.session), "last_sync_resumed",
+	    ovsdb_mon_last_resumed(glue.mon), "sync_ms", (json_int_t)ovsdb_mon_sync_ms(glue.mon));
 	json_object_set_new(res, "sync_reply_ms",
 			    json_integer((json_int_t)ovsdb_mon_reply_ms(glue.mon)));
 	json_object_set_new(res, "sync_first_byte_ms",
@@ -74,18 +72,18 @@ static void cmd_sb_status(const json_t *args, struct ctl_reply *r)
 	json_object_set_new(res, "sync_apply_ms",
 			    json_integer((json_int_t)ovsdb_mon_apply_ms(glue.mon)));
 	if (ovsdb_session_state(glue.session) == OVSDB_S_CONNECTED)
-		json_object_set_new(res, "connected_for_ms",
-				    json_integer((json_int_t)(now - ovsdb_session_connected_ms(
-								       glue.session))));
+		json_object_set_new(
+		    res, "connected_for_ms",
+		    json_integer((json_int_t)(now - ovsdb_session_connected_ms(glue.session))));
 	json_object_set_new(res, "chassis", chassis);
 	json_object_set_new(res, "binding", binding);
 	json_object_set_new(res, "tables", tables_json());
-	json_object_set_new(res, "replica",
-			    json_pack("{s:I, s:I, s:I, s:b}", "seqno",
-				      (json_int_t)sb_replica_seqno(glue.replica), "generation",
-				      (json_int_t)sb_replica_generation(glue.replica), "acked_seqno",
-				      (json_int_t)sb_replica_acked_seqno(glue.replica), "tracking",
-				      sb_replica_tracking(glue.replica)));
+	json_object_set_new(
+	    res, "replica",
+	    json_pack("{s:I, s:I, s:I, s:b}", "seqno", (json_int_t)sb_replica_seqno(glue.replica),
+		      "generation", (json_int_t)sb_replica_generation(glue.replica), "acked_seqno",
+		      (json_int_t)sb_replica_acked_seqno(glue.replica), "tracking",
+		      sb_replica_tracking(glue.replica)));
 	json_object_set_new(res, "counters", ovsdb_stats_to_json(&glue.stats));
 	if (glue.last_txn_error[0])
 		json_object_set_new(res, "last_txn_error", json_string(glue.last_txn_error));

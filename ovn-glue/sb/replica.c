@@ -17,7 +17,7 @@ struct sb_replica {
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -188,11 +188,8 @@ static void row_delete(struct sb_row *row)
 		row->change = SB_DELETED;
 		trk_append(t, row);
 		break;
-	case SB_MODIFIED:
-		row->change = SB_DELETED;
-		break;
-	default:
-		break;
+	case SB_MODIFIED: row->change = SB_DELETED; break;
+	default: break;
 	}
 }
 
@@ -352,8 +349,8 @@ enum stage_kind { ST_INSERT, ST_MODIFY, ST_DELETE, ST_KEEP };
 
 struct stage {
 	enum stage_kind kind;
-	struct sb_row *row;      /* existing row, or the new one for ST_INSERT */
-	struct ovs_datum *vals;  /* ST_MODIFY: new values, for columns in mask */
+	struct sb_row *row;	/* existing row, or the new one for ST_INSERT */
+	struct ovs_datum *vals; /* ST_MODIFY: new values, for columns in mask */
 	uint64_t *mask;
 };
 
@@ -409,7 +406,7 @@ static struct sb_row *parse_full_row(struct sb_table *t, const json_t *cols, cha
 		return NULL;
 	}
 	/* every datum starts empty: row_free() is safe at any point */
-	json_object_foreach((json_t *)cols, name, v) {
+	json_object_foreach ((json_t *)cols, name, v) {
 		int c = ovs_table_column(ts, name);
 		if (c < 0) {
 			fail(err, errlen, "table %s: unknown column %.64s", ts->name, name);
@@ -446,13 +443,13 @@ static int stage_modify(struct stage *st, struct sb_row *row, const json_t *cols
 	if (!json_is_object(cols))
 		return fail(err, errlen, "table %s: modify must be an object", ts->name);
 	st->row = row;
-	st->vals = calloc(1, ts->n_columns * sizeof(struct ovs_datum) +
-				     t->bm_words * sizeof(uint64_t));
+	st->vals =
+	    calloc(1, ts->n_columns * sizeof(struct ovs_datum) + t->bm_words * sizeof(uint64_t));
 	if (st->vals == NULL)
 		return fail(err, errlen, "out of memory");
 	st->kind = ST_MODIFY;
 	st->mask = (uint64_t *)(void *)&st->vals[ts->n_columns];
-	json_object_foreach((json_t *)cols, name, v) {
+	json_object_foreach ((json_t *)cols, name, v) {
 		int c = ovs_table_column(ts, name);
 		const struct ovs_type *ty;
 		struct ovs_datum diff;
@@ -472,8 +469,8 @@ static int stage_modify(struct stage *st, struct sb_row *row, const json_t *cols
 }
 
 /* A full-reload row for an existing uuid: keep only the columns that differ. */
-static int stage_reconcile(struct stage *st, struct sb_row *row, struct sb_row *fresh,
-			   char *err, size_t errlen)
+static int stage_reconcile(struct stage *st, struct sb_row *row, struct sb_row *fresh, char *err,
+			   size_t errlen)
 {
 	struct sb_table *t = row->table;
 	const struct ovs_table_schema *ts = t->ts;
@@ -487,7 +484,7 @@ static int stage_reconcile(struct stage *st, struct sb_row *row, struct sb_row *
 			continue;
 		if (!any) {
 			st->vals = calloc(1, ts->n_columns * sizeof(struct ovs_datum) +
-						     t->bm_words * sizeof(uint64_t));
+						 t->bm_words * sizeof(uint64_t));
 			if (st->vals == NULL) {
 				row_free(fresh);
 				return fail(err, errlen, "out of memory");
@@ -514,11 +511,13 @@ static int stage_row(struct stages *ss, struct sb_table *t, const char *uuid_s, 
 	struct stage *st;
 
 	if (!ovs_uuid_from_string(uuid_s, &uuid))
-		return fail(err, errlen, "table %s: malformed row uuid \"%.40s\"",
-			    t->spec->name, uuid_s);
+		return fail(err, errlen, "table %s: malformed row uuid \"%.40s\"", t->spec->name,
+			    uuid_s);
 	if (!json_is_object(ru) || json_object_size(ru) != 1)
-		return fail(err, errlen, "table %s row %s: row update must have exactly one "
-			    "of initial/insert/modify/delete", t->spec->name, uuid_s);
+		return fail(err, errlen,
+			    "table %s row %s: row update must have exactly one "
+			    "of initial/insert/modify/delete",
+			    t->spec->name, uuid_s);
 	op = json_object_iter_key(json_object_iter((json_t *)ru));
 	body = json_object_get(ru, op);
 	row = (struct sb_row *)sb_table_find(t, &uuid);
@@ -608,7 +607,7 @@ int sb_replica_apply(struct sb_replica *r, const json_t *updates, bool full, cha
 		fail(err, errlen, "table-updates must be an object");
 		return -1;
 	}
-	json_object_foreach((json_t *)updates, tname, tu) {
+	json_object_foreach ((json_t *)updates, tname, tu) {
 		struct sb_table *t = sb_replica_table_by_name(r, tname);
 		if (t == NULL || t->ts == NULL) {
 			fail(err, errlen, "update for unmonitored table %.64s", tname);
@@ -618,7 +617,7 @@ int sb_replica_apply(struct sb_replica *r, const json_t *updates, bool full, cha
 			fail(err, errlen, "table %s: table-update must be an object", tname);
 			goto out;
 		}
-		json_object_foreach(tu, uuid_s, ru) {
+		json_object_foreach (tu, uuid_s, ru) {
 			if (stage_row(&ss, t, uuid_s, ru, full, err, errlen) < 0)
 				goto out;
 		}
@@ -643,9 +642,7 @@ int sb_replica_apply(struct sb_replica *r, const json_t *updates, bool full, cha
 			commit_modify(st);
 			st->row->seen = true;
 			break;
-		case ST_KEEP:
-			st->row->seen = true;
-			break;
+		case ST_KEEP: st->row->seen = true; break;
 		case ST_DELETE:
 			row_delete(st->row);
 			st->kind = ST_KEEP;
@@ -796,8 +793,8 @@ static bool index_match(const struct sb_table *t, const struct sb_index *ix,
 	return true;
 }
 
-static const struct sb_row *index_scan(const struct sb_table *t, unsigned k,
-				       const struct hnode *n, const struct ovs_datum *key)
+static const struct sb_row *index_scan(const struct sb_table *t, unsigned k, const struct hnode *n,
+				       const struct ovs_datum *key)
 {
 	for (; n; n = hmap_next_with_hash(n)) {
 		const struct sb_row *row = container_of(n, struct sb_idx_node, node)->row;
@@ -812,12 +809,12 @@ const struct sb_row *sb_index_first(const struct sb_table *t, unsigned k,
 {
 	if (k >= SB_IDX_MAX || !t->idx[k].active || t->ts == NULL)
 		return NULL;
-	return index_scan(t, k, hmap_first_with_hash(&t->idx[k].map,
-						     index_hash(t, &t->idx[k], key)), key);
+	return index_scan(
+	    t, k, hmap_first_with_hash(&t->idx[k].map, index_hash(t, &t->idx[k], key)), key);
 }
 
-const struct sb_row *sb_index_next(const struct sb_table *t, unsigned k,
-				   const struct sb_row *prev, const struct ovs_datum *key)
+const struct sb_row *sb_index_next(const struct sb_table *t, unsigned k, const struct sb_row *prev,
+				   const struct ovs_datum *key)
 {
 	if (k >= SB_IDX_MAX || !t->idx[k].active)
 		return NULL;
@@ -861,12 +858,9 @@ bool sb_row_col_changed(const struct sb_row *row, int col)
 	if (col < 0)
 		return false;
 	switch (row->change) {
-	case SB_INSERTED:
-		return true;
-	case SB_MODIFIED:
-		return row->changed[col / 64] >> (col % 64) & 1;
-	default:
-		return false;
+	case SB_INSERTED: return true;
+	case SB_MODIFIED: return row->changed[col / 64] >> (col % 64) & 1;
+	default: return false;
 	}
 }
 

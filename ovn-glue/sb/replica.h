@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SB_IDX_MAX 3  /* indexes per table */
+#define SB_IDX_MAX  3 /* indexes per table */
 #define SB_IDX_COLS 3 /* columns per index */
 
 struct sb_index_spec {
@@ -62,8 +62,8 @@ struct sb_row {
 	struct sb_table *table;
 	struct sb_row *trk_next, *trk_prev;
 	uint8_t change; /* enum sb_change */
-	bool seen;      /* scratch for full reloads */
-	bool linked;    /* in table->rows and the indexes */
+	bool seen;	/* scratch for full reloads */
+	bool linked;	/* in table->rows and the indexes */
 	struct sb_idx_node *idx;
 	uint64_t *changed; /* column bitmap, meaningful for SB_MODIFIED */
 	struct ovs_datum cols[];
@@ -112,8 +112,8 @@ void sb_replica_set_listener(struct sb_replica *r, sb_replica_cb fn, void *arg);
 /* Called at the end of each sb_replica_ack(). */
 void sb_replica_set_ack_hook(struct sb_replica *r, sb_replica_cb fn, void *arg);
 
-uint64_t sb_replica_seqno(const struct sb_replica *r);      /* commits so far */
-uint64_t sb_replica_generation(const struct sb_replica *r); /* schema rebuilds so far */
+uint64_t sb_replica_seqno(const struct sb_replica *r);			/* commits so far */
+uint64_t sb_replica_generation(const struct sb_replica *r);		/* schema rebuilds so far */
 const struct ovs_schema *sb_replica_schema(const struct sb_replica *r); /* NULL before */
 
 /* ---- reading ---- */

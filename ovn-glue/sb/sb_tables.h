@@ -44,7 +44,7 @@ enum {
 	SB_ENCAP_BY_CHASSIS_NAME = 0,
 	SB_DP_BY_TUNNEL_KEY = 0,
 	SB_PB_BY_LOGICAL_PORT = 0,
-	SB_PB_BY_DP_KEY = 1,       /* (datapath, tunnel_key) */
+	SB_PB_BY_DP_KEY = 1, /* (datapath, tunnel_key) */
 	SB_PB_BY_DATAPATH = 2,
 	SB_LFLOW_BY_DP_STAGE = 0,  /* (logical_datapath, pipeline, table_id) */
 	SB_LFLOW_BY_DPG_STAGE = 1, /* (logical_dp_group, pipeline, table_id) */
@@ -75,7 +75,8 @@ const struct sb_row *sb_dp_by_tunnel_key(const struct sb_replica *r, int64_t key
 const struct sb_row *sb_sb_global(const struct sb_replica *r); /* the one row, if any */
 /* Logical flows of one stage: datapath or datapath-group uuid, "ingress"/"egress", table. */
 const struct sb_row *sb_lflow_first(const struct sb_replica *r, bool group,
-				    const struct ovs_uuid *dp, const char *pipeline, int64_t table_id);
+				    const struct ovs_uuid *dp, const char *pipeline,
+				    int64_t table_id);
 const struct sb_row *sb_lflow_next(const struct sb_replica *r, bool group,
 				   const struct sb_row *prev, const struct ovs_uuid *dp,
 				   const char *pipeline, int64_t table_id);

@@ -84,22 +84,22 @@ static void sync_check(struct ev_timer *t, void *arg)
 	size_t rows = 0;
 	for (unsigned i = 0; i < sb_replica_n_tables(r); i++)
 		rows += sb_table_n_rows(sb_replica_table(r, i));
-	printf("{\"sync_ms\": %lld, \"sync_first_byte_ms\": %lld, \"sync_reply_ms\": %lld, "
-	       "\"sync_apply_ms\": %lld, "
-	       "\"start_to_sync_ms\": %llu, \"rows\": %zu, "
-	       "\"lflows\": %zu, \"port_bindings\": %zu, \"rx_bytes\": %lld, "
-	       "\"max_msg_bytes\": %lld, \"rss_kb\": %ld, \"hwm_kb\": %ld}\n",
-	       json_integer_value(json_object_get(st, "sync_ms")),
-	       json_integer_value(json_object_get(st, "sync_first_byte_ms")),
-	       json_integer_value(json_object_get(st, "sync_reply_ms")),
-	       json_integer_value(json_object_get(st, "sync_apply_ms")),
-	       (unsigned long long)(synced_at - start_ms), rows,
-	       sb_table_n_rows(sb_replica_table_by_name(r, "Logical_Flow")),
-	       sb_table_n_rows(sb_replica_table_by_name(r, "Port_Binding")),
-	       json_integer_value(json_object_get(json_object_get(st, "counters"), "rx_bytes")),
-	       json_integer_value(json_object_get(json_object_get(st, "counters"),
-						  "max_msg_bytes")),
-	       status_kb("VmRSS"), status_kb("VmHWM"));
+	printf(
+	    "{\"sync_ms\": %lld, \"sync_first_byte_ms\": %lld, \"sync_reply_ms\": %lld, "
+	    "\"sync_apply_ms\": %lld, "
+	    "\"start_to_sync_ms\": %llu, \"rows\": %zu, "
+	    "\"lflows\": %zu, \"port_bindings\": %zu, \"rx_bytes\": %lld, "
+	    "\"max_msg_bytes\": %lld, \"rss_kb\": %ld, \"hwm_kb\": %ld}\n",
+	    json_integer_value(json_object_get(st, "sync_ms")),
+	    json_integer_value(json_object_get(st, "sync_first_byte_ms")),
+	    json_integer_value(json_object_get(st, "sync_reply_ms")),
+	    json_integer_value(json_object_get(st, "sync_apply_ms")),
+	    (unsigned long long)(synced_at - start_ms), rows,
+	    sb_table_n_rows(sb_replica_table_by_name(r, "Logical_Flow")),
+	    sb_table_n_rows(sb_replica_table_by_name(r, "Port_Binding")),
+	    json_integer_value(json_object_get(json_object_get(st, "counters"), "rx_bytes")),
+	    json_integer_value(json_object_get(json_object_get(st, "counters"), "max_msg_bytes")),
+	    status_kb("VmRSS"), status_kb("VmHWM"));
 	fflush(stdout);
 	json_decref(resp);
 	ev_loop_stop(loop);
@@ -136,8 +136,8 @@ static void cmd_port_link(const json_t *args, struct ctl_reply *r)
 	/* brintctl's generic form passes "--up false" as a string */
 	if (json_is_boolean(v)) {
 		up = json_is_true(v);
-	} else if (json_is_string(v) && (!strcmp(json_string_value(v), "true") ||
-					 !strcmp(json_string_value(v), "up"))) {
+	} else if (json_is_string(v) &&
+		   (!strcmp(json_string_value(v), "true") || !strcmp(json_string_value(v), "up"))) {
 		up = true;
 	} else if (json_is_string(v) && (!strcmp(json_string_value(v), "false") ||
 					 !strcmp(json_string_value(v), "down"))) {
@@ -176,14 +176,14 @@ CTL_COMMAND(probe_port_link, "probe port link", "--name PORT --up true|false",
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"socket", required_argument, NULL, 's'},
-		{"pidfile", required_argument, NULL, 'p'},
-		{"claim", required_argument, NULL, 'C'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"exit-on-sync", no_argument, NULL, 'x'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {"claim", required_argument, NULL, 'C'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"exit-on-sync", no_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *sock = NULL, *pidfile = NULL;
 	char **claims = NULL;
@@ -194,15 +194,9 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'p':
-			pidfile = optarg;
-			break;
+		case 'c': config = optarg; break;
+		case 's': sock = optarg; break;
+		case 'p': pidfile = optarg; break;
 		case 'C':
 			claims = realloc(claims, (size_t)(n_claims + 1) * sizeof(char *));
 			if (claims == NULL)
@@ -212,21 +206,16 @@ int main(int argc, char **argv)
 		case 'l': {
 			int l = brint_log_level_parse(optarg);
 			if (l < 0) {
-				fprintf(stderr, "brint-sb-probe: unknown log level \"%s\"\n", optarg);
+				fprintf(stderr, "brint-sb-probe: unknown log level \"%s\"\n",
+					optarg);
 				return 2;
 			}
 			brint_log_set_level((enum brint_log_level)l);
 			break;
 		}
-		case 'x':
-			exit_on_sync = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		case 'x': exit_on_sync = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (config == NULL || optind != argc) {

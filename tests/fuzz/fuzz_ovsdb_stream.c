@@ -67,7 +67,8 @@ static void on_message(void *arg, const char *method, json_t *params, json_t *id
 	else if (strcmp(method, "initial") == 0) /* not OVSDB: lets inputs reach full loads */
 		updates = json_array_get(params, 0);
 	if (updates) {
-		sb_replica_apply(replica, updates, strcmp(method, "initial") == 0, err, sizeof(err));
+		sb_replica_apply(replica, updates, strcmp(method, "initial") == 0, err,
+				 sizeof(err));
 		fuzz_replica_check(replica);
 	}
 }

@@ -45,8 +45,8 @@ static size_t hdr_eth(uint8_t *f, uint16_t type, bool tagged)
 
 static size_t hdr_ip4(uint8_t *p, uint8_t proto, size_t l4len)
 {
-	static const uint8_t h[20] = {0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 0, 0, 0,
-				      10, 16, 0, 11, 10, 16, 0, 1};
+	static const uint8_t h[20] = {0x45, 0, 0,  0,  0, 1,  0x40, 0,	64, 0,
+				      0,    0, 10, 16, 0, 11, 10,   16, 0,  1};
 	memcpy(p, h, 20);
 	p[2] = (uint8_t)((20 + l4len) >> 8);
 	p[3] = (uint8_t)(20 + l4len);
@@ -76,8 +76,10 @@ static size_t template(uint8_t *f, unsigned which, bool tagged)
 	switch (which % 8) {
 	case 0: /* ARP request */
 		f[n - 2] = 0x08, f[n - 1] = 0x06;
-		memcpy(ip, "\x00\x01\x08\x00\x06\x04\x00\x01\x00\x00\x00\x00\x01\x01\x0a\x10\x00\x0b"
-			   "\x00\x00\x00\x00\x00\x00\x0a\x10\x00\x01", 28);
+		memcpy(ip,
+		       "\x00\x01\x08\x00\x06\x04\x00\x01\x00\x00\x00\x00\x01\x01\x0a\x10\x00\x0b"
+		       "\x00\x00\x00\x00\x00\x00\x0a\x10\x00\x01",
+		       28);
 		return n + 28;
 	case 1: /* ICMPv4 echo request */
 	case 2: /* UDP/IPv4 */
@@ -199,7 +201,8 @@ static void check_out(const uint8_t *o, int n, size_t cap, size_t in_len)
 		if (k.nw_proto == 1 && sum16(ip + 20, tot - 20, 0) != 0xffff)
 			abort();
 		if (k.nw_proto == 6 &&
-		    sum16(ip + 20, tot - 20, sum16(ip + 12, 8, 0) + 6 + (uint32_t)(tot - 20)) != 0xffff)
+		    sum16(ip + 20, tot - 20, sum16(ip + 12, 8, 0) + 6 + (uint32_t)(tot - 20)) !=
+			0xffff)
 			abort();
 		if (k.nw_proto == 132 && !sctp_crc_ok(ip + 20, tot - 20))
 			abort();
@@ -207,9 +210,10 @@ static void check_out(const uint8_t *o, int n, size_t cap, size_t in_len)
 		size_t plen = rd16(ip + 4);
 		if (l.l3_len != 40 || l.l3_ofs + 40 + plen != (size_t)n)
 			abort();
-		if (k.nw_proto == 132 ? !sctp_crc_ok(ip + 40, plen)
-				      : sum16(ip + 40, plen, sum16(ip + 8, 32, 0) + (uint32_t)plen +
-							     k.nw_proto) != 0xffff)
+		if (k.nw_proto == 132
+			? !sctp_crc_ok(ip + 40, plen)
+			: sum16(ip + 40, plen,
+				sum16(ip + 8, 32, 0) + (uint32_t)plen + k.nw_proto) != 0xffff)
 			abort();
 	} else if (k.eth_type != 0x0806 || (size_t)n != l.l3_ofs + 28u) {
 		abort();
@@ -254,16 +258,16 @@ static bool sums_ok(const uint8_t *f, size_t len)
 }
 
 /* runs one builder with the room it may need, then with one byte less than it used */
-#define RUN(call_with_cap)                                                                     \
-	do {                                                                                   \
-		size_t cap = room;                                                             \
-		int n = (call_with_cap);                                                       \
-		check_out(out, n, cap, in.len);                                                   \
-		if (n > 0) {                                                                   \
-			cap = (size_t)n - 1;                                                   \
-			if ((call_with_cap) != -1)                                             \
-				abort();                                                       \
-		}                                                                              \
+#define RUN(call_with_cap)                                                                         \
+	do {                                                                                       \
+		size_t cap = room;                                                                 \
+		int n = (call_with_cap);                                                           \
+		check_out(out, n, cap, in.len);                                                    \
+		if (n > 0) {                                                                       \
+			cap = (size_t)n - 1;                                                       \
+			if ((call_with_cap) != -1)                                                 \
+				abort();                                                           \
+		}                                                                                  \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

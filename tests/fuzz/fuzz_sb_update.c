@@ -12,15 +12,15 @@
 static struct sb_replica *replica;
 
 static const char *seed_rows =
-	"{\"Datapath_Binding\":{\"d0000000-0000-4000-8000-000000000001\":{\"initial\":"
-	"{\"tunnel_key\":1,\"external_ids\":[\"map\",[[\"name\",\"ls1\"]]]}}},"
-	"\"Port_Binding\":{\"b0000000-0000-4000-8000-000000000001\":{\"initial\":"
-	"{\"logical_port\":\"p1\",\"tunnel_key\":1,\"datapath\":[\"uuid\","
-	"\"d0000000-0000-4000-8000-000000000001\"],\"mac\":\"00:00:00:00:00:01 10.0.0.1\"}}},"
-	"\"Logical_Flow\":{\"f0000000-0000-4000-8000-000000000001\":{\"initial\":"
-	"{\"logical_datapath\":[\"uuid\",\"d0000000-0000-4000-8000-000000000001\"],"
-	"\"pipeline\":\"ingress\",\"table_id\":1,\"priority\":10,\"match\":\"1\","
-	"\"actions\":\"next;\"}}}}";
+    "{\"Datapath_Binding\":{\"d0000000-0000-4000-8000-000000000001\":{\"initial\":"
+    "{\"tunnel_key\":1,\"external_ids\":[\"map\",[[\"name\",\"ls1\"]]]}}},"
+    "\"Port_Binding\":{\"b0000000-0000-4000-8000-000000000001\":{\"initial\":"
+    "{\"logical_port\":\"p1\",\"tunnel_key\":1,\"datapath\":[\"uuid\","
+    "\"d0000000-0000-4000-8000-000000000001\"],\"mac\":\"00:00:00:00:00:01 10.0.0.1\"}}},"
+    "\"Logical_Flow\":{\"f0000000-0000-4000-8000-000000000001\":{\"initial\":"
+    "{\"logical_datapath\":[\"uuid\",\"d0000000-0000-4000-8000-000000000001\"],"
+    "\"pipeline\":\"ingress\",\"table_id\":1,\"priority\":10,\"match\":\"1\","
+    "\"actions\":\"next;\"}}}}";
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -30,18 +30,18 @@ static void test_good_full(void **state)
 	struct brint_config cfg;
 	char err[512] = "";
 	const char *text =
-		"{\"eal\": [\"-l\", \"0,1\", \"--file-prefix\", \"brint\", \"-m\", \"512\"],"
-		" \"pmd_cores\": [1], \"control_socket\": \"/tmp/x.sock\", \"log_level\": \"debug\","
-		" \"mbufs\": 8192,"
-		" \"ports\": ["
-		"  {\"name\": \"pod1\", \"type\": \"vhost-user\", \"path\": \"/tmp/p1.sock\","
-		"   \"mode\": \"client\", \"queues\": 2, \"iface_id\": \"pod1.default\","
-		"   \"rxq_pin\": [1, -1]},"
-		"  {\"name\": \"nic0\", \"type\": \"dpdk\", \"devargs\": \"net_null0\"},"
-		"  {\"name\": \"ovn0\", \"type\": \"tap\", \"mac\": \"00:00:00:00:00:01\","
-		"   \"mtu\": 1400}],"
-		" \"xconnects\": [{\"from\": \"pod1\", \"to\": \"nic0\"}],"
-		" \"ovn\": {\"remote\": \"unix:/tmp/sb.sock\"}}";
+	    "{\"eal\": [\"-l\", \"0,1\", \"--file-prefix\", \"brint\", \"-m\", \"512\"],"
+	    " \"pmd_cores\": [1], \"control_socket\": \"/tmp/x.sock\", \"log_level\": \"debug\","
+	    " \"mbufs\": 8192,"
+	    " \"ports\": ["
+	    "  {\"name\": \"pod1\", \"type\": \"vhost-user\", \"path\": \"/tmp/p1.sock\","
+	    "   \"mode\": \"client\", \"queues\": 2, \"iface_id\": \"pod1.default\","
+	    "   \"rxq_pin\": [1, -1]},"
+	    "  {\"name\": \"nic0\", \"type\": \"dpdk\", \"devargs\": \"net_null0\"},"
+	    "  {\"name\": \"ovn0\", \"type\": \"tap\", \"mac\": \"00:00:00:00:00:01\","
+	    "   \"mtu\": 1400}],"
+	    " \"xconnects\": [{\"from\": \"pod1\", \"to\": \"nic0\"}],"
+	    " \"ovn\": {\"remote\": \"unix:/tmp/sb.sock\"}}";
 
 	(void)state;
 	assert_int_equal(load_text(text, &cfg, err, sizeof(err)), 0);
@@ -93,114 +93,118 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{"[]", "top level: must be an object"},
-	{"{\"pmd_cores\": [1], \"bogus\": 1}", "bogus: unknown key"},
-	{"{}", "pmd_cores: missing"},
-	{"{\"pmd_cores\": []}", "pmd_cores: must be an array of 1 to"},
-	{"{\"pmd_cores\": [1, 1]}", "pmd_cores[1]: core 1 listed twice"},
-	{"{\"pmd_cores\": [\"1\"]}", "pmd_cores[0]: must be a core id"},
-	{"{\"pmd_cores\": [1], \"eal\": \"-l 0\"}", "eal: must be an array of strings"},
-	{"{\"pmd_cores\": [1], \"eal\": [\"-l\", 0]}", "eal[1]: must be a string"},
-	{"{\"pmd_cores\": [1], \"log_level\": \"loud\"}", "log_level: must be one of"},
-	{"{\"pmd_cores\": [1], \"control_socket\": \"rel.sock\"}", "control_socket: must be an absolute"},
-	{"{\"pmd_cores\": [1], \"mbufs\": 10}", "mbufs: must be an integer in"},
-	{"{\"pmd_cores\": [1], \"ports\": {}}", "ports: must be an array"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"type\": \"tap\"}]}", "ports[0].name: missing"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a b\", \"type\": \"tap\"}]}",
-	 "ports[0].name: 'a b' may hold only"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"veth\"}]}",
-	 "ports[0].type: 'veth' is not one of"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\"}]}",
-	 "ports[0].path: missing"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\"}]}",
-	 "ports[0].devargs: missing"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\","
-	 " \"path\": \"/x\", \"mode\": \"both\"}]}",
-	 "ports[0].mode: 'both' is not one of server, client"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\","
-	 " \"path\": \"/x\", \"queues\": 0}]}",
-	 "ports[0].queues: must be an integer in [1, 16]"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\", \"mode\": \"server\"}]}",
-	 "ports[0].mode: only for vhost-user"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\", \"mac\": \"zz\"}]}",
-	 "ports[0].mac: 'zz' is not a MAC"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\", \"speed\": 1}]}",
-	 "ports[0].speed: unknown key"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"},"
-	 " {\"name\": \"a\", \"type\": \"tap\", \"iface\": \"b\"}]}",
-	 "ports[1].name: 'a' already used by ports[0]"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\", \"path\": \"/s\"},"
-	 " {\"name\": \"b\", \"type\": \"vhost-user\", \"path\": \"/s\"}]}",
-	 "ports[1].path: '/s' already used by ports[0]"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\", \"path\": \"/s\","
-	 " \"rxq_pin\": [1, 1]}]}",
-	 "ports[0].rxq_pin: must be an array of at most 1"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
-	 " \"xconnects\": [{\"from\": \"a\", \"to\": \"zz\"}]}",
-	 "xconnects[0].to: no port named 'zz'"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
-	 " \"xconnects\": [{\"from\": \"a\"}]}",
-	 "xconnects[0]: must be"},
-	{"{\"pmd_cores\": [1], \"ovn\": []}", "ovn: must be an object"},
-	/* a tap port's kernel side */
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"addresses\": [\"100.64.0.2\"]}]}",
-	 "ports[0].addresses[0]: must be an IPv4 or IPv6 address with a prefix length"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"addresses\": [\"100.64.0.2/33\"]}]}",
-	 "ports[0].addresses[0]: must be"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"addresses\": \"100.64.0.2/16\"}]}",
-	 "ports[0].addresses: must be an array"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
-	 " \"devargs\": \"net_null0\", \"addresses\": [\"10.0.0.1/24\"]}]}",
-	 "ports[0].addresses: only for tap ports"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"routes\": [{\"dst\": \"10.16.0.1/16\", \"via\": \"100.64.0.1\"}]}]}",
-	 "ports[0].routes[0].dst: '10.16.0.1/16' has host bits set"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"fd00::1\"}]}]}",
-	 "ports[0].routes[0].via: not the address family of dst"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"gw\": \"10.0.0.1\"}]}]}",
-	 "ports[0].routes[0].gw: unknown key"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"routes\": [{\"via\": \"10.0.0.1\"}]}]}",
-	 "ports[0].routes[0].dst: must be a prefix"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"10.0.0.0/8\"}]}]}",
-	 "ports[0].routes[0].via: must be an IPv4 or IPv6 address"},
-	/* bridge mappings name a dpdk port of the file that carries no logical port */
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
-	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"nic9\"}}}",
-	 "ovn.bridge_mappings.physnet1: no port named 'nic9' in ports"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
-	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
-	 "ovn.bridge_mappings.physnet1: port 'a' is a tap port; a provider NIC is a dpdk port"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
-	 " \"devargs\": \"net_null0\", \"iface_id\": \"lp\"}],"
-	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
-	 "ports[0].iface_id: port 'a' is the provider NIC of physnet1"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
-	 " \"devargs\": \"net_null0\"}, {\"name\": \"b\", \"type\": \"tap\"}],"
-	 " \"xconnects\": [{\"from\": \"b\", \"to\": \"a\"}],"
-	 " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
-	 "xconnects[0]: port 'a' is the provider NIC of physnet1"},
-	/* the node's own interface on a NIC */
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
-	 " \"devargs\": \"net_null0\", \"internal_of\": \"a\"}]}",
-	 "ports[0].internal_of: only for tap ports"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"internal_of\": \"nic\"}]}",
-	 "ports[0].internal_of: 'nic' is not a dpdk port of ports"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
-	 " \"internal_of\": \"nic\", \"iface_id\": \"x\"}]}",
-	 "ports[0].internal_of: the node's interface on a NIC carries no logical port"},
-	{"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"nic\", \"type\": \"dpdk\","
-	 " \"devargs\": \"net_null0\"}, {\"name\": \"a\", \"type\": \"tap\","
-	 " \"internal_of\": \"nic\"}, {\"name\": \"b\", \"type\": \"tap\","
-	 " \"internal_of\": \"nic\"}]}",
-	 "ports[2].internal_of: 'nic' already has ports[1] as its internal interface"},
+    {"[]", "top level: must be an object"},
+    {"{\"pmd_cores\": [1], \"bogus\": 1}", "bogus: unknown key"},
+    {"{}", "pmd_cores: missing"},
+    {"{\"pmd_cores\": []}", "pmd_cores: must be an array of 1 to"},
+    {"{\"pmd_cores\": [1, 1]}", "pmd_cores[1]: core 1 listed twice"},
+    {"{\"pmd_cores\": [\"1\"]}", "pmd_cores[0]: must be a core id"},
+    {"{\"pmd_cores\": [1], \"eal\": \"-l 0\"}", "eal: must be an array of strings"},
+    {"{\"pmd_cores\": [1], \"eal\": [\"-l\", 0]}", "eal[1]: must be a string"},
+    {"{\"pmd_cores\": [1], \"log_level\": \"loud\"}", "log_level: must be one of"},
+    {"{\"pmd_cores\": [1], \"control_socket\": \"rel.sock\"}",
+     "control_socket: must be an absolute"},
+    {"{\"pmd_cores\": [1], \"mbufs\": 10}", "mbufs: must be an integer in"},
+    {"{\"pmd_cores\": [1], \"ports\": {}}", "ports: must be an array"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"type\": \"tap\"}]}", "ports[0].name: missing"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a b\", \"type\": \"tap\"}]}",
+     "ports[0].name: 'a b' may hold only"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"veth\"}]}",
+     "ports[0].type: 'veth' is not one of"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\"}]}",
+     "ports[0].path: missing"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\"}]}",
+     "ports[0].devargs: missing"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\","
+     " \"path\": \"/x\", \"mode\": \"both\"}]}",
+     "ports[0].mode: 'both' is not one of server, client"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\","
+     " \"path\": \"/x\", \"queues\": 0}]}",
+     "ports[0].queues: must be an integer in [1, 16]"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\", \"mode\": "
+     "\"server\"}]}",
+     "ports[0].mode: only for vhost-user"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\", \"mac\": \"zz\"}]}",
+     "ports[0].mac: 'zz' is not a MAC"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\", \"speed\": 1}]}",
+     "ports[0].speed: unknown key"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"},"
+     " {\"name\": \"a\", \"type\": \"tap\", \"iface\": \"b\"}]}",
+     "ports[1].name: 'a' already used by ports[0]"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\", \"path\": "
+     "\"/s\"},"
+     " {\"name\": \"b\", \"type\": \"vhost-user\", \"path\": \"/s\"}]}",
+     "ports[1].path: '/s' already used by ports[0]"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"vhost-user\", \"path\": "
+     "\"/s\","
+     " \"rxq_pin\": [1, 1]}]}",
+     "ports[0].rxq_pin: must be an array of at most 1"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
+     " \"xconnects\": [{\"from\": \"a\", \"to\": \"zz\"}]}",
+     "xconnects[0].to: no port named 'zz'"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
+     " \"xconnects\": [{\"from\": \"a\"}]}",
+     "xconnects[0]: must be"},
+    {"{\"pmd_cores\": [1], \"ovn\": []}", "ovn: must be an object"},
+    /* a tap port's kernel side */
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"addresses\": [\"100.64.0.2\"]}]}",
+     "ports[0].addresses[0]: must be an IPv4 or IPv6 address with a prefix length"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"addresses\": [\"100.64.0.2/33\"]}]}",
+     "ports[0].addresses[0]: must be"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"addresses\": \"100.64.0.2/16\"}]}",
+     "ports[0].addresses: must be an array"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+     " \"devargs\": \"net_null0\", \"addresses\": [\"10.0.0.1/24\"]}]}",
+     "ports[0].addresses: only for tap ports"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"routes\": [{\"dst\": \"10.16.0.1/16\", \"via\": \"100.64.0.1\"}]}]}",
+     "ports[0].routes[0].dst: '10.16.0.1/16' has host bits set"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"fd00::1\"}]}]}",
+     "ports[0].routes[0].via: not the address family of dst"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"gw\": \"10.0.0.1\"}]}]}",
+     "ports[0].routes[0].gw: unknown key"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"routes\": [{\"via\": \"10.0.0.1\"}]}]}",
+     "ports[0].routes[0].dst: must be a prefix"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"10.0.0.0/8\"}]}]}",
+     "ports[0].routes[0].via: must be an IPv4 or IPv6 address"},
+    /* bridge mappings name a dpdk port of the file that carries no logical port */
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
+     " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"nic9\"}}}",
+     "ovn.bridge_mappings.physnet1: no port named 'nic9' in ports"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\"}],"
+     " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
+     "ovn.bridge_mappings.physnet1: port 'a' is a tap port; a provider NIC is a dpdk port"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+     " \"devargs\": \"net_null0\", \"iface_id\": \"lp\"}],"
+     " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
+     "ports[0].iface_id: port 'a' is the provider NIC of physnet1"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+     " \"devargs\": \"net_null0\"}, {\"name\": \"b\", \"type\": \"tap\"}],"
+     " \"xconnects\": [{\"from\": \"b\", \"to\": \"a\"}],"
+     " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"a\"}}}",
+     "xconnects[0]: port 'a' is the provider NIC of physnet1"},
+    /* the node's own interface on a NIC */
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"dpdk\","
+     " \"devargs\": \"net_null0\", \"internal_of\": \"a\"}]}",
+     "ports[0].internal_of: only for tap ports"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"internal_of\": \"nic\"}]}",
+     "ports[0].internal_of: 'nic' is not a dpdk port of ports"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"a\", \"type\": \"tap\","
+     " \"internal_of\": \"nic\", \"iface_id\": \"x\"}]}",
+     "ports[0].internal_of: the node's interface on a NIC carries no logical port"},
+    {"{\"pmd_cores\": [1], \"ports\": [{\"name\": \"nic\", \"type\": \"dpdk\","
+     " \"devargs\": \"net_null0\"}, {\"name\": \"a\", \"type\": \"tap\","
+     " \"internal_of\": \"nic\"}, {\"name\": \"b\", \"type\": \"tap\","
+     " \"internal_of\": \"nic\"}]}",
+     "ports[2].internal_of: 'nic' already has ports[1] as its internal interface"},
 };
 
 /* ovn0 as kube-ovn's daemon would describe it: the join port's MAC and address, the routes to
@@ -210,14 +214,14 @@ static void test_host_and_provider(void **state)
 	struct brint_config cfg;
 	char err[512] = "", s[64];
 	const char *text =
-		"{\"pmd_cores\": [1], \"ports\": ["
-		"  {\"name\": \"ovn0\", \"type\": \"tap\", \"iface_id\": \"node-node1\","
-		"   \"mac\": \"0a:00:00:64:00:02\", \"mtu\": 1400,"
-		"   \"addresses\": [\"100.64.0.2/16\", \"fd00:100:64::2/112\"],"
-		"   \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"100.64.0.1\"},"
-		"              {\"dst\": \"0.0.0.0/0\"}]},"
-		"  {\"name\": \"phy0\", \"type\": \"dpdk\", \"devargs\": \"net_af_packet0,iface=e\"}],"
-		" \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"phy0\"}}}";
+	    "{\"pmd_cores\": [1], \"ports\": ["
+	    "  {\"name\": \"ovn0\", \"type\": \"tap\", \"iface_id\": \"node-node1\","
+	    "   \"mac\": \"0a:00:00:64:00:02\", \"mtu\": 1400,"
+	    "   \"addresses\": [\"100.64.0.2/16\", \"fd00:100:64::2/112\"],"
+	    "   \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"100.64.0.1\"},"
+	    "              {\"dst\": \"0.0.0.0/0\"}]},"
+	    "  {\"name\": \"phy0\", \"type\": \"dpdk\", \"devargs\": \"net_af_packet0,iface=e\"}],"
+	    " \"ovn\": {\"bridge_mappings\": {\"physnet1\": \"phy0\"}}}";
 
 	(void)state;
 	assert_int_equal(load_text(text, &cfg, err, sizeof(err)), 0);
@@ -247,8 +251,8 @@ static void test_bad(void **state)
 		char err[512] = "";
 		int rc = load_text(bad_cases[i].text, &cfg, err, sizeof(err));
 		if (rc == 0 || strstr(err, bad_cases[i].expect) == NULL)
-			fail_msg("case %zu: %s\n  expected error containing: %s\n  got rc=%d: %s", i,
-				 bad_cases[i].text, bad_cases[i].expect, rc, err);
+			fail_msg("case %zu: %s\n  expected error containing: %s\n  got rc=%d: %s",
+				 i, bad_cases[i].text, bad_cases[i].expect, rc, err);
 	}
 }
 
@@ -307,13 +311,10 @@ static void test_examples_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_full),
-		cmocka_unit_test(test_host_and_provider),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_port_cfg_from_cli_strings),
-		cmocka_unit_test(test_examples_parse),
+	    cmocka_unit_test(test_good_full),	   cmocka_unit_test(test_host_and_provider),
+	    cmocka_unit_test(test_defaults),	   cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_file_errors),	   cmocka_unit_test(test_port_cfg_from_cli_strings),
+	    cmocka_unit_test(test_examples_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

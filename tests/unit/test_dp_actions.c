@@ -60,8 +60,10 @@ static void test_build_validate_format(void **state)
 	struct dpa_buf b = {.data = mem, .cap = sizeof(mem)};
 	char text[256];
 	(void)state;
-	assert_int_equal(dpa_put_eth(&b, DPA_SET_ETH_SRC, (const uint8_t *)"\x00\x00\x00\xa1\x00\x01"), 0);
-	assert_int_equal(dpa_put_eth(&b, DPA_SET_ETH_DST, (const uint8_t *)"\x00\x00\x00\x00\x01\x02"), 0);
+	assert_int_equal(
+	    dpa_put_eth(&b, DPA_SET_ETH_SRC, (const uint8_t *)"\x00\x00\x00\xa1\x00\x01"), 0);
+	assert_int_equal(
+	    dpa_put_eth(&b, DPA_SET_ETH_DST, (const uint8_t *)"\x00\x00\x00\x00\x01\x02"), 0);
 	assert_int_equal(dpa_put_simple(&b, DPA_DEC_TTL, 0, 0), 0);
 	assert_int_equal(dpa_put_simple(&b, DPA_PUSH_VLAN, 0x2064, 0), 0);
 	assert_int_equal(dpa_put_simple(&b, DPA_SET_IP4_DST, 0, htonl(0x0a100002)), 0);
@@ -69,8 +71,9 @@ static void test_build_validate_format(void **state)
 	assert_int_equal(b.len, 2 * 16 + 4 * 8);
 	assert_true(dpa_valid(mem, b.len));
 	assert_true(dpa_format(mem, b.len, text, sizeof(text)) > 0);
-	assert_string_equal(text, "set(eth.src=00:00:00:a1:00:01),set(eth.dst=00:00:00:00:01:02),"
-				  "dec_ttl,push_vlan(vid=100,pcp=1),set(ip4.dst=10.16.0.2),output:3");
+	assert_string_equal(text,
+			    "set(eth.src=00:00:00:a1:00:01),set(eth.dst=00:00:00:00:01:02),"
+			    "dec_ttl,push_vlan(vid=100,pcp=1),set(ip4.dst=10.16.0.2),output:3");
 	/* broken lists */
 	assert_false(dpa_valid(mem, b.len - 8 + 4));
 	mem[0] = 99;
@@ -193,9 +196,9 @@ static void test_set_eth(void **state)
 static void test_set_arp(void **state)
 {
 	(void)state;
-	uint8_t f[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1, 1, 0x08, 0x06,
-			 0, 1, 0x08, 0x00, 6, 4, 0, 1, 0, 0, 0, 0, 1, 1, 10, 16, 0, 11,
-			 0, 0, 0, 0, 0, 0, 10, 16, 0, 12};
+	uint8_t f[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1,  1,	 0x08, 0x06,
+			 0,    1,    0x08, 0x00, 6,    4,    0, 1, 0, 0, 0,  0,	 1,    1,
+			 10,   16,   0,	   11,	 0,    0,    0, 0, 0, 0, 10, 16, 0,    12};
 	struct flow_key k;
 	struct flow_layout l;
 	struct dpa_arp a;
@@ -224,8 +227,8 @@ static void test_set_arp(void **state)
 	assert_int_equal(k.ip4_src, a.spa);
 	assert_int_equal(k.ip4_dst, a.tpa);
 	/* not an ARP frame: refused */
-	uint8_t ip[34] = {0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 20, 0, 0,
-			  0, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+	uint8_t ip[34] = {0,  0, 0, 0, 0, 2,  0,   0, 0, 0,  0, 1, 0x08, 0x00, 0x45, 0, 0,
+			  20, 0, 0, 0, 0, 64, 253, 0, 0, 10, 0, 0, 1,	 10,   0,    0, 2};
 	assert_int_equal(flow_parse(ip, sizeof(ip), &k, &l), FLOW_OK);
 	assert_false(dpa_set_arp(ip, sizeof(ip), &l, &a));
 }
@@ -283,14 +286,14 @@ static void test_set_icmp_type(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build_validate_format),
-		cmocka_unit_test(test_check_len),
-		cmocka_unit_test(test_dec_ttl),
-		cmocka_unit_test(test_set_ip4_updates_l3_and_l4_sums),
-		cmocka_unit_test(test_set_eth),
-		cmocka_unit_test(test_set_arp),
-		cmocka_unit_test(test_set_ttl_and_l4),
-		cmocka_unit_test(test_set_icmp_type),
+	    cmocka_unit_test(test_build_validate_format),
+	    cmocka_unit_test(test_check_len),
+	    cmocka_unit_test(test_dec_ttl),
+	    cmocka_unit_test(test_set_ip4_updates_l3_and_l4_sums),
+	    cmocka_unit_test(test_set_eth),
+	    cmocka_unit_test(test_set_arp),
+	    cmocka_unit_test(test_set_ttl_and_l4),
+	    cmocka_unit_test(test_set_icmp_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -297,15 +297,15 @@ static void test_emc_auto(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_megaflow_then_emc),
-		cmocka_unit_test(test_masks_and_ranking),
-		cmocka_unit_test(test_many_flows_and_removal),
-		cmocka_unit_test(test_removal_cleans_emc_and_empty_subtable),
-		cmocka_unit_test(test_limit_flushes),
-		cmocka_unit_test(test_foreach),
-		cmocka_unit_test(test_remove_if),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_emc_auto),
+	    cmocka_unit_test(test_megaflow_then_emc),
+	    cmocka_unit_test(test_masks_and_ranking),
+	    cmocka_unit_test(test_many_flows_and_removal),
+	    cmocka_unit_test(test_removal_cleans_emc_and_empty_subtable),
+	    cmocka_unit_test(test_limit_flushes),
+	    cmocka_unit_test(test_foreach),
+	    cmocka_unit_test(test_remove_if),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_emc_auto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

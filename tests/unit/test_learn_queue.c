@@ -97,7 +97,8 @@ static void *producer(void *arg)
 		if (dp_learn_post(&e))
 			i++;
 		else
-			sched_yield(); /* a full ring refuses: post again once the consumer drained */
+			sched_yield(); /* a full ring refuses: post again once the consumer drained
+					*/
 	}
 	return NULL;
 }

@@ -37,7 +37,7 @@ static int n_tables_of(json_t *flows, const char *stage)
 	int max = -1;
 	size_t i;
 	json_t *f;
-	json_array_foreach(flows, i, f) {
+	json_array_foreach (flows, i, f) {
 		const char *st = json_string_value(json_object_get(f, "stage"));
 		const char *pl = json_string_value(json_object_get(f, "pipeline"));
 		int t = (int)json_integer_value(json_object_get(f, "table"));
@@ -71,7 +71,7 @@ static void collect_stages(json_t *flows, struct stages *st)
 	size_t i;
 	json_t *f;
 	memset(st, 0, sizeof *st);
-	json_array_foreach(flows, i, f) {
+	json_array_foreach (flows, i, f) {
 		const char *stage = json_string_value(json_object_get(f, "stage"));
 		const char *pl = json_string_value(json_object_get(f, "pipeline"));
 		int t = (int)json_integer_value(json_object_get(f, "table"));
@@ -102,7 +102,7 @@ static void test_corpus_all_actions(void **state)
 	size_t i, n_ok = 0, n_fail = 0, n_insns = 0, n_next = 0;
 	unsigned ops_seen[LFLOW_OP_N] = {0};
 	json_t *f;
-	json_array_foreach(flows, i, f) {
+	json_array_foreach (flows, i, f) {
 		const char *actions = json_string_value(json_object_get(f, "actions"));
 		const char *stage = json_string_value(json_object_get(f, "stage"));
 		const char *pipeline = json_string_value(json_object_get(f, "pipeline"));
@@ -111,19 +111,21 @@ static void test_corpus_all_actions(void **state)
 		assert_non_null(stage);
 		assert_non_null(pipeline);
 		bool egress = !strcmp(pipeline, "egress");
-		struct stage_aux aux = { &st, !strncmp(stage, "lr_", 3) };
+		struct stage_aux aux = {&st, !strncmp(stage, "lr_", 3)};
 		struct lflow_act_params pp = {
-			.pipeline = egress ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
-			.cur_table = (int)json_integer_value(json_object_get(f, "table")),
-			.n_tables = n_tables_of(flows, stage),
-			.stage_name = stage_of, .aux = &aux,
+		    .pipeline = egress ? LFLOW_P_EGRESS : LFLOW_P_INGRESS,
+		    .cur_table = (int)json_integer_value(json_object_get(f, "table")),
+		    .n_tables = n_tables_of(flows, stage),
+		    .stage_name = stage_of,
+		    .aux = &aux,
 		};
 		char *err = NULL;
 		size_t pos = 0;
 		struct lflow_prog *p = lflow_act_parse(actions, &pp, &err, &pos);
 		if (!p) {
 			print_error("FAILED flow %zu: stage %s priority %lld\n  match:   %s\n"
-				    "  actions: %s\n  error at %zu: %s\n", i, stage,
+				    "  actions: %s\n  error at %zu: %s\n",
+				    i, stage,
 				    (long long)json_integer_value(json_object_get(f, "priority")),
 				    match ? match : "", actions, pos, err);
 			free(err);
@@ -140,23 +142,27 @@ static void test_corpus_all_actions(void **state)
 			/* every next names its stage; `next;` the stage after this one */
 			const char *to = lflow_prog_str(p, in->u.next.stage);
 			assert_non_null(to);
-			assert_string_equal(to, stage_of(&aux, (enum lflow_pipeline)in->u.next.pipeline,
-							 in->u.next.table));
+			assert_string_equal(to,
+					    stage_of(&aux, (enum lflow_pipeline)in->u.next.pipeline,
+						     in->u.next.table));
 			if (in->flags & LFLOW_NEXT_F_FOLLOWING)
-				assert_string_equal(to, stage_of(&aux, pp.pipeline, pp.cur_table + 1));
+				assert_string_equal(to,
+						    stage_of(&aux, pp.pipeline, pp.cur_table + 1));
 			n_next++;
 		}
 		/* canonical text round trip */
 		char *s = lflow_prog_format(p);
 		struct lflow_prog *q = lflow_act_parse(s, &pp, &err, &pos);
 		if (!q) {
-			print_error("canonical text of flow %zu does not parse: %s\n  %s\n", i, err, s);
+			print_error("canonical text of flow %zu does not parse: %s\n  %s\n", i, err,
+				    s);
 			free(err);
 			n_fail++;
 		} else {
 			char *s2 = lflow_prog_format(q);
 			if (strcmp(s, s2)) {
-				print_error("flow %zu: round trip differs:\n  %s\n  %s\n", i, s, s2);
+				print_error("flow %zu: round trip differs:\n  %s\n  %s\n", i, s,
+					    s2);
 				n_fail++;
 			}
 			assert_int_equal(q->n_insns, p->n_insns);
@@ -170,15 +176,16 @@ static void test_corpus_all_actions(void **state)
 	for (int op = 0; op < LFLOW_OP_N; op++)
 		distinct += ops_seen[op] != 0;
 	print_message("corpus: %zu flows compiled, %zu failed, %zu instructions, %u distinct "
-		      "actions, %zu next with their stage named\n", n_ok, n_fail, n_insns, distinct,
-		      n_next);
+		      "actions, %zu next with their stage named\n",
+		      n_ok, n_fail, n_insns, distinct, n_next);
 	assert_true(n_next > 100);
 	assert_int_equal(n_fail, 0);
 	/* the topology exercises conntrack, LB, NAT, DHCP, ND, ARP and port security */
 	static const enum lflow_op must[] = {
-		LFLOW_OP_CT_LB_MARK, LFLOW_OP_CT_COMMIT, LFLOW_OP_CT_DNAT, LFLOW_OP_CT_SNAT,
-		LFLOW_OP_PUT_DHCPV4_OPTS, LFLOW_OP_PUT_DHCPV6_OPTS, LFLOW_OP_ARP, LFLOW_OP_ND_NA,
-		LFLOW_OP_CHECK_IN_PORT_SEC, LFLOW_OP_NEXT, LFLOW_OP_OUTPUT, LFLOW_OP_LOAD,
+	    LFLOW_OP_CT_LB_MARK, LFLOW_OP_CT_COMMIT,	   LFLOW_OP_CT_DNAT,
+	    LFLOW_OP_CT_SNAT,	 LFLOW_OP_PUT_DHCPV4_OPTS, LFLOW_OP_PUT_DHCPV6_OPTS,
+	    LFLOW_OP_ARP,	 LFLOW_OP_ND_NA,	   LFLOW_OP_CHECK_IN_PORT_SEC,
+	    LFLOW_OP_NEXT,	 LFLOW_OP_OUTPUT,	   LFLOW_OP_LOAD,
 	};
 	for (size_t k = 0; k < sizeof must / sizeof must[0]; k++) {
 		if (!ops_seen[must[k]])
@@ -191,7 +198,7 @@ static void test_corpus_all_actions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_corpus_all_actions),
+	    cmocka_unit_test(test_corpus_all_actions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

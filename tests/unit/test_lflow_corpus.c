@@ -52,7 +52,7 @@ static json_t *dp_key(const char *name)
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(corpus, "datapaths"), i, d)
+	json_array_foreach (json_object_get(corpus, "datapaths"), i, d)
 		if (!strcmp(json_string_value(json_object_get(d, "name")), name))
 			return json_object_get(d, "key");
 	return NULL;
@@ -63,7 +63,7 @@ static int port_group(void *arg, const char *name, const char *const **m, size_t
 	struct flow_ctx *fc = arg;
 	json_t *pgs = json_object_get(corpus, "port_groups"), *dp;
 	size_t i;
-	json_array_foreach(json_object_get(fc->flow, "datapaths"), i, dp) {
+	json_array_foreach (json_object_get(fc->flow, "datapaths"), i, dp) {
 		json_t *key = dp_key(json_string_value(dp));
 		char full[512];
 		snprintf(full, sizeof full, "%lld_%s", (long long)json_integer_value(key), name);
@@ -85,17 +85,19 @@ static void test_corpus(void **state)
 	FILE *os = open_memstream(&out, &out_len);
 	assert_non_null(os);
 	assert_true(json_array_size(flows) > 100);
-	json_array_foreach(flows, i, f) {
+	json_array_foreach (flows, i, f) {
 		const char *match = json_string_value(json_object_get(f, "match"));
-		struct flow_ctx fc = { .flow = f };
-		struct lf_expr_ctx ctx = { .addr_set = addr_set, .port_group = port_group, .arg = &fc };
+		struct flow_ctx fc = {.flow = f};
+		struct lf_expr_ctx ctx = {
+		    .addr_set = addr_set, .port_group = port_group, .arg = &fc};
 		struct lf_match m;
 		char *err = NULL;
 		size_t pos = 0;
 		if (lf_match_compile(match, &ctx, NULL, &m, &err, &pos) < 0) {
 			char *dps = json_dumps(json_object_get(f, "datapaths"), JSON_COMPACT);
-			fprintf(stderr, "FAILED flow %s %s %s priority %lld match `%s': at %zu: %s\n",
-				dps, json_string_value(json_object_get(f, "pipeline")),
+			fprintf(stderr,
+				"FAILED flow %s %s %s priority %lld match `%s': at %zu: %s\n", dps,
+				json_string_value(json_object_get(f, "pipeline")),
 				json_string_value(json_object_get(f, "stage")),
 				(long long)json_integer_value(json_object_get(f, "priority")),
 				match, pos, err);
@@ -106,7 +108,8 @@ static void test_corpus(void **state)
 			char *s = lf_match_to_string(&m);
 			fprintf(os, "%s %lld %s\n%s\n\n",
 				json_string_value(json_object_get(f, "stage")),
-				(long long)json_integer_value(json_object_get(f, "priority")), match, s);
+				(long long)json_integer_value(json_object_get(f, "priority")),
+				match, s);
 			free(s);
 			rules += m.n;
 			terms += m.n_terms;
@@ -128,7 +131,8 @@ static void test_corpus(void **state)
 	} else if (golden_path) {
 		FILE *g = fopen(golden_path, "r");
 		if (!g)
-			fail_msg("cannot open %s (set BRINT_GOLDEN_UPDATE=1 to create it)", golden_path);
+			fail_msg("cannot open %s (set BRINT_GOLDEN_UPDATE=1 to create it)",
+				 golden_path);
 		char *want = malloc(out_len + 2);
 		size_t got = fread(want, 1, out_len + 1, g);
 		fclose(g);
@@ -137,8 +141,8 @@ static void test_corpus(void **state)
 			size_t k = 0, line = 1;
 			while (k < got && k < out_len && want[k] == out[k])
 				line += out[k++] == '\n';
-			fprintf(stderr, "normalised corpus differs from %s at line %zu\n", golden_path,
-				line);
+			fprintf(stderr, "normalised corpus differs from %s at line %zu\n",
+				golden_path, line);
 			free(want);
 			free(out);
 			fail();
@@ -164,7 +168,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_corpus),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	json_decref(corpus);

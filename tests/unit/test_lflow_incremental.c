@@ -26,19 +26,19 @@
 
 #include "sb_test_util.h"
 
-#define LS1 "a0000000-0000-0000-0000-000000000001"
-#define LS2 "a0000000-0000-0000-0000-000000000002"
-#define LR "a0000000-0000-0000-0000-000000000003"
-#define DG "d0000000-0000-0000-0000-000000000001"
-#define AS_BIG "e0000000-0000-0000-0000-000000000001"
-#define AS_SMALL "e0000000-0000-0000-0000-000000000002"
+#define LS1	   "a0000000-0000-0000-0000-000000000001"
+#define LS2	   "a0000000-0000-0000-0000-000000000002"
+#define LR	   "a0000000-0000-0000-0000-000000000003"
+#define DG	   "d0000000-0000-0000-0000-000000000001"
+#define AS_BIG	   "e0000000-0000-0000-0000-000000000001"
+#define AS_SMALL   "e0000000-0000-0000-0000-000000000002"
 #define AS_MISSING "e0000000-0000-0000-0000-000000000003"
-#define PG1 "e1000000-0000-0000-0000-000000000001"
-#define PG2 "e1000000-0000-0000-0000-000000000002"
-#define PGD1 "e1000000-0000-0000-0000-000000000003"
-#define LS3 "a0000000-0000-0000-0000-000000000004"
-#define MC1 "e2000000-0000-0000-0000-000000000001"
-#define BIG_N 10000
+#define PG1	   "e1000000-0000-0000-0000-000000000001"
+#define PG2	   "e1000000-0000-0000-0000-000000000002"
+#define PGD1	   "e1000000-0000-0000-0000-000000000003"
+#define LS3	   "a0000000-0000-0000-0000-000000000004"
+#define MC1	   "e2000000-0000-0000-0000-000000000001"
+#define BIG_N	   10000
 
 struct fx {
 	struct sb_replica *r;
@@ -98,62 +98,72 @@ struct flow_spec {
 
 /* Index in flows[] of the flows the checks name. */
 enum {
-	F_BIG1 = 4, F_BIG2, F_BIG_PG1, F_PG1_A, F_PG1_B, F_PG2, F_SMALL, F_MISSING, F_BAD_MATCH,
-	F_BAD_ACTION, F_MODIFIED, F_DELETED, F_PGD, F_ARP_RESOLVE, F_ARP_REQUEST, F_NOMINAL
+	F_BIG1 = 4,
+	F_BIG2,
+	F_BIG_PG1,
+	F_PG1_A,
+	F_PG1_B,
+	F_PG2,
+	F_SMALL,
+	F_MISSING,
+	F_BAD_MATCH,
+	F_BAD_ACTION,
+	F_MODIFIED,
+	F_DELETED,
+	F_PGD,
+	F_ARP_RESOLVE,
+	F_ARP_REQUEST,
+	F_NOMINAL
 };
 
 static const struct flow_spec flows[] = {
-	{LS1, "ingress", 0, "ls_in_check_port_sec", 0, "1", "next;"},
-	{LS2, "ingress", 0, "ls_in_check_port_sec", 0, "1", "next;"},
-	{NULL, "ingress", 1, "ls_in_acl", 0, "1", "next;"},
-	{NULL, "egress", 0, "ls_out_pre_acl", 0, "1", "next;"},
-	[F_BIG1] = {LS1, "ingress", 1, "ls_in_acl", 2001, "ip4.src == $big && tcp.dst == 80",
-		    "drop;"},
-	[F_BIG2] = {LS2, "egress", 1, "ls_out_acl", 2001, "outport == \"p3\" && ip4.dst == $big",
-		    "reg0[1] = 1; next;"},
-	[F_BIG_PG1] = {LS1, "ingress", 1, "ls_in_acl", 2002,
-		       "inport == @pg1 && ip4 && ip4.src == $big && udp.dst == {53, 5353}",
-		       "ct_commit { ct_mark.blocked = 1; }; next;"},
-	[F_PG1_A] = {LS1, "ingress", 1, "ls_in_acl", 1001, "inport == @pg1 && ip4", "next;"},
-	[F_PG1_B] = {LS1, "egress", 1, "ls_out_acl", 1001, "outport == @pg1 && ip6", "drop;"},
-	[F_PG2] = {LS2, "ingress", 1, "ls_in_acl", 1002, "inport == @pg2 && arp", "next;"},
-	[F_SMALL] = {NULL, "ingress", 1, "ls_in_acl", 1003, "ip4.dst == $small && icmp4",
-		     "next;"},
-	[F_MISSING] = {LS2, "ingress", 1, "ls_in_acl", 1004, "ip4.src == $missing", "drop;"},
-	[F_BAD_MATCH] = {LS1, "ingress", 1, "ls_in_acl", 1005, "ip4.src == 10.0.0.0/33",
-			 "next;"},
-	[F_BAD_ACTION] = {LS1, "ingress", 1, "ls_in_acl", 1006, "ip4", "frobnicate;"},
-	[F_MODIFIED] = {LS1, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:01",
-			"outport = \"p1\"; output;"},
-	[F_DELETED] = {LS1, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:02",
-		       "outport = \"p2\"; output;"},
-	/* on the group, with a per-datapath port group ("<key>_pgd" in the SB) */
-	[F_PGD] = {NULL, "ingress", 1, "ls_in_acl", 1010, "inport == @pgd && ip4", "next;"},
-	/* its next names table 3 of the router's ingress: lr_in_arp_request */
-	[F_ARP_RESOLVE] = {LR, "ingress", 2, "lr_in_arp_resolve", 0, "ip4",
-			   "get_arp(outport, reg0); next;"},
-	[F_ARP_REQUEST] = {LR, "ingress", 3, "lr_in_arp_request", 0, "1", "output;"},
-	/* refused as OVN refuses it: a nominal field is only tested for equality */
-	[F_NOMINAL] = {LS2, "egress", 1, "ls_out_acl", 1007, "outport != \"p4\" && ip4",
-		       "next;"},
-	{LS1, "ingress", 2, "ls_in_l2_lkup", 0, "1", "outport = \"_MC_flood\"; output;"},
-	{LS2, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:03",
-	 "outport = \"p3\"; output;"},
-	{LS2, "ingress", 2, "ls_in_l2_lkup", 0, "1", "outport = \"_MC_flood\"; output;"},
-	{NULL, "ingress", 2, "ls_in_l2_lkup", 110, "eth.dst == ff:ff:ff:ff:ff:ff && arp",
-	 "outport = \"_MC_flood\"; output;"},
-	{NULL, "egress", 1, "ls_out_acl", 0, "1", "next;"},
-	{NULL, "egress", 2, "ls_out_check_port_sec", 0, "1", "output;"},
-	{NULL, "egress", 2, "ls_out_check_port_sec", 100, "eth.mcast", "output;"},
-	{LR, "ingress", 0, "lr_in_admission", 50, "eth.dst == 00:00:00:00:ff:01 && inport == \"lrp1\"",
-	 "xreg0[0..47] = 00:00:00:00:ff:01; next;"},
-	{LR, "ingress", 0, "lr_in_admission", 0, "1", "drop;"},
-	{LR, "ingress", 1, "lr_in_ip_routing", 74, "ip4.dst == 10.1.0.0/16",
-	 "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.1.0.1; "
-	 "eth.src = 00:00:00:00:ff:01; outport = \"lrp1\"; flags.loopback = 1; next;"},
-	{LR, "ingress", 1, "lr_in_ip_routing", 74, "ip4.dst == 10.2.0.0/16",
-	 "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.2.0.1; "
-	 "eth.src = 00:00:00:00:ff:02; outport = \"lrp2\"; flags.loopback = 1; next;"},
+    {LS1, "ingress", 0, "ls_in_check_port_sec", 0, "1", "next;"},
+    {LS2, "ingress", 0, "ls_in_check_port_sec", 0, "1", "next;"},
+    {NULL, "ingress", 1, "ls_in_acl", 0, "1", "next;"},
+    {NULL, "egress", 0, "ls_out_pre_acl", 0, "1", "next;"},
+    [F_BIG1] = {LS1, "ingress", 1, "ls_in_acl", 2001, "ip4.src == $big && tcp.dst == 80", "drop;"},
+    [F_BIG2] = {LS2, "egress", 1, "ls_out_acl", 2001, "outport == \"p3\" && ip4.dst == $big",
+		"reg0[1] = 1; next;"},
+    [F_BIG_PG1] = {LS1, "ingress", 1, "ls_in_acl", 2002,
+		   "inport == @pg1 && ip4 && ip4.src == $big && udp.dst == {53, 5353}",
+		   "ct_commit { ct_mark.blocked = 1; }; next;"},
+    [F_PG1_A] = {LS1, "ingress", 1, "ls_in_acl", 1001, "inport == @pg1 && ip4", "next;"},
+    [F_PG1_B] = {LS1, "egress", 1, "ls_out_acl", 1001, "outport == @pg1 && ip6", "drop;"},
+    [F_PG2] = {LS2, "ingress", 1, "ls_in_acl", 1002, "inport == @pg2 && arp", "next;"},
+    [F_SMALL] = {NULL, "ingress", 1, "ls_in_acl", 1003, "ip4.dst == $small && icmp4", "next;"},
+    [F_MISSING] = {LS2, "ingress", 1, "ls_in_acl", 1004, "ip4.src == $missing", "drop;"},
+    [F_BAD_MATCH] = {LS1, "ingress", 1, "ls_in_acl", 1005, "ip4.src == 10.0.0.0/33", "next;"},
+    [F_BAD_ACTION] = {LS1, "ingress", 1, "ls_in_acl", 1006, "ip4", "frobnicate;"},
+    [F_MODIFIED] = {LS1, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:01",
+		    "outport = \"p1\"; output;"},
+    [F_DELETED] = {LS1, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:02",
+		   "outport = \"p2\"; output;"},
+    /* on the group, with a per-datapath port group ("<key>_pgd" in the SB) */
+    [F_PGD] = {NULL, "ingress", 1, "ls_in_acl", 1010, "inport == @pgd && ip4", "next;"},
+    /* its next names table 3 of the router's ingress: lr_in_arp_request */
+    [F_ARP_RESOLVE] = {LR, "ingress", 2, "lr_in_arp_resolve", 0, "ip4",
+		       "get_arp(outport, reg0); next;"},
+    [F_ARP_REQUEST] = {LR, "ingress", 3, "lr_in_arp_request", 0, "1", "output;"},
+    /* refused as OVN refuses it: a nominal field is only tested for equality */
+    [F_NOMINAL] = {LS2, "egress", 1, "ls_out_acl", 1007, "outport != \"p4\" && ip4", "next;"},
+    {LS1, "ingress", 2, "ls_in_l2_lkup", 0, "1", "outport = \"_MC_flood\"; output;"},
+    {LS2, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:03",
+     "outport = \"p3\"; output;"},
+    {LS2, "ingress", 2, "ls_in_l2_lkup", 0, "1", "outport = \"_MC_flood\"; output;"},
+    {NULL, "ingress", 2, "ls_in_l2_lkup", 110, "eth.dst == ff:ff:ff:ff:ff:ff && arp",
+     "outport = \"_MC_flood\"; output;"},
+    {NULL, "egress", 1, "ls_out_acl", 0, "1", "next;"},
+    {NULL, "egress", 2, "ls_out_check_port_sec", 0, "1", "output;"},
+    {NULL, "egress", 2, "ls_out_check_port_sec", 100, "eth.mcast", "output;"},
+    {LR, "ingress", 0, "lr_in_admission", 50, "eth.dst == 00:00:00:00:ff:01 && inport == \"lrp1\"",
+     "xreg0[0..47] = 00:00:00:00:ff:01; next;"},
+    {LR, "ingress", 0, "lr_in_admission", 0, "1", "drop;"},
+    {LR, "ingress", 1, "lr_in_ip_routing", 74, "ip4.dst == 10.1.0.0/16",
+     "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.1.0.1; "
+     "eth.src = 00:00:00:00:ff:01; outport = \"lrp1\"; flags.loopback = 1; next;"},
+    {LR, "ingress", 1, "lr_in_ip_routing", 74, "ip4.dst == 10.2.0.0/16",
+     "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.2.0.1; "
+     "eth.src = 00:00:00:00:ff:02; outport = \"lrp2\"; flags.loopback = 1; next;"},
 };
 #define N_FLOWS (sizeof(flows) / sizeof(flows[0]))
 
@@ -164,13 +174,13 @@ static json_t *initial_updates(void)
 	char uu[37];
 
 	json_object_set_new(
-		u, "Datapath_Binding",
-		json_pack("{s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}, s:{s:{s:i, s:[s, [[s, s], [s, s]]]}},"
-			  " s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}}",
-			  LS1, "insert", "tunnel_key", 1, "external_ids", "map", "logical-switch",
-			  "x", "name", "ls1", LS2, "insert", "tunnel_key", 2, "external_ids", "map",
-			  "logical-switch", "y", "name", "ls2", LR, "insert", "tunnel_key", 3,
-			  "external_ids", "map", "logical-router", "z", "name", "lr"));
+	    u, "Datapath_Binding",
+	    json_pack("{s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}, s:{s:{s:i, s:[s, [[s, s], [s, s]]]}},"
+		      " s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}}",
+		      LS1, "insert", "tunnel_key", 1, "external_ids", "map", "logical-switch", "x",
+		      "name", "ls1", LS2, "insert", "tunnel_key", 2, "external_ids", "map",
+		      "logical-switch", "y", "name", "ls2", LR, "insert", "tunnel_key", 3,
+		      "external_ids", "map", "logical-router", "z", "name", "lr"));
 	json_object_set_new(u, "Logical_DP_Group",
 			    json_pack("{s:{s:{s:[s, [o, o]]}}}", DG, "insert", "datapaths", "set",
 				      uuid_ref(LS1), uuid_ref(LS2)));
@@ -190,9 +200,9 @@ static json_t *initial_updates(void)
 		snprintf(a, sizeof(a), "10.%u.%u.%u", 100 + i / 65536, (i / 256) % 256, i % 256);
 		json_array_append_new(big, json_string(a));
 	}
-	json_object_set_new(as, AS_BIG,
-			    json_pack("{s:{s:s, s:[s, o]}}", "insert", "name", "big", "addresses",
-				      "set", big));
+	json_object_set_new(
+	    as, AS_BIG,
+	    json_pack("{s:{s:s, s:[s, o]}}", "insert", "name", "big", "addresses", "set", big));
 	json_object_set_new(as, AS_SMALL,
 			    json_pack("{s:{s:s, s:[s, [s, s]]}}", "insert", "name", "small",
 				      "addresses", "set", "10.1.0.11", "10.2.0.14"));
@@ -206,8 +216,8 @@ static json_t *initial_updates(void)
 	json_object_set_new(u, "Multicast_Group",
 			    json_pack("{s:{s:{s:s, s:i, s:o, s:[s, [o, o, o]]}}}", MC1, "insert",
 				      "name", "_MC_flood", "tunnel_key", 32768, "datapath",
-				      uuid_ref(LS1), "ports", "set", uuid_ref(PB(1)), uuid_ref(PB(2)),
-				      uuid_ref(PB(3))));
+				      uuid_ref(LS1), "ports", "set", uuid_ref(PB(1)),
+				      uuid_ref(PB(2)), uuid_ref(PB(3))));
 	for (unsigned i = 0; i < N_FLOWS; i++) {
 		const struct flow_spec *s = &flows[i];
 		json_object_set_new(lf, flow_uuid(i, uu),
@@ -274,12 +284,12 @@ static char *topo_dump(const struct ltopo *t)
 	const struct lt_stats *st = ltopo_stats(t);
 	FILE *o;
 
-#define LINE(...)                                                                                \
-	do {                                                                                     \
-		snprintf(buf, sizeof(buf), __VA_ARGS__);                                         \
-		lines = realloc(lines, (n + 1) * sizeof(*lines));                                \
-		assert_non_null(lines);                                                          \
-		lines[n++] = strdup(buf);                                                        \
+#define LINE(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(buf, sizeof(buf), __VA_ARGS__);                                           \
+		lines = realloc(lines, (n + 1) * sizeof(*lines));                                  \
+		assert_non_null(lines);                                                            \
+		lines[n++] = strdup(buf);                                                          \
 	} while (0)
 	for (unsigned i = 0; i < ltopo_n_datapaths(t); i++) {
 		const struct lt_datapath *d = ltopo_dp_at(t, i);
@@ -314,7 +324,8 @@ static char *topo_dump(const struct ltopo *t)
 			strncat(members, names[k], sizeof(members) - strlen(members) - 1);
 		}
 		free(names);
-		LINE("mc %lld %s %lld:%s", (long long)m->dp->key, m->name, (long long)m->key, members);
+		LINE("mc %lld %s %lld:%s", (long long)m->dp->key, m->name, (long long)m->key,
+		     members);
 	}
 	for (int e = 0; e < 2; e++)
 		for (int k = 0; k < 3; k++)
@@ -486,7 +497,8 @@ static void test_incremental_equals_full(void **state)
 	assert_flow_has(d, F_MISSING, "skipped: match", true);
 	assert_flow_has(d, F_BAD_MATCH, "skipped: match", true);
 	assert_flow_has(d, F_BAD_ACTION, "skipped: actions", true);
-	assert_flow_has(d, F_NOMINAL, "skipped: match: Nominal field outport may only be tested "
+	assert_flow_has(d, F_NOMINAL,
+			"skipped: match: Nominal field outport may only be tested "
 			"for equality (taking enclosing `!' operators into account). (at byte 16)",
 			true);
 	assert_flow_has(d, F_BIG1, "10.100.39.15", true); /* member 9999 */
@@ -496,15 +508,15 @@ static void test_incremental_equals_full(void **state)
 	/* Logical_Flows: one modified (match and actions), one added, one deleted */
 	{
 		char um[37], ud[37];
-		json_t *u = json_pack(
-			"{s:{s:{s:{s:s, s:s}}, s:{s:o}, s:{s:n}}}", "Logical_Flow",
-			flow_uuid(F_MODIFIED, um), "modify", "match",
-			"eth.dst == 00:00:00:00:00:01 && vlan.present", "actions",
-			"outport = \"p1\"; reg0[3] = 1; output;", "f0000000-0000-0000-0000-0000000000ff",
-			"insert",
-			lflow_row(LS2, "ingress", 2, "ls_in_l2_lkup", 50,
-				  "eth.dst == 00:00:00:00:00:06", "outport = \"p6\"; output;"),
-			flow_uuid(F_DELETED, ud), "delete");
+		json_t *u = json_pack("{s:{s:{s:{s:s, s:s}}, s:{s:o}, s:{s:n}}}", "Logical_Flow",
+				      flow_uuid(F_MODIFIED, um), "modify", "match",
+				      "eth.dst == 00:00:00:00:00:01 && vlan.present", "actions",
+				      "outport = \"p1\"; reg0[3] = 1; output;",
+				      "f0000000-0000-0000-0000-0000000000ff", "insert",
+				      lflow_row(LS2, "ingress", 2, "ls_in_l2_lkup", 50,
+						"eth.dst == 00:00:00:00:00:06",
+						"outport = \"p6\"; output;"),
+				      flow_uuid(F_DELETED, ud), "delete");
 		assert_non_null(u);
 		apply(f, u);
 	}
@@ -575,9 +587,10 @@ static void test_incremental_equals_full(void **state)
 	free(d);
 
 	/* a bad flow fixed in place, and a good one broken */
-	apply(f, json_pack("{s:{s:{s:{s:s}}, s:{s:{s:s}}}}", "Logical_Flow",
-			   flow_uuid(F_BAD_ACTION, uu), "modify", "actions", "drop;",
-			   "f0000000-0000-0000-0000-000000000000", "modify", "match", "inport == "));
+	apply(f,
+	      json_pack("{s:{s:{s:{s:s}}, s:{s:{s:s}}}}", "Logical_Flow",
+			flow_uuid(F_BAD_ACTION, uu), "modify", "actions", "drop;",
+			"f0000000-0000-0000-0000-000000000000", "modify", "match", "inport == "));
 	d = step(f, "a skipped flow fixed, a compiled flow broken", 2);
 	assert_flow_has(d, F_BAD_ACTION, "skipped", false);
 	assert_flow_has(d, 0, "skipped: match", true);
@@ -627,18 +640,18 @@ static void test_incremental_equals_full(void **state)
 	 * datapath's "4_pgd" is now part of its @pgd) */
 	{
 		json_t *u = json_pack(
-			"{s:{s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}}, s:{s:{s:{s:[s, [o]]}}},"
-			" s:{s:{s:{s:s, s:i, s:o, s:s}}}, s:{s:{s:{s:s, s:[s, [s]]}}},"
-			" s:{s:{s:o}}}",
-			"Datapath_Binding", LS3, "insert", "tunnel_key", 4, "external_ids", "map",
-			"logical-switch", "w", "name", "ls3", "Logical_DP_Group", DG, "modify",
-			"datapaths", "set", uuid_ref(LS3), "Port_Binding", PB(8), "insert",
-			"logical_port", "p8", "tunnel_key", 1, "datapath", uuid_ref(LS3), "mac",
-			"00:00:00:00:00:08 10.4.0.18", "Port_Group",
-			"e1000000-0000-0000-0000-000000000004", "insert", "name", "4_pgd", "ports",
-			"set", "p8", "Logical_Flow", flow_uuid(0x200, uu), "insert",
-			lflow_row(LS3, "ingress", 2, "ls_in_l2_lkup", 50, "eth.dst == 00:00:00:00:00:08",
-				  "outport = \"p8\"; output;"));
+		    "{s:{s:{s:{s:i, s:[s, [[s, s], [s, s]]]}}}, s:{s:{s:{s:[s, [o]]}}},"
+		    " s:{s:{s:{s:s, s:i, s:o, s:s}}}, s:{s:{s:{s:s, s:[s, [s]]}}},"
+		    " s:{s:{s:o}}}",
+		    "Datapath_Binding", LS3, "insert", "tunnel_key", 4, "external_ids", "map",
+		    "logical-switch", "w", "name", "ls3", "Logical_DP_Group", DG, "modify",
+		    "datapaths", "set", uuid_ref(LS3), "Port_Binding", PB(8), "insert",
+		    "logical_port", "p8", "tunnel_key", 1, "datapath", uuid_ref(LS3), "mac",
+		    "00:00:00:00:00:08 10.4.0.18", "Port_Group",
+		    "e1000000-0000-0000-0000-000000000004", "insert", "name", "4_pgd", "ports",
+		    "set", "p8", "Logical_Flow", flow_uuid(0x200, uu), "insert",
+		    lflow_row(LS3, "ingress", 2, "ls_in_l2_lkup", 50,
+			      "eth.dst == 00:00:00:00:00:08", "outport = \"p8\"; output;"));
 		assert_non_null(u);
 		apply(f, u);
 	}
@@ -683,14 +696,15 @@ static void test_incremental_equals_full(void **state)
 	step_skipped(f, "a port rewritten with its own values");
 	/* Chassis_Private.nb_cfg (every chassis, after every change): skipped too */
 	apply(f, json_pack("{s:{s:{s:{s:s, s:i}}}}", "Chassis_Private",
-			   "91000000-0000-0000-0000-000000000001", "insert", "name", "ch1", "nb_cfg",
-			   8));
+			   "91000000-0000-0000-0000-000000000001", "insert", "name", "ch1",
+			   "nb_cfg", 8));
 	step_skipped(f, "Chassis_Private.nb_cfg");
 	/* a table the compiler does not read but the engine may (MAC_Binding): not skipped,
 	 * a new generation with nothing recompiled */
-	apply(f, json_pack("{s:{s:{s:{s:s, s:s, s:s, s:o}}}}", "MAC_Binding",
-			   "92000000-0000-0000-0000-000000000001", "insert", "logical_port", "lrp1",
-			   "ip", "10.1.0.99", "mac", "00:00:00:00:99:99", "datapath", uuid_ref(LR)));
+	apply(f,
+	      json_pack("{s:{s:{s:{s:s, s:s, s:s, s:o}}}}", "MAC_Binding",
+			"92000000-0000-0000-0000-000000000001", "insert", "logical_port", "lrp1",
+			"ip", "10.1.0.99", "mac", "00:00:00:00:99:99", "datapath", uuid_ref(LR)));
 	free(step(f, "a MAC_Binding learnt", 0));
 
 	/* a changed datapath recompiles everything */
@@ -721,17 +735,17 @@ static void test_incremental_equals_full(void **state)
 		assert_non_null(found); /* F_BIG_PG1: ct_commit { ct_mark.blocked = 1; }; next; */
 		prog = json_object_get(found, "program_json");
 		assert_int_equal(json_array_size(prog), 2);
-		assert_string_equal(json_string_value(json_object_get(json_array_get(prog, 0), "op")),
-				    "ct_commit");
-		assert_string_equal(json_string_value(json_object_get(
-					    json_array_get(json_object_get(json_array_get(prog, 0),
-									   "block"),
-							   0),
-					    "dst")),
-				    "ct_mark.blocked");
-		assert_string_equal(json_string_value(json_object_get(
-					    json_object_get(json_array_get(prog, 1), "params"), "stage")),
-				    "ls_in_l2_lkup");
+		assert_string_equal(
+		    json_string_value(json_object_get(json_array_get(prog, 0), "op")), "ct_commit");
+		assert_string_equal(
+		    json_string_value(json_object_get(
+			json_array_get(json_object_get(json_array_get(prog, 0), "block"), 0),
+			"dst")),
+		    "ct_mark.blocked");
+		assert_string_equal(
+		    json_string_value(json_object_get(
+			json_object_get(json_array_get(prog, 1), "params"), "stage")),
+		    "ls_in_l2_lkup");
 		assert_null(json_object_get(json_array_get(plain, 0), "program_json"));
 		assert_null(lfc_show_json(f->inc, "no-such-dp", NULL, true));
 		free(text);
@@ -744,7 +758,7 @@ static void test_incremental_equals_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_incremental_equals_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_incremental_equals_full, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

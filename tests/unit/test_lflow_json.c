@@ -27,7 +27,9 @@ static const char *stage_of(const void *aux, enum lflow_pipeline p, int table)
 }
 
 static const struct lflow_act_params pp = {
-	.pipeline = LFLOW_P_INGRESS, .cur_table = 10, .stage_name = stage_of,
+    .pipeline = LFLOW_P_INGRESS,
+    .cur_table = 10,
+    .stage_name = stage_of,
 };
 
 /* Compile text, turn the program into JSON text (as the control socket sends it) and parse
@@ -177,11 +179,11 @@ static void test_operands(void **state)
 {
 	(void)state;
 	json_t *a = compile_json(
-		"ct_lb_mark(backends=10.0.0.3:80,20.0.0.3:8080; hash_fields=\"ip_src,ip_dst\"); "
-		"reg0[3] = put_dhcp_opts(offerip = 10.0.0.2, router = 10.0.0.1, "
-		"dns_server = {8.8.8.8, 7.7.7.7}, domain_name = \"ovn.org\"); "
-		"reg0 = select(1=50, 2=50); get_arp(outport, reg0); ip4.src = 10.0.0.0/8; "
-		"log(name=\"acl1\", verdict=drop, severity=warning); ct_dnat(10.0.0.1, 100-200);");
+	    "ct_lb_mark(backends=10.0.0.3:80,20.0.0.3:8080; hash_fields=\"ip_src,ip_dst\"); "
+	    "reg0[3] = put_dhcp_opts(offerip = 10.0.0.2, router = 10.0.0.1, "
+	    "dns_server = {8.8.8.8, 7.7.7.7}, domain_name = \"ovn.org\"); "
+	    "reg0 = select(1=50, 2=50); get_arp(outport, reg0); ip4.src = 10.0.0.0/8; "
+	    "log(name=\"acl1\", verdict=drop, severity=warning); ct_dnat(10.0.0.1, 100-200);");
 	const json_t *in, *args, *o;
 
 	assert_int_equal(json_array_size(a), 7);
@@ -207,8 +209,7 @@ static void test_operands(void **state)
 	assert_string_equal(str(json_array_get(json_object_get(o, "values"), 1), "value"),
 			    "7.7.7.7");
 	o = json_array_get(args, 3);
-	assert_string_equal(str(json_array_get(json_object_get(o, "values"), 0), "kind"),
-			    "string");
+	assert_string_equal(str(json_array_get(json_object_get(o, "values"), 0), "kind"), "string");
 
 	in = json_array_get(a, 2);
 	assert_string_equal(str(in, "op"), "select");
@@ -255,10 +256,10 @@ static void test_drop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basic),
-		cmocka_unit_test(test_nested),
-		cmocka_unit_test(test_operands),
-		cmocka_unit_test(test_drop),
+	    cmocka_unit_test(test_basic),
+	    cmocka_unit_test(test_nested),
+	    cmocka_unit_test(test_operands),
+	    cmocka_unit_test(test_drop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

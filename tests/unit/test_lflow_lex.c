@@ -75,7 +75,8 @@ static void test_types(void **state)
 	assert_int_equal(lx.tok.format, LF_F_HEX);
 	assert_true(lx.tok.value == 42);
 	assert_int_equal(lf_lexer_get(&lx), LF_T_ERROR); /* 10/0x1a: incompatible */
-	assert_string_equal(lx.tok.s, "Value and mask have incompatible formats (decimal and hexadecimal).");
+	assert_string_equal(lx.tok.s,
+			    "Value and mask have incompatible formats (decimal and hexadecimal).");
 	lf_lexer_destroy(&lx);
 }
 
@@ -125,14 +126,17 @@ static void test_bad_integers(void **state)
 			    "error(Hexadecimal constant requires more than 128 bits.)");
 	assert_string_equal(lex_all("0x"), "error(Hex digits expected following 0x.)");
 	assert_string_equal(lex_all("0xfg"), "error(Invalid syntax in hexadecimal constant.)");
-	assert_string_equal(lex_all("012"), "error(Decimal constants must not have leading zeros.)");
+	assert_string_equal(lex_all("012"),
+			    "error(Decimal constants must not have leading zeros.)");
 	assert_string_equal(lex_all("1.2.3.256"), "error(Invalid numeric constant `1.2.3.256'.)");
 	assert_string_equal(lex_all("1.2.3"), "error(Invalid numeric constant `1.2.3'.)");
 	assert_string_equal(lex_all("fe80:::1"), "error(Invalid numeric constant `fe80:::1'.)");
 	assert_string_equal(lex_all("00:11:22:33:44:5g"),
 			    "error(Invalid numeric constant `00:11:22:33:44:5g'.)");
-	assert_string_equal(lex_all("10.0.0.0/33"), "error(Invalid prefix length 33 for an IPv4 address.)");
-	assert_string_equal(lex_all("::/129"), "error(Invalid prefix length 129 for an IPv6 address.)");
+	assert_string_equal(lex_all("10.0.0.0/33"),
+			    "error(Invalid prefix length 33 for an IPv4 address.)");
+	assert_string_equal(lex_all("::/129"),
+			    "error(Invalid prefix length 129 for an IPv6 address.)");
 	assert_string_equal(lex_all("10.0.0.1/8"), "error(Value contains unmasked 1-bits.)");
 	assert_string_equal(lex_all("10.0.0.0/fe80::"),
 			    "error(Value and mask have incompatible formats (IPv4 and IPv6).)");
@@ -160,7 +164,8 @@ static void test_strings(void **state)
 	assert_string_equal(lex_all("\"a\\q\""), "error(Invalid escape `\\q' in string.)");
 	assert_string_equal(lex_all("\"\\u12\""), "error(Malformed \\u escape in string.)");
 	assert_string_equal(lex_all("\"\\u0000\""), "error(Invalid \\u0000 escape in string.)");
-	assert_string_equal(lex_all("\"\\ud800x\""), "error(Invalid UTF-16 surrogate pair in string.)");
+	assert_string_equal(lex_all("\"\\ud800x\""),
+			    "error(Invalid UTF-16 surrogate pair in string.)");
 	assert_string_equal(lex_all("\"\\ude00\""), "error(Invalid \\ude00 escape in string.)");
 	assert_string_equal(lex_all("inport == \"lsp1\""), "inport == \"lsp1\"");
 }
@@ -170,7 +175,9 @@ static void test_comments_and_errors(void **state)
 	(void)state;
 	assert_string_equal(lex_all("a // comment\n b /* c */ c"), "a b c");
 	assert_string_equal(lex_all("a /* open"), "a error(`/*' without matching `*/'.)");
-	assert_string_equal(lex_all("a / b"), "a error(`/' is only valid as part of `//' or `/*' (or after a number).)");
+	assert_string_equal(
+	    lex_all("a / b"),
+	    "a error(`/' is only valid as part of `//' or `/*' (or after a number).)");
 	assert_string_equal(lex_all("a & b"), "a error(`&' is only valid as part of `&&'.)");
 	assert_string_equal(lex_all("a | b"), "a error(`|' is only valid as part of `||'.)");
 	assert_string_equal(lex_all("$ x"), "error(`$' must be followed by a valid identifier.)");
@@ -178,7 +185,8 @@ static void test_comments_and_errors(void **state)
 	assert_string_equal(lex_all("a # b"), "a error(Invalid character `#' in input.)");
 	assert_string_equal(lex_all("a \x01"), "a error(Invalid byte 0x01 in input.)");
 	assert_string_equal(lex_all("a \xff"), "a error(Invalid byte 0xff in input.)");
-	assert_string_equal(lex_all(". x"), "error(`.' is only valid as part of `..' or a number.)");
+	assert_string_equal(lex_all(". x"),
+			    "error(`.' is only valid as part of `..' or a number.)");
 }
 
 static void test_parser_helpers(void **state)
@@ -242,8 +250,8 @@ static void test_format_helpers(void **state)
 static void test_hostile_bytes(void **state)
 {
 	(void)state;
-	const char *seeds[] = { "ip4.src == 10.0.0.0/8 && \"x\\u00e9\"", "fe80::1/64 $a @b",
-				"00:11:22:33:44:55/ff:ff:ff:00:00:00 /* c */" };
+	const char *seeds[] = {"ip4.src == 10.0.0.0/8 && \"x\\u00e9\"", "fe80::1/64 $a @b",
+			       "00:11:22:33:44:55/ff:ff:ff:00:00:00 /* c */"};
 	for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
 		size_t n = strlen(seeds[s]);
 		char *buf = malloc(n + 1);
@@ -309,16 +317,11 @@ static void test_templates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_punctuation),
-		cmocka_unit_test(test_types),
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_bad_integers),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_comments_and_errors),
-		cmocka_unit_test(test_parser_helpers),
-		cmocka_unit_test(test_format_helpers),
-		cmocka_unit_test(test_hostile_bytes),
-		cmocka_unit_test(test_templates),
+	    cmocka_unit_test(test_punctuation),	   cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_integers),	   cmocka_unit_test(test_bad_integers),
+	    cmocka_unit_test(test_strings),	   cmocka_unit_test(test_comments_and_errors),
+	    cmocka_unit_test(test_parser_helpers), cmocka_unit_test(test_format_helpers),
+	    cmocka_unit_test(test_hostile_bytes),  cmocka_unit_test(test_templates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

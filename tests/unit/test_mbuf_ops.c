@@ -26,9 +26,9 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 }
 
 static const uint8_t UDP4[] = {
-	0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x08, 0x00,
-	0x45, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 0x0a, 0x10,
-	0x00, 0x0b, 0x0a, 0x10, 0x00, 0x0c, 0x04, 0x00, 0x13, 0x88, 0x00, 0x08, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 0x0a, 0x10,
+    0x00, 0x0b, 0x0a, 0x10, 0x00, 0x0c, 0x04, 0x00, 0x13, 0x88, 0x00, 0x08, 0x00, 0x00,
 };
 
 static struct rte_mbuf *mk(const uint8_t *f, size_t n)
@@ -45,13 +45,13 @@ static void test_push_then_pop(void **state)
 	struct flow_key k;
 	struct flow_layout l, l2;
 	(void)state;
-	assert_int_equal(flow_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &k, &l),
-			 FLOW_OK);
+	assert_int_equal(
+	    flow_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &k, &l), FLOW_OK);
 	assert_true(dp_push_vlan(m, 0x2064, &l));
 	assert_int_equal(rte_pktmbuf_pkt_len(m), sizeof(UDP4) + 4);
 	/* the tagged frame parses to the same headers at the offsets the layout now says */
-	assert_int_equal(flow_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &k, &l2),
-			 FLOW_OK);
+	assert_int_equal(
+	    flow_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &k, &l2), FLOW_OK);
 	assert_int_equal(k.vlan_tci, 0x2064 | FLOW_VLAN_PRESENT);
 	assert_int_equal(k.eth_type, 0x0800);
 	assert_int_equal(l.l3_ofs, l2.l3_ofs);
@@ -71,10 +71,11 @@ static void test_push_then_pop(void **state)
 int main(void)
 {
 	char prefix[64];
-	char *argv[] = {"test_mbuf_ops", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
-			"--file-prefix", prefix, "-l", "0", "--log-level", "lib.eal:error", NULL};
+	char *argv[] = {"test_mbuf_ops", "--no-huge",	  "-m",	  "64", "--no-pci",
+			"--no-shconf",	 "--file-prefix", prefix, "-l", "0",
+			"--log-level",	 "lib.eal:error", NULL};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_push_then_pop),
+	    cmocka_unit_test(test_push_then_pop),
 	};
 	int rc;
 

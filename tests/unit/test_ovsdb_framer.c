@@ -121,12 +121,11 @@ static void test_strings_with_braces_and_escapes(void **state)
 {
 	/* braces, brackets, escaped quotes and backslashes inside strings must not count */
 	const char *msgs[] = {
-		"{\"m\":\"}}}]]]\"}",
-		"{\"m\":\"{{{[[[\",\"n\":\"\\\"}\"}",
-		"{\"m\":\"a\\\\\"}",          /* string ends after an escaped backslash */
-		"{\"m\":\"a\\\\\\\"}\"}",     /* \\ then \" then } inside the string */
-		"{\"m\":\"\\u007b\\u007d\"}", /* unicode escapes */
-		"{\"k}\":{\"[\":[\"]\",{}]}}",
+	    "{\"m\":\"}}}]]]\"}",	   "{\"m\":\"{{{[[[\",\"n\":\"\\\"}\"}",
+	    "{\"m\":\"a\\\\\"}",	  /* string ends after an escaped backslash */
+	    "{\"m\":\"a\\\\\\\"}\"}",	  /* \\ then \" then } inside the string */
+	    "{\"m\":\"\\u007b\\u007d\"}", /* unicode escapes */
+	    "{\"k}\":{\"[\":[\"]\",{}]}}",
 	};
 	(void)state;
 
@@ -393,15 +392,15 @@ static void test_rpc_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_single_and_split_everywhere),
-		cmocka_unit_test(test_byte_by_byte_many),
-		cmocka_unit_test(test_several_in_one_read),
-		cmocka_unit_test(test_strings_with_braces_and_escapes),
-		cmocka_unit_test(test_oversize),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_large_message_in_chunks),
-		cmocka_unit_test(test_rpc_dispatch),
-		cmocka_unit_test(test_rpc_bad_input),
+	    cmocka_unit_test(test_single_and_split_everywhere),
+	    cmocka_unit_test(test_byte_by_byte_many),
+	    cmocka_unit_test(test_several_in_one_read),
+	    cmocka_unit_test(test_strings_with_braces_and_escapes),
+	    cmocka_unit_test(test_oversize),
+	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_large_message_in_chunks),
+	    cmocka_unit_test(test_rpc_dispatch),
+	    cmocka_unit_test(test_rpc_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -380,15 +380,15 @@ static void test_fast_path_agrees(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_udp4),
-		cmocka_unit_test(test_vlan_tcp4),
-		cmocka_unit_test(test_icmp4_and_frags),
-		cmocka_unit_test(test_arp),
-		cmocka_unit_test(test_ip6_ext_udp),
-		cmocka_unit_test(test_nd),
-		cmocka_unit_test(test_lies_and_truncations),
-		cmocka_unit_test(test_unknown_ethertype_is_fine),
-		cmocka_unit_test(test_fast_path_agrees),
+	    cmocka_unit_test(test_udp4),
+	    cmocka_unit_test(test_vlan_tcp4),
+	    cmocka_unit_test(test_icmp4_and_frags),
+	    cmocka_unit_test(test_arp),
+	    cmocka_unit_test(test_ip6_ext_udp),
+	    cmocka_unit_test(test_nd),
+	    cmocka_unit_test(test_lies_and_truncations),
+	    cmocka_unit_test(test_unknown_ethertype_is_fine),
+	    cmocka_unit_test(test_fast_path_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

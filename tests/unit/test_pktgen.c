@@ -20,9 +20,9 @@ static const uint8_t MAC_R[6] = {0x0a, 0x00, 0x00, 0x00, 0x00, 0xfe}; /* what an
 static const uint8_t MAC_BC[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t ZERO6[6];
 
-#define IP_A 0x0a10000b   /* 10.16.0.11 */
-#define IP_B 0x0a10000c   /* 10.16.0.12 */
-#define IP_R 0x0a100001   /* 10.16.0.1 */
+#define IP_A 0x0a10000b /* 10.16.0.11 */
+#define IP_B 0x0a10000c /* 10.16.0.12 */
+#define IP_R 0x0a100001 /* 10.16.0.1 */
 
 static const uint8_t IP6_A[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a};
 static const uint8_t IP6_B[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b};
@@ -117,8 +117,8 @@ static void icmp6_sum(struct frame *f)
 static void tcp_sum(struct frame *f, bool v6)
 {
 	size_t len = f->n - f->l4;
-	uint32_t ps = v6 ? pseudo6(f->b + f->l3, len, 6)
-			 : sum16(f->b + f->l3 + 12, 8, 0) + 6 + (uint32_t)len;
+	uint32_t ps =
+	    v6 ? pseudo6(f->b + f->l3, len, 6) : sum16(f->b + f->l3 + 12, 8, 0) + 6 + (uint32_t)len;
 	f->b[f->l4 + 16] = f->b[f->l4 + 17] = 0;
 	set_sum(f->b + f->l4 + 16, sum16(f->b + f->l4, len, ps));
 }
@@ -233,8 +233,8 @@ static void test_arp_reply(void **state)
 		n = pktgen_arp_reply(parse(&p, &f), MAC_R, o, sizeof(o));
 		assert_int_equal(n, tagged ? 46 : 42);
 		parse_out(o, n, &k, &l);
-		assert_memory_equal(o, MAC_A, 6);      /* eth.dst = eth.src */
-		assert_memory_equal(o + 6, MAC_R, 6);  /* eth.src = mac */
+		assert_memory_equal(o, MAC_A, 6);     /* eth.dst = eth.src */
+		assert_memory_equal(o + 6, MAC_R, 6); /* eth.src = mac */
 		assert_int_equal(k.eth_type, 0x0806);
 		if (tagged) {
 			assert_int_equal(rd16(o + 12), 0x8100);
@@ -303,7 +303,8 @@ static void test_arp_request_from_ip(void **state)
 	assert_memory_equal(a.tha, ZERO6, 6);
 	assert_int_equal(ntohl(a.spa), IP_A);
 	assert_int_equal(ntohl(a.tpa), 0x0a200005);
-	/* the router's nested actions: eth.dst = ff:ff:ff:ff:ff:ff; arp.spa = reg1; arp.tpa = reg0 */
+	/* the router's nested actions: eth.dst = ff:ff:ff:ff:ff:ff; arp.spa = reg1; arp.tpa = reg0
+	 */
 	memcpy(a.eth_dst, MAC_BC, 6);
 	a.spa = htonl(0x0a200001);
 	a.tpa = htonl(0x0a200009);
@@ -354,7 +355,7 @@ static void echo4(struct frame *f, uint16_t tci, size_t dlen, unsigned opt_words
 	put8(f, 0);
 	put16(f, 0);
 	put16(f, 0x4242); /* identifier */
-	put16(f, 7);      /* sequence */
+	put16(f, 7);	  /* sequence */
 	fill(f, dlen, 0x30);
 	icmp4_sum(f);
 }
@@ -622,8 +623,8 @@ static void test_icmp4_error_refused(void **state)
 	memcpy(f.b, "\x01\x00\x5e\x00\x00\xfb", 6);
 	assert_int_equal(pktgen_icmp4_error(parse(&p, &f), &e, o, sizeof(o)), -1);
 	/* nor from an address that is not one host, or a multicast MAC */
-	static const uint32_t bad_src[] = {0, 0x00000001, 0x7f000001, 0xe0000001, 0xf0000001,
-					   0xffffffff};
+	static const uint32_t bad_src[] = {0,	       0x00000001, 0x7f000001,
+					   0xe0000001, 0xf0000001, 0xffffffff};
 	for (size_t i = 0; i < sizeof(bad_src) / sizeof(bad_src[0]); i++) {
 		udp4(&f, 100, 0, IP_B, 0);
 		uint32_t s = htonl(bad_src[i]);
@@ -1071,7 +1072,7 @@ static void test_nd_na(void **state)
 
 static void check_ns(const uint8_t *o, int n, size_t l2, const uint8_t target[16])
 {
-	static const uint8_t lla_b[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+	static const uint8_t lla_b[16] = {0xfe, 0x80, 0,    0,	  0,	0,    0,    0,
 					  0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x02, 0x02};
 	uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
 	struct flow_key k;
@@ -1094,8 +1095,8 @@ static void check_ns(const uint8_t *o, int n, size_t l2, const uint8_t target[16
 
 static void test_nd_ns(void **state)
 {
-	static const uint8_t next_hop[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0,
-					     0, 0, 0, 0, 0, 0xab, 0xcd, 0xef};
+	static const uint8_t next_hop[16] = {0xfd, 0, 0, 0, 0, 0,    0,	   0,
+					     0,	   0, 0, 0, 0, 0xab, 0xcd, 0xef};
 	struct frame f;
 	struct parsed p, q;
 	uint8_t o[256], o2[256];
@@ -1119,7 +1120,7 @@ static void test_nd_ns(void **state)
 		n2 = pktgen_nd_na(parse(&q, &g), MAC_R, PKTGEN_NA_ROUTER, o2, sizeof(o2));
 		assert_int_equal(n2, 86);
 		assert_memory_equal(o2, MAC_B, 6);
-		assert_memory_equal(o2 + 14 + 8, next_hop, 16); /* from the target */
+		assert_memory_equal(o2 + 14 + 8, next_hop, 16);	   /* from the target */
 		assert_memory_equal(o2 + 14 + 24, o + 14 + 8, 16); /* to the link-local source */
 		assert_int_equal(o2[54 + 4], 0xc0);
 	}
@@ -1178,8 +1179,8 @@ static void tcp_frame(struct frame *f, bool v6, uint8_t flags, uint32_t seq, uin
 	tcp_sum(f, v6);
 }
 
-static void check_rst(const uint8_t *o, int n, bool v6, uint32_t seq, uint32_t ack,
-		      uint8_t flags, uint8_t ttl)
+static void check_rst(const uint8_t *o, int n, bool v6, uint32_t seq, uint32_t ack, uint8_t flags,
+		      uint8_t ttl)
 {
 	struct flow_key k;
 	struct flow_layout l;
@@ -1357,11 +1358,11 @@ static void check_abort(const uint8_t *o, int n, bool v6, uint32_t vtag, uint8_t
 static void test_sctp_abort(void **state)
 {
 	/* INIT: initiate tag 0x11223344, a_rwnd, streams, initial TSN */
-	static const uint8_t init[20] = {1, 0, 0, 20, 0x11, 0x22, 0x33, 0x44, 0, 1, 0, 0,
-					 0, 10, 0, 10, 0, 0, 0, 1};
+	static const uint8_t init[20] = {1, 0, 0, 20, 0x11, 0x22, 0x33, 0x44, 0, 1,
+					 0, 0, 0, 10, 0,    10,	  0,	0,    0, 1};
 	/* DATA (3 bytes of data, padded) then a HEARTBEAT */
-	static const uint8_t data_hb[24] = {0, 3, 0, 19, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
-					    'a', 'b', 'c', 0, 4, 0, 0, 4};
+	static const uint8_t data_hb[24] = {0, 3, 0, 19, 0,   0,   0,	1, 0, 0, 0, 0,
+					    0, 0, 0, 0,	 'a', 'b', 'c', 0, 4, 0, 0, 4};
 	struct frame f;
 	struct parsed p;
 	uint8_t o[256], c[32];
@@ -1387,7 +1388,8 @@ static void test_sctp_abort(void **state)
 		sctp_frame(&f, v6, 5, c, 24);
 		assert_int_equal(pktgen_sctp_abort(parse(&p, &f), 0, o, sizeof(o)), -1);
 		static const uint8_t never[][8] = {
-			{6, 1, 0, 4}, {14, 0, 0, 4}, {11, 0, 0, 4}, {9, 0, 0, 8, 0, 3, 0, 4}, {8, 0, 0, 4},
+		    {6, 1, 0, 4}, {14, 0, 0, 4}, {11, 0, 0, 4}, {9, 0, 0, 8, 0, 3, 0, 4},
+		    {8, 0, 0, 4},
 		};
 		for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
 			sctp_frame(&f, v6, 5, never[i], never[i][3]);
@@ -1638,21 +1640,21 @@ static void test_from_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arp_reply),
-		cmocka_unit_test(test_arp_request_from_ip),
-		cmocka_unit_test(test_icmp4_echo_reply),
-		cmocka_unit_test(test_icmp4_error),
-		cmocka_unit_test(test_icmp4_error_refused),
-		cmocka_unit_test(test_icmp6_echo_reply),
-		cmocka_unit_test(test_icmp6_error),
-		cmocka_unit_test(test_icmp6_error_refused),
-		cmocka_unit_test(test_nd_na),
-		cmocka_unit_test(test_nd_ns),
-		cmocka_unit_test(test_tcp_reset),
-		cmocka_unit_test(test_sctp_abort),
-		cmocka_unit_test(test_max_frame),
-		cmocka_unit_test(test_rewrite),
-		cmocka_unit_test(test_from_key),
+	    cmocka_unit_test(test_arp_reply),
+	    cmocka_unit_test(test_arp_request_from_ip),
+	    cmocka_unit_test(test_icmp4_echo_reply),
+	    cmocka_unit_test(test_icmp4_error),
+	    cmocka_unit_test(test_icmp4_error_refused),
+	    cmocka_unit_test(test_icmp6_echo_reply),
+	    cmocka_unit_test(test_icmp6_error),
+	    cmocka_unit_test(test_icmp6_error_refused),
+	    cmocka_unit_test(test_nd_na),
+	    cmocka_unit_test(test_nd_ns),
+	    cmocka_unit_test(test_tcp_reset),
+	    cmocka_unit_test(test_sctp_abort),
+	    cmocka_unit_test(test_max_frame),
+	    cmocka_unit_test(test_rewrite),
+	    cmocka_unit_test(test_from_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

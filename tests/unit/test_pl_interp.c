@@ -98,8 +98,7 @@ static struct pl_gen *build(void)
 }
 
 /* frames */
-static struct dp_key icmp_key(uint32_t in, uint64_t src, uint64_t dst, uint32_t sip,
-			      uint32_t dip)
+static struct dp_key icmp_key(uint32_t in, uint64_t src, uint64_t dst, uint32_t sip, uint32_t dip)
 {
 	struct dp_key k = plt_ip4_key(in, src, dst, sip, dip, 1);
 	k.f.tp_src = __builtin_bswap16(8);
@@ -164,10 +163,9 @@ static void test_arp_responder(void **state)
 	struct dp_key k = arp_key(10, MAC1, 0x0a10000b, 0x0a10000c);
 	plt_run(g, &k, &c, &o);
 	/* answered to the inport (flags.loopback), MACs and ARP body rewritten */
-	assert_string_equal(o.text,
-			    "set(eth.src=0a:00:00:00:00:02),set(eth.dst=0a:00:00:00:00:01),"
-			    "set(arp.op=2,arp.sha=0a:00:00:00:00:02,arp.spa=10.16.0.12,"
-			    "arp.tha=0a:00:00:00:00:01,arp.tpa=10.16.0.11),output:10");
+	assert_string_equal(o.text, "set(eth.src=0a:00:00:00:00:02),set(eth.dst=0a:00:00:00:00:01),"
+				    "set(arp.op=2,arp.sha=0a:00:00:00:00:02,arp.spa=10.16.0.12,"
+				    "arp.tha=0a:00:00:00:00:01,arp.tpa=10.16.0.11),output:10");
 	check_mask_sound(g, &k, &o);
 
 	/* the ARP from pod2 for its own address is not answered: flooded (not back to pod2,
@@ -331,7 +329,8 @@ static struct pl_gen *chain(bool loop)
 	plb_dp(b, 5, "ls", PL_DP_SWITCH);
 	for (int t = 0; t < 200; t++) {
 		const char *act = t < 199 ? "reg1 = reg1; next;"
-				 : loop ? "next(0);" : "outport = \"pod2\"; output;";
+				  : loop  ? "next(0);"
+					  : "outport = \"pod2\"; output;";
 		plb_stage(b, false, (unsigned)t, chain_stage(NULL, LFLOW_P_INGRESS, t));
 		plt_add_flow(b, &env, false, t, 0, "1", act);
 	}
@@ -395,7 +394,8 @@ static void test_patch_ports(void **state)
 	flow(b, true, 0, 0, "1", "output;");
 	plb_dp(b, 2, "R", PL_DP_ROUTER);
 	plb_stage(b, false, 0, "only");
-	flow(b, false, 0, 100, "inport == \"r-a\" && reg3 == 0 && flags.loopback == 0 && "
+	flow(b, false, 0, 100,
+	     "inport == \"r-a\" && reg3 == 0 && flags.loopback == 0 && "
 	     "reg15 == 0 && ip4.dst == 10.2.0.0/16",
 	     "ip.ttl--; eth.src = 0a:00:00:00:00:bb; eth.dst = 0a:00:00:00:00:02; next;");
 	plb_stage(b, false, 1, "two");
@@ -404,8 +404,7 @@ static void test_patch_ports(void **state)
 	flow(b, true, 0, 0, "1", "output;");
 	plb_dp(b, 3, "B", PL_DP_SWITCH);
 	plb_stage(b, false, 0, "only");
-	flow(b, false, 0, 100, "inport == \"b-r\" && reg3 == 0",
-	     "outport = \"pb\"; output;");
+	flow(b, false, 0, 100, "inport == \"b-r\" && reg3 == 0", "outport = \"pb\"; output;");
 	plb_stage(b, true, 0, "only");
 	flow(b, true, 0, 0, "1", "output;");
 	int pa = plb_port(b, "pa", 1, 1, PL_PT_VIF, 10);
@@ -471,14 +470,10 @@ static void test_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unicast),
-		cmocka_unit_test(test_arp_responder),
-		cmocka_unit_test(test_drops),
-		cmocka_unit_test(test_loopback),
-		cmocka_unit_test(test_port_security),
-		cmocka_unit_test(test_equal),
-		cmocka_unit_test(test_long_chain),
-		cmocka_unit_test(test_patch_ports),
+	    cmocka_unit_test(test_unicast),	  cmocka_unit_test(test_arp_responder),
+	    cmocka_unit_test(test_drops),	  cmocka_unit_test(test_loopback),
+	    cmocka_unit_test(test_port_security), cmocka_unit_test(test_equal),
+	    cmocka_unit_test(test_long_chain),	  cmocka_unit_test(test_patch_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

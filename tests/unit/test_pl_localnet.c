@@ -252,10 +252,8 @@ static void test_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_from_provider),
-	    cmocka_unit_test(test_to_provider),
-	    cmocka_unit_test(test_remote_port),
-	    cmocka_unit_test(test_host),
+	    cmocka_unit_test(test_from_provider), cmocka_unit_test(test_to_provider),
+	    cmocka_unit_test(test_remote_port),	  cmocka_unit_test(test_host),
 	    cmocka_unit_test(test_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -407,8 +407,8 @@ static void test_nd_ns(void **state)
 	uint8_t f[2048];
 	static const uint8_t src[16] = {0xfd, [15] = 0x11}, tgt[16] = {0xfd, [15] = 0x99};
 	static const uint8_t snm[16] = {0xff, 2, [11] = 1, [12] = 0xff, [15] = 0x99};
-	static const uint8_t lla[16] = {0xfe, 0x80, [8] = 0x08, [11] = 0xff, [12] = 0xfe,
-					[15] = 0xaa};
+	static const uint8_t lla[16] = {
+	    0xfe, 0x80, [8] = 0x08, [11] = 0xff, [12] = 0xfe, [15] = 0xaa};
 	memset(&c, 0, sizeof(c));
 	struct dp_key k;
 	memset(&k, 0, sizeof(k));

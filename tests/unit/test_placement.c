@@ -15,8 +15,8 @@ static void test_round_robin(void **state)
 	unsigned cores[2] = {2, 3};
 	(void)state;
 	for (int i = 0; i < 5; i++)
-		q[i] = (struct rxq_place){.port = (uint16_t)(i / 2), .qid = (uint16_t)(i % 2),
-					  .pin_core = -1};
+		q[i] = (struct rxq_place){
+		    .port = (uint16_t)(i / 2), .qid = (uint16_t)(i % 2), .pin_core = -1};
 	rxq_place_all(q, 5, cores, 2);
 	assert_int_equal(q[0].pmd, 0);
 	assert_int_equal(q[1].pmd, 1);
@@ -31,10 +31,10 @@ static void test_pins_then_balance(void **state)
 {
 	/* two queues pinned to core 3 (PMD 1): the unpinned ones fill PMD 0 first */
 	struct rxq_place q[4] = {
-		{.port = 0, .qid = 0, .pin_core = 3},
-		{.port = 1, .qid = 0, .pin_core = -1},
-		{.port = 2, .qid = 0, .pin_core = 3},
-		{.port = 3, .qid = 0, .pin_core = -1},
+	    {.port = 0, .qid = 0, .pin_core = 3},
+	    {.port = 1, .qid = 0, .pin_core = -1},
+	    {.port = 2, .qid = 0, .pin_core = 3},
+	    {.port = 3, .qid = 0, .pin_core = -1},
 	};
 	unsigned cores[2] = {2, 3};
 	(void)state;
@@ -48,8 +48,8 @@ static void test_pins_then_balance(void **state)
 static void test_pin_to_non_pmd_core(void **state)
 {
 	struct rxq_place q[2] = {
-		{.port = 0, .qid = 0, .pin_core = 7},
-		{.port = 0, .qid = 1, .pin_core = -1},
+	    {.port = 0, .qid = 0, .pin_core = 7},
+	    {.port = 0, .qid = 1, .pin_core = -1},
 	};
 	unsigned cores[1] = {1};
 	(void)state;
@@ -75,10 +75,10 @@ static void test_single_pmd_takes_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_robin),
-		cmocka_unit_test(test_pins_then_balance),
-		cmocka_unit_test(test_pin_to_non_pmd_core),
-		cmocka_unit_test(test_single_pmd_takes_all),
+	    cmocka_unit_test(test_round_robin),
+	    cmocka_unit_test(test_pins_then_balance),
+	    cmocka_unit_test(test_pin_to_non_pmd_core),
+	    cmocka_unit_test(test_single_pmd_takes_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,17 +55,18 @@ static void test_table_odd_cells(void **state)
 static void test_deep_rows_as_blocks(void **state)
 {
 	/* rows holding objects or tables (pmd stats) render as blocks, one per row */
-	renders("[{\"pmd\": 0, \"drops\": {\"tx_full\": 2}, \"ports\": [{\"port\": \"a\", \"rx\": 1}]},"
-		" {\"pmd\": 1, \"drops\": {}}]",
-		"pmd: 0\n"
-		"drops:\n"
-		"  tx_full: 2\n"
-		"ports:\n"
-		"  port  rx\n"
-		"  a     1\n"
-		"\n"
-		"pmd: 1\n"
-		"drops: {}\n");
+	renders(
+	    "[{\"pmd\": 0, \"drops\": {\"tx_full\": 2}, \"ports\": [{\"port\": \"a\", \"rx\": 1}]},"
+	    " {\"pmd\": 1, \"drops\": {}}]",
+	    "pmd: 0\n"
+	    "drops:\n"
+	    "  tx_full: 2\n"
+	    "ports:\n"
+	    "  port  rx\n"
+	    "  a     1\n"
+	    "\n"
+	    "pmd: 1\n"
+	    "drops: {}\n");
 }
 
 static void test_table_utf8_width(void **state)

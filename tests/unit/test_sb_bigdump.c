@@ -33,9 +33,8 @@ static void on_reply(void *arg, json_t *result, json_t *error)
 	struct ctx *c = arg;
 	assert_non_null(result);
 	assert_null(error);
-	assert_int_equal(sb_replica_apply(c->r, json_array_get(result, 2), true, c->err,
-					  sizeof(c->err)),
-			 0);
+	assert_int_equal(
+	    sb_replica_apply(c->r, json_array_get(result, 2), true, c->err, sizeof(c->err)), 0);
 	c->applied++;
 }
 
@@ -98,16 +97,16 @@ static void test_110mb_monitor_reply(void **state)
 	put(&b, head, strlen(head));
 	while (b.n < TARGET_BYTES) {
 		int n = snprintf(
-			row, sizeof(row),
-			"%s\"%08zx-0000-4000-8000-000000000000\":{\"initial\":{\"logical_datapath\":"
-			"[\"uuid\",\"d0000000-0000-4000-8000-000000000001\"],\"pipeline\":\"ingress\","
-			"\"table_id\":%zu,\"priority\":%zu,\"match\":\"inport == \\\"pod%zu.default\\\""
-			" && eth.src == {00:00:00:%02zx:%02zx:%02zx} && ip4.src == {10.16.%zu.%zu}\","
-			"\"actions\":\"next;\",\"external_ids\":[\"map\",[[\"source\","
-			"\"northd.c:5678\"],[\"stage-name\",\"ls_in_port_sec_ip\"]]]}}",
-			n_rows ? "," : "", n_rows, n_rows % 30, n_rows % 65536, n_rows,
-			n_rows >> 16 & 255, n_rows >> 8 & 255, n_rows & 255, n_rows / 256 % 256,
-			n_rows % 256);
+		    row, sizeof(row),
+		    "%s\"%08zx-0000-4000-8000-000000000000\":{\"initial\":{\"logical_datapath\":"
+		    "[\"uuid\",\"d0000000-0000-4000-8000-000000000001\"],\"pipeline\":\"ingress\","
+		    "\"table_id\":%zu,\"priority\":%zu,\"match\":\"inport == \\\"pod%zu.default\\\""
+		    " && eth.src == {00:00:00:%02zx:%02zx:%02zx} && ip4.src == {10.16.%zu.%zu}\","
+		    "\"actions\":\"next;\",\"external_ids\":[\"map\",[[\"source\","
+		    "\"northd.c:5678\"],[\"stage-name\",\"ls_in_port_sec_ip\"]]]}}",
+		    n_rows ? "," : "", n_rows, n_rows % 30, n_rows % 65536, n_rows,
+		    n_rows >> 16 & 255, n_rows >> 8 & 255, n_rows & 255, n_rows / 256 % 256,
+		    n_rows % 256);
 		put(&b, row, (size_t)n);
 		n_rows++;
 	}
@@ -147,7 +146,7 @@ static void test_110mb_monitor_reply(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_110mb_monitor_reply),
+	    cmocka_unit_test(test_110mb_monitor_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

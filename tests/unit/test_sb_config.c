@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#define BASE "\"remote\":\"unix:/run/ovn/ovnsb_db.sock\",\"chassis\":\"c1\",\"encap_ip\":\"10.0.0.1\""
+#define BASE                                                                                       \
+	"\"remote\":\"unix:/run/ovn/ovnsb_db.sock\",\"chassis\":\"c1\",\"encap_ip\":\"10.0.0.1\""
 
 static json_t *J(const char *s)
 {
@@ -132,8 +133,9 @@ static void test_errors_name_the_field(void **state)
 	expect_err("{" BASE ",\"max_message_bytes\":100}", "ovn.max_message_bytes");
 	expect_err("{" BASE ",\"release_stale_after_ms\":-1}", "ovn.release_stale_after_ms");
 	expect_err("{" BASE ",\"chassis_other_config\":{\"k\":1}}", "ovn.chassis_other_config.k");
-	expect_err("{\"remote\":\"ssl:10.0.0.2:6642\",\"chassis\":\"c1\",\"encap_ip\":\"10.0.0.1\"}",
-		   "ovn.ssl_key: required");
+	expect_err(
+	    "{\"remote\":\"ssl:10.0.0.2:6642\",\"chassis\":\"c1\",\"encap_ip\":\"10.0.0.1\"}",
+	    "ovn.ssl_key: required");
 	expect_err("{\"remote\":\"ssl:10.0.0.2:6642\",\"chassis\":\"c1\",\"encap_ip\":\"10.0.0.1\","
 		   "\"ssl_key\":\"/nonexistent/k\",\"ssl_cert\":\"/nonexistent/c\","
 		   "\"ssl_ca_cert\":\"/nonexistent/ca\"}",
@@ -143,9 +145,9 @@ static void test_errors_name_the_field(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_errors_name_the_field),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_errors_name_the_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,30 +19,32 @@
 
 /* a small database shaped like the SB tables used below */
 static const char *schema_json =
-	"{\"name\":\"T\",\"version\":\"1.2.3\",\"tables\":{"
-	" \"Port_Binding\":{\"columns\":{"
-	"  \"logical_port\":{\"type\":\"string\"},"
-	"  \"tunnel_key\":{\"type\":{\"key\":{\"type\":\"integer\",\"minInteger\":1}}},"
-	"  \"datapath\":{\"type\":{\"key\":{\"type\":\"uuid\",\"refTable\":\"Datapath_Binding\"}}},"
-	"  \"chassis\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":1}},"
-	"  \"up\":{\"type\":{\"key\":\"boolean\",\"min\":0,\"max\":1}},"
-	"  \"mac\":{\"type\":{\"key\":\"string\",\"min\":0,\"max\":\"unlimited\"}},"
-	"  \"options\":{\"type\":{\"key\":\"string\",\"value\":\"string\",\"min\":0,"
-	"\"max\":\"unlimited\"}}}},"
-	" \"Datapath_Binding\":{\"columns\":{"
-	"  \"tunnel_key\":{\"type\":\"integer\"},"
-	"  \"external_ids\":{\"type\":{\"key\":\"string\",\"value\":\"string\",\"min\":0,"
-	"\"max\":\"unlimited\"}}}},"
-	" \"Other\":{\"columns\":{\"x\":{\"type\":\"real\"}}}"
-	"}}";
+    "{\"name\":\"T\",\"version\":\"1.2.3\",\"tables\":{"
+    " \"Port_Binding\":{\"columns\":{"
+    "  \"logical_port\":{\"type\":\"string\"},"
+    "  \"tunnel_key\":{\"type\":{\"key\":{\"type\":\"integer\",\"minInteger\":1}}},"
+    "  \"datapath\":{\"type\":{\"key\":{\"type\":\"uuid\",\"refTable\":\"Datapath_Binding\"}}},"
+    "  \"chassis\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":1}},"
+    "  \"up\":{\"type\":{\"key\":\"boolean\",\"min\":0,\"max\":1}},"
+    "  \"mac\":{\"type\":{\"key\":\"string\",\"min\":0,\"max\":\"unlimited\"}},"
+    "  \"options\":{\"type\":{\"key\":\"string\",\"value\":\"string\",\"min\":0,"
+    "\"max\":\"unlimited\"}}}},"
+    " \"Datapath_Binding\":{\"columns\":{"
+    "  \"tunnel_key\":{\"type\":\"integer\"},"
+    "  \"external_ids\":{\"type\":{\"key\":\"string\",\"value\":\"string\",\"min\":0,"
+    "\"max\":\"unlimited\"}}}},"
+    " \"Other\":{\"columns\":{\"x\":{\"type\":\"real\"}}}"
+    "}}";
 
 static const char *const pb_required[] = {"logical_port", "chassis", NULL};
 
 static const struct sb_table_spec specs[] = {
-	{"Port_Binding", true, pb_required,
-	 {{.cols = {"logical_port"}}, {.cols = {"datapath", "tunnel_key"}}}},
-	{"Datapath_Binding", true, NULL, {{.cols = {"tunnel_key"}}}},
-	{"Missing_Table", false, NULL, {{{0}}}},
+    {"Port_Binding",
+     true,
+     pb_required,
+     {{.cols = {"logical_port"}}, {.cols = {"datapath", "tunnel_key"}}}},
+    {"Datapath_Binding", true, NULL, {{.cols = {"tunnel_key"}}}},
+    {"Missing_Table", false, NULL, {{{0}}}},
 };
 enum { PB, DP, MISSING };
 
@@ -172,12 +174,12 @@ static void test_schema_checks(void **state)
 
 	/* malformed schemas */
 	const char *bad[] = {
-		"[]",
-		"{\"name\":\"T\"}",
-		"{\"name\":\"T\",\"tables\":{\"A\":{\"columns\":{\"c\":{\"type\":\"bogus\"}}}}}",
-		("{\"name\":\"T\",\"tables\":{\"A\":{\"columns\":{\"c\":{\"type\":{\"key\":"
-		 "\"string\",\"min\":2}}}}}}"),
-		"{\"name\":\"T\",\"tables\":{\"A\":{}}}",
+	    "[]",
+	    "{\"name\":\"T\"}",
+	    "{\"name\":\"T\",\"tables\":{\"A\":{\"columns\":{\"c\":{\"type\":\"bogus\"}}}}}",
+	    ("{\"name\":\"T\",\"tables\":{\"A\":{\"columns\":{\"c\":{\"type\":{\"key\":"
+	     "\"string\",\"min\":2}}}}}}"),
+	    "{\"name\":\"T\",\"tables\":{\"A\":{}}}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sj = J(bad[i]);
@@ -266,14 +268,16 @@ static void test_indexes(void **state)
 	assert_ptr_equal(sb_index_first(pb, 1, k2), row(f, PB, U1));
 
 	/* the index follows a renamed port */
-	apply_ok(f, "{\"Port_Binding\":{\"" U2 "\":{\"modify\":{\"logical_port\":\"p2b\"}}}}", false);
+	apply_ok(f, "{\"Port_Binding\":{\"" U2 "\":{\"modify\":{\"logical_port\":\"p2b\"}}}}",
+		 false);
 	a.string = "p2";
 	assert_null(sb_index_first(pb, 0, &k));
 	a.string = "p2b";
 	assert_ptr_equal(sb_index_first(pb, 0, &k), row(f, PB, U2));
 
 	/* several rows with one key */
-	apply_ok(f, "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p2b\"}}}}", false);
+	apply_ok(f, "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p2b\"}}}}",
+		 false);
 	int n = 0;
 	for (const struct sb_row *r = sb_index_first(pb, 0, &k); r; r = sb_index_next(pb, 0, r, &k))
 		n++;
@@ -313,8 +317,8 @@ static void test_modify_diffs(void **state)
 	assert_int_equal(ovs_datum_int(sb_row_get(p1, f->c_key), 0), 9);
 
 	/* an optional value is replaced by the new value, and cleared by an empty set */
-	apply_ok(f, "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"chassis\":[\"uuid\",\"" C2
-		    "\"]}}}}",
+	apply_ok(f,
+		 "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"chassis\":[\"uuid\",\"" C2 "\"]}}}}",
 		 false);
 	struct ovs_uuid c2;
 	ovs_uuid_from_string(C2, &c2);
@@ -331,29 +335,29 @@ static void test_bad_updates_change_nothing(void **state)
 	uint64_t seq = sb_replica_seqno(f->r);
 	int changes = f->changes;
 	const char *bad[] = {
-		/* each starts with a valid change that must not be applied either */
-		"{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
-		"\"" U1 "\":{\"modify\":{\"no_such_column\":1}}}}",
-		"{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
-		"\"" U1 "\":{\"modify\":{\"tunnel_key\":\"x\"}}}}",
-		"{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}}},"
-		"\"No_Table\":{}}",
-		"{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
-		"\"not-a-uuid\":{\"delete\":null}}}",
-		"{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
-		"\"44444444-4444-4444-4444-444444444444\":{\"modify\":{}}}}",
-		"{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
-		"\"44444444-4444-4444-4444-444444444444\":{\"delete\":null}}}",
-		"{\"Port_Binding\":{\"" U1 "\":{\"insert\":{\"logical_port\":\"again\"}}}}",
-		"{\"Port_Binding\":{\"" U1 "\":{\"modify\":{},\"delete\":null}}}",
-		"{\"Port_Binding\":{\"" U1 "\":{\"upsert\":{}}}}",
-		"{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"options\":[\"set\",[]]}}}}",
-		"{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"mac\":[\"set\",[\"x\",\"x\"]]}}}}",
-		"{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"chassis\":[\"uuid\",\"zz\"]}}}}",
-		"{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"tunnel_key\":[\"set\",[]]}}}}",
-		"{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"tunnel_key\":[\"set\",[1,2]]}}}}",
-		"{\"Port_Binding\":[]}",
-		"[]",
+	    /* each starts with a valid change that must not be applied either */
+	    "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
+	    "\"" U1 "\":{\"modify\":{\"no_such_column\":1}}}}",
+	    "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
+	    "\"" U1 "\":{\"modify\":{\"tunnel_key\":\"x\"}}}}",
+	    "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}}},"
+	    "\"No_Table\":{}}",
+	    "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
+	    "\"not-a-uuid\":{\"delete\":null}}}",
+	    "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
+	    "\"44444444-4444-4444-4444-444444444444\":{\"modify\":{}}}}",
+	    "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"logical_port\":\"p3\"}},"
+	    "\"44444444-4444-4444-4444-444444444444\":{\"delete\":null}}}",
+	    "{\"Port_Binding\":{\"" U1 "\":{\"insert\":{\"logical_port\":\"again\"}}}}",
+	    "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{},\"delete\":null}}}",
+	    "{\"Port_Binding\":{\"" U1 "\":{\"upsert\":{}}}}",
+	    "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"options\":[\"set\",[]]}}}}",
+	    "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"mac\":[\"set\",[\"x\",\"x\"]]}}}}",
+	    "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"chassis\":[\"uuid\",\"zz\"]}}}}",
+	    "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"tunnel_key\":[\"set\",[]]}}}}",
+	    "{\"Port_Binding\":{\"" U3 "\":{\"insert\":{\"tunnel_key\":[\"set\",[1,2]]}}}}",
+	    "{\"Port_Binding\":[]}",
+	    "[]",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -419,7 +423,7 @@ static void test_tracking(void **state)
 	assert_true(sb_row_col_changed(row(f, PB, U1), f->c_opt));
 	assert_true(sb_row_col_changed(row(f, PB, U1), f->c_up));
 	assert_int_equal(count_tracked(f, PB, SB_INSERTED) + count_tracked(f, PB, SB_MODIFIED) +
-				 count_tracked(f, PB, SB_DELETED),
+			     count_tracked(f, PB, SB_DELETED),
 			 3);
 
 	sb_replica_ack(f->r);
@@ -428,7 +432,8 @@ static void test_tracking(void **state)
 	assert_int_equal(sb_row_change(row(f, PB, U1)), SB_UNCHANGED);
 
 	/* inserted then deleted before the ack: never seen */
-	apply_ok(f, "{\"Port_Binding\":{\"" U2 "\":{\"insert\":{\"logical_port\":\"p2\"}}}}", false);
+	apply_ok(f, "{\"Port_Binding\":{\"" U2 "\":{\"insert\":{\"logical_port\":\"p2\"}}}}",
+		 false);
 	apply_ok(f, "{\"Port_Binding\":{\"" U2 "\":{\"delete\":null}}}", false);
 	assert_false(sb_replica_has_changes(f->r));
 
@@ -465,8 +470,8 @@ static void test_full_reload_reconciles(void **state)
 	const struct sb_row *d = row(f, DP, D1);
 	assert_int_equal(sb_row_change(d), SB_MODIFIED);
 	assert_true(sb_row_col_changed(d, c_dpk));
-	assert_false(sb_row_col_changed(d, sb_table_col(sb_replica_table(f->r, DP),
-							"external_ids")));
+	assert_false(
+	    sb_row_col_changed(d, sb_table_col(sb_replica_table(f->r, DP), "external_ids")));
 	assert_int_equal(ovs_datum_int(sb_row_get(d, c_dpk), 0), 8);
 	union ovs_atom k = {.integer = 8};
 	struct ovs_datum kd = ovs_datum_of(&k);
@@ -489,7 +494,7 @@ static void test_monitor_requests(void **state)
 	assert_true(json_is_array(pb));
 	assert_int_equal(json_array_size(json_object_get(json_array_get(pb, 0), "columns")), 7);
 	assert_null(json_object_get(req, "Missing_Table")); /* the server has none */
-	assert_null(json_object_get(req, "Other"));         /* we did not ask for it */
+	assert_null(json_object_get(req, "Other"));	    /* we did not ask for it */
 	json_decref(req);
 	assert_false(sb_table_present(sb_replica_table(f->r, MISSING)));
 }
@@ -524,7 +529,8 @@ static void test_real_schema(void **state)
 	json_decref(u);
 	assert_non_null(sb_chassis_by_name(r, "ch1"));
 	assert_non_null(sb_pb_by_logical_port(r, "pod1"));
-	assert_ptr_equal(sb_dp_by_tunnel_key(r, 3)->table, sb_replica_table(r, SB_DATAPATH_BINDING));
+	assert_ptr_equal(sb_dp_by_tunnel_key(r, 3)->table,
+			 sb_replica_table(r, SB_DATAPATH_BINDING));
 	struct ovs_uuid dp;
 	ovs_uuid_from_string(D1, &dp);
 	assert_non_null(sb_lflow_first(r, false, &dp, "ingress", 4));
@@ -533,10 +539,10 @@ static void test_real_schema(void **state)
 	ovs_schema_free(s);
 
 	/* an SB schema without Port_Binding.up is refused */
-	json_object_del(json_object_get(json_object_get(json_object_get(sj, "tables"),
-							"Port_Binding"),
-					"columns"),
-			"up");
+	json_object_del(
+	    json_object_get(json_object_get(json_object_get(sj, "tables"), "Port_Binding"),
+			    "columns"),
+	    "up");
 	s = ovs_schema_from_json(sj, err, sizeof(err));
 	r = sb_tables_replica_new();
 	assert_int_equal(sb_replica_set_schema(r, s, &rebuilt, err, sizeof(err)), -1);
@@ -574,18 +580,18 @@ static void test_datum_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_schema_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_schema_keeps_rows_new_schema_rebuilds,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_initial_values_and_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indexes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modify_diffs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_updates_change_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tracking, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_reload_reconciles, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_monitor_requests, setup, teardown),
-		cmocka_unit_test(test_real_schema),
-		cmocka_unit_test(test_datum_round_trip),
+	    cmocka_unit_test_setup_teardown(test_schema_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_schema_keeps_rows_new_schema_rebuilds, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_initial_values_and_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modify_diffs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_updates_change_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tracking, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_reload_reconciles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_monitor_requests, setup, teardown),
+	    cmocka_unit_test(test_real_schema),
+	    cmocka_unit_test(test_datum_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
