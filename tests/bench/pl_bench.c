@@ -3,7 +3,7 @@
  * on a pipeline generation built from a real OVN southbound database, without DPDK or pods.
  *
  *   brint-pl-bench SNAPSHOT.json [--schema FILE] [--runs N] [--local IFACE=ID ...]
- *                  [--key NAME:SPEC ...] [--linear] [--cold N]
+ *                  [--key NAME:SPEC ...] [--linear] [--cold N] [--rebuild N]
  *
  * SNAPSHOT is the SB's rows as one OVSDB update2 message ({table: {uuid: {"insert": row}}};
  * scripts/bench-first-packet.sh makes it with ovsdb-client from a northd-built SB). The rows
@@ -17,7 +17,9 @@
  * dp.c's upcall does); with --cold N, N more runs each after writing 64 MB elsewhere
  * (--evict-mb: caches cold, as for a PMD meeting a new flow between bursts; 4 MB empties
  * this machine's L1 and L2 and leaves most of its L3). --linear disables the stage indexes
- * (the linear scan the interpreter falls back to), for before/after in one binary.
+ * (the linear scan the interpreter falls back to), for before/after in one binary. --rebuild N
+ * builds the generation N more times from the same compiled flows with the previous one
+ * given (as brintd after each change) and prints each build's phases.
  * --explain lists the stages each key visits, their index and the flow hit; --verify checks
  * each key against the linear scan (same actions, and keys agreeing under the indexed mask
  * get them too; exit 1 otherwise). */
@@ -269,7 +271,7 @@ static void print_mask(const struct dp_key *m)
 }
 
 static struct pl_gen *load(const char *snap, const char *schema, const struct pl_local *locals,
-			   unsigned n_locals)
+			   unsigned n_locals, unsigned rebuilds)
 {
 	json_error_t je;
 	char err[512];
@@ -308,6 +310,16 @@ static struct pl_gen *load(const char *snap, const char *schema, const struct pl
 	const struct lfc_stats *st = lfc_get_stats(c);
 	printf("compiled %u flows (%u skipped)\n", st->compiled, st->skipped);
 	struct pl_gen *g = pl_build(c, locals, n_locals);
+	/* --rebuild: the generation built again from the same compiled flows with the previous
+	 * one given, as brintd does after every change (its unchanged stages and programs taken
+	 * over); the phases of each build */
+	for (unsigned i = 0; g && i < rebuilds; i++) {
+		struct pl_gen *n = pl_build_from(c, locals, n_locals, g);
+		printf("rebuild %u: walk %.2f ms, finish %.2f ms, index %.2f ms\n", i + 1,
+		       pl_build_times.walk_ms, pl_build_times.finish_ms, pl_build_times.index_ms);
+		pl_gen_free(g);
+		g = n;
+	}
 	lfc_free(c);
 	sb_replica_free(r);
 	return g;
@@ -318,7 +330,7 @@ int main(int argc, char **argv)
 	const char *snap = NULL, *schema = "/usr/share/ovn/ovn-sb.ovsschema";
 	struct pl_local locals[MAX_LOCALS];
 	struct bkey keys[MAX_KEYS];
-	unsigned n_locals = 0, n_keys = 0, runs = 2000, cold = 0, evict_mb = EVICT_MB;
+	unsigned n_locals = 0, n_keys = 0, runs = 2000, cold = 0, evict_mb = EVICT_MB, rebuilds = 0;
 	bool linear = false, explain = false, check = false;
 	int failed = 0;
 
@@ -328,6 +340,8 @@ int main(int argc, char **argv)
 			schema = argv[++i];
 		} else if (strcmp(a, "--runs") == 0 && i + 1 < argc) {
 			runs = (unsigned)atoi(argv[++i]);
+		} else if (strcmp(a, "--rebuild") == 0 && i + 1 < argc) {
+			rebuilds = (unsigned)atoi(argv[++i]);
 		} else if (strcmp(a, "--evict-mb") == 0 && i + 1 < argc) {
 			evict_mb = (unsigned)atoi(argv[++i]);
 		} else if (strcmp(a, "--cold") == 0 && i + 1 < argc) {
@@ -359,7 +373,7 @@ int main(int argc, char **argv)
 	}
 	if (snap == NULL || runs == 0)
 		goto usage;
-	struct pl_gen *g = load(snap, schema, locals, n_locals);
+	struct pl_gen *g = load(snap, schema, locals, n_locals, rebuilds);
 	if (g == NULL)
 		return 1;
 	printf("generation: %u datapaths, %u flows, %u rules, %u terms, %u ports (%u local), "
@@ -455,6 +469,6 @@ usage:
 	fprintf(stderr, "usage: brint-pl-bench SNAPSHOT.json [--schema FILE] [--runs N] "
 			"[--cold N] [--evict-mb N] [--explain] [--verify] [--local IFACE=ID ...] "
 			"[--key NAME:udp,IN,SMAC,DMAC,SIP,DIP | "
-			"NAME:arp,IN,SMAC,SIP,TIP ...] [--linear]\n");
+			"NAME:arp,IN,SMAC,SIP,TIP ...] [--linear] [--rebuild N]\n");
 	return 2;
 }
