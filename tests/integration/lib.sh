@@ -320,3 +320,61 @@ kube_ovn_default_vpc() {
 			fail "router port on $1"
 	done
 }
+
+# Tap pods: the kernel's own stack in a network namespace behind a brint tap port.
+# tap_pods TAG POD...: per pod a namespace NS[pod] (lo up) and a tap interface name IF[pod],
+# and the ports' JSON in TAP_PORTS (each {"name": "tap-POD", ..., "iface_id": "POD"} plus
+# $TAP_EXTRA, e.g. ', "mtu": 1400'). TAG: one letter that keeps the names apart.
+declare -A IF NS
+tap_pods() {
+	local tag=$1 p n=0
+	shift
+	TAP_PORTS=""
+	for p in "$@"; do
+		n=$((n + 1))
+		IF[$p]=b$tag$$$n
+		NS[$p]=brint-$tag$$-$p
+		TAP_PORTS="$TAP_PORTS${TAP_PORTS:+, }{\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\"${TAP_EXTRA:-}}"
+		ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
+		NETNS+=("${NS[$p]}")
+		ip -n "${NS[$p]}" link set lo up
+	done
+}
+
+# start_brintd_ovn PORTS_JSON LSP...: brintd with these ports as chassis brint-node1 of the
+# local OVN (start_ovn); returns once each logical switch port LSP is up and northd's
+# --wait=hv sync has returned (the pipeline generation is published).
+start_brintd_ovn() {
+	local ports=$1 p
+	shift
+	brintd_config "$T/brint.json" "[$ports]" '[]' \
+		"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
+   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
+	"$BRINTD" --config "$T/brint.json" --check >/dev/null ||
+		fail "config refused: $("$BRINTD" --config "$T/brint.json" --check 2>&1)"
+	start_brintd "$T/brint.json"
+	for p in "$@"; do
+		WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
+	done
+	WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
+		fail "ovn-nbctl --wait=hv sync did not return"
+}
+
+# tap_pods_up POD...: each pod's tap moved into its namespace with MAC[pod], IP[pod]/16 and a
+# default route via GW[pod] (the caller's arrays), up.
+tap_pods_up() {
+	local p
+	for p in "$@"; do
+		ip link set "${IF[$p]}" netns "${NS[$p]}" || fail "cannot move ${IF[$p]}"
+		ip -n "${NS[$p]}" link set "${IF[$p]}" address "${MAC[$p]}" || fail "set address $p"
+		ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
+		ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
+		ip -n "${NS[$p]}" route add default via "${GW[$p]}" || fail "default route $p"
+	done
+}
+
+in_pod() { # in_pod POD CMD...: run CMD in the pod's namespace
+	local p=$1
+	shift
+	ip netns exec "${NS[$p]}" "$@"
+}

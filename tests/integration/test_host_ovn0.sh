@@ -33,38 +33,13 @@ NODE_IP=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).
 [ -n "$NODE_IP" ] || NODE_IP=192.0.2.2
 nbctl lr-route-add ovn-cluster "$NODE_IP/32" "$NODE_JOIN" || fail "lr-route-add $NODE_IP"
 
-declare -A IF NS
+TAP_EXTRA=", \"mtu\": $MTU" tap_pods h pod1 pod2
 ports="{\"name\": \"ovn0\", \"type\": \"tap\", \"iface\": \"$OVN0\", \"iface_id\": \"node-node1\",
   \"mac\": \"$NODE_MAC\", \"mtu\": $MTU, \"addresses\": [\"$NODE_JOIN/16\"],
-  \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"100.64.0.1\"}]}"
-n=0
-for p in pod1 pod2; do
-	n=$((n + 1))
-	IF[$p]=bh$$$n
-	NS[$p]=brint-h$$-$p
-	ports="$ports, {\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\", \"mtu\": $MTU}"
-	ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
-	NETNS+=("${NS[$p]}")
-	ip -n "${NS[$p]}" link set lo up
-done
-brintd_config "$T/brint.json" "[$ports]" '[]' \
-	"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
-   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
-"$BRINTD" --config "$T/brint.json" --check >/dev/null || fail "config refused: $("$BRINTD" --config "$T/brint.json" --check 2>&1)"
-start_brintd "$T/brint.json"
-for p in pod1 pod2 node-node1; do
-	WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
-done
-WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
-	fail "ovn-nbctl --wait=hv sync did not return"
-
-for p in pod1 pod2; do
-	ip link set "${IF[$p]}" netns "${NS[$p]}" || fail "cannot move ${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" address "${MAC[$p]}" || fail "set address $p"
-	ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
-	ip -n "${NS[$p]}" route add default via 10.16.0.1 || fail "default route $p"
-done
+  \"routes\": [{\"dst\": \"10.16.0.0/16\", \"via\": \"100.64.0.1\"}]}, $TAP_PORTS"
+start_brintd_ovn "$ports" pod1 pod2 node-node1
+declare -A GW=([pod1]=10.16.0.1 [pod2]=10.16.0.1)
+tap_pods_up pod1 pod2
 
 # --- the pods' taps now live in their namespaces: brintd still reads their link (there), and
 # their Port_Bindings stay up; a pod taking its interface down is seen, and back up

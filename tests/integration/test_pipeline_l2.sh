@@ -15,26 +15,8 @@ for p in pod1 pod2 pod3; do
 		-- lsp-set-port-security "$p" "${MAC[$p]} ${IP[$p]}" || fail "lsp-add $p"
 done
 
-declare -A IF NS
-ports=""
-for p in pod1 pod2 pod3; do
-	IF[$p]=bt$$${p#pod}
-	NS[$p]=brint-t$$-$p
-	ports="$ports${ports:+,}{\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\"}"
-	ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
-	NETNS+=("${NS[$p]}")
-	ip -n "${NS[$p]}" link set lo up
-done
-brintd_config "$T/brint.json" "[$ports]" '[]' \
-	"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
-   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
-start_brintd "$T/brint.json"
-
-for p in pod1 pod2 pod3; do
-	WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
-done
-WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
-	fail "ovn-nbctl --wait=hv sync did not return"
+tap_pods t pod1 pod2 pod3
+start_brintd_ovn "$TAP_PORTS" pod1 pod2 pod3
 estat() { ctl --json engine stats | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 [ "$(estat 's["pipeline"]')" = True ] || fail "no pipeline generation: $(ctl engine stats)"
 [ "$(estat 's["tables"]["local_ports"]')" = 3 ] || fail "engine stats: $(ctl engine stats)"

@@ -17,35 +17,10 @@ for p in pod1 node1; do
 		-- lsp-set-port-security "$p" "${MAC[$p]} ${IP[$p]}" || fail "lsp-add $p"
 done
 
-declare -A IF NS
-ports=""
-n=0
-for p in pod1 node1; do
-	n=$((n + 1))
-	IF[$p]=bt$$$n
-	NS[$p]=brint-t$$-$p
-	ports="$ports${ports:+,}{\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\"}"
-	ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
-	NETNS+=("${NS[$p]}")
-	ip -n "${NS[$p]}" link set lo up
-done
-brintd_config "$T/brint.json" "[$ports]" '[]' \
-	"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
-   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
-start_brintd "$T/brint.json"
-for p in pod1 node1; do
-	WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
-done
-WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
-	fail "ovn-nbctl --wait=hv sync did not return"
+tap_pods t pod1 node1
+start_brintd_ovn "$TAP_PORTS" pod1 node1
 
-for p in pod1 node1; do
-	ip link set "${IF[$p]}" netns "${NS[$p]}" || fail "cannot move ${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" address "${MAC[$p]}" || fail "set address $p"
-	ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
-	ip -n "${NS[$p]}" route add default via "${GW[$p]}" || fail "default route $p"
-done
+tap_pods_up pod1 node1
 
 ctl pmd stats --clear >/dev/null
 ip netns exec "${NS[pod1]}" ping -c 3 -W 2 "${IP[node1]}" >"$T/ping.out" 2>&1 ||

@@ -42,35 +42,9 @@ for p in $PODS; do
 done
 nbctl lr-route-add ovn-cluster 172.31.0.0/24 "$NH" || fail "lr-route-add"
 
-declare -A IF NS
-ports=""
-n=0
-for p in $PODS; do
-	n=$((n + 1))
-	IF[$p]=bt$$$n
-	NS[$p]=brint-t$$-$p
-	ports="$ports${ports:+,}{\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\"}"
-	ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
-	NETNS+=("${NS[$p]}")
-	ip -n "${NS[$p]}" link set lo up
-done
-brintd_config "$T/brint.json" "[$ports]" '[]' \
-	"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
-   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
-start_brintd "$T/brint.json"
-for p in $PODS; do
-	WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
-done
-WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
-	fail "ovn-nbctl --wait=hv sync did not return"
-
-for p in $PODS; do
-	ip link set "${IF[$p]}" netns "${NS[$p]}" || fail "cannot move ${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" address "${MAC[$p]}" || fail "set address $p"
-	ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
-	ip -n "${NS[$p]}" route add default via "${GW[$p]}" || fail "default route $p"
-done
+tap_pods t $PODS
+start_brintd_ovn "$TAP_PORTS" $PODS
+tap_pods_up $PODS
 
 # a gratuitous ARP (request, sender = target = ip) sent from a namespace on its interface
 garp() { # garp POD IP

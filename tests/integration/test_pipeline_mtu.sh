@@ -24,27 +24,8 @@ nbctl lsp-add join node1 -- lsp-set-addresses node1 "${MAC[node1]} ${IP[node1]}"
 nbctl set logical_router_port ovn-cluster-join options:gateway_mtu=1400 ||
 	fail "gateway_mtu on ovn-cluster-join"
 
-declare -A IF NS
-ports=""
-n=0
-for p in pod1 node1; do
-	n=$((n + 1))
-	IF[$p]=bm$$$n
-	NS[$p]=brint-m$$-$p
-	ports="$ports${ports:+,}{\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\"}"
-	ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
-	NETNS+=("${NS[$p]}")
-	ip -n "${NS[$p]}" link set lo up
-done
-brintd_config "$T/brint.json" "[$ports]" '[]' \
-	"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
-   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
-start_brintd "$T/brint.json"
-for p in pod1 node1; do
-	WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
-done
-WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
-	fail "ovn-nbctl --wait=hv sync did not return"
+tap_pods m pod1 node1
+start_brintd_ovn "$TAP_PORTS" pod1 node1
 
 # what northd wrote for the option (the facts the header states)
 ovn-sbctl --db="$OVN_SB" lflow-list ovn-cluster >"$T/lflows.txt" || fail "lflow-list"
@@ -55,14 +36,7 @@ grep -F 'icmp4.frag_mtu = 1400' "$T/lflows.txt" >"$T/frag.txt" ||
 log "northd: $(head -n 1 "$T/chk.txt" | sed 's/^ *//')"
 log "northd: $(grep lr_in_larger_pkts "$T/frag.txt" | head -n 1 | sed 's/^ *//' | cut -c1-160)..."
 
-for p in pod1 node1; do
-	ip link set "${IF[$p]}" netns "${NS[$p]}" || fail "cannot move ${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" address "${MAC[$p]}" || fail "set address $p"
-	ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
-	ip -n "${NS[$p]}" route add default via "${GW[$p]}" || fail "default route $p"
-done
-in_pod() { local p=$1; shift; ip netns exec "${NS[$p]}" "$@"; }
+tap_pods_up pod1 node1
 engine() { # engine FIELD: engine stats' FIELD
 	ctl --json engine stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
 }

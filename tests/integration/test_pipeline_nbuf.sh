@@ -31,38 +31,14 @@ nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "${MAC[pod1]} ${IP[pod1
 	-- lsp-set-port-security pod1 "${MAC[pod1]} ${IP[pod1]} ${IP6[pod1]}" || fail "lsp-add pod1"
 nbctl lsp-add join node1 -- lsp-set-addresses node1 unknown || fail "lsp-add node1"
 
-declare -A IF NS
-ports=""
-n=0
-for p in pod1 node1; do
-	n=$((n + 1))
-	IF[$p]=bn$$$n
-	NS[$p]=brint-n$$-$p
-	ports="$ports${ports:+,}{\"name\": \"tap-$p\", \"type\": \"tap\", \"iface\": \"${IF[$p]}\", \"iface_id\": \"$p\"}"
-	ip netns add "${NS[$p]}" || fail "cannot create network namespace ${NS[$p]}"
-	NETNS+=("${NS[$p]}")
-	ip -n "${NS[$p]}" link set lo up
-done
-brintd_config "$T/brint.json" "[$ports]" '[]' \
-	"\"ovn\": {\"remote\": \"$OVN_SB\", \"chassis\": \"brint-node1\", \"hostname\": \"node1\",
-   \"encap_type\": \"geneve\", \"encap_ip\": \"127.0.0.2\"}"
-start_brintd "$T/brint.json"
-for p in pod1 node1; do
-	WAIT=20 wait_for "[ \"\$(nbctl lsp-get-up $p)\" = up ]" || fail "$p never came up"
-done
-WAIT=30 wait_for timeout 25 ovn-nbctl --db="$OVN_NB" --wait=hv sync ||
-	fail "ovn-nbctl --wait=hv sync did not return"
+tap_pods n pod1 node1
+start_brintd_ovn "$TAP_PORTS" pod1 node1
 
+tap_pods_up pod1 node1
 for p in pod1 node1; do
-	ip link set "${IF[$p]}" netns "${NS[$p]}" || fail "cannot move ${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" address "${MAC[$p]}" || fail "set address $p"
-	ip -n "${NS[$p]}" addr add "${IP[$p]}/16" dev "${IF[$p]}"
-	ip -n "${NS[$p]}" link set "${IF[$p]}" up || fail "cannot bring ${IF[$p]} up"
-	ip -n "${NS[$p]}" route add default via "${GW[$p]}" || fail "default route $p"
 	ip -n "${NS[$p]}" addr add "${IP6[$p]}/64" dev "${IF[$p]}" nodad || fail "IPv6 address $p"
 	ip -n "${NS[$p]}" -6 route add default via "${GW6[$p]}" || fail "IPv6 default route $p"
 done
-in_pod() { local p=$1; shift; ip netns exec "${NS[$p]}" "$@"; }
 mb_row() { sbctl --bare --columns=logical_port,mac find MAC_Binding ip="\"$1\"" | tr '\n' ' ' | xargs; }
 nbuf() { # nbuf FIELD: pmd stats' nbuf[FIELD] summed over the PMDs
 	ctl --json pmd stats | python3 -c "import json,sys; print(sum(p['nbuf']['$1'] for p in json.load(sys.stdin)))"
