@@ -187,3 +187,12 @@ void lfield_mask(struct dp_key *m, enum lf_mf mf, lf_u128 bits)
 	raw |= (bits & lf_u128_ones(l->width)) << l->shift;
 	raw_put((uint8_t *)m, l, raw);
 }
+
+bool lfield_where(enum lf_mf mf, struct lfield_where *w)
+{
+	if (!lfield_in_key(mf))
+		return false;
+	const struct lfield_loc *l = &locs[mf];
+	*w = (struct lfield_where){l->ofs, l->nbytes, l->shift, l->width, l->host != 0};
+	return true;
+}

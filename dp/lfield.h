@@ -23,3 +23,11 @@ lf_u128 lfield_get(const struct dp_key *k, enum lf_mf mf);
 void lfield_set(struct dp_key *k, enum lf_mf mf, lf_u128 v, lf_u128 mask);
 /* OR into the megaflow mask m the key bits that hold bits `bits' of the field. */
 void lfield_mask(struct dp_key *m, enum lf_mf mf, lf_u128 bits);
+/* Where field mf lives in a dp_key: bytes [ofs, ofs + nbytes), read as a host-order integer
+ * (host) or network-order bytes, the field its bits [shift, shift + width); false when it is
+ * not in the key. (dp/pl_adec.c decodes actions with it.) */
+struct lfield_where {
+	unsigned ofs, nbytes, shift, width;
+	bool host;
+};
+bool lfield_where(enum lf_mf mf, struct lfield_where *w);

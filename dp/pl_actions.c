@@ -2,7 +2,9 @@
 /* The actions of a logical flow's program (see plx.h): loads, moves, exchanges, dec_ttl,
  * clone, next, output, ct_clear, port security checks, MAC binding and FDB lookups and learning,
  * check_pkt_larger; packet-generating actions go to packet mode (pl_pktmode.c); what is not
- * executed yet ends the branch under a named drop reason. */
+ * executed yet ends the branch under a named drop reason. A flow's program runs from its
+ * pre-decoded form (pl_adec.h) where the generation's index has one: the common loads and
+ * moves without symbol lookups, everything else here. */
 #include "plx.h"
 
 int plx_unsupported(struct plx *x, enum lflow_op op)
@@ -320,16 +322,148 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 	}
 }
 
-int plx_exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
-		   uint32_t n, bool egress, unsigned stage)
+/* ---- pre-decoded actions (pl_adec.h): the same effects as the general path ---- */
+
+static inline uint64_t ld64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void st64(void *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* as loc_get: a key field's read unmasks the bits read that no action of the branch wrote */
+static inline uint64_t ad_get(struct plx *x, struct pls *s, const struct pl_aloc *l)
+{
+	if (l->kind == PL_AL_REG)
+		return (s->reg[l->ofs] & l->m) >> l->sh;
+	uint64_t wk = (s->wr_any >> l->mf) & 1 ? ld64((const uint8_t *)&s->wrk + l->ofs) : 0;
+	uint8_t *mp = (uint8_t *)x->mask + l->ofs;
+	st64(mp, ld64(mp) | (l->m & ~wk));
+	uint64_t w = ld64((const uint8_t *)&s->pkt + l->ofs);
+	return ((l->host ? w : __builtin_bswap64(w)) & l->mi) >> l->sh;
+}
+
+/* as loc_set(.., v, all ones) then wr(): the packet's bits, the written bits, wr_any */
+static inline void ad_set(struct pls *s, const struct pl_aloc *l, uint64_t v)
+{
+	if (l->kind == PL_AL_REG) {
+		uint32_t m = (uint32_t)l->m;
+		s->reg[l->ofs] = (s->reg[l->ofs] & ~m) | ((uint32_t)(v << l->sh) & m);
+		return;
+	}
+	uint64_t t = (v << l->sh) & l->mi;
+	uint8_t *pp = (uint8_t *)&s->pkt + l->ofs, *wp = (uint8_t *)&s->wrk + l->ofs;
+	st64(pp, (ld64(pp) & ~l->m) | (l->host ? t : __builtin_bswap64(t)));
+	st64(wp, ld64(wp) | l->m);
+	s->wr_any |= (uint64_t)1 << l->mf;
+}
+
+static inline void key_set(struct pls *s, const struct pl_aop *op)
+{
+	for (unsigned i = 0; i < op->nw; i++) {
+		uint8_t *pp = (uint8_t *)&s->pkt + op->ofs[i];
+		uint8_t *wp = (uint8_t *)&s->wrk + op->ofs[i];
+		st64(pp, (ld64(pp) & ~op->u.set.m[i]) | op->u.set.v[i]);
+		st64(wp, ld64(wp) | op->u.set.m[i]);
+	}
+	s->wr_any |= (uint64_t)1 << op->mf;
+}
+
+/* out of line: the branch's copy stays out of exec_ad's callers' frames */
+static __attribute__((noinline)) int exec_clone(struct plx *x, const struct pls *s,
+						const struct lflow_prog *p, const struct pl_aop *ad,
+						const struct lflow_insn *in, bool egress,
+						unsigned stage)
+{
+	struct pls c = *s;
+	plx_exec_block_ad(x, &c, p, ad, in->sub, in->n_sub, egress, stage);
+	return x->slowpath ? STOP : GO;
+}
+
+/* instruction in of p, decoded as ad[in - p->insns]; GENERAL: plx_exec_insn */
+static inline __attribute__((always_inline)) int
+exec_ad(struct plx *x, struct pls *s, const struct lflow_prog *p, const struct pl_aop *ad,
+	const struct lflow_insn *in, bool egress, unsigned stage)
+{
+	const struct pl_aop *op = &ad[in - p->insns];
+	switch ((enum pl_ad_op)op->op) {
+	case PL_AD_REG_SET: {
+		uint32_t *r = &s->reg[op->ofs[0]];
+		*r = (*r & ~(uint32_t)op->u.set.m[0]) | (uint32_t)op->u.set.v[0];
+		return GO;
+	}
+	case PL_AD_KEY_SET: key_set(s, op); return GO;
+	case PL_AD_MOVE: ad_set(s, &op->u.mv.dst, ad_get(x, s, &op->u.mv.src)); return GO;
+	case PL_AD_EXCHANGE: {
+		uint64_t vd = ad_get(x, s, &op->u.mv.dst), vr = ad_get(x, s, &op->u.mv.src);
+		ad_set(s, &op->u.mv.dst, vr);
+		ad_set(s, &op->u.mv.src, vd);
+		return GO;
+	}
+	case PL_AD_CLONE: return exec_clone(x, s, p, ad, in, egress, stage);
+	case PL_AD_OUTPUT: return egress ? plx_deliver(x, s) : plx_to_egress(x, s);
+	case PL_AD_PSEC_IN:
+	case PL_AD_PSEC_OUT:
+		ad_set(s, &op->u.mv.dst, plx_port_sec(x, s, op->op == PL_AD_PSEC_OUT));
+		return GO;
+	case PL_AD_DEC_TTL: {
+		uint64_t type = ad_get(x, s, &op->u.mv.src);
+		if (type != 0x0800 && type != 0x86dd)
+			break; /* the general path's answer */
+		/* the datapath's dec_ttl drops at 0; the mask covers whether ttl is 0 */
+		if (ad_get(x, s, &op->u.mv.dst) == 0)
+			return fail(x, BRINT_DROP_LFLOW_DROP);
+		s->pkt.f.nw_ttl--;
+		return GO;
+	}
+	case PL_AD_CT_CLEAR:
+		key_set(s, op);
+		s->nk[nk_slot(LF_MF_CT_MARK)] = s->nk[nk_slot(LF_MF_CT_LABEL)] = 0;
+		return GO;
+	case PL_AD_GENERAL:
+	default: break;
+	}
+	return plx_exec_insn(x, s, p, in, egress, stage);
+}
+
+int plx_exec_list(struct plx *x, struct pls *s, const struct lflow_prog *p, const struct pl_aop *ad,
+		  uint32_t first, uint32_t n, bool egress, unsigned stage)
+{
+	uint32_t avail = first < p->n_insns ? p->n_insns - first : 0;
+	if (n > avail) { /* the instructions there are, then the end of the program */
+		if (plx_exec_list(x, s, p, ad, first, avail, egress, stage) == STOP)
+			return STOP;
+		return plx_unsupported(x, LFLOW_OP_DROP);
+	}
+	const struct lflow_insn *in = &p->insns[first], *end = in + n;
+	if (ad == NULL) {
+		for (; in < end; in++)
+			if (plx_exec_insn(x, s, p, in, egress, stage) == STOP)
+				return STOP;
+		return GO;
+	}
+	for (; in < end; in++)
+		if (exec_ad(x, s, p, ad, in, egress, stage) == STOP)
+			return STOP;
+	return GO;
+}
+
+int plx_exec_block_ad(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		      const struct pl_aop *ad, uint32_t first, uint32_t n, bool egress,
+		      unsigned stage)
 {
 	if (n == 0)
 		return fail(x, BRINT_DROP_LFLOW_DROP);
-	for (uint32_t i = 0; i < n; i++) {
-		if (first + i >= p->n_insns)
-			return plx_unsupported(x, LFLOW_OP_DROP);
-		if (plx_exec_insn(x, s, p, &p->insns[first + i], egress, stage) == STOP)
-			return STOP;
-	}
-	return GO;
+	return plx_exec_list(x, s, p, ad, first, n, egress, stage);
+}
+
+int plx_exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
+		   uint32_t n, bool egress, unsigned stage)
+{
+	return plx_exec_block_ad(x, s, p, NULL, first, n, egress, stage);
 }

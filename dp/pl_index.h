@@ -63,6 +63,7 @@
 #pragma once
 
 #include "pipeline.h"
+#include "pl_adec.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -171,6 +172,11 @@ struct pl_index {
 	 * stage whose rules did not change instead of building it again (pl_index_build_from) */
 	struct pl_srange *sranges;
 	uint32_t n_reused_stages; /* stages taken from the previous generation's index */
+	/* pre-decoded actions (pl_adec.h): flow f's program instruction i is
+	 * adec[fadec[f] + i] (fadec[f] UINT32_MAX, or adec NULL: the general path) */
+	struct pl_aop *adec;
+	uint32_t *fadec;
+	uint32_t n_adec, n_adec_fast; /* instructions decoded, not PL_AD_GENERAL among them */
 };
 
 struct pl_srange {

@@ -359,15 +359,20 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 		const struct lflow_prog *p = hit->prog;
 		const struct lflow_insn *last = &p->insns[p->top + p->n_top - 1];
 		x->flow = hit;
+		/* its pre-decoded form (with the indexes: their reference, the linear scan,
+		 * runs the general path) */
+		const struct pl_aop *ad =
+		    ix && ix->stages_on && ix->adec && ix->fadec[hit->id] != UINT32_MAX
+			? &ix->adec[ix->fadec[hit->id]]
+			: NULL;
 		if (last->op != LFLOW_OP_NEXT) {
-			rc = plx_exec_block(x, s, p, p->top, p->n_top, egress, idx);
+			rc = plx_exec_block_ad(x, s, p, ad, p->top, p->n_top, egress, idx);
 			goto out;
 		}
-		for (uint32_t i = 0; i + 1 < p->n_top; i++)
-			if (plx_exec_insn(x, s, p, &p->insns[p->top + i], egress, idx) == STOP) {
-				rc = STOP;
-				goto out;
-			}
+		if (plx_exec_list(x, s, p, ad, p->top, p->n_top - 1, egress, idx) == STOP) {
+			rc = STOP;
+			goto out;
+		}
 		if (ix && ix->stages_on) {
 			/* resolved when the generation was built */
 			struct pl_fnext nx = ix->fnext[hit->id];

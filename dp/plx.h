@@ -241,6 +241,13 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		  const struct lflow_insn *in, bool egress, unsigned stage);
 int plx_exec_block(struct plx *x, struct pls *s, const struct lflow_prog *p, uint32_t first,
 		   uint32_t n, bool egress, unsigned stage);
+/* the same with p's pre-decoded form ad (NULL: the general path); plx_exec_list runs n
+ * instructions, none being nothing (exec_block: n == 0 is a drop) */
+int plx_exec_block_ad(struct plx *x, struct pls *s, const struct lflow_prog *p,
+		      const struct pl_aop *ad, uint32_t first, uint32_t n, bool egress,
+		      unsigned stage);
+int plx_exec_list(struct plx *x, struct pls *s, const struct lflow_prog *p, const struct pl_aop *ad,
+		  uint32_t first, uint32_t n, bool egress, unsigned stage);
 int plx_unsupported(struct plx *x, enum lflow_op op);
 /* pl_psec.c: 1 = the check failed */
 unsigned plx_port_sec(struct plx *x, struct pls *s, bool out);

@@ -11,11 +11,15 @@
  *    (ARP, IPv4, IPv6, TCP/UDP/ICMP, each field either a value some term wants or random):
  *    every packet visits the same stages and hits the same flows with and without the index,
  *    gets the same flat actions, and the indexed run's mask is sound (keys agreeing with it
- *    under that mask get the same actions from the linear scan).
+ *    under that mask get the same actions from the linear scan);
+ *  - the pre-decoded actions (dp/pl_adec.c): every decoded load, move, exchange, dec_ttl and
+ *    ct_clear of the corpus run both ways (decoded, and the general path) on random branch
+ *    states give the same state, megaflow mask and end.
  *
  *   test_pl_index CORPUS.json */
 #include "lfield.h"
 #include "pl_index.h"
+#include "plx.h"
 #include "pl_test_util.h"
 
 #include <setjmp.h>
@@ -747,6 +751,104 @@ static void assert_index_fresh(struct pl_gen *g)
 
 /* A generation built over the previous one takes the stages whose rules did not change
  * from its index, and the result is the index built from scratch; the packets see the same. */
+/* one instruction both ways from the same state: the same state, mask, result and end */
+static void adec_both(struct pl_gen *g, const struct pl_datapath *dp, const struct pl_flow *fl,
+		      const struct pl_aop *ad, uint32_t i, bool egress)
+{
+	struct pls s0;
+	struct dp_key k, m0;
+	memset(&s0, 0, sizeof(s0));
+	random_key(g, &k);
+	s0.pkt = k;
+	for (unsigned r = 0; r < 16; r++)
+		s0.reg[r] = (uint32_t)rnd();
+	uint8_t *w = (uint8_t *)&s0.wrk, *m = (uint8_t *)&m0;
+	for (size_t b = 0; b < sizeof(s0.wrk); b++) {
+		w[b] = rnd() % 3 ? 0 : (uint8_t)rnd();
+		m[b] = rnd() % 2 ? 0 : (uint8_t)rnd();
+	}
+	s0.wr_any = rnd() & rnd();
+	for (unsigned n = 0; n < PLX_NK_N; n++)
+		s0.nk[n] = rnd();
+	s0.dp = dp;
+	struct pls s[2];
+	struct dp_key mask[2];
+	struct plx x[2];
+	struct pl_counters c[2];
+	int rc[2];
+	for (int j = 0; j < 2; j++) {
+		memcpy(&s[j], &s0, sizeof(s0));
+		mask[j] = m0;
+		memset(&x[j], 0, sizeof(x[j]));
+		memset(&c[j], 0, sizeof(c[j]));
+		x[j].g = g;
+		x[j].key = &k;
+		x[j].mask = &mask[j];
+		x[j].c = &c[j];
+		x[j].flow = fl;
+		rc[j] = plx_exec_list(&x[j], &s[j], fl->prog, j ? ad : NULL, i, 1, egress, 0);
+	}
+	assert_int_equal(rc[0], rc[1]);
+	assert_memory_equal(&s[0], &s[1], sizeof(s[0]));
+	assert_memory_equal(&mask[0], &mask[1], sizeof(mask[0]));
+	assert_int_equal(x[0].failed, x[1].failed);
+	assert_int_equal(x[0].fail, x[1].fail);
+	assert_memory_equal(&c[0], &c[1], sizeof(c[0]));
+}
+
+static void test_corpus_adec(void **state)
+{
+	(void)state;
+	json_error_t je;
+	corpus = json_load_file(corpus_path, 0, &je);
+	if (corpus == NULL)
+		fail_msg("%s: %s", corpus_path, je.text);
+	unsigned n_flows, n_ops[16] = {0};
+	struct pl_gen *g = corpus_gen(&n_flows);
+	const struct pl_index *ix = g->index;
+	assert_non_null(ix->adec);
+	for (unsigned d = 0; d < g->n_dps; d++)
+		for (int eg = 0; eg < 2; eg++) {
+			const struct pl_pipeline *pp = &g->dps[d].pipe[eg];
+			for (unsigned st = 0; st < pp->n_stages; st++)
+				for (uint32_t f = pp->stages[st].flows.first;
+				     f < pp->stages[st].flows.first + pp->stages[st].flows.n; f++) {
+					const struct pl_flow *fl = &g->flows[f];
+					if (fl->prog == NULL)
+						continue;
+					assert_int_not_equal(ix->fadec[f], UINT32_MAX);
+					const struct pl_aop *ad = &ix->adec[ix->fadec[f]];
+					for (uint32_t i = 0; i < fl->prog->n_insns; i++) {
+						n_ops[ad[i].op % 16]++;
+						switch (ad[i].op) {
+						case PL_AD_REG_SET:
+						case PL_AD_KEY_SET:
+						case PL_AD_MOVE:
+						case PL_AD_EXCHANGE:
+						case PL_AD_DEC_TTL:
+						case PL_AD_CT_CLEAR:
+							for (int t = 0; t < 8; t++)
+								adec_both(g, &g->dps[d], fl, ad, i,
+									  eg);
+							break;
+						default: break;
+						}
+					}
+				}
+		}
+	printf("decoded: %u of %u instructions (reg loads %u, key loads %u, moves %u, "
+	       "exchanges %u, outputs %u, port security %u, dec_ttl %u, ct_clear %u)\n",
+	       ix->n_adec_fast, ix->n_adec, n_ops[PL_AD_REG_SET], n_ops[PL_AD_KEY_SET],
+	       n_ops[PL_AD_MOVE], n_ops[PL_AD_EXCHANGE], n_ops[PL_AD_OUTPUT],
+	       n_ops[PL_AD_PSEC_IN] + n_ops[PL_AD_PSEC_OUT], n_ops[PL_AD_DEC_TTL],
+	       n_ops[PL_AD_CT_CLEAR]);
+	/* the corpus has each kind the interpreter meets most */
+	assert_true(n_ops[PL_AD_REG_SET] > 100 && n_ops[PL_AD_KEY_SET] > 10 &&
+		    n_ops[PL_AD_MOVE] > 10 && n_ops[PL_AD_OUTPUT] > 0 && n_ops[PL_AD_DEC_TTL] > 0);
+	pl_gen_free(g);
+	json_decref(corpus);
+}
+
 static void test_corpus_reuse(void **state)
 {
 	(void)state;
@@ -819,7 +921,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_interleaved),	 cmocka_unit_test(test_written_field),
 	    cmocka_unit_test(test_big_flood),	 cmocka_unit_test(test_corpus),
-	    cmocka_unit_test(test_corpus_reuse),
+	    cmocka_unit_test(test_corpus_reuse), cmocka_unit_test(test_corpus_adec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
