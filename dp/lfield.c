@@ -1,31 +1,35 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The table: for each base field, the bytes of the dp_key that hold it, their order (network:
  * the first byte is the most significant; host: a little-endian host integer), and the bits
- * of that integer the field is (shift, width). */
+ * of that integer the field is (shift, width); for fields of at most 8 bytes, the same as an
+ * 8-byte window (lfield.h, the interpreter's inline reads and writes). */
 #include "lfield.h"
 
 #include <stddef.h>
 #include <string.h>
 
-struct lfield_loc {
-	uint8_t ofs;	/* byte offset in struct dp_key */
-	uint8_t nbytes; /* 0: not in the key */
-	uint8_t host;	/* host-order integer (else network order bytes) */
-	uint8_t shift;	/* the field is bits [shift, shift + width) of that integer */
-	uint8_t width;
-};
-
 #define K(field) ((uint8_t)offsetof(struct dp_key, field))
+/* the 8-byte window of the key that holds a field of n <= 8 bytes at ofs, and where the
+ * field's bit 0 sits in that window read as an integer (lfield.h struct lfield_win) */
+#define W0(o) ((o) < sizeof(struct dp_key) - 8 ? (o) : sizeof(struct dp_key) - 8)
+#define WIN(o, n, sh, host, w)                                                                     \
+	{                                                                                          \
+		(n) <= 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, host,                       \
+		    (uint8_t)((n) > 8  ? 0                                                         \
+			      : (host) ? 8 * ((o)-W0(o)) + (sh)                                    \
+				       : 8 * (W0(o) + 8 - (o) - (n)) + (sh)),                      \
+		    (uint8_t)(w), (uint16_t)W0(o)                                                  \
+	}
 #define NET(field, n, sh, w)                                                                       \
 	{                                                                                          \
-		K(field), n, 0, sh, w                                                              \
+		K(field), n, 0, sh, w, WIN(K(field), n, sh, 0, w)                                  \
 	}
 #define HOST(field, n, w)                                                                          \
 	{                                                                                          \
-		K(field), n, 1, 0, w                                                               \
+		K(field), n, 1, 0, w, WIN(K(field), n, 0, 1, w)                                    \
 	}
 
-static const struct lfield_loc locs[LF_MF_N] = {
+const struct lfield_loc lfield_locs[LF_MF_N] = {
     [LF_MF_CT_STATE] = HOST(ct_state, 4, 32),
     [LF_MF_ETH_SRC] = NET(f.eth_src, 6, 0, 48),
     [LF_MF_ETH_DST] = NET(f.eth_dst, 6, 0, 48),
@@ -56,6 +60,8 @@ static const struct lfield_loc locs[LF_MF_N] = {
     [LF_MF_ICMP_TYPE] = NET(f.tp_src, 2, 0, 8),
     [LF_MF_ICMP_CODE] = NET(f.tp_dst, 2, 0, 8),
 };
+
+#define locs lfield_locs
 
 bool lfield_in_key(enum lf_mf mf)
 {

@@ -14,6 +14,24 @@
 
 #include <stdbool.h>
 
+/* The table behind these functions, for inline use (dp/plx.h rd/wr): where field mf lives.
+ * win: the field has at most 8 bytes: it is bits [wsh, wsh + width) of the 8 bytes of the key
+ * at wofs read as a little-endian integer (host order fields), or byte-swapped (network
+ * order: the first byte most significant). */
+struct lfield_win {
+	uint8_t ok, host, wsh, width;
+	uint16_t wofs;
+};
+struct lfield_loc {
+	uint8_t ofs;	/* byte offset in struct dp_key */
+	uint8_t nbytes; /* 0: not in the key */
+	uint8_t host;	/* host-order integer (else network order bytes) */
+	uint8_t shift;	/* the field is bits [shift, shift + width) of that integer */
+	uint8_t width;
+	struct lfield_win win;
+};
+extern const struct lfield_loc lfield_locs[LF_MF_N];
+
 /* The field is carried by the dp_key (reads and writes go to the key's bytes). */
 bool lfield_in_key(enum lf_mf mf);
 /* Its value in k (0 when not in the key). */

@@ -95,12 +95,11 @@ static bool aloc_at(struct dloc l, struct pl_aloc *a)
 		return true;
 	}
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (!lfield_where(l.mf, &w) || w.nbytes > 8 || l.ofs + l.width > w.width ||
-	    l.mf >= 64)
+	if (!lfield_where(l.mf, &w) || w.nbytes > 8 || l.ofs + l.width > w.width || l.mf >= 64)
 		return false;
 	unsigned w0 = w.ofs < sizeof(struct dp_key) - 8 ? w.ofs : sizeof(struct dp_key) - 8;
-	unsigned bit0 = w.host ? 8 * (w.ofs - w0) + w.shift
-			       : 8 * (w0 + 8 - w.ofs - w.nbytes) + w.shift;
+	unsigned bit0 =
+	    w.host ? 8 * (w.ofs - w0) + w.shift : 8 * (w0 + 8 - w.ofs - w.nbytes) + w.shift;
 	if (bit0 + l.ofs + l.width > 64)
 		return false;
 	a->kind = PL_AL_KEY;
@@ -189,8 +188,7 @@ static void dec_insn(const struct pl_gen *g, int64_t dp, const struct lflow_prog
 {
 	memset(op, 0, sizeof(*op));
 	op->op = PL_AD_GENERAL;
-	const struct lflow_arg *a =
-	    in->n_args && in->arg < p->n_args ? &p->args[in->arg] : NULL;
+	const struct lflow_arg *a = in->n_args && in->arg < p->n_args ? &p->args[in->arg] : NULL;
 	switch ((enum lflow_op)in->op) {
 	case LFLOW_OP_LOAD:
 		if (a == NULL)
@@ -219,8 +217,8 @@ static void dec_insn(const struct pl_gen *g, int64_t dp, const struct lflow_prog
 		/* loc_set(dst, result, 1): bit 0 of the slice, which is all of it */
 		if (aloc_of(&in->dst, &op->u.mv.dst) && op->u.mv.dst.kind == PL_AL_REG &&
 		    op->u.mv.dst.width == 1)
-			op->op = in->op == LFLOW_OP_CHECK_IN_PORT_SEC ? PL_AD_PSEC_IN
-								      : PL_AD_PSEC_OUT;
+			op->op =
+			    in->op == LFLOW_OP_CHECK_IN_PORT_SEC ? PL_AD_PSEC_IN : PL_AD_PSEC_OUT;
 		else
 			memset(op, 0, sizeof(*op));
 		return;

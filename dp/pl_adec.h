@@ -53,14 +53,14 @@ struct pl_aloc { /* a move's operand */
 	uint8_t sh;
 	uint16_t ofs;  /* REG: register; KEY: window's byte offset in struct dp_key */
 	uint8_t width; /* bits, 1..64 */
-	uint64_t m;    /* REG: the slice's bits in the register; KEY: the window's bits, key order */
-	uint64_t mi;   /* KEY: the same bits in the integer the window is read as */
+	uint64_t m;  /* REG: the slice's bits in the register; KEY: the window's bits, key order */
+	uint64_t mi; /* KEY: the same bits in the integer the window is read as */
 };
 
 struct pl_aop {
-	uint8_t op; /* enum pl_ad_op */
-	uint8_t nw; /* KEY_SET: windows (1 or 2) */
-	uint8_t mf; /* KEY_SET: the field */
+	uint8_t op;	 /* enum pl_ad_op */
+	uint8_t nw;	 /* KEY_SET: windows (1 or 2) */
+	uint8_t mf;	 /* KEY_SET: the field */
 	uint16_t ofs[2]; /* REG_SET: ofs[0] the register; KEY_SET: the windows' byte offsets */
 	union {
 		struct {

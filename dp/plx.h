@@ -99,10 +99,43 @@ static inline bool is_reg(enum lf_mf mf)
 	return mf >= LF_MF_REG0 && mf <= LF_MF_REG15;
 }
 
+/* ---- key fields of at most 8 bytes: their 8-byte window (lfield.h struct lfield_win) ---- */
+
+static inline uint64_t win_ld(const void *k, unsigned ofs)
+{
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)k + ofs, sizeof(v));
+	return v;
+}
+
+static inline void win_st(void *k, unsigned ofs, uint64_t v)
+{
+	memcpy((uint8_t *)k + ofs, &v, sizeof(v));
+}
+
+/* bits `bits' of the field as the window's integer bits, and as the key's bytes */
+static inline uint64_t win_ibits(const struct lfield_win *w, lf_u128 bits)
+{
+	uint64_t ones = w->width >= 64 ? UINT64_MAX : ((uint64_t)1 << w->width) - 1;
+	return ((uint64_t)bits & ones) << w->wsh;
+}
+
+static inline uint64_t win_kbits(const struct lfield_win *w, uint64_t ibits)
+{
+	return w->host ? ibits : __builtin_bswap64(ibits);
+}
+
 /* the bits of key field mf an action wrote in this branch (read from pkt, not the key) */
 static inline lf_u128 wr_bits(const struct pls *s, enum lf_mf mf)
 {
-	return (s->wr_any >> mf) & 1 ? lfield_get(&s->wrk, mf) : 0;
+	if (!((s->wr_any >> mf) & 1))
+		return 0;
+	const struct lfield_win *w = &lfield_locs[mf].win;
+	if (w->ok) {
+		uint64_t x = win_ld(&s->wrk, w->wofs), all = win_ibits(w, ~(lf_u128)0);
+		return ((w->host ? x : __builtin_bswap64(x)) & all) >> w->wsh;
+	}
+	return lfield_get(&s->wrk, mf);
 }
 
 /* bits `bits' of base field mf (not LF_MF_REGS); unmasks the key bits read */
@@ -110,6 +143,15 @@ static inline lf_u128 rd(struct plx *x, struct pls *s, enum lf_mf mf, lf_u128 bi
 {
 	if (is_reg(mf))
 		return (lf_u128)s->reg[reg_of_mf(mf)] & bits;
+	if ((unsigned)mf < LF_MF_N && lfield_locs[mf].win.ok) {
+		/* as below: the bits read that no action of the branch wrote, unmasked */
+		const struct lfield_win *w = &lfield_locs[mf].win;
+		uint64_t bi = win_ibits(w, bits), bk = win_kbits(w, bi);
+		uint64_t wk = (s->wr_any >> mf) & 1 ? win_ld(&s->wrk, w->wofs) : 0;
+		win_st(x->mask, w->wofs, win_ld(x->mask, w->wofs) | (bk & ~wk));
+		uint64_t v = win_ld(&s->pkt, w->wofs);
+		return ((w->host ? v : __builtin_bswap64(v)) & bi) >> w->wsh;
+	}
 	if (!lfield_in_key(mf))
 		return s->nk[nk_slot(mf)] & bits;
 	lfield_mask(x->mask, mf, bits & ~wr_bits(s, mf));
@@ -121,6 +163,14 @@ static inline void wr(struct pls *s, enum lf_mf mf, lf_u128 v, lf_u128 bits)
 	if (is_reg(mf)) {
 		uint32_t m = (uint32_t)bits;
 		s->reg[reg_of_mf(mf)] = (s->reg[reg_of_mf(mf)] & ~m) | ((uint32_t)v & m);
+	} else if ((unsigned)mf < LF_MF_N && lfield_locs[mf].win.ok) {
+		/* as below: the packet's bits, the written bits, wr_any */
+		const struct lfield_win *w = &lfield_locs[mf].win;
+		uint64_t bi = win_ibits(w, bits), bk = win_kbits(w, bi);
+		uint64_t t = win_kbits(w, ((uint64_t)v << w->wsh) & bi);
+		win_st(&s->pkt, w->wofs, (win_ld(&s->pkt, w->wofs) & ~bk) | t);
+		win_st(&s->wrk, w->wofs, win_ld(&s->wrk, w->wofs) | bk);
+		s->wr_any |= (uint64_t)1 << mf;
 	} else if (!lfield_in_key(mf)) {
 		unsigned i = nk_slot(mf);
 		s->nk[i] = (s->nk[i] & ~bits) | (v & bits);

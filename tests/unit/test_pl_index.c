@@ -14,7 +14,9 @@
  *    under that mask get the same actions from the linear scan);
  *  - the pre-decoded actions (dp/pl_adec.c): every decoded load, move, exchange, dec_ttl and
  *    ct_clear of the corpus run both ways (decoded, and the general path) on random branch
- *    states give the same state, megaflow mask and end.
+ *    states give the same state, megaflow mask and end; the interpreter's inline reads and
+ *    writes of key fields (dp/plx.h rd/wr through lfield.h's windows) against dp/lfield.c's
+ *    generic functions.
  *
  *   test_pl_index CORPUS.json */
 #include "lfield.h"
@@ -849,6 +851,52 @@ static void test_corpus_adec(void **state)
 	json_decref(corpus);
 }
 
+/* rd() and wr() on every key field, random states, bits and values, against lfield.c */
+static void test_rd_wr_windows(void **state)
+{
+	(void)state;
+	unsigned n_win = 0;
+	for (int mf = 0; mf < LF_MF_N; mf++) {
+		if (!lfield_in_key((enum lf_mf)mf))
+			continue;
+		n_win += lfield_locs[mf].win.ok;
+		for (int t = 0; t < 2000; t++) {
+			struct pls s, r;
+			struct dp_key m, mr;
+			struct plx x;
+			memset(&s, 0, sizeof(s));
+			uint8_t *a = (uint8_t *)&s.pkt, *w = (uint8_t *)&s.wrk, *mb = (uint8_t *)&m;
+			for (size_t b = 0; b < sizeof(s.pkt); b++) {
+				a[b] = (uint8_t)rnd();
+				w[b] = rnd() % 2 ? 0 : (uint8_t)rnd();
+				mb[b] = rnd() % 2 ? 0 : (uint8_t)rnd();
+			}
+			s.wr_any = rnd();
+			r = s;
+			mr = m;
+			memset(&x, 0, sizeof(x));
+			x.mask = &m;
+			lf_u128 bits = (lf_u128)rnd() << 64 | rnd(),
+				v = (lf_u128)rnd() << 64 | rnd();
+			if (t % 3 == 0)
+				bits = ~(lf_u128)0;
+			/* the reference: lfield.c's generic functions */
+			lf_u128 wb = (r.wr_any >> mf) & 1 ? lfield_get(&r.wrk, (enum lf_mf)mf) : 0;
+			assert_true(wr_bits(&s, (enum lf_mf)mf) == wb);
+			lfield_mask(&mr, (enum lf_mf)mf, bits & ~wb);
+			lf_u128 want = lfield_get(&r.pkt, (enum lf_mf)mf) & bits;
+			assert_true(rd(&x, &s, (enum lf_mf)mf, bits) == want);
+			assert_memory_equal(&m, &mr, sizeof(m));
+			wr(&s, (enum lf_mf)mf, v, bits);
+			lfield_set(&r.pkt, (enum lf_mf)mf, v, bits);
+			r.wr_any |= (uint64_t)1 << mf;
+			lfield_mask(&r.wrk, (enum lf_mf)mf, bits);
+			assert_memory_equal(&s, &r, sizeof(s));
+		}
+	}
+	assert_true(n_win >= 20); /* every field but the 16-byte ones */
+}
+
 static void test_corpus_reuse(void **state)
 {
 	(void)state;
@@ -919,9 +967,10 @@ int main(int argc, char **argv)
 	if (getenv("BRINT_TEST_SEED")) /* other packets than the default run's */
 		rng = strtoull(getenv("BRINT_TEST_SEED"), NULL, 0) | 1;
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_interleaved),	 cmocka_unit_test(test_written_field),
-	    cmocka_unit_test(test_big_flood),	 cmocka_unit_test(test_corpus),
-	    cmocka_unit_test(test_corpus_reuse), cmocka_unit_test(test_corpus_adec),
+	    cmocka_unit_test(test_interleaved),	  cmocka_unit_test(test_written_field),
+	    cmocka_unit_test(test_big_flood),	  cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_corpus_reuse),  cmocka_unit_test(test_corpus_adec),
+	    cmocka_unit_test(test_rd_wr_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
