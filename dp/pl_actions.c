@@ -385,16 +385,20 @@ static __attribute__((noinline)) int exec_clone(struct plx *x, const struct pls 
 	return x->slowpath ? STOP : GO;
 }
 
-/* instruction in of p, decoded as ad[in - p->insns]; GENERAL: plx_exec_insn */
+/* instruction in of p, decoded as op (ad: the program's decoded form); GENERAL:
+ * plx_exec_insn */
 static inline __attribute__((always_inline)) int
 exec_ad(struct plx *x, struct pls *s, const struct lflow_prog *p, const struct pl_aop *ad,
-	const struct lflow_insn *in, bool egress, unsigned stage)
+	const struct pl_aop *op, const struct lflow_insn *in, bool egress, unsigned stage)
 {
-	const struct pl_aop *op = &ad[in - p->insns];
 	switch ((enum pl_ad_op)op->op) {
 	case PL_AD_REG_SET: {
 		uint32_t *r = &s->reg[op->ofs[0]];
 		*r = (*r & ~(uint32_t)op->u.set.m[0]) | (uint32_t)op->u.set.v[0];
+		if (op->nw > 1) {
+			r = &s->reg[op->ofs[1]];
+			*r = (*r & ~(uint32_t)op->u.set.m[1]) | (uint32_t)op->u.set.v[1];
+		}
 		return GO;
 	}
 	case PL_AD_KEY_SET: key_set(s, op); return GO;
@@ -447,8 +451,8 @@ int plx_exec_list(struct plx *x, struct pls *s, const struct lflow_prog *p, cons
 				return STOP;
 		return GO;
 	}
-	for (; in < end; in++)
-		if (exec_ad(x, s, p, ad, in, egress, stage) == STOP)
+	for (const struct pl_aop *op = &ad[first]; in < end; in++, op++)
+		if (exec_ad(x, s, p, ad, op, in, egress, stage) == STOP)
 			return STOP;
 	return GO;
 }

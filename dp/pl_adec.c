@@ -143,9 +143,30 @@ static bool dec_set_at(struct dloc l, lf_u128 v, lf_u128 mm, struct pl_aop *op)
 	if (reg_slice(&l, &r, &sh)) {
 		uint32_t m32 = (uint32_t)(m << sh);
 		op->op = PL_AD_REG_SET;
+		op->nw = 1;
 		op->ofs[0] = (uint16_t)r;
 		op->u.set.m[0] = m32;
 		op->u.set.v[0] = (uint32_t)(v << sh) & m32;
+		return true;
+	}
+	if (l.mf == LF_MF_REGS && l.width <= 64 && l.ofs + l.width <= 512) {
+		/* across two registers (xreg0[0..47] = a MAC): as loc_set's bank_get/bank_set,
+		 * each register's piece of the slice */
+		unsigned nw = 0;
+		for (unsigned i = 0; i < l.width;) {
+			unsigned b = l.ofs + i,
+				 n = 32 - b % 32 < l.width - i ? 32 - b % 32 : l.width - i;
+			if (nw == 2)
+				return false;
+			uint32_t m32 = (uint32_t)((m >> i) & lf_u128_ones(n)) << (b % 32);
+			op->ofs[nw] = (uint16_t)(15 - b / 32);
+			op->u.set.m[nw] = m32;
+			op->u.set.v[nw] = ((uint32_t)(v >> i) << (b % 32)) & m32;
+			nw++;
+			i += n;
+		}
+		op->op = PL_AD_REG_SET;
+		op->nw = (uint8_t)nw;
 		return true;
 	}
 	if (is_reg(l.mf) || !lfield_in_key(l.mf) || l.mf >= 64 || l.ofs >= 128)

@@ -4,7 +4,7 @@
  * (dp/pl_actions.c plx_exec_list) executes without a symbol-table lookup per operand and
  * without the 128-bit generic field paths of dp/lfield.c:
  *  - a constant (or a port or group name, resolved to its tunnel key on the flow's datapath)
- *    loaded into one 32-bit register slice: reg = (reg & ~m) | v;
+ *    loaded into a register slice of one or two 32-bit registers: reg = (reg & ~m) | v;
  *  - a constant loaded into a key field: one or two 8-byte windows of the dp_key (offset,
  *    mask, value in the key's own byte order, as pl_fterm for match terms), written into the
  *    packet's headers and marked written (s->wrk, s->wr_any) exactly as wr() does;
@@ -28,7 +28,7 @@ struct pl_index;
 
 enum pl_ad_op {
 	PL_AD_GENERAL,	/* the general path (plx_exec_insn) */
-	PL_AD_REG_SET,	/* reg[r] = (reg[r] & ~m) | v */
+	PL_AD_REG_SET,	/* per register r = ofs[i] (i < nw): reg[r] = (reg[r] & ~m) | v */
 	PL_AD_KEY_SET,	/* windows of pkt: (w & ~m) | v; of wrk: w | m; wr_any bit mf */
 	PL_AD_MOVE,	/* dst = src */
 	PL_AD_EXCHANGE, /* dst <-> src */
@@ -61,7 +61,7 @@ struct pl_aop {
 	uint8_t op;	 /* enum pl_ad_op */
 	uint8_t nw;	 /* KEY_SET: windows (1 or 2) */
 	uint8_t mf;	 /* KEY_SET: the field */
-	uint16_t ofs[2]; /* REG_SET: ofs[0] the register; KEY_SET: the windows' byte offsets */
+	uint16_t ofs[2]; /* REG_SET: the registers; KEY_SET: the windows' byte offsets */
 	union {
 		struct {
 			uint64_t m[2], v[2];
