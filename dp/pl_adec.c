@@ -262,7 +262,75 @@ static void dec_insn(const struct pl_gen *g, int64_t dp, const struct lflow_prog
 	}
 }
 
-bool pl_adec_build(struct pl_gen *g)
+/* ---- the previous generation's decoded programs, by (program, datapath) ---- */
+
+struct pslot {
+	const struct lflow_prog *p; /* NULL: empty */
+	int64_t dp;
+	uint32_t off;
+};
+
+struct pmap {
+	struct pslot *t;
+	uint32_t mask;
+};
+
+static uint32_t pslot_hash(const struct lflow_prog *p, int64_t dp)
+{
+	return (uint32_t)pl_index_hash((uint64_t)(uintptr_t)p * 31 + (uint64_t)dp);
+}
+
+/* every decoded flow of prev: (its program, its datapath) -> where its decoded form is */
+static bool pmap_build(struct pmap *m, const struct pl_gen *prev)
+{
+	uint32_t size = 16;
+	while (size < 2 * prev->n_flows + 2)
+		size *= 2;
+	m->t = calloc(size, sizeof(*m->t));
+	m->mask = size - 1;
+	if (m->t == NULL)
+		return false;
+	const struct pl_index *pix = prev->index;
+	for (unsigned d = 0; d < prev->n_dps; d++)
+		for (int eg = 0; eg < 2; eg++) {
+			const struct pl_pipeline *pp = &prev->dps[d].pipe[eg];
+			for (unsigned st = 0; st < pp->n_stages; st++)
+				for (uint32_t f = pp->stages[st].flows.first;
+				     f < pp->stages[st].flows.first + pp->stages[st].flows.n &&
+				     f < prev->n_flows;
+				     f++) {
+					const struct lflow_prog *p = prev->flows[f].prog;
+					if (p == NULL || pix->fadec[f] == UINT32_MAX)
+						continue;
+					int64_t dp = prev->dps[d].key;
+					for (uint32_t h = pslot_hash(p, dp);; h++) {
+						struct pslot *e = &m->t[h & m->mask];
+						if (e->p == NULL) {
+							*e = (struct pslot){p, dp, pix->fadec[f]};
+							break;
+						}
+						if (e->p == p && e->dp == dp)
+							break;
+					}
+				}
+		}
+	return true;
+}
+
+static const struct pslot *pmap_find(const struct pmap *m, const struct lflow_prog *p, int64_t dp)
+{
+	if (m->t == NULL)
+		return NULL;
+	for (uint32_t h = pslot_hash(p, dp);; h++) {
+		const struct pslot *e = &m->t[h & m->mask];
+		if (e->p == NULL)
+			return NULL;
+		if (e->p == p && e->dp == dp)
+			return e;
+	}
+}
+
+bool pl_adec_build(struct pl_gen *g, const struct pl_gen *prev)
 {
 	struct pl_index *ix = g->index;
 	size_t n = 0;
@@ -275,6 +343,12 @@ bool pl_adec_build(struct pl_gen *g)
 		pl_adec_free(ix);
 		return false;
 	}
+	/* a program the previous generation decoded on the same datapath decodes the same
+	 * (programs are immutable and shared, pl_prog_ref) except for the port and group names
+	 * it loads, resolved in this generation's tables: copied, and those decoded again */
+	struct pmap pm = {NULL, 0};
+	if (prev && prev->index && prev->index->adec && !pmap_build(&pm, prev))
+		pm.t = NULL; /* out of memory: every program decoded */
 	for (uint32_t f = 0; f < g->n_flows; f++)
 		ix->fadec[f] = UINT32_MAX;
 	uint32_t at = 0;
@@ -288,10 +362,19 @@ bool pl_adec_build(struct pl_gen *g)
 					const struct lflow_prog *p = g->flows[f].prog;
 					if (p == NULL || ix->fadec[f] != UINT32_MAX)
 						continue;
+					int64_t dp = g->dps[d].key;
+					const struct pslot *e = pmap_find(&pm, p, dp);
 					ix->fadec[f] = at;
+					if (e)
+						memcpy(&ix->adec[at], &prev->index->adec[e->off],
+						       p->n_insns * sizeof(*ix->adec));
 					for (uint32_t i = 0; i < p->n_insns; i++) {
 						struct pl_aop *op = &ix->adec[at + i];
-						dec_insn(g, g->dps[d].key, p, &p->insns[i], op);
+						const struct lflow_insn *in = &p->insns[i];
+						if (!e || (in->op == LFLOW_OP_LOAD && in->n_args &&
+							   in->arg < p->n_args &&
+							   p->args[in->arg].kind == LFLOW_ARG_STR))
+							dec_insn(g, dp, p, in, op);
 						ix->n_adec_fast += op->op != PL_AD_GENERAL;
 					}
 					at += p->n_insns;
@@ -299,6 +382,7 @@ bool pl_adec_build(struct pl_gen *g)
 				}
 			}
 		}
+	free(pm.t);
 	return true;
 }
 

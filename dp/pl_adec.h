@@ -72,7 +72,9 @@ struct pl_aop {
 	} u;
 };
 
-/* Decode every flow's program of g into g->index (adec, fadec, n_adec*); false when out of
- * memory (g->index->adec stays NULL: every program takes the general path). */
-bool pl_adec_build(struct pl_gen *g);
+/* Decode every flow's program of g into g->index (adec, fadec, n_adec*), taking what prev
+ * (NULL: none; the generation g is built after, its index complete) decoded of the same
+ * program on the same datapath; false when out of memory (g->index->adec stays NULL:
+ * every program takes the general path). */
+bool pl_adec_build(struct pl_gen *g, const struct pl_gen *prev);
 void pl_adec_free(struct pl_index *ix);

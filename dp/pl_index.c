@@ -884,7 +884,7 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 		hash_add(ix->dps, ix->dps_mask, 0, g->dps[i].key, (int32_t)i);
 	g->index = ix;
 	resolve_names(g);
-	pl_adec_build(g); /* out of memory: every program takes the general path */
+	pl_adec_build(g, prev); /* out of memory: every program takes the general path */
 	return true;
 fail:
 	pl_index_free(ix);

@@ -747,6 +747,12 @@ static void assert_index_fresh(struct pl_gen *g)
 			    x->jump_egress == y->jump_egress && x->exists == y->exists &&
 			    x->jump_stage == y->jump_stage);
 	}
+	/* the decoded actions too (taken from the previous generation, or decoded) */
+	assert_int_equal(a->n_adec, b->n_adec);
+	assert_int_equal(a->n_adec_fast, b->n_adec_fast);
+	assert_memory_equal(a->fadec, b->fadec, g->n_flows * sizeof(*a->fadec));
+	if (a->n_adec)
+		assert_memory_equal(a->adec, b->adec, a->n_adec * sizeof(*a->adec));
 	pl_index_free(b);
 	g->index = a;
 }
