@@ -3,6 +3,13 @@
  * set_field actions relative to what the actions emitted so far did (see plx.h). */
 #include "plx.h"
 
+/* the key bits of field mf that no action of the branch wrote, into the mask: what rd()
+ * unmasks reading the whole field (its inline path for fields of at most 8 bytes) */
+static inline void unmask_unwritten(struct plx *x, struct pls *s, enum lf_mf mf)
+{
+	(void)rd(x, s, mf, ~(lf_u128)0);
+}
+
 /* Emit the rewrites that make the packet what s says, relative to what the actions emitted
  * so far made of it. A value taken from the packet's own unwritten bits (e.g. a branch that
  * restores a header an earlier branch rewrote) is matched exactly in the mask. */
@@ -48,11 +55,11 @@ bool plx_commit(struct plx *x, struct pls *s)
 	}
 
 	if (memcmp(pk->eth_src, cm->eth_src, 6) != 0) {
-		lfield_mask(x->mask, LF_MF_ETH_SRC, ~wr_bits(s, LF_MF_ETH_SRC));
+		unmask_unwritten(x, s, LF_MF_ETH_SRC);
 		put(x, dpa_put_eth(x->acts, DPA_SET_ETH_SRC, pk->eth_src));
 	}
 	if (memcmp(pk->eth_dst, cm->eth_dst, 6) != 0) {
-		lfield_mask(x->mask, LF_MF_ETH_DST, ~wr_bits(s, LF_MF_ETH_DST));
+		unmask_unwritten(x, s, LF_MF_ETH_DST);
 		put(x, dpa_put_eth(x->acts, DPA_SET_ETH_DST, pk->eth_dst));
 	}
 	if (arp) {
@@ -64,7 +71,7 @@ bool plx_commit(struct plx *x, struct pls *s)
 			struct dpa_arp a;
 			memset(&a, 0, sizeof(a));
 			for (size_t i = 0; i < 5; i++)
-				lfield_mask(x->mask, am[i], ~wr_bits(s, am[i]));
+				unmask_unwritten(x, s, am[i]);
 			a.h.u16 = (uint16_t)lfield_get(&s->pkt, LF_MF_ARP_OP);
 			memcpy(a.sha, s->pkt.f.arp_sha, 6);
 			memcpy(a.tha, s->pkt.f.arp_tha, 6);
@@ -77,7 +84,7 @@ bool plx_commit(struct plx *x, struct pls *s)
 			enum lf_mf mf = f ? LF_MF_IP4_DST : LF_MF_IP4_SRC;
 			if (f ? pk->ip4_dst == cm->ip4_dst : pk->ip4_src == cm->ip4_src)
 				continue;
-			lfield_mask(x->mask, mf, ~wr_bits(s, mf));
+			unmask_unwritten(x, s, mf);
 			put(x, dpa_put_simple(x->acts, f ? DPA_SET_IP4_DST : DPA_SET_IP4_SRC, 0,
 					      f ? s->pkt.f.ip4_dst : s->pkt.f.ip4_src));
 		}
@@ -94,7 +101,7 @@ bool plx_commit(struct plx *x, struct pls *s)
 			enum lf_mf mf = f ? LF_MF_L4_DST : LF_MF_L4_SRC;
 			if (f ? pk->tp_dst == cm->tp_dst : pk->tp_src == cm->tp_src)
 				continue;
-			lfield_mask(x->mask, mf, ~wr_bits(s, mf));
+			unmask_unwritten(x, s, mf);
 			put(x, dpa_put_simple(x->acts, f ? DPA_SET_L4_DST : DPA_SET_L4_SRC,
 					      f ? s->pkt.f.tp_dst : s->pkt.f.tp_src, 0));
 		}
