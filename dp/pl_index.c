@@ -664,19 +664,27 @@ static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsi
 	return n;
 }
 
-/* where a stage goes when nothing can happen in it: its one flow (match "1", `next;'
- * alone) leads on */
+/* where a stage goes when nothing can happen in it: every flow of it is `next;' alone to the
+ * same stage, and one of them matches every packet ("1"), so which one matches changes
+ * nothing and nothing needs to be read (a stage of one flow "1" is the common case; kube-ovn's
+ * ACL and load-balancer stages of a switch with no policy or VIP are others) */
 static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp,
 			 const struct pl_sidx *si, unsigned st, struct pl_fnext *to)
 {
-	if (st >= pp->n_stages || pp->stages[st].name == NULL || si->n_all != 1)
+	bool any = false;
+	if (st >= pp->n_stages || pp->stages[st].name == NULL || si->n_all == 0)
 		return false;
-	const struct pl_sent *e = &ix->ents[si->all]; /* (a one-rule stage is a leaf) */
-	if (e->tn != 0 || e->ndims != 0 || !ix->fnext[e->flow].only_next ||
-	    ix->fnext[e->flow].stage < 0)
-		return false;
-	*to = ix->fnext[e->flow];
-	return true;
+	for (uint32_t i = 0; i < si->n_all; i++) {
+		const struct pl_sent *e = &ix->ents[si->all + i];
+		const struct pl_fnext *nx = &ix->fnext[e->flow];
+		if (!nx->only_next || nx->stage < 0)
+			return false;
+		if (i > 0 && (nx->stage != to->stage || nx->egress != to->egress))
+			return false;
+		*to = *nx;
+		any |= e->tn == 0 && e->ndims == 0;
+	}
+	return any;
 }
 
 #define MAX_JUMP 1024

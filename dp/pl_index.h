@@ -33,9 +33,11 @@
  *    stops at the first matching rule: the linear scan's rule.
  *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
  *    instead of at every packet, and the key of the port or group name its program loads; per
- * stage, the chain of pass-through stages that follows (a single flow "1" whose program is `next;'
- * alone: nothing read, nothing changed), which the interpreter crosses in one step (counting the
- * stages, and not when tracing).
+ * stage, the chain of pass-through stages that follows (every flow's program `next;' alone
+ * to the same stage, one of them matching "1": whichever matches, the packet goes on
+ * unchanged, so nothing is read and the megaflow's mask leaves the stage's fields out), which
+ * the interpreter crosses in one step (counting the stages, and not when tracing: a traced
+ * run looks every stage up, so its mask may be wider).
  *  - hashes of ports and multicast groups by (datapath, tunnel key) and by (datapath, name),
  *    and of datapaths by key.
  *
@@ -125,9 +127,9 @@ struct pl_inode {
 struct pl_sidx {
 	struct pl_inode root; /* its index tree's root (children in index->nodes) */
 	uint32_t all, n_all;  /* every rule, in order (into index->ents) */
-	/* jump_n > 0: this stage and the jump_n - 1 after it are pass-through (one flow, match
-	 * "1", `next;' alone: nothing read, nothing done): go straight to (jump_egress,
-	 * jump_stage) */
+	/* jump_n > 0: this stage and the jump_n - 1 after it are pass-through (every flow
+	 * `next;' alone to one stage, one matching "1": nothing read, nothing done): go
+	 * straight to (jump_egress, jump_stage) */
 	uint16_t jump_n;
 	uint8_t jump_egress;
 	uint8_t exists; /* the stage has a name (else a `next' to it drops) */

@@ -266,6 +266,17 @@ static void cmd_trace(const json_t *args, struct ctl_reply *r)
 		ctl_reply_err(r, "the actions did not fit in %zu bytes", sizeof(abuf));
 		return;
 	}
+	{
+		/* the megaflow's fields as the datapath's own (untraced) run reads them: it
+		 * crosses pass-through stages without reading anything there, the traced run
+		 * looks every stage up (same actions) */
+		uint8_t fbuf[sizeof(abuf)];
+		struct dpa_buf facts = {.data = fbuf, .cap = sizeof(fbuf)};
+		struct dp_key fmask;
+		memset(&c, 0, sizeof(c));
+		if (pl_run(g, &k, &fmask, &facts, &c) == 0)
+			mask = fmask;
+	}
 	if (dpa_format(abuf, acts.len, text, sizeof(text)) < 0)
 		snprintf(text, sizeof(text), "(%u bytes of actions)", acts.len);
 	res = json_pack("{s:s, s:o, s:o, s:s}", "port", port_name, "stages", t.stages,

@@ -52,7 +52,8 @@ static uint64_t rnd(void)
 
 struct result {
 	char text[1024];
-	struct dp_key mask;
+	struct dp_key mask;	 /* of the traced run (every stage looked up) */
+	struct dp_key fast_mask; /* of the untraced run (pass-through stages crossed unread) */
 	uint32_t ev[MAX_EV]; /* per stage visited: flow id + 1 (0: none), with the stage */
 	unsigned n_ev;
 };
@@ -78,8 +79,9 @@ static void run(struct pl_gen *g, bool indexed, const struct dp_key *k, struct r
 	assert_int_equal(pl_run_traced(g, k, &r->mask, &b, &c, on_stage, r), 0);
 	assert_true(dpa_valid(buf, b.len));
 	assert_true(dpa_format(buf, b.len, r->text, sizeof(r->text)) >= 0);
-	/* untraced (pass-through stages crossed in one step): the same actions, mask and
-	 * number of stages */
+	/* untraced (pass-through stages crossed in one step, unread): the same actions and
+	 * number of stages, and a mask within the traced run's (a stage whose flows all lead
+	 * to the same next stage reads nothing there) */
 	uint8_t buf2[4096];
 	struct dpa_buf b2 = {.data = buf2, .cap = sizeof(buf2)};
 	struct pl_counters c2;
@@ -88,7 +90,9 @@ static void run(struct pl_gen *g, bool indexed, const struct dp_key *k, struct r
 	assert_int_equal(pl_run(g, k, &m2, &b2, &c2), 0);
 	assert_int_equal(b2.len, b.len);
 	assert_memory_equal(buf2, buf, b.len);
-	assert_memory_equal(&m2, &r->mask, sizeof(m2));
+	for (size_t j = 0; j < sizeof(m2); j++)
+		assert_int_equal(((const uint8_t *)&m2)[j] & ~((const uint8_t *)&r->mask)[j], 0);
+	r->fast_mask = m2;
 	assert_int_equal(c2.stages, c.stages);
 }
 
@@ -127,7 +131,8 @@ static void compare(struct pl_gen *g, const struct dp_key *k, unsigned perturb, 
 	for (unsigned i = 0; i < perturb; i++) {
 		struct dp_key v = *k;
 		uint8_t *b = (uint8_t *)&v;
-		const uint8_t *m = (const uint8_t *)&idx.mask;
+		/* under the mask a megaflow gets: the untraced run's */
+		const uint8_t *m = (const uint8_t *)&idx.fast_mask;
 		for (size_t j = offsetof(struct dp_key, f); j < sizeof(v); j++) {
 			uint8_t r = (uint8_t)rnd();
 			if (i % 2)
