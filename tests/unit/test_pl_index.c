@@ -54,7 +54,7 @@ struct result {
 	char text[1024];
 	struct dp_key mask;	 /* of the traced run (every stage looked up) */
 	struct dp_key fast_mask; /* of the untraced run (pass-through stages crossed unread) */
-	uint32_t ev[MAX_EV]; /* per stage visited: flow id + 1 (0: none), with the stage */
+	uint32_t ev[MAX_EV];	 /* per stage visited: flow id + 1 (0: none), with the stage */
 	unsigned n_ev;
 };
 
