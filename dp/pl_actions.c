@@ -224,6 +224,9 @@ static int do_check_len(struct plx *x, struct pls *s, const struct lflow_insn *i
 	return GO;
 }
 
+/* (an instruction executed here that writes a register must be known to pl_index.c
+ * insn_writes: stages whose rules need a register bit no earlier stage can set are crossed
+ * unread) */
 int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		  const struct lflow_insn *in, bool egress, unsigned stage)
 {

@@ -630,16 +630,10 @@ static void resolve_names(struct pl_gen *g)
 
 /* ---- where a flow's final `next' goes (as pl_walk.c plx_next_target decides it) ---- */
 
-static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsigned stage,
-				 const struct pl_flow *fl)
+/* where the `next' in goes from stage (egress, stage): false if nowhere */
+static bool next_of(const struct pl_datapath *dp, bool egress, unsigned stage,
+		    const struct lflow_prog *p, const struct lflow_insn *in, bool *to_eg, int *to)
 {
-	struct pl_fnext n = {-1, 0, 0, 0, 0};
-	const struct lflow_prog *p = fl->prog;
-	if (p == NULL || p->n_top == 0 || p->top + p->n_top > p->n_insns)
-		return n;
-	const struct lflow_insn *in = &p->insns[p->top + p->n_top - 1];
-	if (in->op != LFLOW_OP_NEXT)
-		return n;
 	bool eg = egress;
 	int idx;
 	if (in->flags & LFLOW_NEXT_F_OTHER_PIPELINE)
@@ -656,7 +650,26 @@ static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsi
 	} else {
 		idx = in->u.next.table;
 	}
-	if (idx >= 0) {
+	if (idx < 0)
+		return false;
+	*to_eg = eg;
+	*to = idx;
+	return true;
+}
+
+static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsigned stage,
+				 const struct pl_flow *fl)
+{
+	struct pl_fnext n = {-1, 0, 0, 0, 0};
+	const struct lflow_prog *p = fl->prog;
+	bool eg;
+	int idx;
+	if (p == NULL || p->n_top == 0 || p->top + p->n_top > p->n_insns)
+		return n;
+	const struct lflow_insn *in = &p->insns[p->top + p->n_top - 1];
+	if (in->op != LFLOW_OP_NEXT)
+		return n;
+	if (next_of(dp, egress, stage, p, in, &eg, &idx)) {
 		n.stage = idx;
 		n.egress = eg;
 	}
@@ -664,24 +677,146 @@ static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsi
 	return n;
 }
 
+/* ---- register bits that may be non-zero when a stage is entered ----
+ * A datapath's ingress pipeline starts with every register zero but inport (reg14): a packet
+ * from a port, a patch port or a localnet port enters it so. Its egress pipeline starts with
+ * what the ingress left and outport (reg15). So, when every `next' of the datapath's programs
+ * goes forward (a later stage, or from ingress to egress), the bits that may be non-zero at a
+ * stage are inport's, outport's in egress, and those an instruction of an earlier stage names
+ * as its destination (any instruction, nested ones included: more than can happen, never
+ * less). A rule that needs such a bit to be 1 where none can be is dead there. With a `next'
+ * backwards, or one this cannot place, every bit may be anything. */
+
+static void bank_bits(uint32_t *w, unsigned ofs, unsigned width)
+{
+	for (unsigned b = ofs; b < ofs + width && b < 512; b++)
+		w[15 - b / 32] |= (uint32_t)1 << (b % 32);
+}
+
+static void fref_bits(const struct lflow_fref *f, uint32_t *w)
+{
+	const struct lf_symbol *sym = lf_symtab_at(f->sym);
+	if (sym == NULL)
+		return;
+	unsigned ofs = sym->ofs + f->ofs, width = f->n_bits ? f->n_bits : sym->width;
+	if (sym->mf == LF_MF_REGS)
+		bank_bits(w, ofs, width);
+	else if (sym->mf >= LF_MF_REG0 && sym->mf <= LF_MF_REG15)
+		w[sym->mf - LF_MF_REG0] |=
+		    width >= 32 ? UINT32_MAX : (((uint32_t)1 << width) - 1) << (ofs % 32);
+}
+
+/* the register bits an instruction may write, as pl_actions.c plx_exec_insn executes it (its
+ * nested blocks are instructions of the same program, seen on their own); an instruction it
+ * does not execute ends its branch there (unsupported_*), so it writes nothing a later stage
+ * sees. Keep in step with plx_exec_insn. */
+static void insn_writes(const struct lflow_insn *in, uint32_t *w)
+{
+	switch ((enum lflow_op)in->op) {
+	case LFLOW_OP_LOAD:
+	case LFLOW_OP_MOVE:
+	case LFLOW_OP_CHECK_IN_PORT_SEC:
+	case LFLOW_OP_CHECK_OUT_PORT_SEC:
+	case LFLOW_OP_CHECK_PKT_LARGER: fref_bits(&in->dst, w); break;
+	case LFLOW_OP_EXCHANGE:
+		fref_bits(&in->dst, w);
+		fref_bits(&in->src, w);
+		break;
+	case LFLOW_OP_GET_FDB: /* outport too */
+		w[15] = UINT32_MAX;
+		/* fall through */
+	case LFLOW_OP_LOOKUP_ARP:
+	case LFLOW_OP_LOOKUP_ND:
+	case LFLOW_OP_LOOKUP_ARP_IP:
+	case LFLOW_OP_LOOKUP_ND_IP:
+	case LFLOW_OP_LOOKUP_FDB: /* and a flag */
+		fref_bits(&in->dst, w);
+		/* fall through */
+	case LFLOW_OP_GET_ARP:
+	case LFLOW_OP_GET_ND: w[10] = UINT32_MAX; break; /* flags */
+	default: break;
+	}
+}
+
+/* the bits the stage's programs may write; false if one of its `next's goes back or nowhere
+ * known */
+static bool stage_writes(const struct pl_datapath *dp, bool egress, unsigned stage,
+			 const struct pl_gen *g, const struct pl_stage *st, uint32_t *w)
+{
+	for (uint32_t f = st->flows.first; f < st->flows.first + st->flows.n; f++) {
+		const struct lflow_prog *p = g->flows[f].prog;
+		for (uint32_t i = 0; p && i < p->n_insns; i++) {
+			const struct lflow_insn *in = &p->insns[i];
+			bool eg;
+			int to;
+			if (in->op == LFLOW_OP_NEXT &&
+			    (!next_of(dp, egress, stage, p, in, &eg, &to) ||
+			     (eg == egress && (unsigned)to <= stage) || (egress && !eg)))
+				return false;
+			insn_writes(in, w);
+		}
+	}
+	return true;
+}
+
+/* mw[k]: the bits of stage k (ix->sidx order) */
+static void may_written(const struct pl_gen *g, const struct pl_index *ix, uint32_t (*mw)[16])
+{
+	for (unsigned d = 0; d < g->n_dps; d++) {
+		const struct pl_datapath *dp = &g->dps[d];
+		uint32_t acc[16];
+		bool ok = true;
+		memset(acc, 0, sizeof(acc));
+		acc[14] = UINT32_MAX;
+		for (int eg = 0; eg < 2 && ok; eg++) {
+			if (eg)
+				acc[15] = UINT32_MAX;
+			for (unsigned s = 0; s < dp->pipe[eg].n_stages && ok; s++) {
+				memcpy(mw[ix->stage_base[2 * d + eg] + s], acc, sizeof(acc));
+				ok = stage_writes(dp, eg, s, g, &dp->pipe[eg].stages[s], acc);
+			}
+		}
+		if (ok)
+			continue;
+		for (int eg = 0; eg < 2; eg++)
+			for (unsigned s = 0; s < dp->pipe[eg].n_stages; s++)
+				memset(mw[ix->stage_base[2 * d + eg] + s], 0xff, sizeof(acc));
+	}
+}
+
+/* the rule needs a register bit to be 1 that cannot be (mw: what may be non-zero) */
+static bool rule_dead(const struct pl_index *ix, const struct pl_sent *e, const uint32_t *mw)
+{
+	for (uint32_t t = e->tfirst; mw && t < e->tfirst + e->tn; t++) {
+		const struct pl_fterm *f = &ix->fterms[t];
+		if (f->kind == PL_FT_REG && !f->neg && (f->v[0] & ~(uint64_t)mw[f->ofs[0]]) != 0)
+			return true;
+	}
+	return false;
+}
+
 /* where a stage goes when nothing can happen in it: every flow of it is `next;' alone to the
  * same stage, and one of them matches every packet ("1"), so which one matches changes
  * nothing and nothing needs to be read (a stage of one flow "1" is the common case; kube-ovn's
  * ACL and load-balancer stages of a switch with no policy or VIP are others) */
 static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp,
-			 const struct pl_sidx *si, unsigned st, struct pl_fnext *to)
+			 const struct pl_sidx *si, unsigned st, const uint32_t *mw,
+			 struct pl_fnext *to)
 {
-	bool any = false;
+	bool any = false, first = true;
 	if (st >= pp->n_stages || pp->stages[st].name == NULL || si->n_all == 0)
 		return false;
 	for (uint32_t i = 0; i < si->n_all; i++) {
 		const struct pl_sent *e = &ix->ents[si->all + i];
 		const struct pl_fnext *nx = &ix->fnext[e->flow];
+		if (rule_dead(ix, e, mw))
+			continue; /* it never matches here */
 		if (!nx->only_next || nx->stage < 0)
 			return false;
-		if (i > 0 && (nx->stage != to->stage || nx->egress != to->egress))
+		if (!first && (nx->stage != to->stage || nx->egress != to->egress))
 			return false;
 		*to = *nx;
+		first = false;
 		any |= e->tn == 0 && e->ndims == 0;
 	}
 	return any;
@@ -689,7 +824,8 @@ static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp
 
 #define MAX_JUMP 1024
 
-static void set_jump(struct pl_index *ix, const struct pl_gen *g, unsigned d, int eg, unsigned st)
+static void set_jump(struct pl_index *ix, const struct pl_gen *g, uint32_t (*mw)[16], unsigned d,
+		     int eg, unsigned st)
 {
 	struct pl_sidx *si = &ix->sidx[ix->stage_base[2 * d + eg] + st];
 	struct pl_fnext to;
@@ -700,7 +836,8 @@ static void set_jump(struct pl_index *ix, const struct pl_gen *g, unsigned d, in
 		const struct pl_pipeline *pp = &g->dps[d].pipe[ce];
 		const struct pl_sidx *c =
 		    cs < pp->n_stages ? &ix->sidx[ix->stage_base[2 * d + ce] + cs] : NULL;
-		if (c == NULL || !pass_through(ix, pp, c, cs, &to) || n == MAX_JUMP)
+		if (c == NULL || n == MAX_JUMP ||
+		    !pass_through(ix, pp, c, cs, mw ? mw[c - ix->sidx] : NULL, &to))
 			break; /* (a loop of pass-through stages ends at the bound: the
 				* interpreter's stage limit catches it) */
 		n++;
@@ -860,10 +997,14 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 			fterm_build(&g->terms[t], &ix->fterms[t]);
 	free(decoded);
 
+	uint32_t(*mw)[16] = calloc(ix->n_sidx ? ix->n_sidx : 1, sizeof(*mw));
+	if (mw)
+		may_written(g, ix, mw); /* (without it: no stage is known to have dead rules) */
 	for (unsigned d = 0; d < g->n_dps; d++)
 		for (int eg = 0; eg < 2; eg++)
 			for (unsigned st = 0; st < g->dps[d].pipe[eg].n_stages; st++)
-				set_jump(ix, g, d, eg, st);
+				set_jump(ix, g, mw, d, eg, st);
+	free(mw);
 
 	ix->ports = hash_new(g->n_ports, &ix->ports_mask);
 	ix->mcgroups = hash_new(g->n_mcgroups, &ix->mcgroups_mask);

@@ -323,6 +323,64 @@ static void test_written_field(void **state)
  * local member gets its copy (remote members run no egress pipeline here, as in
  * ovn-controller; they used to run one each, past the stage limit), the remote ones are
  * counted once. */
+/* Pass-through stages: a stage whose flows all go on with a bare `next;' (one of them "1") is
+ * crossed unread; so is one whose other flows need a register bit that no earlier stage of the
+ * pipeline can set (they can never match there), and not once an earlier flow sets it. */
+static struct pl_gen *regs_gen(bool set_reg0_2)
+{
+	struct plb *b = plb_new(3);
+	assert_int_equal(plb_dp(b, 7, "ls", PL_DP_SWITCH), 0);
+	assert_int_equal(plb_stage(b, false, 0, "ls_in_pre_lb"), 0);
+	add_flow(b, 110, "ip && inport == \"p2\"", "next;", 0, false);
+	add_flow(b, 100, "ip4.dst == 10.0.0.99",
+		 set_reg0_2 ? "reg0[2] = 1; next;" : "reg0[3] = 1; next;", 0, false);
+	add_flow(b, 0, "1", "next;", 0, false);
+	assert_int_equal(plb_stage(b, false, 1, "ls_in_pre_stateful"), 1);
+	add_flow(b, 110, "reg0[2] == 1", "drop;", 1, false);
+	add_flow(b, 0, "1", "next;", 1, false);
+	assert_int_equal(plb_stage(b, false, 2, "ls_in_l2_lkup"), 2);
+	add_flow(b, 0, "1", "outport = \"p2\"; output;", 2, false);
+	assert_int_equal(plb_stage(b, true, 0, "ls_out_apply_port_sec"), 0);
+	add_flow(b, 0, "1", "output;", 0, true);
+	plb_port(b, "p1", 7, 1, PL_PT_VIF, 1);
+	plb_port(b, "p2", 7, 2, PL_PT_VIF, 2);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+	return g;
+}
+
+static void test_pass_through(void **state)
+{
+	(void)state;
+	struct mstats ms = {0, 0, 0};
+	struct result r;
+	/* nothing sets reg0[2]: stage 1 is pass-through, and stage 0 is not (it writes reg0[3]) */
+	struct pl_gen *g = regs_gen(false);
+	const struct pl_sidx *s0 = pl_index_stage(g->index, g, &g->dps[0], false, 0);
+	const struct pl_sidx *s1 = pl_index_stage(g->index, g, &g->dps[0], false, 1);
+	assert_int_equal(s0->jump_n, 0);
+	assert_int_equal(s1->jump_n, 1);
+	assert_int_equal(s1->jump_stage, 2);
+	struct dp_key k = ip4_key(1, 0x0a0000000001ULL, 0x0a0000000002ULL, 0x0a000063);
+	run(g, true, &k, &r);
+	assert_string_equal(r.text, "output:2");
+	compare(g, &k, 50, &ms);
+	pl_gen_free(g);
+	/* stage 0 may set reg0[2]: stage 1 is looked up, and drops what stage 0 marked */
+	g = regs_gen(true);
+	s1 = pl_index_stage(g->index, g, &g->dps[0], false, 1);
+	assert_int_equal(s1->jump_n, 0);
+	run(g, true, &k, &r);
+	assert_string_equal(r.text, "drop(lflow_drop)");
+	compare(g, &k, 50, &ms);
+	k = plt_ip4_key(1, 0x0a0000000001ULL, 0x0a0000000002ULL, 0x0a000001, 0x0a000064, 17);
+	run(g, true, &k, &r);
+	assert_string_equal(r.text, "output:2");
+	compare(g, &k, 50, &ms);
+	assert_int_equal(ms.other, 0);
+	pl_gen_free(g);
+}
+
 static void test_big_flood(void **state)
 {
 	(void)state;
@@ -981,7 +1039,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_interleaved),	  cmocka_unit_test(test_written_field),
 	    cmocka_unit_test(test_big_flood),	  cmocka_unit_test(test_corpus),
 	    cmocka_unit_test(test_corpus_reuse),  cmocka_unit_test(test_corpus_adec),
-	    cmocka_unit_test(test_rd_wr_windows),
+	    cmocka_unit_test(test_rd_wr_windows), cmocka_unit_test(test_pass_through),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
