@@ -710,10 +710,17 @@ static void fref_bits(const struct lflow_fref *f, uint32_t *w)
  * nested blocks are instructions of the same program, seen on their own); an instruction it
  * does not execute ends its branch there (unsupported_*), so it writes nothing a later stage
  * sees. Keep in step with plx_exec_insn. */
-static void insn_writes(const struct lflow_insn *in, uint32_t *w)
+static void insn_writes(const struct lflow_prog *p, const struct lflow_insn *in, uint32_t *w)
 {
 	switch ((enum lflow_op)in->op) {
 	case LFLOW_OP_LOAD:
+		/* a constant 0 (reg8[0..15] = 0) leaves zero bits zero */
+		if (in->n_args && in->arg < p->n_args && p->args[in->arg].kind == LFLOW_ARG_CONST &&
+		    (p->args[in->arg].value &
+		     (p->args[in->arg].masked ? p->args[in->arg].mask : ~(lf_u128)0)) == 0)
+			break;
+		fref_bits(&in->dst, w);
+		break;
 	case LFLOW_OP_MOVE:
 	case LFLOW_OP_CHECK_IN_PORT_SEC:
 	case LFLOW_OP_CHECK_OUT_PORT_SEC:
@@ -753,7 +760,7 @@ static bool stage_writes(const struct pl_datapath *dp, bool egress, unsigned sta
 			    (!next_of(dp, egress, stage, p, in, &eg, &to) ||
 			     (eg == egress && (unsigned)to <= stage) || (egress && !eg)))
 				return false;
-			insn_writes(in, w);
+			insn_writes(p, in, w);
 		}
 	}
 	return true;
@@ -784,6 +791,21 @@ static void may_written(const struct pl_gen *g, const struct pl_index *ix, uint3
 	}
 }
 
+/* every packet matches the rule here: no terms, or only register bits compared with 0 that
+ * cannot be anything else (mw: what may be non-zero) */
+static bool rule_always(const struct pl_index *ix, const struct pl_sent *e, const uint32_t *mw)
+{
+	if (e->ndims)
+		return false;
+	for (uint32_t t = e->tfirst; t < e->tfirst + e->tn; t++) {
+		const struct pl_fterm *f = &ix->fterms[t];
+		if (mw == NULL || f->kind != PL_FT_REG || f->neg || f->v[0] != 0 ||
+		    (f->m[0] & mw[f->ofs[0]]) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* the rule needs a register bit to be 1 that cannot be (mw: what may be non-zero) */
 static bool rule_dead(const struct pl_index *ix, const struct pl_sent *e, const uint32_t *mw)
 {
@@ -795,18 +817,19 @@ static bool rule_dead(const struct pl_index *ix, const struct pl_sent *e, const 
 	return false;
 }
 
-/* where a stage goes when nothing can happen in it: every flow of it is `next;' alone to the
- * same stage, and one of them matches every packet ("1"), so which one matches changes
- * nothing and nothing needs to be read (a stage of one flow "1" is the common case; kube-ovn's
- * ACL and load-balancer stages of a switch with no policy or VIP are others) */
+/* where a stage goes when nothing can happen in it: the flows that can match there, in
+ * priority order up to the first that every packet matches, are all `next;' alone to the
+ * same stage, so which one matches changes nothing and nothing needs to be read (a stage of
+ * one flow "1" is the common case; kube-ovn's ACL, load-balancer and conntrack stages of a
+ * switch with no policy or VIP are others, and a router's ECMP stages without ECMP routes) */
 static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp,
 			 const struct pl_sidx *si, unsigned st, const uint32_t *mw,
 			 struct pl_fnext *to)
 {
-	bool any = false, first = true;
-	if (st >= pp->n_stages || pp->stages[st].name == NULL || si->n_all == 0)
+	bool first = true;
+	if (st >= pp->n_stages || pp->stages[st].name == NULL)
 		return false;
-	for (uint32_t i = 0; i < si->n_all; i++) {
+	for (uint32_t i = 0; i < si->n_all; i++) { /* in priority order */
 		const struct pl_sent *e = &ix->ents[si->all + i];
 		const struct pl_fnext *nx = &ix->fnext[e->flow];
 		if (rule_dead(ix, e, mw))
@@ -817,9 +840,10 @@ static bool pass_through(const struct pl_index *ix, const struct pl_pipeline *pp
 			return false;
 		*to = *nx;
 		first = false;
-		any |= e->tn == 0 && e->ndims == 0;
+		if (rule_always(ix, e, mw))
+			return true; /* the rules after it never decide */
 	}
-	return any;
+	return false; /* some packets may match nothing: dropped */
 }
 
 #define MAX_JUMP 1024
