@@ -240,15 +240,9 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		if (!fref_loc(&in->dst, &d) || a == NULL)
 			return plx_unsupported(x, in->op);
 		if (a->kind == LFLOW_ARG_STR) {
-			int64_t key;
-			const struct pl_fnext *nx =
-			    x->flow && x->g->index ? &x->g->index->fnext[x->flow->id] : NULL;
-			if (nx && x->flow->prog == p && nx->str_insn == in - p->insns + 1) {
-				key = nx->str_key; /* resolved when the generation was built */
-			} else {
-				const char *name = lflow_prog_str(p, a->str);
-				key = port_key_by_name(x, s, name ? name : "");
-			}
+			/* (a decoded program has the name resolved: pl_adec.c) */
+			const char *name = lflow_prog_str(p, a->str);
+			int64_t key = port_key_by_name(x, s, name ? name : "");
 			loc_set(s, &d, (lf_u128)(uint64_t)key, ~(lf_u128)0);
 		} else {
 			loc_set(s, &d, a->value, a->masked ? a->mask : ~(lf_u128)0);

@@ -589,45 +589,6 @@ static bool build_stage(struct builder *b, const struct pl_gen *g, const struct 
 	return ok;
 }
 
-/* ---- the port or group name a flow's program loads (as pl_actions.c port_key_by_name) ---- */
-
-static void resolve_names(struct pl_gen *g)
-{
-	struct pl_index *ix = g->index;
-	for (unsigned d = 0; d < g->n_dps; d++)
-		for (int eg = 0; eg < 2; eg++) {
-			const struct pl_pipeline *pp = &g->dps[d].pipe[eg];
-			for (unsigned s = 0; s < pp->n_stages; s++) {
-				const struct pl_stage *st = &pp->stages[s];
-				for (uint32_t f = st->flows.first;
-				     f < st->flows.first + st->flows.n; f++) {
-					const struct lflow_prog *p = g->flows[f].prog;
-					for (uint32_t i = 0; p && i < p->n_insns && i < UINT16_MAX;
-					     i++) {
-						const struct lflow_insn *in = &p->insns[i];
-						if (in->op != LFLOW_OP_LOAD || in->n_args == 0 ||
-						    in->arg >= p->n_args ||
-						    p->args[in->arg].kind != LFLOW_ARG_STR)
-							continue;
-						const char *name =
-						    lflow_prog_str(p, p->args[in->arg].str);
-						const struct pl_port *po = pl_port_by_name(
-						    g, g->dps[d].key, name ? name : "");
-						const struct pl_mcgroup *mc =
-						    po ? NULL
-						       : pl_mcgroup_by_name(g, g->dps[d].key,
-									    name ? name : "");
-						ix->fnext[f].str_insn = (uint16_t)(i + 1);
-						ix->fnext[f].str_key = po   ? po->key
-								       : mc ? mc->key
-									    : 0;
-						break;
-					}
-				}
-			}
-		}
-}
-
 /* ---- where a flow's final `next' goes (as pl_walk.c plx_next_target decides it) ---- */
 
 /* where the `next' in goes from stage (egress, stage): false if nowhere */
@@ -660,7 +621,7 @@ static bool next_of(const struct pl_datapath *dp, bool egress, unsigned stage,
 static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsigned stage,
 				 const struct pl_flow *fl)
 {
-	struct pl_fnext n = {-1, 0, 0, 0, 0};
+	struct pl_fnext n = {-1, 0, 0};
 	const struct lflow_prog *p = fl->prog;
 	bool eg;
 	int idx;
@@ -945,7 +906,7 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 	if (decoded == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < g->n_flows; i++)
-		ix->fnext[i] = (struct pl_fnext){-1, 0, 0, 0, 0};
+		ix->fnext[i] = (struct pl_fnext){-1, 0, 0};
 
 	for (unsigned d = 0; d < g->n_dps; d++)
 		for (int eg = 0; eg < 2; eg++) {
@@ -1056,7 +1017,6 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 	for (unsigned i = 0; i < g->n_dps; i++)
 		hash_add(ix->dps, ix->dps_mask, 0, g->dps[i].key, (int32_t)i);
 	g->index = ix;
-	resolve_names(g);
 	pl_adec_build(g, prev); /* out of memory: every program takes the general path */
 	return true;
 fail:

@@ -32,7 +32,7 @@
  *    reached) only when its first bucketed rule would come before every candidate left; it
  *    stops at the first matching rule: the linear scan's rule.
  *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
- *    instead of at every packet, and the key of the port or group name its program loads; per
+ *    instead of at every packet; per
  * stage, the chain of pass-through stages that follows (every flow's program `next;' alone
  * to the same stage, one of them matching "1": whichever matches, the packet goes on
  * unchanged, so nothing is read and the megaflow's mask leaves the stage's fields out), which
@@ -140,11 +140,6 @@ struct pl_fnext {
 	int32_t stage; /* -1: the final `next' has no target (or the flow ends otherwise) */
 	uint8_t egress;
 	uint8_t only_next; /* the program is that `next' alone: the stage needs nothing else */
-	/* the program's first load of a port or group name (`outport = "lsp1"'): its
-	 * instruction + 1 (0: none) and the tunnel key the name has on the flow's datapath (0
-	 * if none), so that the interpreter does not look the name up per packet */
-	uint16_t str_insn;
-	int64_t str_key;
 };
 
 struct pl_hslot {

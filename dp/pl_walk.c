@@ -358,7 +358,6 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 		}
 		const struct lflow_prog *p = hit->prog;
 		const struct lflow_insn *last = &p->insns[p->top + p->n_top - 1];
-		x->flow = hit;
 		/* its pre-decoded form (with the indexes: their reference, the linear scan,
 		 * runs the general path) */
 		const struct pl_aop *ad =

@@ -71,10 +71,9 @@ struct plx { /* the run */
 	const struct pl_pkt *pkt;
 	struct pl_pm_out *pm;
 	unsigned cur;
-	bool slowpath;		    /* key mode reached a packet-generating action: the run stops */
-	bool gen_tried;		    /* packet mode: a packet-generating action ran */
-	uint64_t deps;		    /* pl_dp_bit of every datapath entered */
-	const struct pl_flow *flow; /* the flow whose program runs (NULL: none yet) */
+	bool slowpath;	/* key mode reached a packet-generating action: the run stops */
+	bool gen_tried; /* packet mode: a packet-generating action ran */
+	uint64_t deps;	/* pl_dp_bit of every datapath entered */
 	/* key mode, check_pkt_larger: the answer this run gives, the length it met first */
 	bool len_larger, len_seen, len_conflict;
 	uint32_t len_limit;

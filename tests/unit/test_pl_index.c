@@ -856,7 +856,6 @@ static void adec_both(struct pl_gen *g, const struct pl_datapath *dp, const stru
 		x[j].key = &k;
 		x[j].mask = &mask[j];
 		x[j].c = &c[j];
-		x[j].flow = fl;
 		rc[j] = plx_exec_list(&x[j], &s[j], fl->prog, j ? ad : NULL, i, 1, egress, 0);
 	}
 	assert_int_equal(rc[0], rc[1]);
