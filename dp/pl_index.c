@@ -643,10 +643,12 @@ static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsi
  * from a port, a patch port or a localnet port enters it so. Its egress pipeline starts with
  * what the ingress left and outport (reg15). So, when every `next' of the datapath's programs
  * goes forward (a later stage, or from ingress to egress), the bits that may be non-zero at a
- * stage are inport's, outport's in egress, and those an instruction of an earlier stage names
- * as its destination (any instruction, nested ones included: more than can happen, never
- * less). A rule that needs such a bit to be 1 where none can be is dead there. With a `next'
- * backwards, or one this cannot place, every bit may be anything. */
+ * stage are inport's, outport's in egress, and those an instruction of an earlier stage may
+ * write (insn_writes: its destination, a lookup's flag; nested instructions included, a
+ * constant 0 not: more than can happen, never less). A rule that needs such a bit to be 1
+ * where none can be is dead there (rule_dead), one that only compares such bits with 0 always
+ * matches (rule_always). With a `next' backwards, or one this cannot place, every bit may be
+ * anything. */
 
 static void bank_bits(uint32_t *w, unsigned ofs, unsigned width)
 {
