@@ -197,6 +197,9 @@ const struct pl_port *pl_port_by_key(const struct pl_gen *g, int64_t dp, int64_t
 const struct pl_port *pl_port_by_name(const struct pl_gen *g, int64_t dp, const char *name);
 const struct pl_mcgroup *pl_mcgroup_by_key(const struct pl_gen *g, int64_t dp, int64_t key);
 const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp, const char *name);
+/* The tunnel key a name loaded into inport/outport stands for on datapath dp: the port's, else
+ * the multicast group's, else 0 (as ovn-controller loads a name that resolves to nothing). */
+int64_t pl_name_key(const struct pl_gen *g, int64_t dp, const char *name);
 const struct pl_port *pl_port_local(const struct pl_gen *g, uint16_t port_id);
 /* get_arp / get_nd: the neighbour of the highest priority for (dp, port, ip), NULL if none. */
 const struct pl_neigh *pl_neigh_get(const struct pl_gen *g, int64_t dp, int64_t port, bool v6,

@@ -45,15 +45,6 @@ int plx_unsupported(struct plx *x, enum lflow_op op)
 }
 /* ---- actions ---- */
 
-static int64_t port_key_by_name(struct plx *x, const struct pls *s, const char *name)
-{
-	const struct pl_port *p = pl_port_by_name(x->g, s->dp->key, name);
-	if (p)
-		return p->key;
-	const struct pl_mcgroup *m = pl_mcgroup_by_name(x->g, s->dp->key, name);
-	return m ? m->key : 0;
-}
-
 /* ---- MAC bindings and FDB ----
  * As ovn-controller's tables decide them (controller/lflow.c, lib/actions.c):
  *   get_arp(P, A) / get_nd:  eth.dst = the MAC of the highest-priority binding of (datapath,
@@ -242,7 +233,7 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		if (a->kind == LFLOW_ARG_STR) {
 			/* (a decoded program has the name resolved: pl_adec.c) */
 			const char *name = lflow_prog_str(p, a->str);
-			int64_t key = port_key_by_name(x, s, name ? name : "");
+			int64_t key = pl_name_key(x->g, s->dp->key, name ? name : "");
 			loc_set(s, &d, (lf_u128)(uint64_t)key, ~(lf_u128)0);
 		} else {
 			loc_set(s, &d, a->value, a->masked ? a->mask : ~(lf_u128)0);

@@ -5,6 +5,7 @@
  * lfield_set/lfield_mask must give the same windows); an operand that does not check out
  * stays on the general path. */
 #include "pl_adec.h"
+#include "plx.h"
 #include "lfield.h"
 #include "pl_index.h"
 
@@ -18,29 +19,14 @@ static uint64_t load64(const void *p)
 	return v;
 }
 
-struct dloc { /* an operand as fref_loc (dp/plx.h) resolves it */
-	enum lf_mf mf;
-	unsigned ofs, width;
-};
-
-static bool dloc_of(const struct lflow_fref *f, struct dloc *l)
+/* an operand as the interpreter resolves it (fref_loc), inside the 512-bit register bank */
+static bool dloc_of(const struct lflow_fref *f, struct loc *l)
 {
-	const struct lf_symbol *sym = lf_symtab_at(f->sym);
-	if (sym == NULL || sym->mf == LF_MF_NONE)
-		return false;
-	l->mf = sym->mf;
-	l->ofs = sym->ofs + f->ofs;
-	l->width = f->n_bits ? f->n_bits : sym->width;
-	return l->width > 0 && l->width <= 128 && l->ofs < 512;
-}
-
-static bool is_reg(enum lf_mf mf)
-{
-	return mf >= LF_MF_REG0 && mf <= LF_MF_REG15;
+	return fref_loc(f, l) && l->ofs < 512;
 }
 
 /* one 32-bit register slice: register r, its bits at sh */
-static bool reg_slice(const struct dloc *l, unsigned *r, unsigned *sh)
+static bool reg_slice(const struct loc *l, unsigned *r, unsigned *sh)
 {
 	if (l->mf == LF_MF_REGS && l->ofs % 32 + l->width <= 32) {
 		*r = 15 - l->ofs / 32;
@@ -78,7 +64,7 @@ static int windows(const struct dp_key *k, uint16_t w[2])
 }
 
 /* a move's operand: a register slice, or a key field's slice of at most 64 bits */
-static bool aloc_at(struct dloc l, struct pl_aloc *a)
+static bool aloc_at(struct loc l, struct pl_aloc *a)
 {
 	unsigned r, sh;
 	struct lfield_where w;
@@ -131,12 +117,12 @@ static bool aloc_at(struct dloc l, struct pl_aloc *a)
 
 static bool aloc_of(const struct lflow_fref *f, struct pl_aloc *a)
 {
-	struct dloc l;
+	struct loc l;
 	return dloc_of(f, &l) && aloc_at(l, a);
 }
 
 /* dst = constant v (mask mm) */
-static bool dec_set_at(struct dloc l, lf_u128 v, lf_u128 mm, struct pl_aop *op)
+static bool dec_set_at(struct loc l, lf_u128 v, lf_u128 mm, struct pl_aop *op)
 {
 	unsigned r, sh;
 	lf_u128 m = mm & lf_u128_ones(l.width);
@@ -191,17 +177,8 @@ static bool dec_set_at(struct dloc l, lf_u128 v, lf_u128 mm, struct pl_aop *op)
 
 static bool dec_set(const struct lflow_fref *f, lf_u128 v, lf_u128 mm, struct pl_aop *op)
 {
-	struct dloc l;
+	struct loc l;
 	return dloc_of(f, &l) && dec_set_at(l, v, mm, op);
-}
-
-static int64_t name_key(const struct pl_gen *g, int64_t dp, const char *name)
-{
-	const struct pl_port *p = pl_port_by_name(g, dp, name);
-	if (p)
-		return p->key;
-	const struct pl_mcgroup *m = pl_mcgroup_by_name(g, dp, name);
-	return m ? m->key : 0;
 }
 
 static void dec_insn(const struct pl_gen *g, int64_t dp, const struct lflow_prog *p,
@@ -216,7 +193,7 @@ static void dec_insn(const struct pl_gen *g, int64_t dp, const struct lflow_prog
 			return;
 		if (a->kind == LFLOW_ARG_STR) {
 			const char *name = lflow_prog_str(p, a->str);
-			int64_t key = name_key(g, dp, name ? name : "");
+			int64_t key = pl_name_key(g, dp, name ? name : "");
 			if (!dec_set(&in->dst, (lf_u128)(uint64_t)key, ~(lf_u128)0, op))
 				op->op = PL_AD_GENERAL;
 		} else if (a->kind == LFLOW_ARG_CONST) {
@@ -244,15 +221,15 @@ static void dec_insn(const struct pl_gen *g, int64_t dp, const struct lflow_prog
 			memset(op, 0, sizeof(*op));
 		return;
 	case LFLOW_OP_DEC_TTL: /* rd(eth.type, 0xffff), rd(ip.ttl, 0xff) */
-		if (aloc_at((struct dloc){LF_MF_ETH_TYPE, 0, 16}, &op->u.mv.src) &&
-		    aloc_at((struct dloc){LF_MF_IP_TTL, 0, 8}, &op->u.mv.dst) &&
+		if (aloc_at((struct loc){LF_MF_ETH_TYPE, 0, 16}, &op->u.mv.src) &&
+		    aloc_at((struct loc){LF_MF_IP_TTL, 0, 8}, &op->u.mv.dst) &&
 		    op->u.mv.src.kind == PL_AL_KEY && op->u.mv.dst.kind == PL_AL_KEY)
 			op->op = PL_AD_DEC_TTL;
 		else
 			memset(op, 0, sizeof(*op));
 		return;
 	case LFLOW_OP_CT_CLEAR: /* wr(ct_state, 0, all ones) */
-		if (dec_set_at((struct dloc){LF_MF_CT_STATE, 0, 32}, 0, ~(lf_u128)0, op) &&
+		if (dec_set_at((struct loc){LF_MF_CT_STATE, 0, 32}, 0, ~(lf_u128)0, op) &&
 		    op->op == PL_AD_KEY_SET)
 			op->op = PL_AD_CT_CLEAR;
 		else

@@ -690,6 +690,15 @@ const struct pl_mcgroup *pl_mcgroup_by_name(const struct pl_gen *g, int64_t dp, 
 	return NULL;
 }
 
+int64_t pl_name_key(const struct pl_gen *g, int64_t dp, const char *name)
+{
+	const struct pl_port *p = pl_port_by_name(g, dp, name);
+	if (p)
+		return p->key;
+	const struct pl_mcgroup *m = pl_mcgroup_by_name(g, dp, name);
+	return m ? m->key : 0;
+}
+
 const struct pl_port *pl_port_local(const struct pl_gen *g, uint16_t port_id)
 {
 	if (port_id >= PL_MAX_LOCAL_PORTS || g->by_local == NULL || g->by_local[port_id] < 0)
