@@ -8,7 +8,8 @@
 # Sourced after tests/integration/lib.sh, whose helpers it uses (nbctl, fail, start_ovn,
 # kube_ovn_default_vpc, start_pod, wait_pod, stop_pod, pod_cmd, pod_port_counter, wait_for,
 # $T, $BRINT_TOP); the caller sets SECS (seconds a measurement counts). bench_ovn_pods needs
-# only nbctl and fail (tests/integration/ovn/ovn_lib.sh has them as well).
+# only nbctl and fail (tests/integration/ovn/ovn_lib.sh has them as well) and
+# tests/integration/kube_ovn.sh, sourced here.
 #
 # Topology (2 cores): one dpdk-testpmd generator on core 0 holds port 0 = net_pcap replaying
 # 64-byte UDP frames (infinite), port 1 = pod A (virtio_user, server socket $T/a.sock), port 2
@@ -48,20 +49,14 @@ bench_scenario() {
 	esac
 }
 
+# shellcheck source=../tests/integration/kube_ovn.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/integration/kube_ovn.sh"
+
 # On kube-ovn's default VPC: a second subnet 10.17.0.0/16 on ovn-cluster, pods pod1 and pod2
 # on ovn-default and pod3 on the second subnet.
 bench_ovn_pods() {
-	nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
-		nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
-		nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
-			-- lsp-set-addresses subnet2-ovn-cluster router \
-			-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
-		fail "second subnet"
-	nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" \
-		-- lsp-set-port-security pod1 "00:00:00:00:01:01 10.16.0.11" &&
-		nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
-		nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
-		fail "pods"
+	kube_ovn_subnet2
+	kube_ovn_pods3
 }
 
 # Once per invocation: a local OVN with kube-ovn's default VPC and bench_ovn_pods, then

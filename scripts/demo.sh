@@ -31,12 +31,7 @@ report() { REPORT+=("$(printf '%-48s %s' "$1" "$2")"); }
 say "local OVN and kube-ovn's default VPC"
 start_ovn
 kube_ovn_default_vpc
-nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
-	nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
-	nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
-		-- lsp-set-addresses subnet2-ovn-cluster router \
-		-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
-	fail "second subnet"
+kube_ovn_subnet2
 # a custom VPC: its own router and subnet, nothing linking it to ovn-cluster
 nbctl lr-add vpc-a && nbctl ls-add vpc-a-net -- set logical_switch vpc-a-net other_config:subnet=10.0.1.0/24 &&
 	nbctl lrp-add vpc-a vpc-a-vpc-a-net 00:00:00:b1:00:01 10.0.1.1/24 &&

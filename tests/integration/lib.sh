@@ -303,6 +303,9 @@ start_ovn() {
 nbctl() { timeout 30 ovn-nbctl --db="$OVN_NB" "$@"; }
 sbctl() { timeout 30 ovn-sbctl --db="$OVN_SB" "$@"; }
 
+# shellcheck source=kube_ovn.sh
+. "$(dirname "${BASH_SOURCE[0]}")/kube_ovn.sh"
+
 # kube-ovn's default VPC: router ovn-cluster; switches ovn-default (10.16.0.0/16) and join
 # (100.64.0.0/16), each attached to the router.
 kube_ovn_default_vpc() {

@@ -15,17 +15,8 @@
 setup
 start_ovn
 kube_ovn_default_vpc
-nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
-	nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
-	nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
-		-- lsp-set-addresses subnet2-ovn-cluster router \
-		-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
-	fail "second subnet"
-nbctl lsp-add ovn-default pod1 -- lsp-set-addresses pod1 "00:00:00:00:01:01 10.16.0.11" \
-	-- lsp-set-port-security pod1 "00:00:00:00:01:01 10.16.0.11" &&
-	nbctl lsp-add ovn-default pod2 -- lsp-set-addresses pod2 "00:00:00:00:01:02 10.16.0.12" &&
-	nbctl lsp-add subnet2 pod3 -- lsp-set-addresses pod3 "00:00:00:00:02:01 10.17.0.11" ||
-	fail "pods"
+kube_ovn_subnet2
+kube_ovn_pods3
 python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l2.pcap" --flows 16 \
 	--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:00:01:02 \
 	--src-ip 10.16.0.11 --dst-ip 10.16.0.12

@@ -8,12 +8,7 @@
 setup
 start_ovn
 kube_ovn_default_vpc
-nbctl ls-add subnet2 -- set logical_switch subnet2 other_config:subnet=10.17.0.0/16 &&
-	nbctl lrp-add ovn-cluster ovn-cluster-subnet2 00:00:00:a1:00:03 10.17.0.1/16 &&
-	nbctl lsp-add subnet2 subnet2-ovn-cluster -- lsp-set-type subnet2-ovn-cluster router \
-		-- lsp-set-addresses subnet2-ovn-cluster router \
-		-- lsp-set-options subnet2-ovn-cluster router-port=ovn-cluster-subnet2 ||
-	fail "second subnet"
+kube_ovn_subnet2
 declare -A SW=([pod1]=ovn-default [pod2]=ovn-default [node1]=join [pod3]=subnet2)
 declare -A MAC=([pod1]=00:00:00:00:01:01 [pod2]=00:00:00:00:01:02 [node1]=00:00:00:00:64:02 [pod3]=00:00:00:00:02:01)
 declare -A IP=([pod1]=10.16.0.11 [pod2]=10.16.0.12 [node1]=100.64.0.2 [pod3]=10.17.0.11)
