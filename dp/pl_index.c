@@ -991,6 +991,14 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 		for (int eg = 0; eg < 2; eg++)
 			for (unsigned st = 0; st < g->dps[d].pipe[eg].n_stages; st++)
 				set_jump(ix, g, mw, d, eg, st);
+	ix->sdt = malloc((ix->n_sidx ? ix->n_sidx : 1) * sizeof(*ix->sdt));
+	ix->dt_on = true;
+	for (uint32_t k = 0; ix->sdt && k < ix->n_sidx; k++)
+		ix->sdt[k] = PL_DT_ABSENT;
+	if (ix->sdt && !pl_dtree_build_all(ix, g, (const uint32_t(*)[16])mw)) {
+		free(ix->sdt); /* out of memory: the index trees serve every stage */
+		ix->sdt = NULL;
+	}
 	free(mw);
 
 	ix->ports = hash_new(g->n_ports, &ix->ports_mask);
@@ -1044,6 +1052,9 @@ void pl_index_free(struct pl_index *ix)
 	free(ix->port_names);
 	free(ix->mcgroup_names);
 	free(ix->sranges);
+	free(ix->sdt);
+	free(ix->dnodes);
+	free(ix->dslots);
 	pl_adec_free(ix);
 	free(ix);
 }
@@ -1052,4 +1063,10 @@ void pl_gen_set_indexed(struct pl_gen *g, bool on)
 {
 	if (g->index)
 		g->index->stages_on = on;
+}
+
+void pl_gen_set_dtree(struct pl_gen *g, bool on)
+{
+	if (g->index)
+		g->index->dt_on = on;
 }

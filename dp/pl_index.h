@@ -66,6 +66,7 @@
 
 #include "pipeline.h"
 #include "pl_adec.h"
+#include "pl_dtree.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -174,6 +175,12 @@ struct pl_index {
 	struct pl_aop *adec;
 	uint32_t *fadec;
 	uint32_t n_adec, n_adec_fast; /* instructions decoded, not PL_AD_GENERAL among them */
+	/* decision diagrams (pl_dtree.h): per sidx its root (PL_DT_ABSENT: the index tree) */
+	uint32_t *sdt;
+	bool dt_on; /* the lookups use them (tests and the bench turn them off) */
+	struct pl_dnode *dnodes;
+	struct pl_dslot *dslots;
+	uint32_t n_dnodes, cap_dnodes, n_dslots, cap_dslots, n_dt_stages;
 };
 
 struct pl_srange {
@@ -198,6 +205,9 @@ void pl_index_free(struct pl_index *ix);
 /* The stage lookups on or off (off: the linear scan, the reference the tests compare with).
  * Tests and the bench only: never on a published generation (PMDs read it). */
 void pl_gen_set_indexed(struct pl_gen *g, bool on);
+/* The decision diagrams (pl_dtree.h) on or off (off: the index trees serve every stage); the
+ * same restrictions. */
+void pl_gen_set_dtree(struct pl_gen *g, bool on);
 
 static inline const struct pl_sidx *pl_index_stage(const struct pl_index *ix,
 						   const struct pl_gen *g,

@@ -135,8 +135,8 @@ static int make_key(const char *spec, struct bkey *bk)
 	return 0;
 }
 
-/* --explain: each stage a key visits, its index (the root's chain of index fields) and the
- * flow hit */
+/* --explain: each stage a key visits, its index (the root's chain of index fields; "diagram":
+ * the lookup follows the stage's decision diagram, pl_dtree.h) and the flow hit */
 static void on_stage(void *arg, const struct pl_trace_ev *ev)
 {
 	const struct pl_gen *g = arg;
@@ -155,6 +155,8 @@ static void on_stage(void *arg, const struct pl_trace_ev *ev)
 		}
 		if (si->jump_n)
 			printf(" pass-through");
+		else if (ix->sdt && ix->sdt[si - ix->sidx] != PL_DT_ABSENT)
+			printf(" diagram");
 	}
 	if (ev->flow) {
 		char *t = lflow_prog_format(ev->flow->prog);
@@ -394,8 +396,10 @@ int main(int argc, char **argv)
 	if (linear)
 		pl_gen_set_indexed(g, false);
 	else if (g->index)
-		printf("stage indexes: %u of %u stages, %u index nodes\n",
-		       g->index->n_indexed_stages, g->index->n_sidx, g->index->n_index_nodes);
+		printf("stage indexes: %u of %u stages, %u index nodes; decision diagrams: %u "
+		       "stages, %u nodes\n",
+		       g->index->n_indexed_stages, g->index->n_sidx, g->index->n_index_nodes,
+		       g->index->n_dt_stages, g->index->n_dnodes);
 	uint64_t *t = calloc(runs, sizeof(*t));
 	size_t evict_bytes = (size_t)evict_mb << 20;
 	uint8_t *evict = cold ? calloc(1, evict_bytes) : NULL;
