@@ -38,6 +38,10 @@
  * unchanged, so nothing is read and the megaflow's mask leaves the stage's fields out), which
  * the interpreter crosses in one step (counting the stages, and not when tracing: a traced
  * run looks every stage up, so its mask may be wider).
+ *  - per stage with at most 128 distinct tests, a decision diagram (pl_dtree.h) that the
+ *    lookup follows instead of the tree: each test read once, what it implies settled, the
+ *    register analysis's dead bits settled before any read; the tree serves the others (an
+ *    L2 lookup with thousands of MACs) and the tests that compare the two ways.
  *  - hashes of ports and multicast groups by (datapath, tunnel key) and by (datapath, name),
  *    and of datapaths by key.
  *
