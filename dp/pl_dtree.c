@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DT_WORDS 2 /* of the state: 64 atoms each */
-#define DT_MAX_ATOMS (64 * DT_WORDS)
-#define DT_MAX_NODES 512 /* a stage's nodes; more: the stage keeps its index tree */
-#define DT_MIN_SWITCH 3	 /* atoms of one (field, mask) a switch takes rather than tests */
+#define DT_WORDS      2 /* of the state: 64 atoms each */
+#define DT_MAX_ATOMS  (64 * DT_WORDS)
+#define DT_MAX_NODES  512 /* a stage's nodes; more: the stage keeps its index tree */
+#define DT_MIN_SWITCH 3	  /* atoms of one (field, mask) a switch takes rather than tests */
 
 struct atom {
 	uint8_t kind; /* enum pl_ft_kind */
@@ -54,10 +54,11 @@ struct dtb {
 	const struct pl_sent *ents;
 	uint32_t n_ents, ent0; /* the stage's entries: ix->ents[ent0 ..] */
 	uint32_t term0, n_terms;
-	uint8_t *atom_of; /* [n_terms]: the atom of term term0 + i */
+	uint8_t *atom_of;	      /* [n_terms]: the atom of term term0 + i */
 	uint64_t (*eatoms)[DT_WORDS]; /* [n_ents]: the atoms of each entry's rule */
 	uint32_t *lrules, n_lrules;   /* scratch: the entries that may still match at a node */
 	uint32_t cap_terms, cap_ents, stamp;
+	uint32_t *nfirst, *nend, *sfirst, *send; /* [n_sidx]: each stage's nodes and slots */
 	struct atom atoms[DT_MAX_ATOMS];
 	unsigned n_atoms;
 	struct memo *memo;
@@ -172,8 +173,7 @@ static void assign(const struct dtb *b, struct state *s, unsigned a, bool t)
 enum { F = 0, T = 1, U = 2 };
 
 /* the terms [first, first + n): T, F, or U with *need the first unknown atom */
-static int all_of(const struct dtb *b, const struct state *s, uint32_t first, uint32_t n,
-		int *need)
+static int all_of(const struct dtb *b, const struct state *s, uint32_t first, uint32_t n, int *need)
 {
 	int r = T;
 	for (uint32_t i = 0; i < n; i++) {
@@ -256,7 +256,8 @@ static bool rule_fixes(const struct dtb *b, const struct state *s, const struct 
 	for (uint32_t t = e->tfirst; t < e->tfirst + e->tn; t++) {
 		const struct pl_fterm *f = &b->ix->fterms[t];
 		unsigned a = b->atom_of[t - b->term0];
-		if (f->mf == mf && !f->neg && f->kind == PL_FT_KEY && st_known(s, a) && st_val(s, a))
+		if (f->mf == mf && !f->neg && f->kind == PL_FT_KEY && st_known(s, a) &&
+		    st_val(s, a))
 			return true;
 	}
 	return false;
@@ -266,8 +267,7 @@ static bool rule_fixes(const struct dtb *b, const struct state *s, const struct 
  * already (as an index node's guard, pl_index.c guard_enough): an L3 field once e's eth.type
  * is known to hold, an L4 field once its ip.proto is too, TCP/UDP ports and flags never (a
  * flow's megaflow must not come to depend on its ports where the scan would not read them) */
-static bool ready(const struct dtb *b, const struct state *s, const struct pl_sent *e,
-		  unsigned a)
+static bool ready(const struct dtb *b, const struct state *s, const struct pl_sent *e, unsigned a)
 {
 	const struct atom *at = &b->atoms[a];
 	if (at->kind == PL_FT_REG)
@@ -305,8 +305,7 @@ static bool ready(const struct dtb *b, const struct state *s, const struct pl_se
 
 /* the live atoms not known yet on a's window with a's mask (a itself included) into fam, and
  * how many of the rules that may still match (live: b->lrules) compare one of them */
-static unsigned family(const struct dtb *b, const struct state *s, const uint64_t *live,
-		       unsigned a)
+static unsigned family(const struct dtb *b, const struct state *s, const uint64_t *live, unsigned a)
 {
 	const struct atom *at = &b->atoms[a];
 	uint64_t fam[DT_WORDS];
@@ -527,8 +526,7 @@ static uint32_t build(struct dtb *b, struct state s)
 	if (one_word(at))
 		for (unsigned y = 0; y < b->n_atoms; y++)
 			if (!st_known(&s, y) && ((key.live[y / 64] >> (y % 64)) & 1) &&
-			    same_word(at, &b->atoms[y]) &&
-			    b->atoms[y].m[0] == at->m[0])
+			    same_word(at, &b->atoms[y]) && b->atoms[y].m[0] == at->m[0])
 				fam[n++] = y;
 	uint32_t ref;
 	if (n >= DT_MIN_SWITCH) {
@@ -625,7 +623,92 @@ static bool build_stage(struct dtb *b, uint32_t k, const uint32_t *mw)
 	}
 	ix->sdt[k] = root;
 	ix->n_dt_stages++;
+	b->nfirst[k] = b->nodes0;
+	b->nend[k] = ix->n_dnodes;
+	b->sfirst[k] = b->slots0;
+	b->send[k] = ix->n_dslots;
 	return true;
+}
+
+/* ---- bridges ---- */
+
+/* leaf ref of stage (d, eg, st): its bridge (a new node, one per entry), or ref itself */
+static uint32_t bridged(struct dtb *b, uint32_t *bridge_of, unsigned d, int eg, unsigned st,
+			uint32_t ref)
+{
+	struct pl_index *ix = b->ix;
+	if (!(ref & PL_DT_LEAF) || ref == PL_DT_NONE)
+		return ref;
+	uint32_t ei = ref & ~PL_DT_LEAF;
+	if (bridge_of[ei] != PL_DT_ABSENT)
+		return bridge_of[ei];
+	const struct pl_sent *e = &ix->ents[ei];
+	const struct pl_datapath *dp = &b->g->dps[d];
+	if (!e->only_next || e->negress != eg || e->nstage < 0 || (unsigned)e->nstage <= st)
+		return ref;
+	unsigned cur = (unsigned)e->nstage, count = 1, n = dp->pipe[eg].n_stages;
+	uint32_t k;
+	for (;;) { /* the pass-through chain after the target, forward in this pipeline */
+		if (cur >= n || cur > UINT16_MAX)
+			return ref;
+		k = ix->stage_base[2 * d + (unsigned)eg] + cur;
+		const struct pl_sidx *si = &ix->sidx[k];
+		if (!si->exists)
+			return ref;
+		if (si->jump_n == 0)
+			break;
+		if (si->jump_egress != eg || si->jump_stage <= (int32_t)cur)
+			return ref;
+		count += si->jump_n;
+		cur = (unsigned)si->jump_stage;
+	}
+	if (ix->sdt[k] == PL_DT_ABSENT)
+		return ref;
+	struct pl_dnode nd = {.op = PL_DN_BRIDGE,
+			      .pad = (uint8_t)eg,
+			      .ofs = (uint16_t)cur,
+			      .a = ix->sdt[k],
+			      .b = ref,
+			      .c = count};
+	b->nodes0 = ix->n_dnodes; /* (no stage limit here) */
+	uint32_t id = new_node(b, &nd);
+	if (b->oom || b->too_big) {
+		b->too_big = false;
+		return ref;
+	}
+	bridge_of[ei] = id;
+	return id;
+}
+
+/* every leaf of a stage's diagram that can be a bridge becomes one */
+static bool bridge_all(struct dtb *b)
+{
+	struct pl_index *ix = b->ix;
+	uint32_t *bridge_of = malloc((ix->n_ents ? ix->n_ents : 1) * sizeof(*bridge_of));
+	if (bridge_of == NULL)
+		return false;
+	for (uint32_t i = 0; i < ix->n_ents; i++)
+		bridge_of[i] = PL_DT_ABSENT;
+	for (unsigned d = 0; d < b->g->n_dps; d++)
+		for (int eg = 0; eg < 2; eg++)
+			for (unsigned st = 0; st < b->g->dps[d].pipe[eg].n_stages; st++) {
+				uint32_t k = ix->stage_base[2 * d + (unsigned)eg] + st;
+				if (ix->sdt[k] == PL_DT_ABSENT)
+					continue;
+				for (uint32_t n = b->nfirst[k]; n < b->nend[k]; n++) {
+					struct pl_dnode *nd = &ix->dnodes[n];
+					nd->a = bridged(b, bridge_of, d, eg, st, nd->a);
+					if (nd->op <= PL_DN_TERM)
+						nd->b = bridged(b, bridge_of, d, eg, st, nd->b);
+				}
+				for (uint32_t sl = b->sfirst[k]; sl < b->send[k]; sl++)
+					if (ix->dslots[sl].child != PL_DT_ABSENT)
+						ix->dslots[sl].child = bridged(
+						    b, bridge_of, d, eg, st, ix->dslots[sl].child);
+				ix->sdt[k] = bridged(b, bridge_of, d, eg, st, ix->sdt[k]);
+			}
+	free(bridge_of);
+	return !b->oom;
 }
 
 bool pl_dtree_build_all(struct pl_index *ix, const struct pl_gen *g, const uint32_t (*mw)[16])
@@ -636,9 +719,20 @@ bool pl_dtree_build_all(struct pl_index *ix, const struct pl_gen *g, const uint3
 	b.g = g;
 	b.memo_mask = 2 * DT_MAX_NODES - 1;
 	b.memo = calloc(b.memo_mask + 1, sizeof(*b.memo));
-	bool ok = b.memo != NULL;
+	size_t ns = ix->n_sidx ? ix->n_sidx : 1;
+	b.nfirst = calloc(ns, sizeof(uint32_t));
+	b.nend = calloc(ns, sizeof(uint32_t));
+	b.sfirst = calloc(ns, sizeof(uint32_t));
+	b.send = calloc(ns, sizeof(uint32_t));
+	bool ok = b.memo && b.nfirst && b.nend && b.sfirst && b.send;
 	for (uint32_t k = 0; ok && k < ix->n_sidx; k++)
 		ok = build_stage(&b, k, mw ? mw[k] : NULL);
+	if (ok)
+		ok = bridge_all(&b);
+	free(b.nfirst);
+	free(b.nend);
+	free(b.sfirst);
+	free(b.send);
 	free(b.memo);
 	free(b.atom_of);
 	free(b.eatoms);

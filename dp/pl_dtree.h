@@ -20,8 +20,15 @@
  * wrote in this branch, as the terms do), and a packet's path through the diagram depends only
  * on the values read along it; any key agreeing under the mask follows the same path to the
  * same leaf. The leaf is the linear scan's rule: every rule before it is false given the atoms
- * known on the path, and it is true. tests/unit/test_pl_index.c and test_pl_dtree.c compare
- * lookups with the linear scan on random packets (same actions, sound masks). */
+ * known on the path, and it is true.
+ *
+ * Bridges: a leaf whose flow is `next;' alone, to a later stage of the same pipeline that has
+ * a diagram (after the pass-through stages that follow it, if any), also says where the walk
+ * goes on: an untraced walk follows it into that stage's diagram without leaving the lookup
+ * (the stages counted as the walk would count them); a lookup of one stage (a traced run)
+ * stops at the leaf. Bridges only go forward, so a lookup ends. tests/unit/test_pl_index.c and
+ * test_pl_dtree.c compare lookups with the linear scan on random packets (same actions, sound
+ * masks). */
 #pragma once
 
 #include <stdbool.h>
@@ -41,6 +48,11 @@ enum pl_dn_op {
 	PL_DN_TERM,   /* index term c's atom (its positive side) holds ? a : b */
 	PL_DN_SW_KEY, /* the child of (window & m) among slots [b, b + c], else a */
 	PL_DN_SW_REG, /* the same on reg[ofs] & m */
+	/* a flow that is `next;' alone to a later stage of the same pipeline with a diagram:
+	 * b is its leaf (what a lookup of this stage alone returns); the walk goes on at stage
+	 * ofs of pipeline pad (the target, or the end of the pass-through chain after it), whose
+	 * root is a, having entered c stages on the way */
+	PL_DN_BRIDGE,
 };
 
 struct pl_dnode {

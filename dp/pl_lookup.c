@@ -215,8 +215,11 @@ PLX_HOT uint32_t dt_switch(const struct pl_index *ix, const struct pl_dnode *d, 
 	}
 }
 
-/* from ref down to a leaf: each node's test unmasks what it reads, as a term does */
-static const struct pl_sent *dt_lookup(struct plx *x, struct pls *s, uint32_t ref)
+/* From ref down to a leaf: each node's test unmasks what it reads, as a term does. walk NULL:
+ * one stage's lookup (a bridge is its leaf); else the walk's, following bridges into later
+ * stages (*walk: the stages entered on the way; *eg / *stage: where the leaf was found). */
+PLX_HOT const struct pl_sent *dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk,
+					bool *eg, unsigned *stage)
 {
 	const struct pl_index *ix = x->g->index;
 	while (!(ref & PL_DT_LEAF)) {
@@ -231,6 +234,16 @@ static const struct pl_sent *dt_lookup(struct plx *x, struct pls *s, uint32_t re
 		case PL_DN_TERM:
 			ref = fterm_match(x, s, d->c) != ix->fterms[d->c].neg ? d->a : d->b;
 			continue;
+		case PL_DN_BRIDGE:
+			if (walk == NULL) {
+				ref = d->b;
+				continue;
+			}
+			*walk += d->c;
+			*eg = d->pad;
+			*stage = d->ofs;
+			ref = d->a;
+			continue;
 		case PL_DN_SW_KEY:
 			mask_word(x->mask, d->ofs, d->m & ~key_word(&s->wrk, d->ofs));
 			v = key_word(&s->pkt, d->ofs) & d->m;
@@ -242,6 +255,18 @@ static const struct pl_sent *dt_lookup(struct plx *x, struct pls *s, uint32_t re
 	return ref == PL_DT_NONE ? NULL : &ix->ents[ref & ~PL_DT_LEAF];
 }
 
+const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, const struct pl_sidx *si,
+				     unsigned *walked, bool *eg, unsigned *stage)
+{
+	const struct pl_index *ix = x->g->index;
+	if (ix->sdt && ix->dt_on) {
+		uint32_t root = ix->sdt[si - ix->sidx];
+		if (root != PL_DT_ABSENT)
+			return dt_lookup(x, s, root, walked, eg, stage);
+	}
+	return plx_stage_lookup(x, s, si);
+}
+
 const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si)
 {
 	const struct pl_index *ix = x->g->index;
@@ -250,7 +275,7 @@ const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struc
 	if (ix->sdt && ix->dt_on) {
 		uint32_t root = ix->sdt[si - ix->sidx];
 		if (root != PL_DT_ABSENT)
-			return dt_lookup(x, s, root);
+			return dt_lookup(x, s, root, NULL, NULL, NULL);
 	}
 	if (!si->root.indexed)
 		return ents_scan(x, s, &ix->ents[si->root.list], si->root.n_list);

@@ -233,8 +233,14 @@ static int fast_walk(struct plx *x, struct pls *s, bool *egress, unsigned *idx,
 			to_eg = si->jump_egress;
 			to = si->jump_stage;
 		} else {
-			const struct pl_sent *e = plx_stage_lookup(x, s, si);
+			unsigned walked = 0;
+			const struct pl_sent *e = plx_stage_walk(x, s, si, &walked, &eg, &i);
+			extra += walked; /* (bridges stay in the pipeline: base and n hold) */
 			if (e == NULL || !e->only_next) {
+				if (x->stages + extra > PL_MAX_STAGES) {
+					rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+					break;
+				}
 				*he = e;
 				break;
 			}

@@ -284,6 +284,10 @@ const struct pl_port *plx_localnet_start(struct plx *x, const struct dp_key *k);
 bool plx_host_path(struct plx *x, const struct dp_key *k);
 /* pl_lookup.c */
 const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si);
+/* the same for the untraced walk: a diagram's bridges followed into the later stages they
+ * lead to (*walked += the stages entered, *eg / *stage: where the flow returned was found) */
+const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, const struct pl_sidx *si,
+				     unsigned *walked, bool *eg, unsigned *stage);
 const struct pl_flow *plx_stage_scan(struct plx *x, struct pls *s, const struct pl_stage *st);
 /* pl_actions.c */
 int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
