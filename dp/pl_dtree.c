@@ -696,10 +696,13 @@ static bool bridge_all(struct dtb *b)
 				if (ix->sdt[k] == PL_DT_ABSENT)
 					continue;
 				for (uint32_t n = b->nfirst[k]; n < b->nend[k]; n++) {
-					struct pl_dnode *nd = &ix->dnodes[n];
-					nd->a = bridged(b, bridge_of, d, eg, st, nd->a);
-					if (nd->op <= PL_DN_TERM)
-						nd->b = bridged(b, bridge_of, d, eg, st, nd->b);
+					/* (bridged() may move ix->dnodes: indexed each time) */
+					uint32_t r = bridged(b, bridge_of, d, eg, st, ix->dnodes[n].a);
+					ix->dnodes[n].a = r;
+					if (ix->dnodes[n].op <= PL_DN_TERM) {
+						r = bridged(b, bridge_of, d, eg, st, ix->dnodes[n].b);
+						ix->dnodes[n].b = r;
+					}
 				}
 				for (uint32_t sl = b->sfirst[k]; sl < b->send[k]; sl++)
 					if (ix->dslots[sl].child != PL_DT_ABSENT)

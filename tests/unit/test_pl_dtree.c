@@ -120,8 +120,8 @@ static void test_router_input(void **state)
 
 	/* UDP through the router: on, and neither the protocol, the fragment bits nor the
 	 * ports were read to decide it */
-	struct dp_key k = plt_ip4_key(3, 0x0a0000000001ULL, 0x0a00000000feULL, 0x0a10000b,
-				      0x0a11000b, 17);
+	struct dp_key k =
+	    plt_ip4_key(3, 0x0a0000000001ULL, 0x0a00000000feULL, 0x0a10000b, 0x0a11000b, 17);
 	k.f.tp_src = be16(4000);
 	agree(g, &k, &o);
 	assert_string_equal(o.text, "output:2");
@@ -155,8 +155,8 @@ static void test_router_input(void **state)
 	static const uint8_t protos[] = {1, 6, 17, 132};
 	for (int i = 0; i < 400; i++) {
 		k = plt_ip4_key(3, 0x0a0000000001ULL,
-				rnd() % 8 ? 0x0a00000000feULL : 0xffffffffffffULL,
-				addrs[rnd() % 8], addrs[rnd() % 8], protos[rnd() % 4]);
+				rnd() % 8 ? 0x0a00000000feULL : 0xffffffffffffULL, addrs[rnd() % 8],
+				addrs[rnd() % 8], protos[rnd() % 4]);
 		k.f.nw_ttl = (uint8_t)(rnd() % 3);
 		k.f.nw_frag = (uint8_t)(rnd() % 4);
 		k.f.tp_src = be16((uint16_t)(rnd() % 3 == 0 ? 8 : rnd()));
@@ -209,7 +209,8 @@ static struct pl_gen *macs_gen(unsigned n)
 	add(b, false, 0, 110, "eth.mcast", "outport = \"p1\"; output;");
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(m, sizeof(m), "eth.dst == 0a:00:00:00:%02x:%02x", i / 256, i % 256);
-		add(b, false, 0, 50, m, i % 2 ? "outport = \"p1\"; output;" : "outport = \"p2\"; output;");
+		add(b, false, 0, 50, m,
+		    i % 2 ? "outport = \"p1\"; output;" : "outport = \"p2\"; output;");
 	}
 	add(b, false, 0, 0, "1", "drop;");
 	assert_int_equal(plb_stage(b, true, 0, "ls_out_delivery"), 0);
