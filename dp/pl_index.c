@@ -621,13 +621,20 @@ static bool next_of(const struct pl_datapath *dp, bool egress, unsigned stage,
 static struct pl_fnext flow_next(const struct pl_datapath *dp, bool egress, unsigned stage,
 				 const struct pl_flow *fl)
 {
-	struct pl_fnext n = {-1, 0, 0};
+	struct pl_fnext n = {-1, 0, 0, PL_FX_DROP, 0, 0};
 	const struct lflow_prog *p = fl->prog;
 	bool eg;
 	int idx;
 	if (p == NULL || p->n_top == 0 || p->top + p->n_top > p->n_insns)
 		return n;
 	const struct lflow_insn *in = &p->insns[p->top + p->n_top - 1];
+	n.top = p->top;
+	n.n = p->n_top - 1;
+	n.kind = in->op == LFLOW_OP_NEXT     ? PL_FX_NEXT
+		 : in->op == LFLOW_OP_OUTPUT ? PL_FX_OUT
+					     : PL_FX_BLOCK;
+	if (n.kind == PL_FX_BLOCK)
+		n.n = p->n_top;
 	if (in->op != LFLOW_OP_NEXT)
 		return n;
 	if (next_of(dp, egress, stage, p, in, &eg, &idx)) {
@@ -908,7 +915,7 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 	if (decoded == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < g->n_flows; i++)
-		ix->fnext[i] = (struct pl_fnext){-1, 0, 0};
+		ix->fnext[i] = (struct pl_fnext){-1, 0, 0, PL_FX_DROP, 0, 0};
 
 	for (unsigned d = 0; d < g->n_dps; d++)
 		for (int eg = 0; eg < 2; eg++) {

@@ -32,7 +32,8 @@
  *    reached) only when its first bucketed rule would come before every candidate left; it
  *    stops at the first matching rule: the linear scan's rule.
  *  - per flow (struct pl_fnext), where its final `next' goes, resolved by stage name now
- *    instead of at every packet; per
+ *    instead of at every packet, and what a hit on it runs (the instructions before its
+ *    last step, that step a `next', an `output' or neither); per
  * stage, the chain of pass-through stages that follows (every flow's program `next;' alone
  * to the same stage, one of them matching "1": whichever matches, the packet goes on
  * unchanged, so nothing is read and the megaflow's mask leaves the stage's fields out), which
@@ -141,10 +142,20 @@ struct pl_sidx {
 	int32_t jump_stage;
 } __attribute__((aligned(64))); /* what a lookup reads first: one cache line */
 
+/* what a hit on a flow runs (struct pl_fnext kind), decided once for the interpreter's walk */
+enum pl_fx_kind {
+	PL_FX_DROP,  /* nothing (no program, an empty one or one out of range): a drop */
+	PL_FX_NEXT,  /* instructions [top, top + n), then the final `next' (stage, egress) */
+	PL_FX_OUT,   /* instructions [top, top + n), then the final `output' */
+	PL_FX_BLOCK, /* instructions [top, top + n) (n > 0), ending otherwise */
+};
+
 struct pl_fnext {
 	int32_t stage; /* -1: the final `next' has no target (or the flow ends otherwise) */
 	uint8_t egress;
 	uint8_t only_next; /* the program is that `next' alone: the stage needs nothing else */
+	uint8_t kind;	   /* enum pl_fx_kind */
+	uint32_t top, n;   /* the program's instructions a hit runs before its last step */
 };
 
 struct pl_hslot {

@@ -200,82 +200,138 @@ bool plx_port_sec_stage(const char *name)
 bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const struct lflow_insn *in,
 		     bool *egress, unsigned *stage);
 
-/* From stage idx on (counted already), the stages whose lookup ends in a `next;' alone or that
- * are pass-through, crossed without leaving the loop (each stage counted as it is entered); on GO,
- * *egress / *idx is the stage whose flow *he (NULL: none matched) has more to do. STOP: the walk
- * ends (loop limit, no stage). */
-static int fast_walk(struct plx *x, struct pls *s, bool *egress, unsigned *idx,
-		     const struct pl_sent **he)
+/* The walk with the stage indexes, not traced (the common case; plx_run_stage below is the
+ * reference, and the traced and linear-scan path): stages crossed by their pass-through jump
+ * or by a `next;' alone in a tight loop, and a flow that does more run from the record the
+ * index keeps of it (struct pl_fnext: the instructions before its last step, and that step: a
+ * `next' resolved to its stage, an `output', or none). The same stages counted, at the same
+ * points, the same actions and failures as plx_run_stage. */
+static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i)
 {
-	const struct pl_index *ix = x->g->index;
-	size_t d = (size_t)(s->dp - x->g->dps);
-	bool eg = *egress;
-	unsigned i = *idx, n = s->dp->pipe[eg].n_stages, extra = 0;
+	const struct pl_gen *g = x->g;
+	const struct pl_index *ix = g->index;
+	const struct pl_datapath *dp = s->dp;
+	size_t d = (size_t)(dp - g->dps);
+	unsigned n = dp->pipe[eg].n_stages;
 	const struct pl_sidx *base = &ix->sidx[ix->stage_base[2 * d + eg]];
-	int rc = GO;
+	int rc;
 
+	if (++x->depth > PL_MAX_DEPTH) {
+		rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+		goto out;
+	}
 	for (;;) {
-		if (i >= n) {
-			rc = fail(x, BRINT_DROP_LFLOW_DROP);
-			break;
+		/* stage i entered from the start or by a flow's final `next' */
+		if (x->slowpath) {
+			rc = STOP;
+			goto out;
 		}
-		const struct pl_sidx *si = &base[i];
-		if (!si->exists) {
-			rc = fail(x, BRINT_DROP_LFLOW_DROP);
-			break;
+		if (++x->stages > PL_MAX_STAGES) {
+			rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+			goto out;
 		}
-		unsigned step;
-		bool to_eg;
-		int to;
-		if (si->jump_n) {
-			/* pass-through stages: counted (this one was), crossed in one step */
-			step = si->jump_n;
-			to_eg = si->jump_egress;
-			to = si->jump_stage;
-		} else {
-			unsigned walked = 0;
-			const struct pl_sent *e = plx_stage_walk(x, s, si, &walked, &eg, &i);
-			extra += walked; /* (bridges stay in the pipeline: base and n hold) */
-			if (e == NULL || !e->only_next) {
-				if (x->stages + extra > PL_MAX_STAGES) {
-					rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+		x->c->stages++;
+		const struct pl_sent *e;
+		for (;;) {
+			if (i >= n) {
+				rc = fail(x, BRINT_DROP_LFLOW_DROP);
+				goto out;
+			}
+			const struct pl_sidx *si = &base[i];
+			if (!si->exists) {
+				rc = fail(x, BRINT_DROP_LFLOW_DROP);
+				goto out;
+			}
+			unsigned step;
+			bool to_eg;
+			int to;
+			if (si->jump_n) {
+				/* pass-through stages: counted (this one was), crossed in one step
+				 */
+				step = si->jump_n;
+				to_eg = si->jump_egress;
+				to = si->jump_stage;
+			} else {
+				unsigned walked = 0;
+				e = plx_stage_walk(x, s, si, &walked, &eg, &i);
+				/* (bridges stay in the pipeline: base and n hold) */
+				x->stages += walked;
+				x->c->stages += walked;
+				if (e == NULL || !e->only_next) {
+					if (x->stages > PL_MAX_STAGES) {
+						rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+						goto out;
+					}
 					break;
 				}
-				*he = e;
-				break;
+				/* `next;' alone (most stages' default flow): neither the flow nor
+				 * its program touched; the next stage counted */
+				step = 1;
+				to_eg = e->negress;
+				to = e->nstage;
 			}
-			/* `next;' alone (most stages' default flow): neither the flow nor its
-			 * program touched; the next stage counted */
-			step = 1;
-			to_eg = e->negress;
-			to = e->nstage;
+			x->stages += step;
+			x->c->stages += step;
+			if (x->stages > PL_MAX_STAGES) {
+				rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
+				goto out;
+			}
+			if (to_eg != eg) {
+				eg = to_eg;
+				n = dp->pipe[eg].n_stages;
+				base = &ix->sidx[ix->stage_base[2 * d + eg]];
+			}
+			i = (unsigned)to;
 		}
-		extra += step;
-		if (x->stages + extra > PL_MAX_STAGES) {
-			rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
-			break;
+		const struct pl_fnext *fx = e ? &ix->fnext[e->flow] : NULL;
+		if (fx == NULL || fx->kind == PL_FX_DROP) {
+			rc = fail(x, plx_port_sec_stage(dp->pipe[eg].stages[i].name)
+					 ? BRINT_DROP_PORT_SECURITY
+					 : BRINT_DROP_LFLOW_DROP);
+			goto out;
 		}
-		if (to_eg != eg) {
-			eg = to_eg;
-			n = s->dp->pipe[eg].n_stages;
+		const struct lflow_prog *p = g->flows[e->flow].prog;
+		const struct pl_aop *ad = ix->adec && ix->fadec[e->flow] != UINT32_MAX
+					      ? &ix->adec[ix->fadec[e->flow]]
+					      : NULL;
+		if (fx->n && plx_exec_list(x, s, p, ad, fx->top, fx->n, eg, i) == STOP) {
+			rc = STOP;
+			goto out;
+		}
+		if (fx->kind == PL_FX_BLOCK) {
+			rc = GO;
+			goto out;
+		}
+		if (fx->kind == PL_FX_OUT) {
+			rc = eg ? plx_deliver(x, s) : plx_to_egress(x, s);
+			goto out;
+		}
+		if (fx->stage < 0) { /* PL_FX_NEXT */
+			rc = fail(x, BRINT_DROP_LFLOW_DROP);
+			goto out;
+		}
+		if (fx->egress != eg) {
+			eg = fx->egress;
+			n = dp->pipe[eg].n_stages;
 			base = &ix->sidx[ix->stage_base[2 * d + eg]];
 		}
-		i = (unsigned)to;
+		i = (unsigned)fx->stage;
 	}
-	x->stages += extra;
-	x->c->stages += extra;
-	*egress = eg;
-	*idx = i;
+out:
+	x->depth--;
 	return rc;
 }
 
 /* Run stage idx of a pipeline: its first matching flow's program. A `next' that ends the
  * program (the common case) continues here, not deeper: only output, clone and actions after
- * a `next' nest. */
+ * a `next' nest. With the stage indexes and no trace: walk_indexed; this loop is the traced
+ * run's and the linear scan's. */
 int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 {
 	int rc = GO;
 
+	if (x->g->index && x->g->index->stages_on && !unlikely_trace(x))
+		return walk_indexed(x, s, egress, idx);
 	if (++x->depth > PL_MAX_DEPTH) {
 		rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
 		goto out;
@@ -298,43 +354,14 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 			goto out;
 		}
 		const struct pl_stage *st = &pp->stages[idx]; /* (its name read only if needed) */
-		if (ix && ix->stages_on && !unlikely_trace(x)) {
-			/* the common case, in a tight loop: stages crossed or ended by a `next;'
-			 * alone, until a stage whose flow does something */
-			const struct pl_sent *he;
-			int frc = fast_walk(x, s, &egress, &idx, &he);
-			if (frc != GO) {
-				rc = frc;
-				goto out;
-			}
-			st = &s->dp->pipe[egress].stages[idx];
-			hit = he ? &x->g->flows[he->flow] : NULL;
-		} else if (ix && ix->stages_on) {
+		if (ix && ix->stages_on) {
 			const struct pl_sidx *si = pl_index_stage(ix, x->g, s->dp, egress, idx);
 			if (!si->exists) {
 				rc = fail(x, BRINT_DROP_LFLOW_DROP);
 				goto out;
 			}
-			if (si->jump_n && !unlikely_trace(x)) {
-				/* pass-through stages: counted, crossed in one step */
-				x->stages += si->jump_n - 1u;
-				x->c->stages += si->jump_n - 1u;
-				if (x->stages > PL_MAX_STAGES) {
-					rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
-					goto out;
-				}
-				egress = si->jump_egress;
-				idx = (unsigned)si->jump_stage;
-				continue;
-			}
+			/* (traced: every stage looked up, no pass-through jump) */
 			const struct pl_sent *he = plx_stage_lookup(x, s, si);
-			if (he && he->only_next && !unlikely_trace(x)) {
-				/* `next;' alone (most stages' default flow): straight on, neither
-				 * the flow nor its program touched */
-				egress = he->negress;
-				idx = (unsigned)he->nstage;
-				continue;
-			}
 			hit = he ? &x->g->flows[he->flow] : NULL;
 		} else {
 			if (st->name == NULL) {
