@@ -154,7 +154,7 @@ static int run_body(struct plx *x, const struct dp_key *k, uint64_t *deps)
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;
 	x->deps = pl_dp_bit(dp->key);
-	plx_run_stage(x, &s, false, 0);
+	plx_run_stage_own(x, &s, false, 0);
 	if (deps)
 		*deps = x->deps;
 	if (x->slowpath) {

@@ -297,7 +297,7 @@ int pl_run_packet(const struct pl_gen *g, const struct dp_key *k, const struct p
 	s.pkt = *k;
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;
-	plx_run_stage(&x, &s, false, 0);
+	plx_run_stage_own(&x, &s, false, 0);
 	for (unsigned i = 0; i < x.n_learns && out->n_learn < PL_PM_MAX_LEARN; i++)
 		out->learn[out->n_learn++] = x.learns[i];
 	if (x.n_out == 0)

@@ -102,8 +102,9 @@ bool plx_host_path(struct plx *x, const struct dp_key *k)
 	return false;
 }
 
-/* the egress `output': the packet leaves on outport */
-int plx_deliver(struct plx *x, struct pls *s)
+/* the egress `output': the packet leaves on outport; own: s is the caller's to give away
+ * (nothing reads it after this), crossing a patch port in place instead of a copy */
+static int deliver(struct plx *x, struct pls *s, bool own)
 {
 	const struct pl_port *p = pl_port_by_key(x->g, s->dp->key, s->reg[15]);
 	if (p == NULL)
@@ -132,22 +133,32 @@ int plx_deliver(struct plx *x, struct pls *s)
 			return fail(x, BRINT_DROP_LFLOW_DROP);
 		/* as ovn-controller crosses a patch port: conntrack state cleared, flags,
 		 * outport and every register zeroed, inport = the peer */
-		struct pls n = *s;
-		memset(n.reg, 0, sizeof(n.reg));
-		wr(&n, LF_MF_CT_STATE, 0, ~(lf_u128)0);
-		n.nk[nk_slot(LF_MF_CT_MARK)] = n.nk[nk_slot(LF_MF_CT_LABEL)] = 0;
-		n.reg[14] = (uint32_t)peer->key;
-		n.dp = dp;
+		struct pls copy, *n = s;
+		if (!own) {
+			copy = *s;
+			n = &copy;
+		}
+		memset(n->reg, 0, sizeof(n->reg));
+		wr(n, LF_MF_CT_STATE, 0, ~(lf_u128)0);
+		n->nk[nk_slot(LF_MF_CT_MARK)] = n->nk[nk_slot(LF_MF_CT_LABEL)] = 0;
+		n->reg[14] = (uint32_t)peer->key;
+		n->dp = dp;
 		x->deps |= pl_dp_bit(dp->key);
 		x->c->patch_crossings++;
-		return plx_run_stage(x, &n, false, 0);
+		return plx_run_stage_own(x, n, false, 0);
 	}
 	x->c->remote_outputs++;
 	return fail(x, BRINT_DROP_NO_LOCAL_PORT);
 }
 
-/* the ingress `output': on to the egress pipeline, once per member of a multicast group */
-int plx_to_egress(struct plx *x, struct pls *s)
+int plx_deliver(struct plx *x, struct pls *s)
+{
+	return deliver(x, s, false);
+}
+
+/* the ingress `output': on to the egress pipeline, once per member of a multicast group;
+ * own: as deliver() */
+static int to_egress(struct plx *x, struct pls *s, bool own)
 {
 	const struct pl_mcgroup *mc = pl_mcgroup_by_key(x->g, s->dp->key, s->reg[15]);
 	if (mc == NULL) {
@@ -161,9 +172,13 @@ int plx_to_egress(struct plx *x, struct pls *s)
 			x->c->loopback_drops++;
 			return fail(x, BRINT_DROP_LFLOW_DROP);
 		}
+		if (own) {
+			s->reg[15] = outport;
+			return plx_run_stage_own(x, s, true, 0);
+		}
 		struct pls e = *s;
 		e.reg[15] = outport;
-		return plx_run_stage(x, &e, true, 0);
+		return plx_run_stage_own(x, &e, true, 0);
 	}
 	bool remote = false;
 	for (uint32_t i = 0; i < mc->members.n; i++) {
@@ -181,7 +196,7 @@ int plx_to_egress(struct plx *x, struct pls *s)
 		}
 		struct pls e = *s;
 		e.reg[15] = (uint32_t)m->key;
-		plx_run_stage(x, &e, true, 0);
+		plx_run_stage_own(x, &e, true, 0);
 		if (x->slowpath)
 			return STOP;
 	}
@@ -190,6 +205,11 @@ int plx_to_egress(struct plx *x, struct pls *s)
 		fail(x, BRINT_DROP_NO_LOCAL_PORT);
 	}
 	return GO;
+}
+
+int plx_to_egress(struct plx *x, struct pls *s)
+{
+	return to_egress(x, s, false);
 }
 
 bool plx_port_sec_stage(const char *name)
@@ -205,8 +225,8 @@ bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const stru
  * or by a `next;' alone in a tight loop, and a flow that does more run from the record the
  * index keeps of it (struct pl_fnext: the instructions before its last step, and that step: a
  * `next' resolved to its stage, an `output', or none). The same stages counted, at the same
- * points, the same actions and failures as plx_run_stage. */
-static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i)
+ * points, the same actions and failures as plx_run_stage. own: as plx_run_stage_own. */
+static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool own)
 {
 	const struct pl_gen *g = x->g;
 	const struct pl_index *ix = g->index;
@@ -303,7 +323,8 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i)
 			goto out;
 		}
 		if (fx->kind == PL_FX_OUT) {
-			rc = eg ? plx_deliver(x, s) : plx_to_egress(x, s);
+			/* the program's last step: s goes with it when the caller's to give */
+			rc = eg ? deliver(x, s, own) : to_egress(x, s, own);
 			goto out;
 		}
 		if (fx->stage < 0) { /* PL_FX_NEXT */
@@ -331,7 +352,7 @@ int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx)
 	int rc = GO;
 
 	if (x->g->index && x->g->index->stages_on && !unlikely_trace(x))
-		return walk_indexed(x, s, egress, idx);
+		return walk_indexed(x, s, egress, idx, false);
 	if (++x->depth > PL_MAX_DEPTH) {
 		rc = fail(x, BRINT_DROP_PIPELINE_LOOP);
 		goto out;
@@ -423,6 +444,13 @@ out:
 	x->depth--;
 	return rc;
 }
+int plx_run_stage_own(struct plx *x, struct pls *s, bool egress, unsigned idx)
+{
+	if (x->g->index && x->g->index->stages_on && !unlikely_trace(x))
+		return walk_indexed(x, s, egress, idx, true);
+	return plx_run_stage(x, s, egress, idx);
+}
+
 /* where a `next' goes: the stage it names, else the following one or its table number */
 bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const struct lflow_insn *in,
 		     bool *egress, unsigned *stage)

@@ -49,7 +49,8 @@ struct pls {		      /* a branch's packet state */
 	uint64_t wr_any;      /* bit mf: key field mf has written bits (which: wrk) */
 	lf_u128 nk[PLX_NK_N]; /* fields not in the key (ct_mark, ct_label, ...): 0 at start */
 	const struct pl_datapath *dp;
-}; /* small: copied whole at every patch port, egress pass and clone */
+}; /* copied whole for a clone, a multicast group's member, and a patch port or egress pass
+    * whose caller still needs it (plx_run_stage_own: most go on with it in place) */
 
 struct plx { /* the run */
 	const struct pl_gen *g;
@@ -273,6 +274,11 @@ static inline void put(struct plx *x, int rc)
 
 /* pl_walk.c */
 int plx_run_stage(struct plx *x, struct pls *s, bool egress, unsigned idx);
+/* the same when s is the caller's to give away (nothing reads it after the call: its own copy,
+ * a run's start): a crossing at the pipeline's last step (ingress -> egress, a patch port)
+ * goes on with s itself instead of a copy (a `next' with actions after it keeps plx_run_stage:
+ * they see what the stages it ran did to s) */
+int plx_run_stage_own(struct plx *x, struct pls *s, bool egress, unsigned idx);
 int plx_deliver(struct plx *x, struct pls *s);
 int plx_to_egress(struct plx *x, struct pls *s);
 int plx_do_next(struct plx *x, struct pls *s, const struct lflow_prog *p,
