@@ -312,18 +312,6 @@ int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
 
 /* ---- pre-decoded actions (pl_adec.h): the same effects as the general path ---- */
 
-static inline uint64_t ld64(const void *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void st64(void *p, uint64_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
 /* as loc_get: a key field's read unmasks the bits read that no action of the branch wrote */
 static inline uint64_t ad_get(struct plx *x, struct pls *s, const struct pl_aloc *l)
 {
@@ -351,17 +339,6 @@ static inline void ad_set(struct pls *s, const struct pl_aloc *l, uint64_t v)
 	s->wr_any |= (uint64_t)1 << l->mf;
 }
 
-static inline void key_set(struct pls *s, const struct pl_aop *op)
-{
-	for (unsigned i = 0; i < op->nw; i++) {
-		uint8_t *pp = (uint8_t *)&s->pkt + op->ofs[i];
-		uint8_t *wp = (uint8_t *)&s->wrk + op->ofs[i];
-		st64(pp, (ld64(pp) & ~op->u.set.m[i]) | op->u.set.v[i]);
-		st64(wp, ld64(wp) | op->u.set.m[i]);
-	}
-	s->wr_any |= (uint64_t)1 << op->mf;
-}
-
 /* out of line: the branch's copy stays out of exec_ad's callers' frames */
 static __attribute__((noinline)) int exec_clone(struct plx *x, const struct pls *s,
 						const struct lflow_prog *p, const struct pl_aop *ad,
@@ -380,16 +357,8 @@ exec_ad(struct plx *x, struct pls *s, const struct lflow_prog *p, const struct p
 	const struct pl_aop *op, const struct lflow_insn *in, bool egress, unsigned stage)
 {
 	switch ((enum pl_ad_op)op->op) {
-	case PL_AD_REG_SET: {
-		uint32_t *r = &s->reg[op->ofs[0]];
-		*r = (*r & ~(uint32_t)op->u.set.m[0]) | (uint32_t)op->u.set.v[0];
-		if (op->nw > 1) {
-			r = &s->reg[op->ofs[1]];
-			*r = (*r & ~(uint32_t)op->u.set.m[1]) | (uint32_t)op->u.set.v[1];
-		}
-		return GO;
-	}
-	case PL_AD_KEY_SET: key_set(s, op); return GO;
+	case PL_AD_REG_SET: ad_reg_set(s, op); return GO;
+	case PL_AD_KEY_SET: ad_key_set(s, op); return GO;
 	case PL_AD_MOVE: ad_set(s, &op->u.mv.dst, ad_get(x, s, &op->u.mv.src)); return GO;
 	case PL_AD_EXCHANGE: {
 		uint64_t vd = ad_get(x, s, &op->u.mv.dst), vr = ad_get(x, s, &op->u.mv.src);
@@ -414,7 +383,7 @@ exec_ad(struct plx *x, struct pls *s, const struct lflow_prog *p, const struct p
 		return GO;
 	}
 	case PL_AD_CT_CLEAR:
-		key_set(s, op);
+		ad_key_set(s, op);
 		s->nk[nk_slot(LF_MF_CT_MARK)] = s->nk[nk_slot(LF_MF_CT_LABEL)] = 0;
 		return GO;
 	case PL_AD_GENERAL:

@@ -220,6 +220,29 @@ bool plx_port_sec_stage(const char *name)
 bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const struct lflow_insn *in,
 		     bool *egress, unsigned *stage);
 
+/* A hit's instructions before its last step (fx->n > 0): a lone constant into registers or a
+ * header (most such programs) here, anything else by plx_exec_list. Out of the walk's loop:
+ * the registers the loop keeps stay its own. */
+static __attribute__((noinline)) int hit_ops(struct plx *x, struct pls *s, uint32_t flow,
+					     const struct pl_fnext *fx, bool eg, unsigned i)
+{
+	const struct pl_index *ix = x->g->index;
+	const struct pl_aop *ad =
+	    ix->adec && ix->fadec[flow] != UINT32_MAX ? &ix->adec[ix->fadec[flow]] : NULL;
+	if (ad && fx->n == 1) {
+		const struct pl_aop *op = &ad[fx->top];
+		if (op->op == PL_AD_REG_SET) {
+			ad_reg_set(s, op);
+			return GO;
+		}
+		if (op->op == PL_AD_KEY_SET) {
+			ad_key_set(s, op);
+			return GO;
+		}
+	}
+	return plx_exec_list(x, s, x->g->flows[flow].prog, ad, fx->top, fx->n, eg, i);
+}
+
 /* The walk with the stage indexes, not traced (the common case; plx_run_stage below is the
  * reference, and the traced and linear-scan path): stages crossed by their pass-through jump
  * or by a `next;' alone in a tight loop, and a flow that does more run from the record the
@@ -310,11 +333,7 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool 
 					 : BRINT_DROP_LFLOW_DROP);
 			goto out;
 		}
-		const struct lflow_prog *p = g->flows[e->flow].prog;
-		const struct pl_aop *ad = ix->adec && ix->fadec[e->flow] != UINT32_MAX
-					      ? &ix->adec[ix->fadec[e->flow]]
-					      : NULL;
-		if (fx->n && plx_exec_list(x, s, p, ad, fx->top, fx->n, eg, i) == STOP) {
+		if (fx->n && hit_ops(x, s, e->flow, fx, eg, i) == STOP) {
 			rc = STOP;
 			goto out;
 		}

@@ -255,6 +255,44 @@ static inline __attribute__((always_inline)) void loc_set(struct pls *s, const s
 		wr(s, l->mf, v << l->ofs, m << l->ofs);
 	}
 }
+/* ---- pre-decoded actions (pl_adec.h): their field accesses, the same effects as the general
+ * path's (pl_actions.c runs them; pl_walk.c runs a hit's lone constant itself) ---- */
+
+static inline uint64_t ld64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void st64(void *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* a constant into a key field's windows, marked written as wr() does */
+static inline void ad_key_set(struct pls *s, const struct pl_aop *op)
+{
+	for (unsigned i = 0; i < op->nw; i++) {
+		uint8_t *pp = (uint8_t *)&s->pkt + op->ofs[i];
+		uint8_t *wp = (uint8_t *)&s->wrk + op->ofs[i];
+		st64(pp, (ld64(pp) & ~op->u.set.m[i]) | op->u.set.v[i]);
+		st64(wp, ld64(wp) | op->u.set.m[i]);
+	}
+	s->wr_any |= (uint64_t)1 << op->mf;
+}
+
+/* a constant into one or two register slices */
+static inline void ad_reg_set(struct pls *s, const struct pl_aop *op)
+{
+	uint32_t *r = &s->reg[op->ofs[0]];
+	*r = (*r & ~(uint32_t)op->u.set.m[0]) | (uint32_t)op->u.set.v[0];
+	if (op->nw > 1) {
+		r = &s->reg[op->ofs[1]];
+		*r = (*r & ~(uint32_t)op->u.set.m[1]) | (uint32_t)op->u.set.v[1];
+	}
+}
+
 /* ---- the end of a branch ---- */
 
 static inline int fail(struct plx *x, enum brint_drop_reason r)
