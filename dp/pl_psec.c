@@ -130,7 +130,7 @@ static bool out_entry_ok(struct plx *x, struct pls *s, const struct pl_psec *e)
 unsigned plx_port_sec(struct plx *x, struct pls *s, bool out)
 {
 	const struct pl_gen *g = x->g;
-	const struct pl_port *p = pl_port_by_key(g, s->dp->key, s->reg[out ? 15 : 14]);
+	const struct pl_port *p = plx_port(x, s->dp->key, s->reg[out ? 15 : 14]);
 	if (p == NULL || p->psec.n == 0)
 		return 0;
 	lf_u128 mac = rd(x, s, out ? LF_MF_ETH_DST : LF_MF_ETH_SRC, lf_u128_ones(48));

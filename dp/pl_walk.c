@@ -106,7 +106,7 @@ bool plx_host_path(struct plx *x, const struct dp_key *k)
  * (nothing reads it after this), crossing a patch port in place instead of a copy */
 static int deliver(struct plx *x, struct pls *s, bool own)
 {
-	const struct pl_port *p = pl_port_by_key(x->g, s->dp->key, s->reg[15]);
+	const struct pl_port *p = plx_port(x, s->dp->key, s->reg[15]);
 	if (p == NULL)
 		return fail(x, BRINT_DROP_LFLOW_DROP);
 	if (p->type == PL_PT_LOCALNET)
@@ -162,7 +162,7 @@ static int to_egress(struct plx *x, struct pls *s, bool own)
 {
 	const struct pl_mcgroup *mc = pl_mcgroup_by_key(x->g, s->dp->key, s->reg[15]);
 	if (mc == NULL) {
-		struct pl_port const *op = pl_port_by_key(x->g, s->dp->key, s->reg[15]);
+		struct pl_port const *op = plx_port(x, s->dp->key, s->reg[15]);
 		/* a remote VIF of a bridged switch: out by its localnet port (before the loopback
 		 * check, so that a frame from the physical network is not sent back to it) */
 		uint32_t outport = op && op->via_localnet >= 0

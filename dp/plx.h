@@ -78,6 +78,11 @@ struct plx { /* the run */
 	/* key mode, check_pkt_larger: the answer this run gives, the length it met first */
 	bool len_larger, len_seen, len_conflict;
 	uint32_t len_limit;
+	/* the last port looked up by (datapath, tunnel key) (plx_port): an output, the port
+	 * security check before it and the egress delivery after it ask for the same one */
+	bool pc_valid;
+	int64_t pc_dp, pc_key;
+	const struct pl_port *pc_port;
 };
 
 enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
@@ -308,6 +313,18 @@ static inline void put(struct plx *x, int rc)
 {
 	if (rc < 0)
 		x->overflow = true;
+}
+
+/* pl_port_by_key, the last answer kept (the generation does not change during a run) */
+static inline const struct pl_port *plx_port(struct plx *x, int64_t dp, int64_t key)
+{
+	if (x->pc_valid && x->pc_key == key && x->pc_dp == dp)
+		return x->pc_port;
+	x->pc_port = pl_port_by_key(x->g, dp, key);
+	x->pc_dp = dp;
+	x->pc_key = key;
+	x->pc_valid = true;
+	return x->pc_port;
 }
 
 /* pl_walk.c */
