@@ -324,21 +324,6 @@ static inline uint64_t ad_get(struct plx *x, struct pls *s, const struct pl_aloc
 	return ((l->host ? w : __builtin_bswap64(w)) & l->mi) >> l->sh;
 }
 
-/* as loc_set(.., v, all ones) then wr(): the packet's bits, the written bits, wr_any */
-static inline void ad_set(struct pls *s, const struct pl_aloc *l, uint64_t v)
-{
-	if (l->kind == PL_AL_REG) {
-		uint32_t m = (uint32_t)l->m;
-		s->reg[l->ofs] = (s->reg[l->ofs] & ~m) | ((uint32_t)(v << l->sh) & m);
-		return;
-	}
-	uint64_t t = (v << l->sh) & l->mi;
-	uint8_t *pp = (uint8_t *)&s->pkt + l->ofs, *wp = (uint8_t *)&s->wrk + l->ofs;
-	st64(pp, (ld64(pp) & ~l->m) | (l->host ? t : __builtin_bswap64(t)));
-	st64(wp, ld64(wp) | l->m);
-	s->wr_any |= (uint64_t)1 << l->mf;
-}
-
 /* out of line: the branch's copy stays out of exec_ad's callers' frames */
 static __attribute__((noinline)) int exec_clone(struct plx *x, const struct pls *s,
 						const struct lflow_prog *p, const struct pl_aop *ad,
@@ -382,10 +367,7 @@ exec_ad(struct plx *x, struct pls *s, const struct lflow_prog *p, const struct p
 		s->pkt.f.nw_ttl--;
 		return GO;
 	}
-	case PL_AD_CT_CLEAR:
-		ad_key_set(s, op);
-		s->nk[nk_slot(LF_MF_CT_MARK)] = s->nk[nk_slot(LF_MF_CT_LABEL)] = 0;
-		return GO;
+	case PL_AD_CT_CLEAR: ad_ct_clear(s, op); return GO;
 	case PL_AD_GENERAL:
 	default: break;
 	}

@@ -221,8 +221,9 @@ bool plx_next_target(const struct pls *s, const struct lflow_prog *p, const stru
 		     bool *egress, unsigned *stage);
 
 /* A hit's instructions before its last step (fx->n > 0): a lone constant into registers or a
- * header (most such programs) here, anything else by plx_exec_list. Out of the walk's loop:
- * the registers the loop keeps stay its own. */
+ * header, a ct_clear or a port security check (most such programs) here, anything else by
+ * plx_exec_list (the same effects). Out of the walk's loop: the registers the loop keeps stay
+ * its own. */
 static __attribute__((noinline)) int hit_ops(struct plx *x, struct pls *s, uint32_t flow,
 					     const struct pl_fnext *fx, bool eg, unsigned i)
 {
@@ -231,13 +232,15 @@ static __attribute__((noinline)) int hit_ops(struct plx *x, struct pls *s, uint3
 	    ix->adec && ix->fadec[flow] != UINT32_MAX ? &ix->adec[ix->fadec[flow]] : NULL;
 	if (ad && fx->n == 1) {
 		const struct pl_aop *op = &ad[fx->top];
-		if (op->op == PL_AD_REG_SET) {
-			ad_reg_set(s, op);
+		switch ((enum pl_ad_op)op->op) {
+		case PL_AD_REG_SET: ad_reg_set(s, op); return GO;
+		case PL_AD_KEY_SET: ad_key_set(s, op); return GO;
+		case PL_AD_CT_CLEAR: ad_ct_clear(s, op); return GO;
+		case PL_AD_PSEC_IN:
+		case PL_AD_PSEC_OUT:
+			ad_set(s, &op->u.mv.dst, plx_port_sec(x, s, op->op == PL_AD_PSEC_OUT));
 			return GO;
-		}
-		if (op->op == PL_AD_KEY_SET) {
-			ad_key_set(s, op);
-			return GO;
+		default: break;
 		}
 	}
 	return plx_exec_list(x, s, x->g->flows[flow].prog, ad, fx->top, fx->n, eg, i);

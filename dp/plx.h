@@ -261,7 +261,7 @@ static inline __attribute__((always_inline)) void loc_set(struct pls *s, const s
 	}
 }
 /* ---- pre-decoded actions (pl_adec.h): their field accesses, the same effects as the general
- * path's (pl_actions.c runs them; pl_walk.c runs a hit's lone constant itself) ---- */
+ * path's (pl_actions.c runs them; pl_walk.c runs a hit's lone simple one itself) ---- */
 
 static inline uint64_t ld64(const void *p)
 {
@@ -285,6 +285,28 @@ static inline void ad_key_set(struct pls *s, const struct pl_aop *op)
 		st64(wp, ld64(wp) | op->u.set.m[i]);
 	}
 	s->wr_any |= (uint64_t)1 << op->mf;
+}
+
+/* as loc_set(.., v, all ones) then wr(): the packet's bits, the written bits, wr_any */
+static inline void ad_set(struct pls *s, const struct pl_aloc *l, uint64_t v)
+{
+	if (l->kind == PL_AL_REG) {
+		uint32_t m = (uint32_t)l->m;
+		s->reg[l->ofs] = (s->reg[l->ofs] & ~m) | ((uint32_t)(v << l->sh) & m);
+		return;
+	}
+	uint64_t t = (v << l->sh) & l->mi;
+	uint8_t *pp = (uint8_t *)&s->pkt + l->ofs, *wp = (uint8_t *)&s->wrk + l->ofs;
+	st64(pp, (ld64(pp) & ~l->m) | (l->host ? t : __builtin_bswap64(t)));
+	st64(wp, ld64(wp) | l->m);
+	s->wr_any |= (uint64_t)1 << l->mf;
+}
+
+/* ct_clear: ct_state 0 as a key constant, ct_mark and ct_label 0 */
+static inline void ad_ct_clear(struct pls *s, const struct pl_aop *op)
+{
+	ad_key_set(s, op);
+	s->nk[nk_slot(LF_MF_CT_MARK)] = s->nk[nk_slot(LF_MF_CT_LABEL)] = 0;
 }
 
 /* a constant into one or two register slices */
