@@ -102,6 +102,9 @@ struct pl_port {
 	 * gen->ports, where a unicast to it goes (as ovn-controller's physical.c redirects a
 	 * remote port of a bridged switch to its localnet port); -1 otherwise */
 	int32_t via_localnet;
+	/* a patch port with a peer: its peer's datapath (pl_dp of its key, the index in
+	 * gen->dps; -1: none), resolved at plb_finish for the interpreter's crossings */
+	int32_t peer_dp;
 };
 
 struct pl_mcgroup {
@@ -141,6 +144,9 @@ struct pl_gen {
 	struct pl_datapath *dps;
 	struct pl_port *ports;
 	struct pl_mcgroup *mcgroups;
+	/* the smallest multicast group key (INT64_MAX: none; 0 if unknown): an outport below it
+	 * names no group, and the interpreter's output skips the group lookup */
+	int64_t mc_key_min;
 	/* brint port id -> index in ports, -1 if none (BRINT_MAX_PORTS entries) */
 	int32_t *by_local;
 	unsigned n_local;

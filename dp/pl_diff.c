@@ -13,10 +13,11 @@
  * leave stale megaflows in the PMDs' caches. These fail when the generation's structures
  * change: teach pl_gen_diff the new fields (per datapath: mark that datapath's bit), then
  * update the sizes. */
-_Static_assert(sizeof(struct pl_gen) == 408, "pl_gen changed: compare its new fields here");
-/* (pl_gen.index is derived from what is compared: nothing to compare there) */
+_Static_assert(sizeof(struct pl_gen) == 416, "pl_gen changed: compare its new fields here");
+/* (pl_gen.index and mc_key_min, pl_port.peer_dp are derived from what is compared: nothing to
+ * compare there) */
 _Static_assert(sizeof(struct pl_datapath) == 56, "pl_datapath changed: compare it here");
-_Static_assert(sizeof(struct pl_port) == 56, "pl_port changed: compare it here");
+_Static_assert(sizeof(struct pl_port) == 64, "pl_port changed: compare it here");
 _Static_assert(sizeof(struct pl_mcgroup) == 32, "pl_mcgroup changed: compare it here");
 _Static_assert(sizeof(struct pl_flow) == 32, "pl_flow changed: compare it here");
 _Static_assert(sizeof(struct pl_stage) == 16, "pl_stage changed: compare it here");

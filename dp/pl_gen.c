@@ -268,6 +268,7 @@ int plb_port(struct plb *b, const char *name, int64_t dp, int64_t key, enum pl_p
 	p->tag = -1;
 	p->remote = 0;
 	p->via_localnet = -1;
+	p->peer_dp = -1;
 	b->cur_port = (int)g->n_ports++;
 	b->cur_psec = -1;
 	return b->cur_port;
@@ -539,6 +540,22 @@ const struct pl_fdb *pl_fdb_get(const struct pl_gen *g, int64_t dp, uint64_t mac
 	return NULL;
 }
 
+/* what the interpreter's crossings need, looked up once (pipeline.h mc_key_min, peer_dp) */
+static void resolve_crossings(struct pl_gen *g)
+{
+	g->mc_key_min = INT64_MAX;
+	for (unsigned i = 0; i < g->n_mcgroups; i++)
+		if (g->mcgroups[i].key < g->mc_key_min)
+			g->mc_key_min = g->mcgroups[i].key;
+	for (unsigned i = 0; i < g->n_ports; i++) {
+		struct pl_port *p = &g->ports[i];
+		if (p->type == PL_PT_PATCH && p->peer >= 0) {
+			const struct pl_datapath *d = pl_dp(g, g->ports[p->peer].dp);
+			p->peer_dp = d ? (int32_t)(d - g->dps) : -1;
+		}
+	}
+}
+
 struct pl_gen *plb_finish(struct plb *b)
 {
 	struct pl_gen *g = b->g;
@@ -569,6 +586,7 @@ struct pl_gen *plb_finish(struct plb *b)
 	free(b);
 	t1 = pl_now_ms();
 	pl_index_build_from(g, prev); /* without it (out of memory) every lookup is linear */
+	resolve_crossings(g);
 	pl_build_times.finish_ms = t1 - t0;
 	pl_build_times.index_ms = pl_now_ms() - t1;
 	pl_build_times.builds++;

@@ -128,9 +128,9 @@ static int deliver(struct plx *x, struct pls *s, bool own)
 	}
 	if (p->type == PL_PT_PATCH && p->peer >= 0) {
 		const struct pl_port *peer = &x->g->ports[p->peer];
-		const struct pl_datapath *dp = pl_dp(x->g, peer->dp);
-		if (dp == NULL)
+		if (p->peer_dp < 0)
 			return fail(x, BRINT_DROP_LFLOW_DROP);
+		const struct pl_datapath *dp = &x->g->dps[p->peer_dp];
 		/* as ovn-controller crosses a patch port: conntrack state cleared, flags,
 		 * outport and every register zeroed, inport = the peer */
 		struct pls copy, *n = s;
@@ -160,7 +160,9 @@ int plx_deliver(struct plx *x, struct pls *s)
  * own: as deliver() */
 static int to_egress(struct plx *x, struct pls *s, bool own)
 {
-	const struct pl_mcgroup *mc = pl_mcgroup_by_key(x->g, s->dp->key, s->reg[15]);
+	const struct pl_mcgroup *mc = (int64_t)s->reg[15] < x->g->mc_key_min
+					  ? NULL /* (below every group's key) */
+					  : pl_mcgroup_by_key(x->g, s->dp->key, s->reg[15]);
 	if (mc == NULL) {
 		struct pl_port const *op = plx_port(x, s->dp->key, s->reg[15]);
 		/* a remote VIF of a bridged switch: out by its localnet port (before the loopback
