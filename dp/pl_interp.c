@@ -99,15 +99,17 @@ static int run_once(const struct pl_gen *g, const struct dp_key *k, struct dp_ke
 		    struct dpa_buf *acts, struct pl_counters *c, pl_trace_fn fn, void *arg,
 		    uint64_t *deps, bool larger, struct len_seen *ls)
 {
-	struct plx x = {.g = g,
-			.key = k,
-			.mask = mask,
-			.acts = acts,
-			.c = c,
-			.committed = *k,
-			.trace = fn,
-			.trace_arg = arg,
-			.len_larger = larger};
+	struct plx x; /* zeros but the packet as emitted (the key) and the learn events (none) */
+	memset(&x, 0, offsetof(struct plx, committed));
+	x.g = g;
+	x.key = k;
+	x.mask = mask;
+	x.acts = acts;
+	x.c = c;
+	x.committed = *k;
+	x.trace = fn;
+	x.trace_arg = arg;
+	x.len_larger = larger;
 	int rc = run_body(&x, k, deps);
 	ls->seen = x.len_seen;
 	ls->conflict = x.len_conflict;
@@ -147,9 +149,12 @@ static int run_body(struct plx *x, const struct dp_key *k, uint64_t *deps)
 		acts->len = 0;
 		return dpa_put_simple(acts, DPA_DROP, BRINT_DROP_NO_PIPELINE, 0);
 	}
-	static struct pls zero; /* the initial state is mostly zeros: copy, do not rebuild */
-	struct pls s = zero;
+	struct pls s; /* the key, and zeros (field by field: no copy of a zero state) */
 	s.pkt = *k;
+	memset(&s.wrk, 0, sizeof(s.wrk));
+	memset(s.reg, 0, sizeof(s.reg));
+	s.wr_any = 0;
+	memset(s.nk, 0, sizeof(s.nk));
 	s.pkt.f.vlan_tci = x->committed.f.vlan_tci; /* a localnet's tag is off */
 	s.dp = dp;
 	s.reg[14] = (uint32_t)in->key;

@@ -58,15 +58,13 @@ struct plx { /* the run */
 	struct dp_key *mask;
 	struct dpa_buf *acts;
 	struct pl_counters *c;
-	struct dp_key committed; /* the packet as the flat actions emitted so far leave it */
 	unsigned n_out, depth, stages;
 	enum brint_drop_reason fail; /* why the first branch that ended without output ended */
 	bool failed, overflow;
 	bool vlan_pushed;  /* the last output went to a tagged localnet port: the tag is on */
 	pl_trace_fn trace; /* NULL outside `brintctl trace` */
 	void *trace_arg;
-	struct dp_learn learns[PL_MAX_LEARNS]; /* put_* met, emitted first (DPA_LEARN) */
-	unsigned n_learns;
+	unsigned n_learns; /* learns[] below */
 	/* packet mode (NULL/0 in key mode): the received packet, the result, the packet the
 	 * actions run on (0: the received one, i: pm->gen[i - 1]) */
 	const struct pl_pkt *pkt;
@@ -83,6 +81,9 @@ struct plx { /* the run */
 	bool pc_valid;
 	int64_t pc_dp, pc_key;
 	const struct pl_port *pc_port;
+	/* last (a key-mode run clears the fields above only: pl_interp.c run_once) */
+	struct dp_key committed; /* the packet as the flat actions emitted so far leave it */
+	struct dp_learn learns[PL_MAX_LEARNS]; /* put_* met, emitted first (DPA_LEARN) */
 };
 
 enum { GO = 0, STOP = 1 }; /* STOP: this branch ends (drop, unsupported) */
