@@ -5,6 +5,7 @@
  * local ports, one remote, a flood group. Checks the flat actions, the drop reasons, the
  * counters, and that the megaflow mask is sound: every key agreeing with a key under its mask
  * gets the same actions. */
+#include "pl_index.h"
 #include "pl_test_util.h"
 
 #include <setjmp.h>
@@ -441,6 +442,54 @@ static void test_patch_ports(void **state)
 	pl_gen_free(g);
 }
 
+/* An output with actions after it runs the egress pipeline on a copy of the branch state: what
+ * that pass writes (reg3 here) is not what the actions after it see, so the second output's
+ * egress pass starts from the ingress's reg3 = 5 (a leak would meet reg3 == 6 and drop). The
+ * program's last output goes on with the state itself (pl_walk.c plx_run_stage_own): the same
+ * answer, with the stage indexes and with the linear scan. */
+static const struct plt_port copy_ports[] = {
+    {"p1", 1, false}, {"p2", 2, false}, {"p3", 3, false}, {NULL, 0, false}};
+
+static void copy_flow(struct plb *b, bool eg, unsigned table, int prio, const char *match,
+		      const char *act)
+{
+	const struct plt_env env = {one_stage, PLT_RESOLVE(copy_ports), false};
+	plt_add_flow(b, &env, eg, (int)table, prio, match, act);
+}
+
+static void test_output_then_more(void **state)
+{
+	(void)state;
+	struct plb *b = plb_new(1);
+	plb_dp(b, 1, "A", PL_DP_SWITCH);
+	plb_stage(b, false, 0, "only");
+	copy_flow(b, false, 0, 0, "1",
+		  "reg3 = 5; outport = \"p2\"; output; outport = \"p3\"; output;");
+	plb_stage(b, true, 0, "only");
+	copy_flow(b, true, 0, 100, "reg3 == 5", "reg3 = 6; next;");
+	copy_flow(b, true, 0, 50, "1", "drop;");
+	plb_stage(b, true, 1, "two");
+	copy_flow(b, true, 1, 100, "reg3 == 6", "output;");
+	plb_port(b, "p1", 1, 1, PL_PT_VIF, 10);
+	plb_port(b, "p2", 1, 2, PL_PT_VIF, 11);
+	plb_port(b, "p3", 1, 3, PL_PT_VIF, 12);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+
+	struct pl_counters c;
+	struct plt_out o;
+	struct dp_key k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	for (int indexed = 1; indexed >= 0; indexed--) {
+		pl_gen_set_indexed(g, indexed);
+		memset(&c, 0, sizeof(c));
+		plt_run(g, &k, &c, &o);
+		assert_string_equal(o.text, "output:11,output:12");
+		assert_int_equal(c.stages, 5); /* ingress 1, two egress passes of 2 */
+		check_mask_sound(g, &k, &o);
+	}
+	pl_gen_free(g);
+}
+
 /* a rebuild that changes nothing is recognised (publishing it would flush caches for nothing) */
 static void test_equal(void **state)
 {
@@ -470,10 +519,15 @@ static void test_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_unicast),	  cmocka_unit_test(test_arp_responder),
-	    cmocka_unit_test(test_drops),	  cmocka_unit_test(test_loopback),
-	    cmocka_unit_test(test_port_security), cmocka_unit_test(test_equal),
-	    cmocka_unit_test(test_long_chain),	  cmocka_unit_test(test_patch_ports),
+	    cmocka_unit_test(test_unicast),
+	    cmocka_unit_test(test_arp_responder),
+	    cmocka_unit_test(test_drops),
+	    cmocka_unit_test(test_loopback),
+	    cmocka_unit_test(test_port_security),
+	    cmocka_unit_test(test_equal),
+	    cmocka_unit_test(test_long_chain),
+	    cmocka_unit_test(test_patch_ports),
+	    cmocka_unit_test(test_output_then_more),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
