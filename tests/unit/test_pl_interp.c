@@ -442,6 +442,54 @@ static void test_patch_ports(void **state)
 	pl_gen_free(g);
 }
 
+/* A loop through a pass-through chain: stage 0's `next;' lands on the chain s1..s3, s4 goes
+ * back to stage 0; the stage limit cuts it (819 rounds of 5 stages, then stage 0: 4,096). How
+ * far the counter goes past the limit depends on how the walk crosses the chain: the linear
+ * scan counts up to the stage before the one over the limit (4,096), the index trees count s1
+ * too (4,097), a decision diagram's bridge (pl_dtree.h) counts its 4 stages at once (4,100). */
+static struct pl_gen *chain_loop(void)
+{
+	const struct plt_env env = {chain_stage, PLT_RESOLVE(ports), false};
+	struct plb *b = plb_new(1);
+	plb_dp(b, 5, "ls", PL_DP_SWITCH);
+	for (int t = 0; t < 5; t++) {
+		plb_stage(b, false, (unsigned)t, chain_stage(NULL, LFLOW_P_INGRESS, t));
+		if (t == 0)
+			plt_add_flow(b, &env, false, t, 100, "ip4.src == 1.2.3.4", "drop;");
+		plt_add_flow(b, &env, false, t, 0, "1", t < 4 ? "next;" : "reg1 = reg1; next(0);");
+	}
+	plb_stage(b, true, 0, "out");
+	plt_add_flow(b, &env, true, 0, 0, "1", "output;");
+	plb_port(b, "pod1", 5, 1, PL_PT_VIF, 10);
+	plb_port(b, "pod2", 5, 2, PL_PT_VIF, 11);
+	struct pl_gen *g = plb_finish(b);
+	assert_non_null(g);
+	return g;
+}
+
+static void test_chain_loop(void **state)
+{
+	(void)state;
+	struct pl_counters c;
+	struct plt_out o;
+	struct dp_key k = icmp_key(10, MAC1, MAC2, 0x0a10000b, 0x0a10000c);
+	struct pl_gen *g = chain_loop();
+	assert_int_equal(pl_index_stage(g->index, g, &g->dps[0], false, 1)->jump_n, 3);
+	static const struct {
+		bool indexed, dtree;
+		uint64_t stages;
+	} ways[] = {{true, true, 4100}, {true, false, 4097}, {false, false, 4096}};
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		pl_gen_set_indexed(g, ways[w].indexed);
+		pl_gen_set_dtree(g, ways[w].dtree);
+		memset(&c, 0, sizeof(c));
+		plt_run(g, &k, &c, &o);
+		assert_string_equal(o.text, drop_text(BRINT_DROP_PIPELINE_LOOP));
+		assert_int_equal(c.stages, ways[w].stages);
+	}
+	pl_gen_free(g);
+}
+
 /* An output with actions after it runs the egress pipeline on a copy of the branch state: what
  * that pass writes (reg3 here) is not what the actions after it see, so the second output's
  * egress pass starts from the ingress's reg3 = 5 (a leak would meet reg3 == 6 and drop). The
@@ -528,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_long_chain),
 	    cmocka_unit_test(test_patch_ports),
 	    cmocka_unit_test(test_output_then_more),
+	    cmocka_unit_test(test_chain_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
