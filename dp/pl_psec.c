@@ -17,6 +17,15 @@
  *        listed), IPv6 only to a listed address, the link-local or ff00::/8 (none if no IPv6
  *        is listed), anything else passes. */
 
+/* rd() of the whole of a field, through its window when it has one (every field read here but
+ * the IPv6 addresses) */
+static inline uint64_t rd_all(struct plx *x, struct pls *s, enum lf_mf mf, uint64_t ones)
+{
+	if (lfield_locs[mf].win.ok)
+		return rd_win(x, s, mf, ones);
+	return (uint64_t)rd(x, s, mf, ones);
+}
+
 static bool ip4_in(const struct pl_gen *g, struct pl_range r, uint32_t a)
 {
 	for (uint32_t i = 0; i < r.n; i++)
@@ -49,31 +58,35 @@ static bool prefix6(lf_u128 a, unsigned hi16, unsigned len)
 /* an ND NA (the caller read eth.type: IPv6) */
 static bool is_na(struct plx *x, struct pls *s)
 {
-	return rd(x, s, LF_MF_IP_PROTO, 0xff) == 58 && rd(x, s, LF_MF_ICMP_TYPE, 0xff) == 136;
+	return rd_all(x, s, LF_MF_IP_PROTO, 0xff) == 58 &&
+	       rd_all(x, s, LF_MF_ICMP_TYPE, 0xff) == 136;
 }
 
 static bool in_entry_ok(struct plx *x, struct pls *s, const struct pl_psec *e)
 {
 	const struct pl_gen *g = x->g;
-	uint16_t type = (uint16_t)rd(x, s, LF_MF_ETH_TYPE, 0xffff);
+	uint16_t type = (uint16_t)rd_all(x, s, LF_MF_ETH_TYPE, 0xffff);
 	bool has_ip = e->ip4.n || e->ip6.n;
 
 	if (type == 0x0806) {
-		if (rd(x, s, LF_MF_ARP_SHA, lf_u128_ones(48)) != e->mac)
+		if (rd_all(x, s, LF_MF_ARP_SHA, 0xffffffffffffULL) != e->mac)
 			return false;
 		if (!has_ip)
 			return true;
-		return e->ip4.n && ip4_in(g, e->ip4, (uint32_t)rd(x, s, LF_MF_ARP_SPA, 0xffffffff));
+		return e->ip4.n &&
+		       ip4_in(g, e->ip4, (uint32_t)rd_all(x, s, LF_MF_ARP_SPA, 0xffffffff));
 	}
 	if (type == 0x0800) {
 		if (!has_ip)
 			return true;
-		uint32_t src = (uint32_t)rd(x, s, LF_MF_IP4_SRC, 0xffffffff);
+		uint32_t src = (uint32_t)rd_all(x, s, LF_MF_IP4_SRC, 0xffffffff);
 		if (ip4_in(g, e->ip4, src))
 			return true;
-		return e->ip4.n && src == 0 && rd(x, s, LF_MF_IP4_DST, 0xffffffff) == 0xffffffff &&
-		       rd(x, s, LF_MF_IP_PROTO, 0xff) == 17 &&
-		       rd(x, s, LF_MF_L4_SRC, 0xffff) == 68 && rd(x, s, LF_MF_L4_DST, 0xffff) == 67;
+		return e->ip4.n && src == 0 &&
+		       rd_all(x, s, LF_MF_IP4_DST, 0xffffffff) == 0xffffffff &&
+		       rd_all(x, s, LF_MF_IP_PROTO, 0xff) == 17 &&
+		       rd_all(x, s, LF_MF_L4_SRC, 0xffff) == 68 &&
+		       rd_all(x, s, LF_MF_L4_DST, 0xffff) == 67;
 	}
 	if (type == 0x86dd) {
 		if (has_ip) {
@@ -83,10 +96,10 @@ static bool in_entry_ok(struct plx *x, struct pls *s, const struct pl_psec *e)
 			if (src == 0) {
 				/* MLD reports and DAD from :: to ff02::/16 */
 				if (!prefix6(rd(x, s, LF_MF_IP6_DST, ~(lf_u128)0), 0xff02, 16) ||
-				    rd(x, s, LF_MF_IP_PROTO, 0xff) != 58 ||
-				    rd(x, s, LF_MF_ICMP_CODE, 0xff) != 0)
+				    rd_all(x, s, LF_MF_IP_PROTO, 0xff) != 58 ||
+				    rd_all(x, s, LF_MF_ICMP_CODE, 0xff) != 0)
 					return false;
-				unsigned t = (unsigned)rd(x, s, LF_MF_ICMP_TYPE, 0xff);
+				unsigned t = (unsigned)rd_all(x, s, LF_MF_ICMP_TYPE, 0xff);
 				return t == 131 || t == 143 || t == 135;
 			}
 			if (!ip6_in(g, e->ip6, src) && src != lla_of(e->mac))
@@ -94,7 +107,7 @@ static bool in_entry_ok(struct plx *x, struct pls *s, const struct pl_psec *e)
 		}
 		if (!is_na(x, s))
 			return true;
-		lf_u128 tll = rd(x, s, LF_MF_ND_TLL, lf_u128_ones(48));
+		lf_u128 tll = rd_all(x, s, LF_MF_ND_TLL, 0xffffffffffffULL);
 		if (tll != 0 && tll != e->mac)
 			return false;
 		if (e->ip6.n == 0)
@@ -110,11 +123,11 @@ static bool out_entry_ok(struct plx *x, struct pls *s, const struct pl_psec *e)
 	const struct pl_gen *g = x->g;
 	if (!e->ip4.n && !e->ip6.n)
 		return true;
-	uint16_t type = (uint16_t)rd(x, s, LF_MF_ETH_TYPE, 0xffff);
+	uint16_t type = (uint16_t)rd_all(x, s, LF_MF_ETH_TYPE, 0xffff);
 	if (type == 0x0800) {
 		if (e->ip4.n == 0)
 			return false;
-		uint32_t dst = (uint32_t)rd(x, s, LF_MF_IP4_DST, 0xffffffff);
+		uint32_t dst = (uint32_t)rd_all(x, s, LF_MF_IP4_DST, 0xffffffff);
 		return ip4_in(g, e->ip4, dst) || dst == 0xffffffff ||
 		       (dst & 0xf0000000) == 0xe0000000;
 	}
@@ -133,7 +146,7 @@ unsigned plx_port_sec(struct plx *x, struct pls *s, bool out)
 	const struct pl_port *p = plx_port(x, s->dp->key, s->reg[out ? 15 : 14]);
 	if (p == NULL || p->psec.n == 0)
 		return 0;
-	lf_u128 mac = rd(x, s, out ? LF_MF_ETH_DST : LF_MF_ETH_SRC, lf_u128_ones(48));
+	lf_u128 mac = rd_all(x, s, out ? LF_MF_ETH_DST : LF_MF_ETH_SRC, 0xffffffffffffULL);
 	for (uint32_t i = 0; i < p->psec.n; i++) {
 		const struct pl_psec *e = &g->psecs[p->psec.first + i];
 		if (mac == e->mac && (out ? out_entry_ok(x, s, e) : in_entry_ok(x, s, e)))

@@ -144,20 +144,25 @@ static inline lf_u128 wr_bits(const struct pls *s, enum lf_mf mf)
 	return lfield_get(&s->wrk, mf);
 }
 
+/* rd() of a key field of at most 8 bytes (lfield_locs[mf].win.ok): its 8-byte window */
+static inline uint64_t rd_win(struct plx *x, struct pls *s, enum lf_mf mf, uint64_t bits)
+{
+	/* as rd(): the bits read that no action of the branch wrote, unmasked */
+	const struct lfield_win *w = &lfield_locs[mf].win;
+	uint64_t bi = win_ibits(w, bits), bk = win_kbits(w, bi);
+	uint64_t wk = (s->wr_any >> mf) & 1 ? win_ld(&s->wrk, w->wofs) : 0;
+	win_st(x->mask, w->wofs, win_ld(x->mask, w->wofs) | (bk & ~wk));
+	uint64_t v = win_ld(&s->pkt, w->wofs);
+	return ((w->host ? v : __builtin_bswap64(v)) & bi) >> w->wsh;
+}
+
 /* bits `bits' of base field mf (not LF_MF_REGS); unmasks the key bits read */
 static inline lf_u128 rd(struct plx *x, struct pls *s, enum lf_mf mf, lf_u128 bits)
 {
 	if (is_reg(mf))
 		return (lf_u128)s->reg[reg_of_mf(mf)] & bits;
-	if ((unsigned)mf < LF_MF_N && lfield_locs[mf].win.ok) {
-		/* as below: the bits read that no action of the branch wrote, unmasked */
-		const struct lfield_win *w = &lfield_locs[mf].win;
-		uint64_t bi = win_ibits(w, bits), bk = win_kbits(w, bi);
-		uint64_t wk = (s->wr_any >> mf) & 1 ? win_ld(&s->wrk, w->wofs) : 0;
-		win_st(x->mask, w->wofs, win_ld(x->mask, w->wofs) | (bk & ~wk));
-		uint64_t v = win_ld(&s->pkt, w->wofs);
-		return ((w->host ? v : __builtin_bswap64(v)) & bi) >> w->wsh;
-	}
+	if ((unsigned)mf < LF_MF_N && lfield_locs[mf].win.ok)
+		return rd_win(x, s, mf, (uint64_t)bits); /* (win_ibits keeps 64 bits at most) */
 	if (!lfield_in_key(mf))
 		return s->nk[nk_slot(mf)] & bits;
 	lfield_mask(x->mask, mf, bits & ~wr_bits(s, mf));
