@@ -250,10 +250,12 @@ static __attribute__((noinline)) int hit_ops(struct plx *x, struct pls *s, uint3
 
 /* The walk with the stage indexes, not traced (the common case; plx_run_stage below is the
  * reference, and the traced and linear-scan path): stages crossed by their pass-through jump
- * or by a `next;' alone in a tight loop, and a flow that does more run from the record the
+ * or by a `next;' alone in a tight loop (the lookup following a decision diagram's bridges
+ * into later stages: plx_stage_walk), and a flow that does more run from the record the
  * index keeps of it (struct pl_fnext: the instructions before its last step, and that step: a
- * `next' resolved to its stage, an `output', or none). The same stages counted, at the same
- * points, the same actions and failures as plx_run_stage. own: as plx_run_stage_own. */
+ * `next' resolved to its stage, an `output', or none). The same actions, failures and stage
+ * counts as plx_run_stage (but for how far the counter goes past the stage limit:
+ * test_pl_interp test_chain_loop). own: as plx_run_stage_own. */
 static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool own)
 {
 	const struct pl_gen *g = x->g;
@@ -294,8 +296,7 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool 
 			bool to_eg;
 			int to;
 			if (si->jump_n) {
-				/* pass-through stages: counted (this one was), crossed in one step
-				 */
+				/* pass-through: counted (this one was), crossed in one step */
 				step = si->jump_n;
 				to_eg = si->jump_egress;
 				to = si->jump_stage;
