@@ -1007,6 +1007,18 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 		ix->sdt = NULL;
 	}
 	free(mw);
+	ix->shdr = calloc(ix->n_sidx ? ix->n_sidx : 1, sizeof(*ix->shdr));
+	if (ix->shdr == NULL)
+		goto fail;
+	for (uint32_t k = 0; k < ix->n_sidx; k++) {
+		const struct pl_sidx *si = &ix->sidx[k];
+		struct pl_shdr *h = &ix->shdr[k];
+		h->dt = ix->sdt ? ix->sdt[k] : PL_DT_ABSENT;
+		h->flags = (uint8_t)((si->exists ? PL_SH_EXISTS : 0) |
+				     (si->jump_egress ? PL_SH_JUMP_EGRESS : 0));
+		h->jump_n = si->jump_n;
+		h->jump_stage = si->jump_stage;
+	}
 
 	ix->ports = hash_new(g->n_ports, &ix->ports_mask);
 	ix->mcgroups = hash_new(g->n_mcgroups, &ix->mcgroups_mask);
@@ -1060,6 +1072,7 @@ void pl_index_free(struct pl_index *ix)
 	free(ix->mcgroup_names);
 	free(ix->sranges);
 	free(ix->sdt);
+	free(ix->shdr);
 	free(ix->dnodes);
 	free(ix->dslots);
 	pl_adec_free(ix);

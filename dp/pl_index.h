@@ -150,6 +150,18 @@ enum pl_fx_kind {
 	PL_FX_BLOCK, /* instructions [top, top + n) (n > 0), ending otherwise */
 };
 
+/* What the untraced walk reads of a stage (pl_walk.c walk_indexed), packed so that a
+ * pipeline's stages share a few cache lines instead of one line per stage (struct pl_sidx):
+ * its diagram's root (PL_DT_ABSENT: the index tree, ix->sidx) and its pass-through jump. */
+struct pl_shdr {
+	uint32_t dt;
+	int32_t jump_stage; /* jump_n, jump_stage: as struct pl_sidx */
+	uint16_t jump_n;
+	uint8_t flags; /* PL_SH_* */
+};
+
+enum { PL_SH_EXISTS = 1, PL_SH_JUMP_EGRESS = 2 };
+
 struct pl_fnext {
 	int32_t stage; /* -1: the final `next' has no target (or the flow ends otherwise) */
 	uint8_t egress;
@@ -192,7 +204,8 @@ struct pl_index {
 	uint32_t n_adec, n_adec_fast; /* instructions decoded, not PL_AD_GENERAL among them */
 	/* decision diagrams (pl_dtree.h): per sidx its root (PL_DT_ABSENT: the index tree) */
 	uint32_t *sdt;
-	bool dt_on; /* the lookups use them (tests and the bench turn them off) */
+	struct pl_shdr *shdr; /* [n_sidx] */
+	bool dt_on;	      /* the lookups use them (tests and the bench turn them off) */
 	struct pl_dnode *dnodes;
 	struct pl_dslot *dslots;
 	uint32_t n_dnodes, cap_dnodes, n_dslots, cap_dslots, n_dt_stages;

@@ -255,16 +255,12 @@ PLX_HOT const struct pl_sent *dt_lookup(struct plx *x, struct pls *s, uint32_t r
 	return ref == PL_DT_NONE ? NULL : &ix->ents[ref & ~PL_DT_LEAF];
 }
 
-const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, const struct pl_sidx *si,
+const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, uint32_t k, uint32_t root,
 				     unsigned *walked, bool *eg, unsigned *stage)
 {
-	const struct pl_index *ix = x->g->index;
-	if (ix->sdt && ix->dt_on) {
-		uint32_t root = ix->sdt[si - ix->sidx];
-		if (root != PL_DT_ABSENT)
-			return dt_lookup(x, s, root, walked, eg, stage);
-	}
-	return plx_stage_lookup(x, s, si);
+	if (root != PL_DT_ABSENT && x->g->index->dt_on)
+		return dt_lookup(x, s, root, walked, eg, stage);
+	return plx_stage_lookup(x, s, &x->g->index->sidx[k]);
 }
 
 const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si)

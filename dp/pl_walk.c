@@ -263,7 +263,7 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool 
 	const struct pl_datapath *dp = s->dp;
 	size_t d = (size_t)(dp - g->dps);
 	unsigned n = dp->pipe[eg].n_stages;
-	const struct pl_sidx *base = &ix->sidx[ix->stage_base[2 * d + eg]];
+	uint32_t k0 = ix->stage_base[2 * d + eg]; /* stage i: ix->shdr[k0 + i] */
 	int rc;
 
 	if (++x->depth > PL_MAX_DEPTH) {
@@ -287,23 +287,23 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool 
 				rc = fail(x, BRINT_DROP_LFLOW_DROP);
 				goto out;
 			}
-			const struct pl_sidx *si = &base[i];
-			if (!si->exists) {
+			const struct pl_shdr *h = &ix->shdr[k0 + i];
+			if (!(h->flags & PL_SH_EXISTS)) {
 				rc = fail(x, BRINT_DROP_LFLOW_DROP);
 				goto out;
 			}
 			unsigned step;
 			bool to_eg;
 			int to;
-			if (si->jump_n) {
+			if (h->jump_n) {
 				/* pass-through: counted (this one was), crossed in one step */
-				step = si->jump_n;
-				to_eg = si->jump_egress;
-				to = si->jump_stage;
+				step = h->jump_n;
+				to_eg = (h->flags & PL_SH_JUMP_EGRESS) != 0;
+				to = h->jump_stage;
 			} else {
 				unsigned walked = 0;
-				e = plx_stage_walk(x, s, si, &walked, &eg, &i);
-				/* (bridges stay in the pipeline: base and n hold) */
+				e = plx_stage_walk(x, s, k0 + i, h->dt, &walked, &eg, &i);
+				/* (bridges stay in the pipeline: k0 and n hold) */
 				x->stages += walked;
 				x->c->stages += walked;
 				if (e == NULL || !e->only_next) {
@@ -328,7 +328,7 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool 
 			if (to_eg != eg) {
 				eg = to_eg;
 				n = dp->pipe[eg].n_stages;
-				base = &ix->sidx[ix->stage_base[2 * d + eg]];
+				k0 = ix->stage_base[2 * d + eg];
 			}
 			i = (unsigned)to;
 		}
@@ -359,7 +359,7 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool 
 		if (fx->egress != eg) {
 			eg = fx->egress;
 			n = dp->pipe[eg].n_stages;
-			base = &ix->sidx[ix->stage_base[2 * d + eg]];
+			k0 = ix->stage_base[2 * d + eg];
 		}
 		i = (unsigned)fx->stage;
 	}

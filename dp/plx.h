@@ -375,7 +375,7 @@ bool plx_host_path(struct plx *x, const struct dp_key *k);
 const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si);
 /* the same for the untraced walk: a diagram's bridges followed into the later stages they
  * lead to (*walked += the stages entered, *eg / *stage: where the flow returned was found) */
-const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, const struct pl_sidx *si,
+const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, uint32_t k, uint32_t root,
 				     unsigned *walked, bool *eg, unsigned *stage);
 const struct pl_flow *plx_stage_scan(struct plx *x, struct pls *s, const struct pl_stage *st);
 /* pl_actions.c */
