@@ -111,6 +111,12 @@ void dp_pmd_housekeeping(struct pmd *pmd)
 		pmd->cache_gen = gen;
 		pmd->nbuf_check = true;
 	}
+	uint64_t fr = __atomic_load_n(&pmd->flush_req, __ATOMIC_ACQUIRE);
+	if (unlikely(fr != pmd->flush_done)) { /* `brintctl flows flush` */
+		fc_flush(pmd->cache);
+		pmd->c.cache_flushes++;
+		__atomic_store_n(&pmd->flush_done, fr, __ATOMIC_RELEASE);
+	}
 	/* after the cache follows the new tables: what is sent on meets the new megaflows */
 	dp_nbuf_run(pmd);
 	req = pmd->dump_req;

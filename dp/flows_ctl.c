@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* brintctl flows dump [--max N]: every PMD's cached megaflows, read by the PMD itself. */
+/* brintctl flows dump [--max N]: every PMD's cached megaflows, read by the PMD itself.
+ * brintctl flows flush: every PMD empties its flow cache (exact-match and megaflows) itself;
+ * the next packet of every flow takes the slow path (as after a table change that cannot be
+ * revalidated): for debugging, and for measuring a flow's first packet in a warm process. */
 #include "ctl.h"
 #include "dp.h"
 
@@ -54,3 +57,29 @@ static void cmd_flows_dump(const json_t *args, struct ctl_reply *r)
 
 CTL_COMMAND(flows_dump, "flows dump", "[--max N]",
 	    "each PMD's cached megaflows with hit counts, ages and actions", cmd_flows_dump)
+
+static void cmd_flows_flush(const json_t *args, struct ctl_reply *r)
+{
+	(void)args;
+	unsigned n = 0;
+	for (unsigned i = 0; i < n_pmds; i++) {
+		struct pmd *pmd = pmds[i];
+		if (!pmd->running)
+			continue;
+		uint64_t want = __atomic_add_fetch(&pmd->flush_req, 1, __ATOMIC_ACQ_REL);
+		int t;
+		for (t = 0; t < 5000 && __atomic_load_n(&pmd->flush_done, __ATOMIC_ACQUIRE) != want;
+		     t++)
+			usleep(1000);
+		if (t == 5000) {
+			ctl_reply_err(r, "pmd %u did not flush within 5 s", i);
+			return;
+		}
+		n++;
+	}
+	ctl_reply_ok(r, json_pack("{s:i}", "pmds", (int)n));
+}
+
+CTL_COMMAND(flows_flush, "flows flush", "",
+	    "every PMD empties its flow cache (the next packet of each flow takes the slow path)",
+	    cmd_flows_flush)

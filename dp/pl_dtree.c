@@ -697,10 +697,12 @@ static bool bridge_all(struct dtb *b)
 					continue;
 				for (uint32_t n = b->nfirst[k]; n < b->nend[k]; n++) {
 					/* (bridged() may move ix->dnodes: indexed each time) */
-					uint32_t r = bridged(b, bridge_of, d, eg, st, ix->dnodes[n].a);
+					uint32_t r =
+					    bridged(b, bridge_of, d, eg, st, ix->dnodes[n].a);
 					ix->dnodes[n].a = r;
 					if (ix->dnodes[n].op <= PL_DN_TERM) {
-						r = bridged(b, bridge_of, d, eg, st, ix->dnodes[n].b);
+						r = bridged(b, bridge_of, d, eg, st,
+							    ix->dnodes[n].b);
 						ix->dnodes[n].b = r;
 					}
 				}

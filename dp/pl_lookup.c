@@ -200,67 +200,11 @@ static bool reach(const struct pl_index *ix, struct lookup *l, const struct pl_i
 	return true;
 }
 
-/* ---- decision diagrams (pl_dtree.h) ---- */
+/* ---- decision diagrams (pl_dtree.h; the walk through them: plx.h plx_dt_lookup) ---- */
 
-/* the child of value v at a switch node */
-PLX_HOT uint32_t dt_switch(const struct pl_index *ix, const struct pl_dnode *d, uint64_t v)
+bool plx_dt_term(struct plx *x, struct pls *s, uint32_t t)
 {
-	const struct pl_dslot *t = &ix->dslots[d->b];
-	for (uint32_t h = (uint32_t)pl_index_hash(v);; h++) {
-		const struct pl_dslot *sl = &t[h & d->c];
-		if (sl->child == PL_DT_ABSENT)
-			return d->a;
-		if (sl->v == v)
-			return sl->child;
-	}
-}
-
-/* From ref down to a leaf: each node's test unmasks what it reads, as a term does. walk NULL:
- * one stage's lookup (a bridge is its leaf); else the walk's, following bridges into later
- * stages (*walk: the stages entered on the way; *eg / *stage: where the leaf was found). */
-PLX_HOT const struct pl_sent *dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk,
-					bool *eg, unsigned *stage)
-{
-	const struct pl_index *ix = x->g->index;
-	while (!(ref & PL_DT_LEAF)) {
-		const struct pl_dnode *d = &ix->dnodes[ref];
-		uint64_t v;
-		switch ((enum pl_dn_op)d->op) {
-		case PL_DN_KEY:
-			mask_word(x->mask, d->ofs, d->m & ~key_word(&s->wrk, d->ofs));
-			ref = (key_word(&s->pkt, d->ofs) & d->m) == d->v ? d->a : d->b;
-			continue;
-		case PL_DN_REG: ref = (s->reg[d->ofs] & d->m) == d->v ? d->a : d->b; continue;
-		case PL_DN_TERM:
-			ref = fterm_match(x, s, d->c) != ix->fterms[d->c].neg ? d->a : d->b;
-			continue;
-		case PL_DN_BRIDGE:
-			if (walk == NULL) {
-				ref = d->b;
-				continue;
-			}
-			*walk += d->c;
-			*eg = d->pad;
-			*stage = d->ofs;
-			ref = d->a;
-			continue;
-		case PL_DN_SW_KEY:
-			mask_word(x->mask, d->ofs, d->m & ~key_word(&s->wrk, d->ofs));
-			v = key_word(&s->pkt, d->ofs) & d->m;
-			break;
-		default: v = s->reg[d->ofs] & d->m; break;
-		}
-		ref = dt_switch(ix, d, v);
-	}
-	return ref == PL_DT_NONE ? NULL : &ix->ents[ref & ~PL_DT_LEAF];
-}
-
-const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, uint32_t k, uint32_t root,
-				     unsigned *walked, bool *eg, unsigned *stage)
-{
-	if (root != PL_DT_ABSENT && x->g->index->dt_on)
-		return dt_lookup(x, s, root, walked, eg, stage);
-	return plx_stage_lookup(x, s, &x->g->index->sidx[k]);
+	return fterm_match(x, s, t) != x->g->index->fterms[t].neg;
 }
 
 const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si)
@@ -271,7 +215,7 @@ const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struc
 	if (ix->sdt && ix->dt_on) {
 		uint32_t root = ix->sdt[si - ix->sidx];
 		if (root != PL_DT_ABSENT)
-			return dt_lookup(x, s, root, NULL, NULL, NULL);
+			return plx_dt_lookup(x, s, root, NULL, NULL, NULL);
 	}
 	if (!si->root.indexed)
 		return ents_scan(x, s, &ix->ents[si->root.list], si->root.n_list);

@@ -251,7 +251,7 @@ static __attribute__((noinline)) int hit_ops(struct plx *x, struct pls *s, uint3
 /* The walk with the stage indexes, not traced (the common case; plx_run_stage below is the
  * reference, and the traced and linear-scan path): stages crossed by their pass-through jump
  * or by a `next;' alone in a tight loop (the lookup following a decision diagram's bridges
- * into later stages: plx_stage_walk), and a flow that does more run from the record the
+ * into later stages: plx_dt_lookup), and a flow that does more run from the record the
  * index keeps of it (struct pl_fnext: the instructions before its last step, and that step: a
  * `next' resolved to its stage, an `output', or none). The same actions, failures and stage
  * counts as plx_run_stage (but for how far the counter goes past the stage limit:
@@ -302,7 +302,9 @@ static int walk_indexed(struct plx *x, struct pls *s, bool eg, unsigned i, bool 
 				to = h->jump_stage;
 			} else {
 				unsigned walked = 0;
-				e = plx_stage_walk(x, s, k0 + i, h->dt, &walked, &eg, &i);
+				e = h->dt != PL_DT_ABSENT && ix->dt_on
+					? plx_dt_lookup(x, s, h->dt, &walked, &eg, &i)
+					: plx_stage_lookup(x, s, &ix->sidx[k0 + i]);
 				/* (bridges stay in the pipeline: k0 and n hold) */
 				x->stages += walked;
 				x->c->stages += walked;

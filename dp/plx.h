@@ -372,11 +372,8 @@ bool plx_port_sec_stage(const char *name);
 const struct pl_port *plx_localnet_start(struct plx *x, const struct dp_key *k);
 bool plx_host_path(struct plx *x, const struct dp_key *k);
 /* pl_lookup.c */
+bool plx_dt_term(struct plx *x, struct pls *s, uint32_t t); /* a PL_DN_TERM node's test */
 const struct pl_sent *plx_stage_lookup(struct plx *x, struct pls *s, const struct pl_sidx *si);
-/* the same for the untraced walk: a diagram's bridges followed into the later stages they
- * lead to (*walked += the stages entered, *eg / *stage: where the flow returned was found) */
-const struct pl_sent *plx_stage_walk(struct plx *x, struct pls *s, uint32_t k, uint32_t root,
-				     unsigned *walked, bool *eg, unsigned *stage);
 const struct pl_flow *plx_stage_scan(struct plx *x, struct pls *s, const struct pl_stage *st);
 /* pl_actions.c */
 int plx_exec_insn(struct plx *x, struct pls *s, const struct lflow_prog *p,
@@ -399,3 +396,75 @@ bool plx_commit(struct plx *x, struct pls *s);
 int plx_pm_emit(struct plx *x, struct pls *s, uint16_t port);
 int plx_pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
 		      const struct lflow_insn *in, bool egress, unsigned stage);
+
+/* ---- a stage's decision diagram (pl_dtree.h): inline, the walk's lookup ---- */
+
+static inline uint64_t plx_key_word(const struct dp_key *k, unsigned ofs)
+{
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)k + ofs, sizeof(v));
+	return v;
+}
+
+/* key window bits read: into the mask, less those an action wrote in this branch */
+static inline void plx_mask_read(struct plx *x, const struct pls *s, unsigned ofs, uint64_t m)
+{
+	uint64_t v;
+	memcpy(&v, (uint8_t *)x->mask + ofs, sizeof(v));
+	v |= m & ~plx_key_word(&s->wrk, ofs);
+	memcpy((uint8_t *)x->mask + ofs, &v, sizeof(v));
+}
+
+/* the child of value v at a switch node */
+static inline __attribute__((always_inline)) uint32_t plx_dt_switch(const struct pl_index *ix,
+								     const struct pl_dnode *d,
+								     uint64_t v)
+{
+	const struct pl_dslot *t = &ix->dslots[d->b];
+	for (uint32_t h = (uint32_t)pl_index_hash(v);; h++) {
+		const struct pl_dslot *sl = &t[h & d->c];
+		if (sl->child == PL_DT_ABSENT)
+			return d->a;
+		if (sl->v == v)
+			return sl->child;
+	}
+}
+
+/* From ref down to a leaf: each node's test unmasks what it reads, as a term does. walk NULL:
+ * one stage's lookup (a bridge is its leaf); else the walk's, following bridges into later
+ * stages (*walk: the stages entered on the way; *eg / *stage: where the leaf was found). */
+static inline __attribute__((always_inline)) const struct pl_sent *
+plx_dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk, bool *eg,
+	      unsigned *stage)
+{
+	const struct pl_index *ix = x->g->index;
+	while (!(ref & PL_DT_LEAF)) {
+		const struct pl_dnode *d = &ix->dnodes[ref];
+		uint64_t v;
+		switch ((enum pl_dn_op)d->op) {
+		case PL_DN_KEY:
+			plx_mask_read(x, s, d->ofs, d->m);
+			ref = (plx_key_word(&s->pkt, d->ofs) & d->m) == d->v ? d->a : d->b;
+			continue;
+		case PL_DN_REG: ref = (s->reg[d->ofs] & d->m) == d->v ? d->a : d->b; continue;
+		case PL_DN_TERM: ref = plx_dt_term(x, s, d->c) ? d->a : d->b; continue;
+		case PL_DN_BRIDGE:
+			if (walk == NULL) {
+				ref = d->b;
+				continue;
+			}
+			*walk += d->c;
+			*eg = d->pad;
+			*stage = d->ofs;
+			ref = d->a;
+			continue;
+		case PL_DN_SW_KEY:
+			plx_mask_read(x, s, d->ofs, d->m);
+			v = plx_key_word(&s->pkt, d->ofs) & d->m;
+			break;
+		default: v = s->reg[d->ofs] & d->m; break;
+		}
+		ref = plx_dt_switch(ix, d, v);
+	}
+	return ref == PL_DT_NONE ? NULL : &ix->ents[ref & ~PL_DT_LEAF];
+}
