@@ -3,6 +3,7 @@
  * agree with the linear scan). Control thread only, with the generation's index. */
 #include "pl_dtree.h"
 #include "pl_index.h"
+#include "pl_adec.h"
 #include "lfield.h"
 
 #include <stdlib.h>
@@ -58,7 +59,6 @@ struct dtb {
 	uint64_t (*eatoms)[DT_WORDS]; /* [n_ents]: the atoms of each entry's rule */
 	uint32_t *lrules, n_lrules;   /* scratch: the entries that may still match at a node */
 	uint32_t cap_terms, cap_ents, stamp;
-	uint32_t *nfirst, *nend, *sfirst, *send; /* [n_sidx]: each stage's nodes and slots */
 	struct atom atoms[DT_MAX_ATOMS];
 	unsigned n_atoms;
 	struct memo *memo;
@@ -623,36 +623,60 @@ static bool build_stage(struct dtb *b, uint32_t k, const uint32_t *mw)
 	}
 	ix->sdt[k] = root;
 	ix->n_dt_stages++;
-	b->nfirst[k] = b->nodes0;
-	b->nend[k] = ix->n_dnodes;
-	b->sfirst[k] = b->slots0;
-	b->send[k] = ix->n_dslots;
 	return true;
 }
 
 /* ---- bridges ---- */
 
-/* leaf ref of stage (d, eg, st): its bridge (a new node, one per entry), or ref itself */
-static uint32_t bridged(struct dtb *b, uint32_t *bridge_of, unsigned d, int eg, unsigned st,
-			uint32_t ref)
+struct brb { /* the bridge pass */
+	struct pl_index *ix;
+	const struct pl_gen *g;
+	uint32_t *bridge_of;   /* [n_ents]: the entry's bridge node, PL_DT_ABSENT: not yet */
+	uint32_t *ent_k;       /* [n_ents]: the entry's stage (sidx) */
+	uint32_t *k_dp, *k_st; /* [n_sidx]: a stage's datapath and table */
+	uint8_t *k_eg;
+	bool oom;
+};
+
+/* the one instruction a bridge may run on the way: a constant into registers or a header, or
+ * ct_clear (as the walk's hit_ops runs them) */
+static bool bridge_op(const struct pl_aop *op)
+{
+	return op->op == PL_AD_REG_SET || op->op == PL_AD_KEY_SET || op->op == PL_AD_CT_CLEAR;
+}
+
+/* a leaf ref: its bridge (a new node, one per entry), or ref itself */
+static uint32_t bridged(struct brb *b, uint32_t ref)
 {
 	struct pl_index *ix = b->ix;
 	if (!(ref & PL_DT_LEAF) || ref == PL_DT_NONE)
 		return ref;
 	uint32_t ei = ref & ~PL_DT_LEAF;
-	if (bridge_of[ei] != PL_DT_ABSENT)
-		return bridge_of[ei];
+	if (b->bridge_of[ei] != PL_DT_ABSENT)
+		return b->bridge_of[ei];
 	const struct pl_sent *e = &ix->ents[ei];
+	const struct pl_fnext *fx = &ix->fnext[e->flow];
+	uint32_t k = b->ent_k[ei];
+	unsigned d = b->k_dp[k], st = b->k_st[k];
+	bool eg = b->k_eg[k];
 	const struct pl_datapath *dp = &b->g->dps[d];
-	if (!e->only_next || e->negress != eg || e->nstage < 0 || (unsigned)e->nstage <= st)
+	uint64_t op = UINT64_MAX; /* the instruction on the way (ix->adec), none */
+	if (fx->kind != PL_FX_NEXT || fx->egress != eg || fx->stage < 0 ||
+	    (unsigned)fx->stage <= st || fx->n > 1)
 		return ref;
-	unsigned cur = (unsigned)e->nstage, count = 1, n = dp->pipe[eg].n_stages;
-	uint32_t k;
+	if (fx->n == 1) {
+		if (ix->adec == NULL || ix->fadec[e->flow] == UINT32_MAX ||
+		    !bridge_op(&ix->adec[ix->fadec[e->flow] + fx->top]))
+			return ref;
+		op = ix->fadec[e->flow] + fx->top;
+	}
+	unsigned cur = (unsigned)fx->stage, count = 1, n = dp->pipe[eg].n_stages;
+	uint32_t kt;
 	for (;;) { /* the pass-through chain after the target, forward in this pipeline */
 		if (cur >= n || cur > UINT16_MAX)
 			return ref;
-		k = ix->stage_base[2 * d + (unsigned)eg] + cur;
-		const struct pl_sidx *si = &ix->sidx[k];
+		kt = ix->stage_base[2 * d + eg] + cur;
+		const struct pl_sidx *si = &ix->sidx[kt];
 		if (!si->exists)
 			return ref;
 		if (si->jump_n == 0)
@@ -662,58 +686,80 @@ static uint32_t bridged(struct dtb *b, uint32_t *bridge_of, unsigned d, int eg, 
 		count += si->jump_n;
 		cur = (unsigned)si->jump_stage;
 	}
-	if (ix->sdt[k] == PL_DT_ABSENT)
+	if (ix->sdt[kt] == PL_DT_ABSENT)
 		return ref;
-	struct pl_dnode nd = {.op = PL_DN_BRIDGE,
-			      .pad = (uint8_t)eg,
-			      .ofs = (uint16_t)cur,
-			      .a = ix->sdt[k],
-			      .b = ref,
-			      .c = count};
-	b->nodes0 = ix->n_dnodes; /* (no stage limit here) */
-	uint32_t id = new_node(b, &nd);
-	if (b->oom || b->too_big) {
-		b->too_big = false;
-		return ref;
+	if (ix->n_dnodes == ix->cap_dnodes) {
+		uint32_t nc = ix->cap_dnodes ? ix->cap_dnodes * 2 : 256;
+		struct pl_dnode *p = realloc(ix->dnodes, nc * sizeof(*p));
+		if (p == NULL) {
+			b->oom = true;
+			return ref;
+		}
+		ix->dnodes = p;
+		ix->cap_dnodes = nc;
 	}
-	bridge_of[ei] = id;
-	return id;
+	ix->dnodes[ix->n_dnodes] = (struct pl_dnode){.op = PL_DN_BRIDGE,
+						     .pad = (uint8_t)eg,
+						     .ofs = (uint16_t)cur,
+						     .a = ix->sdt[kt],
+						     .b = ref,
+						     .c = count,
+						     .v = op};
+	b->bridge_of[ei] = ix->n_dnodes;
+	return ix->n_dnodes++;
 }
 
-/* every leaf of a stage's diagram that can be a bridge becomes one */
-static bool bridge_all(struct dtb *b)
+bool pl_dtree_bridge(struct pl_index *ix, const struct pl_gen *g)
 {
-	struct pl_index *ix = b->ix;
-	uint32_t *bridge_of = malloc((ix->n_ents ? ix->n_ents : 1) * sizeof(*bridge_of));
-	if (bridge_of == NULL)
-		return false;
-	for (uint32_t i = 0; i < ix->n_ents; i++)
-		bridge_of[i] = PL_DT_ABSENT;
-	for (unsigned d = 0; d < b->g->n_dps; d++)
-		for (int eg = 0; eg < 2; eg++)
-			for (unsigned st = 0; st < b->g->dps[d].pipe[eg].n_stages; st++) {
-				uint32_t k = ix->stage_base[2 * d + (unsigned)eg] + st;
-				if (ix->sdt[k] == PL_DT_ABSENT)
-					continue;
-				for (uint32_t n = b->nfirst[k]; n < b->nend[k]; n++) {
-					/* (bridged() may move ix->dnodes: indexed each time) */
-					uint32_t r =
-					    bridged(b, bridge_of, d, eg, st, ix->dnodes[n].a);
-					ix->dnodes[n].a = r;
-					if (ix->dnodes[n].op <= PL_DN_TERM) {
-						r = bridged(b, bridge_of, d, eg, st,
-							    ix->dnodes[n].b);
-						ix->dnodes[n].b = r;
-					}
+	struct brb b = {.ix = ix, .g = g};
+	size_t ne = ix->n_ents ? ix->n_ents : 1, ns = ix->n_sidx ? ix->n_sidx : 1;
+	b.bridge_of = malloc(ne * sizeof(uint32_t));
+	b.ent_k = malloc(ne * sizeof(uint32_t));
+	b.k_dp = malloc(ns * sizeof(uint32_t));
+	b.k_st = malloc(ns * sizeof(uint32_t));
+	b.k_eg = malloc(ns);
+	bool ok = b.bridge_of && b.ent_k && b.k_dp && b.k_st && b.k_eg;
+	if (ok && ix->sdt) {
+		for (uint32_t i = 0; i < ix->n_ents; i++) {
+			b.bridge_of[i] = PL_DT_ABSENT;
+			b.ent_k[i] = 0;
+		}
+		for (unsigned d = 0; d < g->n_dps; d++)
+			for (unsigned eg = 0; eg < 2; eg++)
+				for (unsigned st = 0; st < g->dps[d].pipe[eg].n_stages; st++) {
+					uint32_t k = ix->stage_base[2 * d + eg] + st;
+					const struct pl_sidx *si = &ix->sidx[k];
+					b.k_dp[k] = d;
+					b.k_st[k] = st;
+					b.k_eg[k] = (uint8_t)eg;
+					for (uint32_t e = si->all; e < si->all + si->n_all; e++)
+						b.ent_k[e] = k;
 				}
-				for (uint32_t sl = b->sfirst[k]; sl < b->send[k]; sl++)
-					if (ix->dslots[sl].child != PL_DT_ABSENT)
-						ix->dslots[sl].child = bridged(
-						    b, bridge_of, d, eg, st, ix->dslots[sl].child);
-				ix->sdt[k] = bridged(b, bridge_of, d, eg, st, ix->sdt[k]);
+		/* every child of every diagram node there is now (the bridges made here are
+		 * appended after them), every switch slot, every root */
+		uint32_t n_nodes = ix->n_dnodes;
+		for (uint32_t n = 0; n < n_nodes && !b.oom; n++) {
+			/* (bridged() may move ix->dnodes: indexed each time) */
+			uint32_t r = bridged(&b, ix->dnodes[n].a);
+			ix->dnodes[n].a = r;
+			if (ix->dnodes[n].op <= PL_DN_TERM) {
+				r = bridged(&b, ix->dnodes[n].b);
+				ix->dnodes[n].b = r;
 			}
-	free(bridge_of);
-	return !b->oom;
+		}
+		for (uint32_t sl = 0; sl < ix->n_dslots && !b.oom; sl++)
+			if (ix->dslots[sl].child != PL_DT_ABSENT)
+				ix->dslots[sl].child = bridged(&b, ix->dslots[sl].child);
+		for (uint32_t k = 0; k < ix->n_sidx && !b.oom; k++)
+			if (ix->sdt[k] != PL_DT_ABSENT)
+				ix->sdt[k] = bridged(&b, ix->sdt[k]);
+	}
+	free(b.bridge_of);
+	free(b.ent_k);
+	free(b.k_dp);
+	free(b.k_st);
+	free(b.k_eg);
+	return ok && !b.oom; /* (bridges made before running out stay: each is whole) */
 }
 
 bool pl_dtree_build_all(struct pl_index *ix, const struct pl_gen *g, const uint32_t (*mw)[16])
@@ -724,20 +770,9 @@ bool pl_dtree_build_all(struct pl_index *ix, const struct pl_gen *g, const uint3
 	b.g = g;
 	b.memo_mask = 2 * DT_MAX_NODES - 1;
 	b.memo = calloc(b.memo_mask + 1, sizeof(*b.memo));
-	size_t ns = ix->n_sidx ? ix->n_sidx : 1;
-	b.nfirst = calloc(ns, sizeof(uint32_t));
-	b.nend = calloc(ns, sizeof(uint32_t));
-	b.sfirst = calloc(ns, sizeof(uint32_t));
-	b.send = calloc(ns, sizeof(uint32_t));
-	bool ok = b.memo && b.nfirst && b.nend && b.sfirst && b.send;
+	bool ok = b.memo != NULL;
 	for (uint32_t k = 0; ok && k < ix->n_sidx; k++)
 		ok = build_stage(&b, k, mw ? mw[k] : NULL);
-	if (ok)
-		ok = bridge_all(&b);
-	free(b.nfirst);
-	free(b.nend);
-	free(b.sfirst);
-	free(b.send);
 	free(b.memo);
 	free(b.atom_of);
 	free(b.eatoms);

@@ -1007,19 +1007,6 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 		ix->sdt = NULL;
 	}
 	free(mw);
-	ix->shdr = calloc(ix->n_sidx ? ix->n_sidx : 1, sizeof(*ix->shdr));
-	if (ix->shdr == NULL)
-		goto fail;
-	for (uint32_t k = 0; k < ix->n_sidx; k++) {
-		const struct pl_sidx *si = &ix->sidx[k];
-		struct pl_shdr *h = &ix->shdr[k];
-		h->dt = ix->sdt ? ix->sdt[k] : PL_DT_ABSENT;
-		h->flags = (uint8_t)((si->exists ? PL_SH_EXISTS : 0) |
-				     (si->jump_egress ? PL_SH_JUMP_EGRESS : 0));
-		h->jump_n = si->jump_n;
-		h->jump_stage = si->jump_stage;
-	}
-
 	ix->ports = hash_new(g->n_ports, &ix->ports_mask);
 	ix->mcgroups = hash_new(g->n_mcgroups, &ix->mcgroups_mask);
 	ix->dps = hash_new(g->n_dps, &ix->dps_mask);
@@ -1047,6 +1034,22 @@ bool pl_index_build_from(struct pl_gen *g, const struct pl_gen *prev)
 		hash_add(ix->dps, ix->dps_mask, 0, g->dps[i].key, (int32_t)i);
 	g->index = ix;
 	pl_adec_build(g, prev); /* out of memory: every program takes the general path */
+	pl_dtree_bridge(ix, g); /* out of memory: fewer bridges */
+	/* the walk's packed stage headers (after the bridges: a root may be one) */
+	ix->shdr = calloc(ix->n_sidx ? ix->n_sidx : 1, sizeof(*ix->shdr));
+	if (ix->shdr == NULL) {
+		g->index = NULL;
+		goto fail;
+	}
+	for (uint32_t k = 0; k < ix->n_sidx; k++) {
+		const struct pl_sidx *si = &ix->sidx[k];
+		struct pl_shdr *h = &ix->shdr[k];
+		h->dt = ix->sdt ? ix->sdt[k] : PL_DT_ABSENT;
+		h->flags = (uint8_t)((si->exists ? PL_SH_EXISTS : 0) |
+				     (si->jump_egress ? PL_SH_JUMP_EGRESS : 0));
+		h->jump_n = si->jump_n;
+		h->jump_stage = si->jump_stage;
+	}
 	return true;
 fail:
 	pl_index_free(ix);

@@ -416,9 +416,8 @@ static inline void plx_mask_read(struct plx *x, const struct pls *s, unsigned of
 }
 
 /* the child of value v at a switch node */
-static inline __attribute__((always_inline)) uint32_t plx_dt_switch(const struct pl_index *ix,
-								     const struct pl_dnode *d,
-								     uint64_t v)
+static inline __attribute__((always_inline)) uint32_t
+plx_dt_switch(const struct pl_index *ix, const struct pl_dnode *d, uint64_t v)
 {
 	const struct pl_dslot *t = &ix->dslots[d->b];
 	for (uint32_t h = (uint32_t)pl_index_hash(v);; h++) {
@@ -434,8 +433,7 @@ static inline __attribute__((always_inline)) uint32_t plx_dt_switch(const struct
  * one stage's lookup (a bridge is its leaf); else the walk's, following bridges into later
  * stages (*walk: the stages entered on the way; *eg / *stage: where the leaf was found). */
 static inline __attribute__((always_inline)) const struct pl_sent *
-plx_dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk, bool *eg,
-	      unsigned *stage)
+plx_dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk, bool *eg, unsigned *stage)
 {
 	const struct pl_index *ix = x->g->index;
 	while (!(ref & PL_DT_LEAF)) {
@@ -452,6 +450,15 @@ plx_dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk, bool *
 			if (walk == NULL) {
 				ref = d->b;
 				continue;
+			}
+			if (d->v != UINT64_MAX) { /* the flow's one instruction (pl_dtree.h) */
+				const struct pl_aop *op = &ix->adec[d->v];
+				if (op->op == PL_AD_REG_SET)
+					ad_reg_set(s, op);
+				else if (op->op == PL_AD_KEY_SET)
+					ad_key_set(s, op);
+				else
+					ad_ct_clear(s, op);
 			}
 			*walk += d->c;
 			*eg = d->pad;

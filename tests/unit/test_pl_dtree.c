@@ -6,7 +6,7 @@
  *    reads neither its protocol, fragment bits nor ports there (the switch on ip4.dst takes
  *    out the router-address rules first);
  *  - a stage whose only specific rule wants a register bit no earlier stage sets: its diagram
- *    is a single leaf (nothing read);
+ *    is a single leaf (nothing read), bridged into the next stage with its register load;
  *  - a stage with more distinct tests than a diagram takes keeps its index tree, and a big
  *    switch stage (100 MACs) gets a diagram: both agree with the scan.
  * (The northd corpus runs through the diagrams too: test_pl_index compares every stage of it
@@ -177,7 +177,8 @@ static void test_settled_register(void **state)
 	add(b, false, 0, 100, "reg0[2] == 1 && eth.src == 0a:00:00:00:00:01", "drop;");
 	add(b, false, 0, 0, "1", "reg1 = 7; next;");
 	assert_int_equal(plb_stage(b, false, 1, "ls_in_out"), 1);
-	add(b, false, 1, 0, "1", "outport = \"p2\"; output;");
+	add(b, false, 1, 10, "reg1 == 7", "outport = \"p2\"; output;");
+	add(b, false, 1, 0, "1", "drop;");
 	assert_int_equal(plb_stage(b, true, 0, "ls_out_delivery"), 0);
 	add(b, true, 0, 0, "1", "output;");
 	plb_port(b, "p1", 3, 1, PL_PT_VIF, 1);
@@ -186,10 +187,17 @@ static void test_settled_register(void **state)
 	struct pl_gen *g = plb_finish(b);
 	assert_non_null(g);
 	/* nothing before stage 0 sets reg0[2]: the first rule cannot match, the diagram is
-	 * the default rule's leaf, and eth.src is not read */
+	 * the default rule's leaf (nothing read: eth.src stays out of the mask), a bridge that
+	 * loads reg1 = 7 on the way into stage 1's diagram (which wants it) */
 	uint32_t r = root_of(g, false, 0);
-	assert_true(r & PL_DT_LEAF);
-	assert_int_not_equal(r, PL_DT_NONE);
+	assert_false(r & PL_DT_LEAF);
+	const struct pl_dnode *br = &g->index->dnodes[r];
+	assert_int_equal(br->op, PL_DN_BRIDGE);
+	assert_int_equal(br->ofs, 1);
+	assert_int_equal(br->c, 1);
+	assert_true(br->v != UINT64_MAX);
+	assert_true(br->b & PL_DT_LEAF);
+	assert_int_not_equal(br->b, PL_DT_NONE);
 	struct plt_out o;
 	struct dp_key k = plt_ip4_key(3, 0x0a0000000001ULL, 0x0a0000000002ULL, 1, 2, 17);
 	agree(g, &k, &o);
