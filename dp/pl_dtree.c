@@ -638,11 +638,12 @@ struct brb { /* the bridge pass */
 	bool oom;
 };
 
-/* the one instruction a bridge may run on the way: a constant into registers or a header, or
- * ct_clear (as the walk's hit_ops runs them) */
+/* the one instruction a bridge may run on the way: a constant into registers or a header,
+ * ct_clear, or a port security check into a register bit (as the walk's hit_ops runs them) */
 static bool bridge_op(const struct pl_aop *op)
 {
-	return op->op == PL_AD_REG_SET || op->op == PL_AD_KEY_SET || op->op == PL_AD_CT_CLEAR;
+	return op->op == PL_AD_REG_SET || op->op == PL_AD_KEY_SET || op->op == PL_AD_CT_CLEAR ||
+	       op->op == PL_AD_PSEC_IN || op->op == PL_AD_PSEC_OUT;
 }
 
 /* a leaf ref: its bridge (a new node, one per entry), or ref itself */

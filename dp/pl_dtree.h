@@ -23,11 +23,11 @@
  * known on the path, and it is true.
  *
  * Bridges: a leaf whose flow is `next;' alone, or a constant loaded into registers or a header
- * (or ct_clear) and `next;', to a later stage of the same pipeline that has a diagram (after
- * the pass-through stages that follow it, if any), also says where the walk goes on: an
- * untraced walk runs that one instruction and follows it into that stage's diagram without
- * leaving the lookup (the stages counted as the walk would count them); a lookup of one stage
- * (a traced run) stops at the leaf. Bridges only go forward, so a lookup ends.
+ * (or ct_clear, or a port security check) and `next;', to a later stage of the same pipeline that
+ * has a diagram (after the pass-through stages that follow it, if any), also says where the walk
+ * goes on: an untraced walk runs that one instruction and follows it into that stage's diagram
+ * without leaving the lookup (the stages counted as the walk would count them); a lookup of one
+ * stage (a traced run) stops at the leaf. Bridges only go forward, so a lookup ends.
  * tests/unit/test_pl_index.c and test_pl_dtree.c compare lookups with the linear scan on random
  * packets (same actions, sound masks). */
 #pragma once
@@ -50,11 +50,11 @@ enum pl_dn_op {
 	PL_DN_SW_KEY, /* the child of (window & m) among slots [b, b + c], else a */
 	PL_DN_SW_REG, /* the same on reg[ofs] & m */
 	/* a flow that is `next;' alone, or one constant into registers or a header (or
-	 * ct_clear) and `next;', to a later stage of the same pipeline with a diagram: b is its
-	 * leaf (what a lookup of this stage alone returns); the walk runs instruction v of
-	 * index->adec (UINT64_MAX: none) and goes on at stage ofs of pipeline pad (the target,
-	 * or the end of the pass-through chain after it), whose root is a, having entered c
-	 * stages on the way */
+	 * ct_clear, or a port security check) and `next;', to a later stage of the same pipeline
+	 * with a diagram: b is its leaf (what a lookup of this stage alone returns); the walk runs
+	 * instruction v of index->adec (UINT64_MAX: none) and goes on at stage ofs of pipeline pad
+	 * (the target, or the end of the pass-through chain after it), whose root is a, having
+	 * entered c stages on the way */
 	PL_DN_BRIDGE,
 };
 

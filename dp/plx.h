@@ -457,8 +457,11 @@ plx_dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk, bool *
 					ad_reg_set(s, op);
 				else if (op->op == PL_AD_KEY_SET)
 					ad_key_set(s, op);
-				else
+				else if (op->op == PL_AD_CT_CLEAR)
 					ad_ct_clear(s, op);
+				else
+					ad_set(s, &op->u.mv.dst,
+					       plx_port_sec(x, s, op->op == PL_AD_PSEC_OUT));
 			}
 			*walk += d->c;
 			*eg = d->pad;
