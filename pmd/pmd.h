@@ -81,6 +81,10 @@ struct pmd {
 	 * and copies it to max_reset_done (maxima cannot be cleared by a baseline) */
 	volatile uint64_t max_reset_req;
 	volatile uint64_t max_reset_done;
+	/* `brintctl flows flush`: the control thread bumps flush_req, the PMD empties its cache
+	 * and copies it to flush_done */
+	volatile uint64_t flush_req;
+	volatile uint64_t flush_done;
 	/* `brintctl flows dump`: the control thread posts a request, the PMD fills it */
 	struct pmd_dump_req *volatile dump_req;
 	/* the pipeline interpreter's counters (dp/pl_interp.h), written by this PMD only */

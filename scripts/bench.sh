@@ -16,6 +16,10 @@
 #     underlay                  pod1 on an underlay switch (localnet, VLAN 100) -> the provider
 #                               NIC (a dpdk port, net_vhost to pod B): VLAN push, unknown unicast
 #   (-1: one flow; -16k: 16,384 flows varying the UDP source port)
+#     l3-ttl                    l3-16k with TTLs cycling through 2..255: 254 megaflows (the
+#                               router matches the TTL), so a flush under traffic is a burst of
+#                               254 first packets back to back, as after a table change that
+#                               cannot be revalidated
 #
 # Topology (2 cores): one dpdk-testpmd generator on core 0 holds port 0 = net_pcap replaying
 # 64-byte UDP frames (infinite), port 1 = pod A (virtio_user), port 2 = pod B (virtio_user),
@@ -23,14 +27,17 @@
 # core 1: brintd with an xconnect A -> B, or (the ceiling) dpdk-testpmd io-forwarding between
 # two net_vhost ports. Result: pod B's received packets per second, and the switch core's busy
 # cycles per packet (brintd: rte_rdtsc around iterations that moved packets; testpmd:
-# --record-core-cycles).
+# --record-core-cycles). brintd's first-pkt: the average cycles of a slow-path run (pipeline
+# and megaflow insert, dp.c upcall) after `brintctl flows flush` under traffic once warmed up,
+# i.e. a flow's first packet in a running node; new-process: the same for the first packets
+# of the freshly started brintd (cold caches, first touches).
 . "$(dirname "$0")/../tests/integration/lib.sh"
 # shellcheck source=bench_lib.sh
 . "$(dirname "$0")/bench_lib.sh"
 
 ROUNDS=3
 SECS=5
-SCENARIOS="xconnect-1,xconnect-16k,l2-1,l2-16k,l3-1,l3-16k,host,underlay"
+SCENARIOS="xconnect-1,xconnect-16k,l2-1,l2-16k,l3-1,l3-16k,l3-ttl,host,underlay"
 SHOW_FLOWS=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -73,12 +80,22 @@ ovn_topology_extra() {
 			-- lsp-set-port-security upod "00:00:00:00:05:01 172.20.100.11" || fail "underlay"
 }
 
-UPC="" # brintd: average cycles of a slow-path run (the cost of a flow's first packet)
+UPC=""	 # brintd: average cycles of a slow-path run in a warm process (a flow's first packet)
+UPC0="" # the same for the first packets of a freshly started brintd (cold caches)
+upcall_avg() {
+	ctl --json pmd stats | python3 -c "import json,sys; p=json.load(sys.stdin)[0]; print(f\"{p['upcall_cycles_avg']:.0f}\" if p['upcalls'] else 'n/a')"
+}
 brintd_hook() {
 	case $1 in
 	begin)
 		# the first packets' slow-path runs happened during the warm-up: read them first
-		UPC=$(ctl --json pmd stats | python3 -c "import json,sys; p=json.load(sys.stdin)[0]; print(f\"{p['upcall_cycles_avg']:.0f}\" if p['upcalls'] else 'n/a')")
+		UPC0=$(upcall_avg)
+		# then the caches emptied under traffic: the next packet of the scenario's flows
+		# is a first packet again, in a process and tables that are warm
+		ctl pmd stats --clear >/dev/null
+		ctl flows flush >/dev/null || fail "flows flush"
+		sleep 0.5
+		UPC=$(upcall_avg)
 		ctl pmd stats --clear >/dev/null
 		;;
 	end)
@@ -207,7 +224,8 @@ for sc in ${SCENARIOS//,/ }; do
 		log "$sc round $r: testpmd-io $MPPS Mpps ($CPP cycles/pkt)"
 		run_brintd "$pcap" "$dst"
 		R[$sc.brint.mpps]+=" $MPPS"; R[$sc.brint.cpp]+=" $CPP"; R[$sc.brint.upc]+=" $UPC"
-		log "$sc round $r: brintd     $MPPS Mpps ($CPP cycles/pkt, first packet $UPC cycles)"
+		R[$sc.brint.upc0]+=" $UPC0"
+		log "$sc round $r: brintd     $MPPS Mpps ($CPP cycles/pkt, first packet $UPC cycles, $UPC0 in a new process)"
 		if [ "$sc" = host ]; then
 			R[host.tcp.to]+=" $TCP_TO"; R[host.tcp.from]+=" $TCP_FROM"
 			log "host round $r: TCP node -> pod $TCP_TO Gbit/s, pod -> node $TCP_FROM Gbit/s"
@@ -215,18 +233,18 @@ for sc in ${SCENARIOS//,/ }; do
 	done
 done
 
-printf '\n%-16s %-12s %10s %14s %10s %14s\n' scenario switch Mpps cycles/pkt ratio first-pkt
+printf '\n%-16s %-12s %10s %14s %10s %14s %14s\n' scenario switch Mpps cycles/pkt ratio first-pkt new-process
 for sc in ${SCENARIOS//,/ }; do
 	cm=$(median ${R[$sc.ceil.mpps]}); cc=$(median ${R[$sc.ceil.cpp]})
 	bm=$(median ${R[$sc.brint.mpps]}); bc=$(median ${R[$sc.brint.cpp]})
-	bu=$(median ${R[$sc.brint.upc]})
+	bu=$(median ${R[$sc.brint.upc]}); bu0=$(median ${R[$sc.brint.upc0]})
 	ratio=$(python3 -c "print(f'{$bm / $cm:.2f}' if $cm > 0 else 'n/a')")
-	printf '%-16s %-12s %10s %14s %10s %14s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00" "-"
-	printf '%-16s %-12s %10s %14s %10s %14s\n' "$sc" "brintd" "$bm" "$bc" "$ratio" "$bu"
+	printf '%-16s %-12s %10s %14s %10s %14s %14s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00" "-" "-"
+	printf '%-16s %-12s %10s %14s %10s %14s %14s\n' "$sc" "brintd" "$bm" "$bc" "$ratio" "$bu" "$bu0"
 done
 if [ -n "${R[host.tcp.to]:-}" ]; then
 	echo "host: TCP stream node -> pod through ovn0 $(median ${R[host.tcp.to]}) Gbit/s, pod -> node $(median ${R[host.tcp.from]}) Gbit/s (one python connection)"
 fi
 echo "(host: Mpps counted by the kernel's rx counter of the tap, ovn0 for brintd, a net_tap port for testpmd)"
-echo "(first-pkt: brintd's average cycles for one slow-path run, the cost a flow's first packet adds)"
+echo "(first-pkt: brintd's average cycles for one slow-path run (pipeline and megaflow insert) after \`brintctl flows flush\` under traffic: a flow's first packet in a warm process; new-process: the same for the first packets of a freshly started brintd)"
 echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; $(date -u +%Y-%m-%dT%H:%MZ))"

@@ -20,7 +20,8 @@
 # The frames of the scenarios both benchmarks run, into $T: flows-1 and flows-16k (the
 # cross-connect), l2-N (pod1 00:00:00:00:01:01 10.16.0.11 -> pod2 on the same switch) and l3-N
 # (pod1 -> pod3 10.17.0.11 on a second subnet, through the router port 00:00:00:a1:00:01), for N
-# = 1 and 16384 flows varying the UDP source port.
+# = 1 and 16384 flows varying the UDP source port; l3-ttl: l3's 16384 flows with TTLs cycling
+# through 2..255, 254 megaflows (the router matches the TTL).
 bench_pcaps() {
 	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-1.pcap" --flows 1
 	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/flows-16k.pcap" --flows 16384
@@ -33,6 +34,9 @@ bench_pcaps() {
 			--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
 			--src-ip 10.16.0.11 --dst-ip 10.17.0.11
 	done
+	python3 "$BRINT_TOP/scripts/gen-pcap.py" "$T/l3-ttl.pcap" --flows 16384 --ttl-cycle \
+		--src-mac 00:00:00:00:01:01 --dst-mac 00:00:00:a1:00:01 \
+		--src-ip 10.16.0.11 --dst-ip 10.17.0.11
 }
 
 # bench_scenario SC: sets pcap (the generator's frames) and dst (the OVN pod behind pod B;
@@ -45,6 +49,7 @@ bench_scenario() {
 	l2-16k) pcap=$T/l2-16384.pcap dst=pod2 ;;
 	l3-1) pcap=$T/l3-1.pcap dst=pod3 ;;
 	l3-16k) pcap=$T/l3-16384.pcap dst=pod3 ;;
+	l3-ttl) pcap=$T/l3-ttl.pcap dst=pod3 ;;
 	*) return 1 ;;
 	esac
 }

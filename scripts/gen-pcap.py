@@ -2,9 +2,11 @@
 """Write a pcap of 64-byte Ethernet/IPv4/UDP frames for the benchmark and the tests.
 
 gen-pcap.py OUT [--flows N] [--src-mac M] [--dst-mac M] [--src-ip A] [--dst-ip A]
-            [--size BYTES] [--sport BASE] [--dport P]
+            [--size BYTES] [--sport BASE] [--dport P] [--ttl-cycle]
 Flows differ by UDP source port (BASE .. BASE+N-1, wrapping into the next source IP after
-65535), one frame per flow, in order; a replaying generator loops over the file."""
+65535), one frame per flow, in order; a replaying generator loops over the file. With
+--ttl-cycle, frame i's TTL is 2 + i % 254 instead of 64 (a router's megaflows match the TTL:
+254 of them)."""
 import argparse
 import ipaddress
 import struct
@@ -26,11 +28,11 @@ def mac(s: str) -> bytes:
     return b
 
 
-def frame(a, sport: int, src_ip: int) -> bytes:
+def frame(a, sport: int, src_ip: int, ttl: int = 64) -> bytes:
     size = a.size - 4  # the FCS is not in the capture
     payload = b"\x00" * (size - 14 - 20 - 8)
     udp_len = 8 + len(payload)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0, 64, 17, 0,
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0, ttl, 17, 0,
                      src_ip.to_bytes(4, "big"), int(ipaddress.IPv4Address(a.dst_ip)).to_bytes(4, "big"))
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     udp = struct.pack("!HHHH", sport, a.dport, udp_len, 0)
@@ -48,6 +50,7 @@ def main():
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--sport", type=int, default=1024)
     p.add_argument("--dport", type=int, default=5000)
+    p.add_argument("--ttl-cycle", action="store_true")
     a = p.parse_args()
     if a.size < 64 or a.size > 1518:
         p.error("--size must be in [64, 1518]")
@@ -56,7 +59,8 @@ def main():
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         span = 65536 - a.sport
         for i in range(a.flows):
-            fr = frame(a, a.sport + i % span, base_ip + i // span)
+            fr = frame(a, a.sport + i % span, base_ip + i // span,
+                       2 + i % 254 if a.ttl_cycle else 64)
             f.write(struct.pack("<IIII", 0, i, len(fr), len(fr)) + fr)
 
 
