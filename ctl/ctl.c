@@ -100,7 +100,16 @@ static void reply_verr(struct ctl_reply *r, const char *fmt, va_list ap)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	json_object_set_new(r->resp, "ok", json_false());
-	json_object_set_new(r->resp, "error", json_string(msg ? msg : "out of memory"));
+	json_t *e = json_string(msg ? msg : "out of memory");
+	if (e == NULL && msg) {
+		/* a message quoting the request's bytes (an unknown command, ...) that are not
+		 * UTF-8: those bytes as '?', so that the error still says why */
+		for (unsigned char *c = (unsigned char *)msg; *c; c++)
+			if (*c >= 0x80 || *c < 0x20)
+				*c = '?';
+		e = json_string(msg);
+	}
+	json_object_set_new(r->resp, "error", e ? e : json_string("error"));
 	free(msg);
 }
 
