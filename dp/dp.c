@@ -258,8 +258,12 @@ static struct fc_flow *upcall(struct pmd *pmd, const struct dp_key *k)
 			f->out_port = only_output(abuf, u.acts.len);
 		}
 	}
+	uint64_t dt = rte_rdtsc() - t0;
 	pmd->c.upcalls++;
-	pmd->c.upcall_cycles += rte_rdtsc() - t0;
+	pmd->c.upcall_cycles += dt;
+	pmd->upcall_ring[pmd->upcall_seq % PMD_UPCALL_RING] =
+	    dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+	__atomic_store_n(&pmd->upcall_seq, pmd->upcall_seq + 1, __ATOMIC_RELEASE);
 	return f;
 }
 

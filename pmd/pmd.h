@@ -63,6 +63,8 @@ struct pmd_counters {
 	uint64_t port_drop[BRINT_MAX_PORTS];
 };
 
+#define PMD_UPCALL_RING 512
+
 struct pmd {
 	unsigned idx; /* 0..n_pmds-1, also the RCU thread id */
 	unsigned lcore;
@@ -77,6 +79,10 @@ struct pmd {
 	/* the flow cache: owned by this PMD alone (dp/flow_cache.h) */
 	struct fc_cache *cache;
 	uint64_t cache_gen; /* the dp_table_gen the cache was built against */
+	/* the cycles of the last PMD_UPCALL_RING slow-path runs (dp.c upcall), written by this PMD,
+	 * read by `pmd stats` for their median and 90th percentile (upcall_seq: runs so far) */
+	uint32_t upcall_ring[PMD_UPCALL_RING];
+	volatile uint64_t upcall_seq;
 	/* `pmd stats --clear`: the control thread bumps max_reset_req, the PMD zeroes its maxima
 	 * and copies it to max_reset_done (maxima cannot be cleared by a baseline) */
 	volatile uint64_t max_reset_req;

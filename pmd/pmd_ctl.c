@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brintctl pmd stats [--clear] | pmd rxq | pmd rxq-pin */
+#include <stdlib.h>
 #include "ctl.h"
 #include "pmd.h"
 
@@ -9,6 +10,32 @@
 
 /* `--clear` keeps a baseline here; PMDs never have their counters written by another thread. */
 static struct pmd_counters baseline[BRINT_MAX_PMDS];
+static uint64_t upcall_seq_base[BRINT_MAX_PMDS]; /* pmd->upcall_seq at the clear */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* the slow-path runs since the clear that the PMD's ring still holds (the last 512 at most):
+ * how many, their median, 90th percentile and maximum in cycles (the average hides a cold
+ * first run among warm ones) */
+static json_t *upcall_recent(unsigned i)
+{
+	const struct pmd *p = pmds[i];
+	uint64_t seq = __atomic_load_n(&p->upcall_seq, __ATOMIC_ACQUIRE);
+	uint64_t n = seq - upcall_seq_base[i];
+	uint32_t v[PMD_UPCALL_RING];
+	if (n > PMD_UPCALL_RING)
+		n = PMD_UPCALL_RING;
+	for (uint64_t k = 0; k < n; k++) /* (the PMD may be writing: a stats read, not exact) */
+		v[k] = ((const volatile uint32_t *)p->upcall_ring)[(seq - 1 - k) % PMD_UPCALL_RING];
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	return json_pack("{s:I, s:I, s:I, s:I}", "n", (json_int_t)n, "median",
+			 (json_int_t)(n ? v[n / 2] : 0), "p90", (json_int_t)(n ? v[n * 9 / 10] : 0),
+			 "max", (json_int_t)(n ? v[n - 1] : 0));
+}
 
 static void snapshot(const struct pmd *p, struct pmd_counters *out)
 {
@@ -112,6 +139,7 @@ static json_t *pmd_json(unsigned i, const struct pmd_counters *c)
 	json_object_set_new(
 	    o, "upcall_cycles_avg",
 	    json_real(c->upcalls ? (double)c->upcall_cycles / (double)c->upcalls : 0.0));
+	json_object_set_new(o, "upcall_cycles_recent", upcall_recent(i));
 	return o;
 }
 
@@ -130,6 +158,8 @@ static void cmd_pmd_stats(const json_t *args, struct ctl_reply *r)
 		snapshot(pmds[i], &now);
 		if (clear) {
 			baseline[i] = now;
+			upcall_seq_base[i] =
+			    __atomic_load_n(&pmds[i]->upcall_seq, __ATOMIC_ACQUIRE);
 			continue;
 		}
 		diff(&now, &baseline[i]);

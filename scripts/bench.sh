@@ -27,9 +27,10 @@
 # core 1: brintd with an xconnect A -> B, or (the ceiling) dpdk-testpmd io-forwarding between
 # two net_vhost ports. Result: pod B's received packets per second, and the switch core's busy
 # cycles per packet (brintd: rte_rdtsc around iterations that moved packets; testpmd:
-# --record-core-cycles). brintd's first-pkt: the average cycles of a slow-path run (pipeline
-# and megaflow insert, dp.c upcall) after `brintctl flows flush` under traffic once warmed up,
-# i.e. a flow's first packet in a running node; new-process: the same for the first packets
+# --record-core-cycles). brintd's first-pkt / first-p50: the average / median cycles of the
+# slow-path runs (pipeline and megaflow insert, dp.c upcall) after `brintctl flows flush` under
+# traffic once warmed up, i.e. a flow's first packet in a running node (`pmd stats`
+# upcall_cycles_avg and upcall_cycles_recent); new-process: the average for the first packets
 # of the freshly started brintd (cold caches, first touches).
 . "$(dirname "$0")/../tests/integration/lib.sh"
 # shellcheck source=bench_lib.sh
@@ -82,8 +83,12 @@ ovn_topology_extra() {
 
 UPC=""	 # brintd: average cycles of a slow-path run in a warm process (a flow's first packet)
 UPC0="" # the same for the first packets of a freshly started brintd (cold caches)
+UPCM="" # the median of the runs UPC averages
 upcall_avg() {
 	ctl --json pmd stats | python3 -c "import json,sys; p=json.load(sys.stdin)[0]; print(f\"{p['upcall_cycles_avg']:.0f}\" if p['upcalls'] else 'n/a')"
+}
+upcall_median() {
+	ctl --json pmd stats | python3 -c "import json,sys; r=json.load(sys.stdin)[0]['upcall_cycles_recent']; print(r['median'] if r['n'] else 'n/a')"
 }
 brintd_hook() {
 	case $1 in
@@ -96,6 +101,7 @@ brintd_hook() {
 		ctl flows flush >/dev/null || fail "flows flush"
 		sleep 0.5
 		UPC=$(upcall_avg)
+		UPCM=$(upcall_median)
 		ctl pmd stats --clear >/dev/null
 		;;
 	end)
@@ -224,8 +230,8 @@ for sc in ${SCENARIOS//,/ }; do
 		log "$sc round $r: testpmd-io $MPPS Mpps ($CPP cycles/pkt)"
 		run_brintd "$pcap" "$dst"
 		R[$sc.brint.mpps]+=" $MPPS"; R[$sc.brint.cpp]+=" $CPP"; R[$sc.brint.upc]+=" $UPC"
-		R[$sc.brint.upc0]+=" $UPC0"
-		log "$sc round $r: brintd     $MPPS Mpps ($CPP cycles/pkt, first packet $UPC cycles, $UPC0 in a new process)"
+		R[$sc.brint.upc0]+=" $UPC0"; R[$sc.brint.upcm]+=" $UPCM"
+		log "$sc round $r: brintd     $MPPS Mpps ($CPP cycles/pkt, first packet $UPC cycles (median $UPCM), $UPC0 in a new process)"
 		if [ "$sc" = host ]; then
 			R[host.tcp.to]+=" $TCP_TO"; R[host.tcp.from]+=" $TCP_FROM"
 			log "host round $r: TCP node -> pod $TCP_TO Gbit/s, pod -> node $TCP_FROM Gbit/s"
@@ -233,18 +239,19 @@ for sc in ${SCENARIOS//,/ }; do
 	done
 done
 
-printf '\n%-16s %-12s %10s %14s %10s %14s %14s\n' scenario switch Mpps cycles/pkt ratio first-pkt new-process
+printf '\n%-16s %-12s %10s %14s %10s %12s %12s %12s\n' scenario switch Mpps cycles/pkt ratio first-pkt first-p50 new-process
 for sc in ${SCENARIOS//,/ }; do
 	cm=$(median ${R[$sc.ceil.mpps]}); cc=$(median ${R[$sc.ceil.cpp]})
 	bm=$(median ${R[$sc.brint.mpps]}); bc=$(median ${R[$sc.brint.cpp]})
 	bu=$(median ${R[$sc.brint.upc]}); bu0=$(median ${R[$sc.brint.upc0]})
+	bum=$(median ${R[$sc.brint.upcm]})
 	ratio=$(python3 -c "print(f'{$bm / $cm:.2f}' if $cm > 0 else 'n/a')")
-	printf '%-16s %-12s %10s %14s %10s %14s %14s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00" "-" "-"
-	printf '%-16s %-12s %10s %14s %10s %14s %14s\n' "$sc" "brintd" "$bm" "$bc" "$ratio" "$bu" "$bu0"
+	printf '%-16s %-12s %10s %14s %10s %12s %12s %12s\n' "$sc" "testpmd-io" "$cm" "$cc" "1.00" "-" "-" "-"
+	printf '%-16s %-12s %10s %14s %10s %12s %12s %12s\n' "$sc" "brintd" "$bm" "$bc" "$ratio" "$bu" "$bum" "$bu0"
 done
 if [ -n "${R[host.tcp.to]:-}" ]; then
 	echo "host: TCP stream node -> pod through ovn0 $(median ${R[host.tcp.to]}) Gbit/s, pod -> node $(median ${R[host.tcp.from]}) Gbit/s (one python connection)"
 fi
 echo "(host: Mpps counted by the kernel's rx counter of the tap, ovn0 for brintd, a net_tap port for testpmd)"
-echo "(first-pkt: brintd's average cycles for one slow-path run (pipeline and megaflow insert) after \`brintctl flows flush\` under traffic: a flow's first packet in a warm process; new-process: the same for the first packets of a freshly started brintd)"
+echo "(first-pkt / first-p50: the average / median cycles of brintd's slow-path runs (pipeline and megaflow insert) after \`brintctl flows flush\` under traffic: a flow's first packet in a warm process; new-process: the average for the first packets of a freshly started brintd)"
 echo "(medians of $ROUNDS interleaved rounds, $SECS s each, 64-byte frames; $(date -u +%Y-%m-%dT%H:%MZ))"

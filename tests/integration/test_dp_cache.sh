@@ -77,6 +77,11 @@ pod_cmd pods start
 WAIT=20 wait_for "[ \"\$(stat \"p['rx_packets']\")\" -ge $((GOOD + 15)) ]" ||
 	fail "after flows flush brintd received $(stat "p['rx_packets']") of $((GOOD + 15))"
 [ "$(stat "p['upcalls']")" = 1 ] || fail "upcalls after flows flush: $(stat "p['upcalls']"), expected 1"
+# the slow-path run's cycles, as the average and in the recent runs' distribution
+[ "$(stat "p['upcall_cycles_recent']['n']")" = 1 ] &&
+	[ "$(stat "p['upcall_cycles_recent']['median'] > 0 and p['upcall_cycles_recent']['median'] == p['upcall_cycles_recent']['max']")" = True ] &&
+	[ "$(stat "abs(p['upcall_cycles_recent']['median'] - p['upcall_cycles_avg']) < 1")" = True ] ||
+	fail "upcall_cycles_recent: $(stat "p['upcall_cycles_recent'], p['upcall_cycles_avg']")"
 [ "$(ctl --json flows dump | python3 -c "import json,sys; print(sum(len(p['flows']) for p in json.load(sys.stdin)))")" = 1 ] ||
 	fail "no megaflow after flows flush and traffic: $(ctl flows dump)"
 pass "flows flush: cache emptied by the PMD (1 flush counted), the next frames took the slow path once"
