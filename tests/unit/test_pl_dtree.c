@@ -48,6 +48,13 @@ static void add(struct plb *b, bool egress, int table, int prio, const char *mat
 	plt_add_flow(b, &env, egress, table, prio, match, actions);
 }
 
+/* ports p1..p3 (keys and local ports 1..3) on datapath 3 */
+static void add_ports(struct plb *b)
+{
+	for (unsigned i = 0; ports[i].name; i++)
+		plb_port(b, ports[i].name, 3, ports[i].key, PL_PT_VIF, (uint16_t)ports[i].key);
+}
+
 /* the stage's diagram root (PL_DT_ABSENT: none) */
 static uint32_t root_of(const struct pl_gen *g, bool egress, unsigned stage)
 {
@@ -101,9 +108,7 @@ static struct pl_gen *router_gen(void)
 	add(b, false, 1, 0, "1", "outport = \"p2\"; output;");
 	assert_int_equal(plb_stage(b, true, 0, "lr_out_delivery"), 0);
 	add(b, true, 0, 0, "1", "output;");
-	plb_port(b, "p1", 3, 1, PL_PT_VIF, 1);
-	plb_port(b, "p2", 3, 2, PL_PT_VIF, 2);
-	plb_port(b, "p3", 3, 3, PL_PT_VIF, 3);
+	add_ports(b);
 	struct pl_gen *g = plb_finish(b);
 	assert_non_null(g);
 	assert_non_null(g->index);
@@ -181,9 +186,7 @@ static void test_settled_register(void **state)
 	add(b, false, 1, 0, "1", "drop;");
 	assert_int_equal(plb_stage(b, true, 0, "ls_out_delivery"), 0);
 	add(b, true, 0, 0, "1", "output;");
-	plb_port(b, "p1", 3, 1, PL_PT_VIF, 1);
-	plb_port(b, "p2", 3, 2, PL_PT_VIF, 2);
-	plb_port(b, "p3", 3, 3, PL_PT_VIF, 3);
+	add_ports(b);
 	struct pl_gen *g = plb_finish(b);
 	assert_non_null(g);
 	/* nothing before stage 0 sets reg0[2]: the first rule cannot match, the diagram is
@@ -223,9 +226,7 @@ static struct pl_gen *macs_gen(unsigned n)
 	add(b, false, 0, 0, "1", "drop;");
 	assert_int_equal(plb_stage(b, true, 0, "ls_out_delivery"), 0);
 	add(b, true, 0, 0, "1", "output;");
-	plb_port(b, "p1", 3, 1, PL_PT_VIF, 1);
-	plb_port(b, "p2", 3, 2, PL_PT_VIF, 2);
-	plb_port(b, "p3", 3, 3, PL_PT_VIF, 3);
+	add_ports(b);
 	struct pl_gen *g = plb_finish(b);
 	assert_non_null(g);
 	return g;

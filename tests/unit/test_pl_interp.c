@@ -376,11 +376,18 @@ static const struct plt_port topo_ports[] = {
     {"b-r", 9, false}, {"pb", 1, false},  {NULL, 0, false},
 };
 
+/* a flow of the current stage, its port names resolved from ports */
+static void flow_on(struct plb *b, const struct plt_port *ports, bool eg, unsigned table, int prio,
+		    const char *match, const char *act)
+{
+	const struct plt_env env = {one_stage, PLT_RESOLVE(ports), false};
+	plt_add_flow(b, &env, eg, (int)table, prio, match, act);
+}
+
 static void flow(struct plb *b, bool eg, unsigned table, int prio, const char *match,
 		 const char *act)
 {
-	const struct plt_env env = {one_stage, PLT_RESOLVE(topo_ports), false};
-	plt_add_flow(b, &env, eg, (int)table, prio, match, act);
+	flow_on(b, topo_ports, eg, table, prio, match, act);
 }
 
 static void test_patch_ports(void **state)
@@ -501,8 +508,7 @@ static const struct plt_port copy_ports[] = {
 static void copy_flow(struct plb *b, bool eg, unsigned table, int prio, const char *match,
 		      const char *act)
 {
-	const struct plt_env env = {one_stage, PLT_RESOLVE(copy_ports), false};
-	plt_add_flow(b, &env, eg, (int)table, prio, match, act);
+	flow_on(b, copy_ports, eg, table, prio, match, act);
 }
 
 static void test_output_then_more(void **state)
