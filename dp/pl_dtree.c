@@ -264,7 +264,7 @@ static bool rule_fixes(const struct dtb *b, const struct state *s, const struct 
 }
 
 /* Atom a of rule e may be read before e's earlier terms: where e makes sense of its field
- * already (as an index node's guard, pl_index.c guard_enough): an L3 field once e's eth.type
+ * already (pl_field_prereq, as an index node's guard): an L3 field once e's eth.type
  * is known to hold, an L4 field once its ip.proto is too, TCP/UDP ports and flags never (a
  * flow's megaflow must not come to depend on its ports where the scan would not read them) */
 static bool ready(const struct dtb *b, const struct state *s, const struct pl_sent *e, unsigned a)
@@ -274,32 +274,12 @@ static bool ready(const struct dtb *b, const struct state *s, const struct pl_se
 		return true; /* reading a register widens no mask */
 	if (at->kind != PL_FT_KEY)
 		return false;
-	switch ((enum lf_mf)at->mf) {
-	case LF_MF_IP_PROTO:
-	case LF_MF_IP_DSCP:
-	case LF_MF_IP_ECN:
-	case LF_MF_IP_TTL:
-	case LF_MF_IP_FRAG:
-	case LF_MF_IP4_SRC:
-	case LF_MF_IP4_DST:
-	case LF_MF_IP6_SRC:
-	case LF_MF_IP6_DST:
-	case LF_MF_IP6_LABEL:
-	case LF_MF_ARP_OP:
-	case LF_MF_ARP_SPA:
-	case LF_MF_ARP_TPA:
-	case LF_MF_ARP_SHA:
-	case LF_MF_ARP_THA: return rule_fixes(b, s, e, LF_MF_ETH_TYPE);
-	case LF_MF_ND_TARGET:
-	case LF_MF_ND_SLL:
-	case LF_MF_ND_TLL:
-	case LF_MF_ICMP_TYPE:
-	case LF_MF_ICMP_CODE:
+	switch (pl_field_prereq(at->mf)) {
+	case PL_PRE_NONE: return true;
+	case PL_PRE_ETH_TYPE: return rule_fixes(b, s, e, LF_MF_ETH_TYPE);
+	case PL_PRE_IP_PROTO:
 		return rule_fixes(b, s, e, LF_MF_ETH_TYPE) && rule_fixes(b, s, e, LF_MF_IP_PROTO);
-	case LF_MF_L4_SRC:
-	case LF_MF_L4_DST:
-	case LF_MF_TCP_FLAGS: return false;
-	default: return true; /* Ethernet */
+	default: return false;
 	}
 }
 
@@ -401,25 +381,30 @@ static void rule_atoms(struct dtb *b)
 	}
 }
 
-static uint32_t new_node(struct dtb *b, const struct pl_dnode *n)
+/* n appended to ix->dnodes: its index, PL_DT_NONE when out of memory */
+static uint32_t push_node(struct pl_index *ix, const struct pl_dnode *n)
 {
-	struct pl_index *ix = b->ix;
-	if (ix->n_dnodes - b->nodes0 >= DT_MAX_NODES) {
-		b->too_big = true;
-		return PL_DT_NONE;
-	}
 	if (ix->n_dnodes == ix->cap_dnodes) {
 		uint32_t nc = ix->cap_dnodes ? ix->cap_dnodes * 2 : 256;
 		struct pl_dnode *p = realloc(ix->dnodes, nc * sizeof(*p));
-		if (p == NULL) {
-			b->oom = true;
+		if (p == NULL)
 			return PL_DT_NONE;
-		}
 		ix->dnodes = p;
 		ix->cap_dnodes = nc;
 	}
 	ix->dnodes[ix->n_dnodes] = *n;
 	return ix->n_dnodes++;
+}
+
+static uint32_t new_node(struct dtb *b, const struct pl_dnode *n)
+{
+	if (b->ix->n_dnodes - b->nodes0 >= DT_MAX_NODES) {
+		b->too_big = true;
+		return PL_DT_NONE;
+	}
+	uint32_t id = push_node(b->ix, n);
+	b->oom |= id == PL_DT_NONE;
+	return id;
 }
 
 static bool reserve_slots(struct dtb *b, uint32_t n)
@@ -689,25 +674,20 @@ static uint32_t bridged(struct brb *b, uint32_t ref)
 	}
 	if (ix->sdt[kt] == PL_DT_ABSENT)
 		return ref;
-	if (ix->n_dnodes == ix->cap_dnodes) {
-		uint32_t nc = ix->cap_dnodes ? ix->cap_dnodes * 2 : 256;
-		struct pl_dnode *p = realloc(ix->dnodes, nc * sizeof(*p));
-		if (p == NULL) {
-			b->oom = true;
-			return ref;
-		}
-		ix->dnodes = p;
-		ix->cap_dnodes = nc;
+	struct pl_dnode nd = {.op = PL_DN_BRIDGE,
+			      .pad = (uint8_t)eg,
+			      .ofs = (uint16_t)cur,
+			      .a = ix->sdt[kt],
+			      .b = ref,
+			      .c = count,
+			      .v = op};
+	uint32_t id = push_node(ix, &nd);
+	if (id == PL_DT_NONE) {
+		b->oom = true;
+		return ref;
 	}
-	ix->dnodes[ix->n_dnodes] = (struct pl_dnode){.op = PL_DN_BRIDGE,
-						     .pad = (uint8_t)eg,
-						     .ofs = (uint16_t)cur,
-						     .a = ix->sdt[kt],
-						     .b = ref,
-						     .c = count,
-						     .v = op};
-	b->bridge_of[ei] = ix->n_dnodes;
-	return ix->n_dnodes++;
+	b->bridge_of[ei] = id;
+	return id;
 }
 
 bool pl_dtree_bridge(struct pl_index *ix, const struct pl_gen *g)

@@ -197,11 +197,9 @@ static bool guard_has(const struct pl_gen *g, const uint32_t *gd, uint32_t n, en
 	return false;
 }
 
-/* An index field is only read where the rules under the buckets make sense of it: an L3
- * field under a fixed eth.type, an L4 field under a fixed ip.proto too (see pl_index.h). */
-static bool guard_enough(const struct pl_gen *g, const uint32_t *gd, uint32_t n, enum lf_mf mf)
+enum pl_prereq pl_field_prereq(unsigned mf)
 {
-	switch (mf) {
+	switch ((enum lf_mf)mf) {
 	case LF_MF_IP_PROTO:
 	case LF_MF_IP_DSCP:
 	case LF_MF_IP_ECN:
@@ -216,22 +214,30 @@ static bool guard_enough(const struct pl_gen *g, const uint32_t *gd, uint32_t n,
 	case LF_MF_ARP_SPA:
 	case LF_MF_ARP_TPA:
 	case LF_MF_ARP_SHA:
-	case LF_MF_ARP_THA: return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff);
+	case LF_MF_ARP_THA: return PL_PRE_ETH_TYPE;
 	case LF_MF_ND_TARGET:
 	case LF_MF_ND_SLL:
 	case LF_MF_ND_TLL:
 	case LF_MF_ICMP_TYPE:
-	case LF_MF_ICMP_CODE:
-		return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff) &&
-		       guard_has(g, gd, n, LF_MF_IP_PROTO, 0xff);
+	case LF_MF_ICMP_CODE: return PL_PRE_IP_PROTO;
 	case LF_MF_L4_SRC:
 	case LF_MF_L4_DST:
-	case LF_MF_TCP_FLAGS:
-		/* never: a TCP or UDP flow's megaflow must not depend on its ports where the
-		 * linear scan would not have read them (DHCP's udp.src == 68 behind an inport
-		 * test would make every UDP source port a megaflow of its own) */
-		return false;
-	default: return true; /* Ethernet, registers */
+	case LF_MF_TCP_FLAGS: return PL_PRE_NEVER;
+	default: return PL_PRE_NONE; /* Ethernet, registers */
+	}
+}
+
+/* An index field is only read where the rules under the buckets make sense of it (see
+ * pl_field_prereq and pl_index.h). */
+static bool guard_enough(const struct pl_gen *g, const uint32_t *gd, uint32_t n, enum lf_mf mf)
+{
+	switch (pl_field_prereq(mf)) {
+	case PL_PRE_NONE: return true;
+	case PL_PRE_ETH_TYPE: return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff);
+	case PL_PRE_IP_PROTO:
+		return guard_has(g, gd, n, LF_MF_ETH_TYPE, 0xffff) &&
+		       guard_has(g, gd, n, LF_MF_IP_PROTO, 0xff);
+	default: return false;
 	}
 }
 

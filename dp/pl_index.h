@@ -219,6 +219,15 @@ struct pl_srange {
 	uint8_t valid;
 };
 
+/* What must be known before a field is read outside the linear scan's order (an index node,
+ * a diagram's test chosen ahead of a rule's earlier terms): an L3 field needs eth.type fixed,
+ * an L4 field ip.proto too; TCP/UDP ports and flags are never read so (a TCP or UDP flow's
+ * megaflow must not depend on its ports where the linear scan would not have read them:
+ * DHCP's udp.src == 68 behind an inport test would make every UDP source port a megaflow of
+ * its own); Ethernet fields and registers need nothing. */
+enum pl_prereq { PL_PRE_NONE, PL_PRE_ETH_TYPE, PL_PRE_IP_PROTO, PL_PRE_NEVER };
+enum pl_prereq pl_field_prereq(unsigned mf);
+
 /* Build g's index (g->index); false when out of memory (g->index stays NULL: every lookup
  * falls back to the linear scans). */
 bool pl_index_build(struct pl_gen *g);

@@ -36,21 +36,6 @@ static bool rule_match(struct plx *x, struct pls *s, const struct pl_rule *r)
 
 /* ---- indexed lookups (dp/pl_index.h) ---- */
 
-static inline uint64_t key_word(const struct dp_key *k, unsigned ofs)
-{
-	uint64_t v;
-	memcpy(&v, (const uint8_t *)k + ofs, sizeof(v));
-	return v;
-}
-
-static inline void mask_word(struct dp_key *m, unsigned ofs, uint64_t bits)
-{
-	uint64_t v;
-	memcpy(&v, (uint8_t *)m + ofs, sizeof(v));
-	v |= bits;
-	memcpy((uint8_t *)m + ofs, &v, sizeof(v));
-}
-
 /* term i (pre-decoded): as term_match, on the packet's bytes; the key bits behind them are
  * unmasked, but not those an action wrote in this branch (s->wrk: their value follows from
  * earlier decisions, already in the mask) */
@@ -65,8 +50,8 @@ PLX_HOT bool fterm_match(struct plx *x, struct pls *s, uint32_t i)
 	case PL_FT_KEY:
 		eq = true;
 		for (unsigned w = 0; w < f->nw; w++) {
-			mask_word(x->mask, f->ofs[w], f->m[w] & ~key_word(&s->wrk, f->ofs[w]));
-			eq &= (key_word(&s->pkt, f->ofs[w]) & f->m[w]) == f->v[w];
+			plx_mask_read(x, s, f->ofs[w], f->m[w]);
+			eq &= (win_ld(&s->pkt, f->ofs[w]) & f->m[w]) == f->v[w];
 		}
 		break;
 	default: return term_match(x, s, &x->g->terms[i]);
@@ -136,8 +121,8 @@ PLX_HOT const struct pl_bucket *consult(struct plx *x, struct pls *s, const stru
 		v = s->reg[nd->ofs] & nd->m;
 	} else {
 		/* written bits (eth.dst after a router's arp_resolve) stay out of the mask */
-		mask_word(x->mask, nd->ofs, nd->m & ~key_word(&s->wrk, nd->ofs));
-		v = key_word(&s->pkt, nd->ofs) & nd->m;
+		plx_mask_read(x, s, nd->ofs, nd->m);
+		v = win_ld(&s->pkt, nd->ofs) & nd->m;
 	}
 	return pl_index_bucket(x->g->index, nd, v);
 }

@@ -399,20 +399,10 @@ int plx_pktgen_action(struct plx *x, struct pls *s, const struct lflow_prog *p,
 
 /* ---- a stage's decision diagram (pl_dtree.h): inline, the walk's lookup ---- */
 
-static inline uint64_t plx_key_word(const struct dp_key *k, unsigned ofs)
-{
-	uint64_t v;
-	memcpy(&v, (const uint8_t *)k + ofs, sizeof(v));
-	return v;
-}
-
 /* key window bits read: into the mask, less those an action wrote in this branch */
 static inline void plx_mask_read(struct plx *x, const struct pls *s, unsigned ofs, uint64_t m)
 {
-	uint64_t v;
-	memcpy(&v, (uint8_t *)x->mask + ofs, sizeof(v));
-	v |= m & ~plx_key_word(&s->wrk, ofs);
-	memcpy((uint8_t *)x->mask + ofs, &v, sizeof(v));
+	win_st(x->mask, ofs, win_ld(x->mask, ofs) | (m & ~win_ld(&s->wrk, ofs)));
 }
 
 /* the child of value v at a switch node */
@@ -442,7 +432,7 @@ plx_dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk, bool *
 		switch ((enum pl_dn_op)d->op) {
 		case PL_DN_KEY:
 			plx_mask_read(x, s, d->ofs, d->m);
-			ref = (plx_key_word(&s->pkt, d->ofs) & d->m) == d->v ? d->a : d->b;
+			ref = (win_ld(&s->pkt, d->ofs) & d->m) == d->v ? d->a : d->b;
 			continue;
 		case PL_DN_REG: ref = (s->reg[d->ofs] & d->m) == d->v ? d->a : d->b; continue;
 		case PL_DN_TERM: ref = plx_dt_term(x, s, d->c) ? d->a : d->b; continue;
@@ -470,7 +460,7 @@ plx_dt_lookup(struct plx *x, struct pls *s, uint32_t ref, unsigned *walk, bool *
 			continue;
 		case PL_DN_SW_KEY:
 			plx_mask_read(x, s, d->ofs, d->m);
-			v = plx_key_word(&s->pkt, d->ofs) & d->m;
+			v = win_ld(&s->pkt, d->ofs) & d->m;
 			break;
 		default: v = s->reg[d->ofs] & d->m; break;
 		}
